@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+#include "app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "host.h"
+#include "log.h"
+#include "util.h"
+
+void sw_app_print_errors(const struct sw_conf *c, int from)
+{
+    for (int i = from; i < c->nerrors; i++)
+        fprintf(stderr, "%s\n", c->errors[i]);
+}
+
+int sw_app_load(struct sw_app *a, int bind)
+{
+    a->loop = sw_xmalloc(sizeof *a->loop);
+    uv_loop_init(a->loop);
+    sw_host_set_loop(a->loop);
+    a->conf = sw_conf_load(a->dir);
+    if (!a->conf->nerrors && bind)
+        a->jobs = sw_jobs_bind(a->conf, &a->njobs);
+    if (a->conf->nerrors) {
+        sw_app_print_errors(a->conf, 0);
+        fprintf(stderr, "%s: %d configuration error(s)\n", a->dir, a->conf->nerrors);
+        return -1;
+    }
+    for (int i = 0; i < a->njobs; i++)
+        if (a->jobs[i]->disabled)
+            sw_err("site %s: check %s disabled: %s", a->jobs[i]->site->name, a->jobs[i]->check,
+                   a->jobs[i]->disabled);
+    return 0;
+}
+
+void sw_app_open_storage(struct sw_app *a)
+{
+    int before = a->conf->nerrors;
+    a->q = sw_storeq_new((size_t)a->conf->queue_size);
+    sw_storage_open(a->conf, a->q, a->jobs);
+    sw_app_print_errors(a->conf, before);
+}
+
+void sw_app_close(struct sw_app *a)
+{
+    if (a->q)
+        sw_storeq_stop(a->q);
+    if (a->eng) {
+        sw_engine_free(a->eng); /* frees jobs and conf */
+        a->jobs = NULL;
+        a->conf = NULL;
+    }
+    sw_jobs_free(a->jobs);
+    sw_storeq_free(a->q);
+    sw_loader_unload_all();
+    if (a->loop) {
+        /* Let plugins' closed handles finish closing. */
+        uv_run(a->loop, UV_RUN_DEFAULT);
+        uv_loop_close(a->loop);
+        free(a->loop);
+    }
+    sw_conf_free(a->conf);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT
+ * What every command shares: options, loading the configuration, binding
+ * plugins, opening storage, and tearing it all down in the right order. */
+#ifndef SW_APP_H
+#define SW_APP_H
+
+#include <uv.h>
+
+#include "config.h"
+#include "engine.h"
+#include "storeq.h"
+
+struct sw_app {
+    const char *dir; /* -c DIR */
+    int json;        /* --format json */
+    char **args;     /* the command's own arguments */
+    int nargs;
+    uv_loop_t *loop;
+    struct sw_conf *conf;
+    struct sw_job **jobs;
+    int njobs;
+    struct sw_storeq *q;
+    struct sw_engine *eng;
+};
+
+/* Read the config; with BIND, load plugins and prepare every site.  Prints
+ * every error and returns -1 when there are any. */
+int sw_app_load(struct sw_app *a, int bind);
+/* Open storage targets (and start nothing yet). */
+void sw_app_open_storage(struct sw_app *a);
+/* Print conf errors from index FROM on, to stderr. */
+void sw_app_print_errors(const struct sw_conf *c, int from);
+void sw_app_close(struct sw_app *a);
+
+int sw_cmd_check(struct sw_app *a);
+int sw_cmd_run(struct sw_app *a);
+int sw_cmd_status(struct sw_app *a);
+int sw_cmd_plugins(struct sw_app *a);
+int sw_cmd_validate(struct sw_app *a);
+
+#endif

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT
+ * `check` (every pair once, printed, exit code of the worst verdict) and
+ * `run` (the daemon). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "log.h"
+#include "result.h"
+#include "units.h"
+#include "util.h"
+
+struct collected {
+    sw_result **v;
+    int n;
+};
+
+static void collect_cb(const sw_result *r, void *ud)
+{
+    struct collected *c = ud;
+    c->v = sw_xrealloc(c->v, sizeof *c->v * (size_t)(c->n + 1));
+    c->v[c->n++] = sw_result_ref((sw_result *)r);
+}
+
+/* Keep only the jobs of the sites named on the command line. */
+static int check_filter(struct sw_app *a)
+{
+    if (!a->nargs)
+        return 0;
+    for (int i = 0; i < a->nargs; i++) {
+        int known = 0;
+        for (int s = 0; s < a->conf->nsites; s++)
+            known |= strcmp(a->conf->sites[s].name, a->args[i]) == 0;
+        if (!known) {
+            fprintf(stderr, "sitewatch: no site named '%s' in %s\n", a->args[i], a->dir);
+            return -1;
+        }
+    }
+    int m = 0;
+    for (int j = 0; j < a->njobs; j++) {
+        int keep = 0;
+        for (int i = 0; i < a->nargs; i++)
+            keep |= strcmp(a->jobs[j]->site->name, a->args[i]) == 0;
+        if (keep)
+            a->jobs[m++] = a->jobs[j];
+        else
+            sw_job_free(a->jobs[j]);
+    }
+    a->jobs[m] = NULL;
+    a->njobs = m;
+    return 0;
+}
+
+static void print_table(sw_result **v, int n)
+{
+    int ws = 4, wc = 5;
+    for (int i = 0; i < n; i++) {
+        int ls = (int)strlen(v[i]->site), lc = (int)strlen(v[i]->check);
+        ws = ls > ws ? ls : ws;
+        wc = lc > wc ? lc : wc;
+    }
+    printf("%-*s  %-*s  %-7s  %8s  %s\n", ws, "SITE", wc, "CHECK", "VERDICT", "TIME", "REASON");
+    for (int i = 0; i < n; i++) {
+        char d[32];
+        printf("%-*s  %-*s  %-7s  %8s  %s\n", ws, v[i]->site, wc, v[i]->check, sw_verdict_name(v[i]->verdict),
+               sw_fmt_duration(v[i]->duration, d, sizeof d), v[i]->reason ? v[i]->reason : "");
+    }
+}
+
+int sw_cmd_check(struct sw_app *a)
+{
+    if (sw_app_load(a, 1) < 0 || check_filter(a) < 0) {
+        sw_app_close(a);
+        return SW_UNKNOWN;
+    }
+    sw_app_open_storage(a);
+    struct collected got = {0};
+    a->eng = sw_engine_new(a->loop, a->conf, a->jobs, a->q);
+    sw_engine_seed(a->eng);
+    sw_engine_on_result(a->eng, collect_cb, &got);
+    sw_storeq_start(a->q);
+    sw_engine_run_once(a->eng);
+    sw_storeq_stop(a->q);
+
+    /* Print in configuration order, whatever order they finished in. */
+    sw_result **ordered = sw_xcalloc((size_t)got.n + 1, sizeof *ordered);
+    int n = 0, worst = SW_OK;
+    for (struct sw_job **pj = sw_engine_jobs(a->eng); *pj; pj++)
+        for (int i = 0; i < got.n; i++)
+            if (got.v[i] && strcmp(got.v[i]->site, (*pj)->site->name) == 0 &&
+                strcmp(got.v[i]->check, (*pj)->check) == 0) {
+                ordered[n++] = got.v[i];
+                got.v[i] = NULL;
+            }
+    for (int i = 0; i < n; i++)
+        worst = sw_verdict_worst(worst, ordered[i]->verdict);
+    if (a->json) {
+        for (int i = 0; i < n; i++) {
+            struct sw_buf b = {0};
+            sw_result_json(ordered[i], &b);
+            puts(b.s);
+            sw_buf_free(&b);
+        }
+    } else {
+        print_table(ordered, n);
+    }
+    fflush(stdout);
+    for (int i = 0; i < n; i++)
+        sw_result_unref(ordered[i]);
+    for (int i = 0; i < got.n; i++)
+        sw_result_unref(got.v[i]);
+    free(ordered);
+    free(got.v);
+    if (sw_storeq_dropped(a->q))
+        worst = sw_verdict_worst(worst, SW_UNKNOWN);
+    sw_app_close(a);
+    return n ? worst : SW_UNKNOWN;
+}
+
+int sw_cmd_run(struct sw_app *a)
+{
+    if (a->nargs) {
+        fprintf(stderr, "sitewatch: run takes no arguments\n");
+        return 3;
+    }
+    if (sw_app_load(a, 1) < 0) {
+        sw_app_close(a);
+        return 1;
+    }
+    sw_app_open_storage(a);
+    a->eng = sw_engine_new(a->loop, a->conf, a->jobs, a->q);
+    sw_engine_seed(a->eng);
+    sw_storeq_start(a->q);
+    sw_engine_run_daemon(a->eng, a->dir);
+    sw_storeq_stop(a->q);
+    uint64_t dropped = sw_storeq_dropped(a->q);
+    sw_info("stopped: %llu result(s) stored, %llu dropped", (unsigned long long)sw_storeq_written(a->q),
+            (unsigned long long)dropped);
+    sw_app_close(a);
+    return 0;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT
+ * `plugins` (what is in plugin_dir) and `validate` (every config error). */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "loader.h"
+#include "util.h"
+
+static int is_so(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return n > 3 && strcmp(d->d_name + n - 3, ".so") == 0;
+}
+
+int sw_cmd_plugins(struct sw_app *a)
+{
+    sw_app_load(a, 0); /* plugin_dir is read even from a config with errors */
+    const char *dir = a->conf->plugin_dir;
+    struct dirent **names;
+    int n = scandir(dir, &names, is_so, alphasort);
+    if (n < 0) {
+        fprintf(stderr, "sitewatch: cannot list plugin_dir %s\n", dir);
+        sw_app_close(a);
+        return 1;
+    }
+    int bad = 0;
+    if (!a->json)
+        printf("%-12s %-8s %-5s %-6s %s\n", "NAME", "KIND", "ABI", "MODE", "FILE");
+    for (int i = 0; i < n; i++) {
+        char *path = sw_xasprintf("%s/%s", dir, names[i]->d_name);
+        struct sw_loaded *p = sw_loader_open_file(path);
+        char abi[16] = "-";
+        if (!p->error)
+            snprintf(abi, sizeof abi, "%u.%u", SW_ABI_MAJOR_OF(p->desc.abi_version),
+                     SW_ABI_MINOR_OF(p->desc.abi_version));
+        const char *mode = p->error || p->desc.kind != SW_KIND_CHECK ? "-"
+                           : (p->desc.flags & SW_CHECK_ASYNC)       ? "async"
+                                                                    : "block";
+        if (a->json) {
+            struct sw_buf b = {0};
+            sw_buf_puts(&b, "{\"name\":");
+            sw_buf_json_str(&b, p->name);
+            sw_buf_printf(&b, ",\"kind\":\"%s\",\"abi\":\"%s\",\"mode\":\"%s\",\"file\":",
+                          p->error ? "error" : sw_kind_name(p->desc.kind), abi, mode);
+            sw_buf_json_str(&b, p->file);
+            if (p->error) {
+                sw_buf_puts(&b, ",\"error\":");
+                sw_buf_json_str(&b, p->error);
+            } else {
+                sw_buf_puts(&b, ",\"description\":");
+                sw_buf_json_str(&b, p->desc.description);
+            }
+            sw_buf_puts(&b, "}");
+            puts(b.s);
+            sw_buf_free(&b);
+        } else if (p->error) {
+            printf("%-12s %-8s %-5s %-6s %s\n    error: %s\n", p->name, "error", abi, mode, p->file, p->error);
+        } else {
+            printf("%-12s %-8s %-5s %-6s %s\n", p->name, sw_kind_name(p->desc.kind), abi, mode, p->file);
+        }
+        bad |= p->error != NULL;
+        free(path);
+        free(names[i]);
+    }
+    free(names);
+    sw_app_close(a);
+    return bad;
+}
+
+int sw_cmd_validate(struct sw_app *a)
+{
+    int rc = sw_app_load(a, 1);
+    int disabled = 0;
+    for (int i = 0; rc == 0 && i < a->njobs; i++) {
+        if (a->jobs[i]->disabled) {
+            fprintf(stderr, "%s:%d: in [site %s], check %s cannot run: %s\n", a->jobs[i]->site->sec->file,
+                    a->jobs[i]->site->sec->line, a->jobs[i]->site->name, a->jobs[i]->check, a->jobs[i]->disabled);
+            disabled++;
+        }
+    }
+    if (rc == 0 && !disabled)
+        printf("%s: OK, %d site(s), %d check(s)\n", a->dir, a->conf->nsites, a->njobs);
+    sw_app_close(a);
+    return rc < 0 || disabled ? 1 : 0;
+}

@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "units.h"
+#include "util.h"
+
+/* Keys of a [site] section the core itself reads; a plugin's view falls
+ * back to them (so "timeout" or "url" apply to every check of the site). */
+static const char *const cfg_site_keys[] = {"url", "checks", "store", "interval", "timeout", NULL};
+static const char *const cfg_core_keys[] = {"plugin_dir",    "location",      "default_interval",
+                                            "default_timeout", "min_interval", "max_in_flight",
+                                            "recent",        "queue_size",    NULL};
+
+static int cfg_in_list(const char *const *list, const char *key)
+{
+    for (; list && *list; list++)
+        if (strcmp(*list, key) == 0)
+            return 1;
+    return 0;
+}
+
+void sw_conf_error(struct sw_conf *c, const char *fmt, ...)
+{
+    struct sw_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sw_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    c->errors = sw_xrealloc(c->errors, sizeof *c->errors * (size_t)(c->nerrors + 1));
+    c->errors[c->nerrors++] = b.s;
+}
+
+const char *sw_section_label(const struct sw_section *sec, char *buf, size_t n)
+{
+    static const char *const kinds[] = {"core", "site", "check", "storage", "output"};
+    if (sec->name)
+        snprintf(buf, n, "[%s %s]", kinds[sec->kind], sec->name);
+    else
+        snprintf(buf, n, "[%s]", kinds[sec->kind]);
+    return buf;
+}
+
+/* ---- reading the files ---- */
+
+struct cfg_parse {
+    struct sw_conf *conf;
+    FILE *f;
+    const char *file;
+    int line;
+    struct sw_section *cur;
+};
+
+static int cfg_valid_name(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
+            return 0;
+    return 1;
+}
+
+static void cfg_section_header(struct cfg_parse *p, char *text)
+{
+    static const char *const kinds[] = {"core", "site", "check", "storage", "output"};
+    char *end = strchr(text, ']');
+    p->cur = NULL; /* keys after a bad header are dropped, not misfiled */
+    if (!end) {
+        sw_conf_error(p->conf, "%s:%d: section header lacks ']': expected [site NAME], [core], ...",
+                      p->file, p->line);
+        return;
+    }
+    *end = '\0';
+    char *inner = sw_trim(text + 1);
+    char *name = inner + strcspn(inner, " \t");
+    if (*name)
+        *name++ = '\0';
+    name = sw_trim(name);
+    int kind = -1;
+    for (int i = 0; i < 5; i++)
+        if (strcmp(inner, kinds[i]) == 0)
+            kind = i;
+    if (kind < 0) {
+        sw_conf_error(p->conf,
+                      "%s:%d: unknown section [%s%s%s]: expected [core], [site NAME], "
+                      "[check NAME], [storage NAME] or [output NAME]",
+                      p->file, p->line, inner, *name ? " " : "", name);
+        return;
+    }
+    if ((kind == SW_SEC_CORE) != (*name == '\0')) {
+        sw_conf_error(p->conf, "%s:%d: section [%s%s%s]: %s", p->file, p->line, inner,
+                      *name ? " " : "", name,
+                      kind == SW_SEC_CORE ? "[core] takes no name" : "expected a name after the kind");
+        return;
+    }
+    if (*name && !cfg_valid_name(name)) {
+        sw_conf_error(p->conf,
+                      "%s:%d: section [%s %s]: the name may hold only letters, digits, '.', '-' and '_'",
+                      p->file, p->line, inner, name);
+        return;
+    }
+    struct sw_section *old = sw_conf_section(p->conf, kind, *name ? name : NULL);
+    if (old && kind != SW_SEC_CORE) {
+        sw_conf_error(p->conf, "%s:%d: duplicate section [%s %s], first defined at %s:%d", p->file,
+                      p->line, inner, name, old->file, old->line);
+        return;
+    }
+    if (old) { /* [core] may be split over files; later keys win */
+        p->cur = old;
+        return;
+    }
+    struct sw_section *s = sw_xcalloc(1, sizeof *s);
+    s->kind = kind;
+    s->name = *name ? sw_xstrdup(name) : NULL;
+    s->file = p->file;
+    s->line = p->line;
+    struct sw_conf *c = p->conf;
+    c->secs = sw_xrealloc(c->secs, sizeof *c->secs * (size_t)(c->nsecs + 1));
+    c->secs[c->nsecs++] = s;
+    p->cur = s;
+}
+
+/* inih's line reader, counting lines (Debian's inih has no
+ * INI_HANDLER_LINENO) and taking section headers itself so that a section
+ * with no keys still exists and knows its line. */
+static char *cfg_reader(char *str, int num, void *stream)
+{
+    struct cfg_parse *p = stream;
+    if (!fgets(str, num, p->f))
+        return NULL;
+    p->line++;
+    size_t n = strlen(str);
+    if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(p->f)) {
+        int ch, extra = 0;
+        while ((ch = fgetc(p->f)) != EOF && ch != '\n')
+            extra++;
+        sw_conf_error(p->conf, "%s:%d: line is %zu characters long; the limit is %d", p->file,
+                      p->line, n + (size_t)extra, num - 2);
+        str[0] = '\n';
+        str[1] = '\0';
+        return str;
+    }
+    char *t = str;
+    while (isspace((unsigned char)*t))
+        t++;
+    if (*t == '[') {
+        cfg_section_header(p, t);
+        str[0] = '\n'; /* inih need not see it */
+        str[1] = '\0';
+    }
+    return str;
+}
+
+static int cfg_handler(void *user, const char *section, const char *key, const char *value)
+{
+    (void)section;
+    struct cfg_parse *p = user;
+    if (!p->cur) {
+        /* Either before any section or under a header already reported. */
+        if (p->conf->nerrors == 0 || !strstr(p->conf->errors[p->conf->nerrors - 1], p->file))
+            sw_conf_error(p->conf, "%s:%d: key '%s' outside any section: expected a [section] first",
+                          p->file, p->line, key);
+        return 1;
+    }
+    struct sw_section *s = p->cur;
+    if (*key == '\0') {
+        sw_conf_error(p->conf, "%s:%d: empty key: expected key = value", p->file, p->line);
+        return 1;
+    }
+    s->entries = sw_xrealloc(s->entries, sizeof *s->entries * (size_t)(s->nentries + 1));
+    s->entries[s->nentries++] = (struct sw_entry){sw_xstrdup(key), sw_xstrdup(value), p->file, p->line};
+    return 1;
+}
+
+static int cfg_is_ini(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return d->d_name[0] != '.' && n > 4 && strcmp(d->d_name + n - 4, ".ini") == 0;
+}
+
+static void cfg_read_file(struct sw_conf *c, const char *path)
+{
+    c->files = sw_xrealloc(c->files, sizeof *c->files * (size_t)(c->nfiles + 1));
+    char *file = c->files[c->nfiles++] = sw_xstrdup(path);
+    struct cfg_parse p = {.conf = c, .file = file};
+    p.f = fopen(path, "r");
+    if (!p.f) {
+        sw_conf_error(c, "%s: cannot read: %s", path, strerror(errno));
+        return;
+    }
+    int rc = ini_parse_stream(cfg_reader, &p, cfg_handler, &p);
+    if (rc > 0)
+        sw_conf_error(c, "%s:%d: cannot parse this line: expected key = value, [section] or a ; comment",
+                      file, rc);
+    fclose(p.f);
+}
+
+/* ---- checking what was read ---- */
+
+static struct sw_config cfg_plain_view(struct sw_conf *c, struct sw_section *sec)
+{
+    return (struct sw_config){.conf = c, .sec = sec};
+}
+
+static int cfg_duration(struct sw_conf *c, struct sw_section *sec, const char *key, int64_t def,
+                        int64_t *out)
+{
+    struct sw_entry *e = sec ? sw_section_get(sec, key) : NULL;
+    *out = def;
+    if (!e)
+        return 0;
+    if (sw_parse_duration(e->value, out) < 0 || *out <= 0) {
+        struct sw_config v = cfg_plain_view(c, sec);
+        *out = def;
+        return sw_config_bad_value(&v, key, "a positive " SW_DURATION_EXPECTED);
+    }
+    return 0;
+}
+
+static int cfg_count(struct sw_conf *c, struct sw_section *sec, const char *key, int64_t def,
+                     int64_t min, int64_t *out)
+{
+    struct sw_entry *e = sec ? sw_section_get(sec, key) : NULL;
+    *out = def;
+    if (!e)
+        return 0;
+    char *end;
+    errno = 0;
+    long long v = strtoll(e->value, &end, 10);
+    if (errno || end == e->value || *sw_trim(end) || v < min || v > 100000000) {
+        struct sw_config view = cfg_plain_view(c, sec);
+        char what[64];
+        snprintf(what, sizeof what, "a whole number of at least %lld", (long long)min);
+        return sw_config_bad_value(&view, key, what);
+    }
+    *out = v;
+    return 0;
+}
+
+static void cfg_unknown_keys(struct sw_conf *c, struct sw_section *sec, const char *const *known)
+{
+    char label[128];
+    for (int i = 0; i < sec->nentries; i++) {
+        struct sw_entry *e = &sec->entries[i];
+        if (cfg_in_list(known, e->key))
+            continue;
+        struct sw_buf b = {0};
+        for (const char *const *k = known; *k; k++)
+            sw_buf_printf(&b, "%s%s", k == known ? "" : ", ", *k);
+        sw_conf_error(c, "%s:%d: unknown key '%s' in %s: expected one of %s", e->file, e->line, e->key,
+                      sw_section_label(sec, label, sizeof label), b.s);
+        sw_buf_free(&b);
+    }
+}
+
+static void cfg_core(struct sw_conf *c)
+{
+    struct sw_section *core = sw_conf_section(c, SW_SEC_CORE, NULL);
+    struct sw_entry *e;
+    c->plugin_dir = sw_xstrdup(core && (e = sw_section_get(core, "plugin_dir")) ? e->value : SW_PLUGIN_DIR);
+    c->location = sw_xstrdup(core && (e = sw_section_get(core, "location")) ? e->value : "local");
+    cfg_duration(c, core, "default_interval", 60000000, &c->default_interval);
+    cfg_duration(c, core, "default_timeout", 10000000, &c->default_timeout);
+    cfg_duration(c, core, "min_interval", 10000000, &c->min_interval);
+    cfg_count(c, core, "max_in_flight", 1000, 1, &c->max_in_flight);
+    cfg_count(c, core, "recent", 7, 1, &c->recent);
+    cfg_count(c, core, "queue_size", 100000, 16, &c->queue_size);
+    if (core)
+        cfg_unknown_keys(c, core, cfg_core_keys);
+}
+
+static void cfg_site(struct sw_conf *c, struct sw_section *sec)
+{
+    struct sw_site s = {.name = sw_xstrdup(sec->name), .sec = sec};
+    struct sw_config view = cfg_plain_view(c, sec);
+    struct sw_entry *e;
+    char label[128];
+    sw_section_label(sec, label, sizeof label);
+
+    if ((e = sw_section_get(sec, "url")) && *e->value)
+        s.url = sw_xstrdup(e->value);
+    else
+        sw_conf_error(c, "%s:%d: %s has no url: expected url = http://... or https://...", sec->file,
+                      sec->line, label);
+
+    e = sw_section_get(sec, "checks");
+    s.nchecks = sw_split_list(e ? e->value : "", &s.checks);
+    if (s.nchecks == 0)
+        sw_conf_error(c, "%s:%d: %s has no checks: expected checks = a list of check plugins such as http",
+                      e ? e->file : sec->file, e ? e->line : sec->line, label);
+    if ((e = sw_section_get(sec, "store"))) {
+        sw_split_list(e->value, &s.store);
+        for (char **p = s.store; *p; p++)
+            if (!sw_conf_section(c, SW_SEC_STORAGE, *p))
+                sw_conf_error(c, "%s:%d: in %s, store = \"%s\": no [storage %s] section is configured",
+                              e->file, e->line, label, e->value, *p);
+    }
+
+    cfg_duration(c, sec, "interval", c->default_interval, &s.interval);
+    cfg_duration(c, sec, "timeout", c->default_timeout, &s.timeout);
+    if (s.interval < c->min_interval) {
+        char a[32], b[32];
+        e = sw_section_get(sec, "interval");
+        sw_conf_error(c, "%s:%d: in %s, interval = %s is below min_interval (%s): probes are rate-limited; "
+                      "raise the interval or lower min_interval in [core]",
+                      e ? e->file : sec->file, e ? e->line : sec->line, label,
+                      sw_fmt_duration(s.interval, a, sizeof a), sw_fmt_duration(c->min_interval, b, sizeof b));
+    }
+
+    /* Keys: the core's own, or PLUGIN.key for a plugin this site checks
+     * (the plugin's own list is checked once plugins are loaded). */
+    for (int i = 0; i < sec->nentries; i++) {
+        e = &sec->entries[i];
+        const char *dot = strchr(e->key, '.');
+        if (!dot) {
+            if (!cfg_in_list(cfg_site_keys, e->key))
+                sw_conf_error(c, "%s:%d: unknown key '%s' in %s: expected url, checks, store, interval, "
+                              "timeout or PLUGIN.key",
+                              e->file, e->line, e->key, label);
+            continue;
+        }
+        char *plugin = sw_xstrdup(e->key);
+        plugin[dot - e->key] = '\0';
+        if (!cfg_in_list((const char *const *)s.checks, plugin))
+            sw_conf_error(c, "%s:%d: key '%s' in %s is for plugin '%s', which is not in checks = %s",
+                          e->file, e->line, e->key, label, plugin,
+                          sw_section_get(sec, "checks") ? sw_section_get(sec, "checks")->value : "(none)");
+        free(plugin);
+    }
+    (void)view;
+    c->sites = sw_xrealloc(c->sites, sizeof *c->sites * (size_t)(c->nsites + 1));
+    c->sites[c->nsites++] = s;
+}
+
+struct sw_conf *sw_conf_load(const char *dir)
+{
+    struct sw_conf *c = sw_xcalloc(1, sizeof *c);
+    c->dir = sw_xstrdup(dir);
+    struct dirent **names;
+    int n = scandir(dir, &names, cfg_is_ini, alphasort);
+    if (n < 0) {
+        sw_conf_error(c, "%s: cannot read the config folder: %s", dir, strerror(errno));
+        n = 0;
+    } else if (n == 0) {
+        sw_conf_error(c, "%s: no *.ini files: expected at least one with a [site NAME] section", dir);
+    }
+    for (int i = 0; i < n; i++) {
+        char *path = sw_xasprintf("%s/%s", dir, names[i]->d_name);
+        cfg_read_file(c, path);
+        free(path);
+        free(names[i]);
+    }
+    if (n > 0 || names)
+        free(names);
+
+    cfg_core(c);
+    for (int i = 0; i < c->nsecs; i++)
+        if (c->secs[i]->kind == SW_SEC_SITE)
+            cfg_site(c, c->secs[i]);
+    return c;
+}
+
+void sw_conf_free(struct sw_conf *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < c->nsites; i++) {
+        free(c->sites[i].name);
+        free(c->sites[i].url);
+        sw_strv_free(c->sites[i].checks);
+        sw_strv_free(c->sites[i].store);
+    }
+    free(c->sites);
+    for (int i = 0; i < c->nsecs; i++) {
+        struct sw_section *s = c->secs[i];
+        for (int j = 0; j < s->nentries; j++) {
+            free(s->entries[j].key);
+            free(s->entries[j].value);
+        }
+        free(s->entries);
+        free(s->name);
+        free(s);
+    }
+    free(c->secs);
+    for (int i = 0; i < c->nfiles; i++)
+        free(c->files[i]);
+    free(c->files);
+    for (int i = 0; i < c->nerrors; i++)
+        free(c->errors[i]);
+    free(c->errors);
+    free(c->plugin_dir);
+    free(c->location);
+    free(c->dir);
+    free(c);
+}
+
+struct sw_section *sw_conf_section(struct sw_conf *c, int kind, const char *name)
+{
+    for (int i = 0; i < c->nsecs; i++) {
+        struct sw_section *s = c->secs[i];
+        if (s->kind == kind && ((!name && !s->name) || (name && s->name && strcmp(name, s->name) == 0)))
+            return s;
+    }
+    return NULL;
+}
+
+struct sw_entry *sw_section_get(struct sw_section *sec, const char *key)
+{
+    for (int i = sec->nentries - 1; i >= 0; i--)
+        if (strcmp(sec->entries[i].key, key) == 0)
+            return &sec->entries[i];
+    return NULL;
+}
+
+/* ---- plugin views ---- */
+
+struct sw_config sw_config_site_view(struct sw_conf *c, struct sw_site *site, const char *plugin)
+{
+    return (struct sw_config){.conf = c,
+                              .sec = site->sec,
+                              .defaults = sw_conf_section(c, SW_SEC_CHECK, plugin),
+                              .plugin = plugin};
+}
+
+struct sw_config sw_config_section_view(struct sw_conf *c, struct sw_section *sec)
+{
+    return cfg_plain_view(c, sec);
+}
+
+/* Collect the entries KEY resolves to, in the first place that has any. */
+static int cfg_resolve(const struct sw_config *v, const char *key, struct sw_entry **out, int max)
+{
+    int n = 0;
+    if (v->plugin) {
+        char *full = sw_xasprintf("%s.%s", v->plugin, key);
+        for (int i = 0; i < v->sec->nentries; i++)
+            if (strcmp(v->sec->entries[i].key, full) == 0 && n < max)
+                out[n++] = &v->sec->entries[i];
+        free(full);
+        if (n)
+            return n;
+        if (v->defaults)
+            for (int i = 0; i < v->defaults->nentries; i++)
+                if (strcmp(v->defaults->entries[i].key, key) == 0 && n < max)
+                    out[n++] = &v->defaults->entries[i];
+        if (n || !cfg_in_list(cfg_site_keys, key))
+            return n;
+    }
+    for (int i = 0; i < v->sec->nentries; i++)
+        if (strcmp(v->sec->entries[i].key, key) == 0 && n < max)
+            out[n++] = &v->sec->entries[i];
+    return n;
+}
+
+struct sw_entry *sw_config_lookup(const struct sw_config *v, const char *key, int nth)
+{
+    struct sw_entry *found[256];
+    int n = cfg_resolve(v, key, found, 256);
+    if (n == 0)
+        return NULL;
+    if (nth < 0)
+        return found[n - 1];
+    return nth < n ? found[nth] : NULL;
+}
+
+int sw_config_lookup_count(const struct sw_config *v, const char *key)
+{
+    struct sw_entry *found[256];
+    return cfg_resolve(v, key, found, 256);
+}
+
+int sw_config_bad_value(const struct sw_config *v, const char *key, const char *what)
+{
+    char label[128];
+    struct sw_entry *e = sw_config_lookup(v, key, -1);
+    sw_section_label(v->sec, label, sizeof label);
+    if (e)
+        sw_conf_error(v->conf, "%s:%d: in %s, %s = \"%s\": expected %s", e->file, e->line, label, e->key,
+                      e->value, what);
+    else
+        sw_conf_error(v->conf, "%s:%d: in %s, %s%s%s is missing: expected %s", v->sec->file, v->sec->line,
+                      label, v->plugin ? v->plugin : "", v->plugin ? "." : "", key, what);
+    return SW_ECONFIG;
+}
+
+void sw_config_check_keys(struct sw_conf *c, struct sw_section *sec, const char *plugin,
+                          const char *const *keys, int is_check)
+{
+    char label[128];
+    sw_section_label(sec, label, sizeof label);
+    size_t plen = strlen(plugin);
+    for (int i = 0; i < sec->nentries; i++) {
+        struct sw_entry *e = &sec->entries[i];
+        const char *k = e->key;
+        if (sec->kind == SW_SEC_SITE) {
+            if (strncmp(k, plugin, plen) != 0 || k[plen] != '.')
+                continue;
+            k += plen + 1;
+        }
+        if (cfg_in_list(keys, k) || (is_check && strcmp(k, "timeout") == 0))
+            continue;
+        struct sw_buf b = {0};
+        for (const char *const *p = keys; p && *p; p++)
+            sw_buf_printf(&b, "%s%s", b.len ? ", " : "", *p);
+        sw_conf_error(c, "%s:%d: unknown key '%s' in %s: plugin %s accepts %s%s", e->file, e->line, e->key,
+                      label, plugin, is_check ? "timeout, " : "", b.s ? b.s : "no keys");
+        sw_buf_free(&b);
+    }
+}

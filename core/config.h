@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT
+ * The configuration: every *.ini in a folder, read in name order into
+ * sections and entries that remember their file and line, then checked.
+ * Errors are collected, not fatal, so `validate` can list them all. */
+#ifndef SW_CONFIG_H
+#define SW_CONFIG_H
+
+#include <stdint.h>
+
+#include "sitewatch/plugin.h"
+
+enum sw_section_kind { SW_SEC_CORE, SW_SEC_SITE, SW_SEC_CHECK, SW_SEC_STORAGE, SW_SEC_OUTPUT };
+
+struct sw_entry {
+    char *key, *value;
+    const char *file; /* owned by the sw_conf */
+    int line;
+};
+
+struct sw_section {
+    int kind;
+    char *name; /* NULL for [core] */
+    const char *file;
+    int line;
+    struct sw_entry *entries;
+    int nentries;
+};
+
+struct sw_site {
+    char *name;
+    struct sw_section *sec;
+    char *url;
+    char **checks; /* NULL-terminated */
+    int nchecks;
+    char **store; /* NULL-terminated; NULL = every storage section */
+    int64_t interval, timeout;
+};
+
+struct sw_conf {
+    char *dir;
+    char **files; /* every file read, owned here */
+    int nfiles;
+    struct sw_section **secs;
+    int nsecs;
+    /* [core] */
+    char *plugin_dir, *location;
+    int64_t default_interval, default_timeout, min_interval;
+    int64_t max_in_flight, recent, queue_size;
+    struct sw_site *sites;
+    int nsites;
+    /* Collected error lines ("file:line: ..."), in the order found. */
+    char **errors;
+    int nerrors;
+};
+
+/* The view a plugin gets (behind the opaque sw_config). */
+struct sw_config {
+    struct sw_conf *conf;
+    struct sw_section *sec;      /* the site, or the plugin's own section */
+    struct sw_section *defaults; /* [check NAME] for a site view, or NULL */
+    const char *plugin;          /* set for a site view: "http" */
+};
+
+/* Read DIR.  Always returns a conf (free with sw_conf_free); check nerrors. */
+struct sw_conf *sw_conf_load(const char *dir);
+void sw_conf_free(struct sw_conf *c);
+/* Record an error. */
+void sw_conf_error(struct sw_conf *c, const char *fmt, ...) SW_PRINTF(2, 3);
+
+/* The [KIND NAME] section, or NULL. */
+struct sw_section *sw_conf_section(struct sw_conf *c, int kind, const char *name);
+/* The last entry of KEY in SEC, or NULL. */
+struct sw_entry *sw_section_get(struct sw_section *sec, const char *key);
+/* A "[site x]"-style label of SEC for messages. */
+const char *sw_section_label(const struct sw_section *sec, char *buf, size_t n);
+
+/* Views for plugins. */
+struct sw_config sw_config_site_view(struct sw_conf *c, struct sw_site *site, const char *plugin);
+struct sw_config sw_config_section_view(struct sw_conf *c, struct sw_section *sec);
+/* The entry a view resolves KEY to, following the site > defaults > common
+ * order; N-th of several for repeated keys (or -1 for the last). */
+struct sw_entry *sw_config_lookup(const struct sw_config *v, const char *key, int nth);
+int sw_config_lookup_count(const struct sw_config *v, const char *key);
+
+/* Report "file:line: in [section], key = "value": expected WHAT" for the
+ * entry KEY resolves to in V (or the section's line if KEY is unset). */
+int sw_config_bad_value(const struct sw_config *v, const char *key, const char *what);
+
+/* Check that every key of SEC that belongs to PLUGIN is in KEYS (the
+ * plugin's NULL-terminated list; "timeout" is always allowed for checks). */
+void sw_config_check_keys(struct sw_conf *c, struct sw_section *sec, const char *plugin,
+                          const char *const *keys, int is_check);
+
+#endif

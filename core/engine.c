@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: MIT
+ * Scheduling and running: one uv timer armed for the earliest due pair in
+ * a heap, runs started on the loop (async plugins) or the worker pool
+ * (blocking plugins), a guard timer per run, and orderly stop and reload. */
+#include "engine.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host.h"
+#include "log.h"
+#include "result.h"
+#include "units.h"
+#include "util.h"
+
+enum { RUN_CANCEL_NONE, RUN_CANCEL_GUARD, RUN_CANCEL_STOP };
+/* How long past its timeout a run may go before the core cancels it: the
+ * plugin should time out first and give the better reason. */
+#define ENGINE_GUARD_GRACE 2000000
+
+struct sw_engine {
+    uv_loop_t *loop;
+    struct sw_conf *conf;
+    struct sw_job **jobs;
+    int njobs;
+    struct sw_storeq *q;
+    struct sw_heap heap;
+    uv_timer_t tick;
+    uv_signal_t sig_term, sig_int, sig_hup;
+    int inflight;
+    struct sw_job *wait_head, *wait_tail;
+    sw_result_fn on_result;
+    void *on_result_ud;
+    int once, remaining, stopping;
+    const char *dir;
+    /* Jobs and confs replaced by reloads, kept while their runs finish. */
+    struct sw_job **retired;
+    int nretired;
+    struct sw_conf **old_confs;
+    int nold_confs;
+};
+
+static void engine_arm(struct sw_engine *e);
+static void engine_maybe_done(struct sw_engine *e);
+
+struct sw_engine *sw_engine_new(uv_loop_t *loop, struct sw_conf *conf, struct sw_job **jobs,
+                                struct sw_storeq *q)
+{
+    struct sw_engine *e = sw_xcalloc(1, sizeof *e);
+    e->loop = loop;
+    e->conf = conf;
+    e->jobs = jobs;
+    for (struct sw_job **p = jobs; *p; p++) {
+        (*p)->eng = e;
+        e->njobs++;
+    }
+    e->q = q;
+    uv_timer_init(loop, &e->tick);
+    e->tick.data = e;
+    return e;
+}
+
+void sw_engine_on_result(struct sw_engine *e, sw_result_fn fn, void *ud)
+{
+    e->on_result = fn;
+    e->on_result_ud = ud;
+}
+
+struct sw_job **sw_engine_jobs(struct sw_engine *e)
+{
+    return e->jobs;
+}
+
+/* ---- the recent cache ---- */
+
+static void job_remember(struct sw_job *j, sw_result *r)
+{
+    if (j->nrecent == j->maxrecent)
+        sw_result_unref(j->recent[--j->nrecent]);
+    memmove(j->recent + 1, j->recent, sizeof *j->recent * (size_t)j->nrecent);
+    j->recent[0] = sw_result_ref(r);
+    j->nrecent++;
+}
+
+struct seed_ctx {
+    struct sw_job *job;
+    sw_result *got[1024];
+    int n;
+};
+
+static int seed_cb(const sw_result *r, void *ud)
+{
+    struct seed_ctx *s = ud;
+    if (s->n < s->job->maxrecent && s->n < 1024)
+        s->got[s->n++] = sw_result_clone(r);
+    return s->n >= s->job->maxrecent;
+}
+
+void sw_engine_seed(struct sw_engine *e)
+{
+    for (int t = 0; t < sw_storeq_ntargets(e->q); t++) {
+        void *inst;
+        struct sw_loaded *p = sw_storeq_target(e->q, t, &inst);
+        if (!p->desc.storage_recent)
+            continue;
+        for (struct sw_job **pj = e->jobs; *pj; pj++) {
+            struct seed_ctx s = {.job = *pj};
+            if (p->desc.storage_recent(inst, (*pj)->site->name, (*pj)->check, (*pj)->maxrecent, seed_cb, &s) != 0)
+                sw_warn("%s: cannot read past results of %s %s", p->name, (*pj)->site->name, (*pj)->check);
+            for (int i = s.n - 1; i >= 0; i--) {
+                job_remember(*pj, s.got[i]);
+                sw_result_unref(s.got[i]);
+            }
+        }
+        return; /* the first storage that can answer is enough */
+    }
+}
+
+/* ---- finishing a run ---- */
+
+static void run_free_cb(uv_handle_t *h)
+{
+    sw_run *run = h->data;
+    free(run);
+}
+
+static void engine_deliver(struct sw_engine *e, struct sw_job *j, sw_result *r)
+{
+    sw_result *prev = j->nrecent ? j->recent[0] : NULL;
+    r->since = prev && prev->verdict == r->verdict && prev->since ? prev->since : r->started;
+    if (prev && prev->verdict != r->verdict)
+        sw_info("%s %s %s -> %s: %s", r->site, r->check, sw_verdict_name(prev->verdict),
+                sw_verdict_name(r->verdict), r->reason ? r->reason : "");
+    r->store_mask = j->store_mask;
+    job_remember(j, r);
+    if (e->on_result)
+        e->on_result(r, e->on_result_ud);
+    if (e->q)
+        sw_storeq_push(e->q, r);
+}
+
+static void engine_free_retired(struct sw_engine *e, struct sw_job *j)
+{
+    for (int i = 0; i < e->nretired; i++) {
+        if (e->retired[i] == j) {
+            e->retired[i] = e->retired[--e->nretired];
+            sw_job_free(j);
+            break;
+        }
+    }
+}
+
+static void run_start(struct sw_engine *e, struct sw_job *j, int64_t due);
+
+static void engine_finish(sw_run *run)
+{
+    struct sw_job *j = run->job;
+    struct sw_engine *e = j->eng;
+    sw_result *r = run->res;
+    char d[32];
+    if (run->completed) {
+        sw_err("%s: run of %s completed twice; the second is ignored (plugin bug)", j->check, j->site->name);
+        return;
+    }
+    run->completed = 1;
+    uv_timer_stop(&run->guard);
+    r->duration = sw_now_mono() - run->start;
+    if (run->cancelled == RUN_CANCEL_STOP)
+        sw_result_set(r, SW_UNKNOWN, "cancelled after %s: sitewatch is stopping",
+                      sw_fmt_duration(r->duration, d, sizeof d));
+    else if (run->cancelled == RUN_CANCEL_GUARD)
+        sw_result_set(r, SW_UNKNOWN, "check plugin %s did not finish within %s; cancelled", j->check,
+                      sw_fmt_duration(r->duration, d, sizeof d));
+    else if (run->rc != 0)
+        sw_result_set(r, SW_UNKNOWN, "check plugin %s could not run: %s", j->check, sw_strerror(run->rc));
+    else if (!r->has_verdict)
+        sw_result_set(r, SW_UNKNOWN, "check plugin %s gave no verdict", j->check);
+    engine_deliver(e, j, r);
+    sw_result_unref(r);
+    run->res = NULL;
+    j->inflight = NULL;
+    e->inflight--;
+    uv_close((uv_handle_t *)&run->guard, run_free_cb);
+    if (j->retired)
+        engine_free_retired(e, j);
+    if (e->once)
+        e->remaining--;
+    /* A slot is free: the longest-waiting job goes next. */
+    while (e->wait_head && e->inflight < e->conf->max_in_flight && !e->stopping) {
+        struct sw_job *w = e->wait_head;
+        e->wait_head = w->wait_next;
+        if (!e->wait_head)
+            e->wait_tail = NULL;
+        w->waiting = 0;
+        run_start(e, w, w->wait_due);
+    }
+    engine_maybe_done(e);
+}
+
+sw_result *sw_run_result(sw_run *run)
+{
+    return run->res;
+}
+
+int64_t sw_run_timeout(const sw_run *run)
+{
+    return run->job->timeout;
+}
+
+void sw_run_complete(sw_run *run)
+{
+    engine_finish(run);
+}
+
+/* ---- starting a run ---- */
+
+static void run_guard_cb(uv_timer_t *t)
+{
+    sw_run *run = t->data;
+    struct sw_job *j = run->job;
+    if (run->completed)
+        return;
+    if (!(j->plugin->desc.flags & SW_CHECK_ASYNC)) {
+        /* A worker thread cannot be interrupted; say so once. */
+        sw_warn("%s: blocking run of %s is past its timeout and still running", j->check, j->site->name);
+        return;
+    }
+    run->cancelled = run->cancelled ? run->cancelled : RUN_CANCEL_GUARD;
+    j->plugin->desc.check_cancel(j->site_state, run);
+}
+
+static void run_work_cb(uv_work_t *w)
+{
+    sw_run *run = w->data;
+    run->rc = run->job->plugin->desc.check_run(run->job->site_state, run);
+}
+
+static void run_after_work_cb(uv_work_t *w, int status)
+{
+    (void)status;
+    engine_finish(w->data);
+}
+
+/* A result that never ran (disabled plugin, overlap): made and delivered now. */
+static void engine_note(struct sw_engine *e, struct sw_job *j, int64_t due, int skipped, const char *fmt, ...)
+    SW_PRINTF(5, 6);
+static void engine_note(struct sw_engine *e, struct sw_job *j, int64_t due, int skipped, const char *fmt, ...)
+{
+    int64_t now = sw_now_mono(), wall = sw_now_wall();
+    sw_result *r = sw_result_new(j->site->name, j->check, e->conf->location);
+    r->scheduled = wall - (now - due);
+    r->started = wall;
+    struct sw_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sw_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    sw_result_set(r, SW_UNKNOWN, "%s", b.s);
+    sw_buf_free(&b);
+    sw_result_metric(r, "sched.lag", (double)(now - due) / 1e6);
+    if (skipped)
+        sw_result_metric(r, "sched.skipped", 1);
+    engine_deliver(e, j, r);
+    sw_result_unref(r);
+}
+
+static void run_start(struct sw_engine *e, struct sw_job *j, int64_t due)
+{
+    int64_t now = sw_now_mono(), wall = sw_now_wall();
+    sw_run *run = sw_xcalloc(1, sizeof *run);
+    run->job = j;
+    run->due = due;
+    run->start = now;
+    run->res = sw_result_new(j->site->name, j->check, e->conf->location);
+    run->res->scheduled = wall - (now - due);
+    run->res->started = wall;
+    sw_result_metric(run->res, "sched.lag", (double)(now - due) / 1e6);
+    uv_timer_init(e->loop, &run->guard);
+    run->guard.data = run;
+    run->work.data = run;
+    j->inflight = run;
+    e->inflight++;
+    uv_timer_start(&run->guard, run_guard_cb, (uint64_t)((j->timeout + ENGINE_GUARD_GRACE) / 1000), 0);
+    if (j->plugin->desc.flags & SW_CHECK_ASYNC) {
+        int rc = j->plugin->desc.check_run(j->site_state, run);
+        if (rc != 0 && !run->completed) {
+            run->rc = rc;
+            engine_finish(run);
+        }
+    } else if (uv_queue_work(e->loop, &run->work, run_work_cb, run_after_work_cb) != 0) {
+        run->rc = SW_EBUSY;
+        engine_finish(run);
+    }
+}
+
+/* The pair is due: run it, queue it behind max_in_flight, or record why not. */
+static void engine_dispatch(struct sw_engine *e, struct sw_job *j, int64_t due)
+{
+    char d[32];
+    if (j->disabled) {
+        engine_note(e, j, due, 0, "%s", j->disabled);
+        if (e->once)
+            e->remaining--;
+        return;
+    }
+    if (!j->site_state) {
+        engine_note(e, j, due, 0, "check plugin %s refused this site's configuration", j->check);
+        if (e->once)
+            e->remaining--;
+        return;
+    }
+    if (j->inflight || j->waiting) {
+        int64_t since = j->inflight ? j->inflight->start : j->wait_due;
+        engine_note(e, j, due, 1, "skipped: the previous run (due %s ago) is still %s",
+                    sw_fmt_duration(sw_now_mono() - since, d, sizeof d), j->inflight ? "running" : "waiting");
+        return;
+    }
+    if (e->inflight >= e->conf->max_in_flight) {
+        j->waiting = 1;
+        j->wait_due = due;
+        j->wait_next = NULL;
+        if (e->wait_tail)
+            e->wait_tail->wait_next = j;
+        else
+            e->wait_head = j;
+        e->wait_tail = j;
+        return;
+    }
+    run_start(e, j, due);
+}
+
+static void engine_tick(uv_timer_t *t)
+{
+    struct sw_engine *e = t->data;
+    int64_t now = sw_now_mono();
+    struct sw_sched_item *it;
+    while (!e->stopping && (it = sw_heap_top(&e->heap)) && it->due <= now) {
+        sw_heap_pop(&e->heap);
+        struct sw_job *j = (struct sw_job *)it;
+        int64_t due = it->due;
+        if (!e->once) {
+            int64_t missed;
+            it->due = sw_sched_next(due, j->interval, now, &missed);
+            if (missed)
+                sw_warn("%s %s: %lld run(s) missed: the loop was stalled", j->site->name, j->check,
+                        (long long)missed);
+            sw_heap_push(&e->heap, it);
+        }
+        engine_dispatch(e, j, due);
+    }
+    engine_arm(e);
+    engine_maybe_done(e);
+}
+
+static void engine_arm(struct sw_engine *e)
+{
+    struct sw_sched_item *it = sw_heap_top(&e->heap);
+    if (!it || e->stopping) {
+        uv_timer_stop(&e->tick);
+        return;
+    }
+    int64_t wait = it->due - sw_now_mono();
+    uv_timer_start(&e->tick, engine_tick, wait <= 0 ? 0 : (uint64_t)((wait + 999) / 1000), 0);
+}
+
+static void engine_close_handles(struct sw_engine *e)
+{
+    uv_timer_stop(&e->tick);
+    uv_handle_t *hs[] = {(uv_handle_t *)&e->sig_term, (uv_handle_t *)&e->sig_int, (uv_handle_t *)&e->sig_hup};
+    for (int i = 0; i < 3; i++)
+        if (hs[i]->loop && !uv_is_closing(hs[i]))
+            uv_close(hs[i], NULL);
+    uv_stop(e->loop);
+}
+
+static void engine_maybe_done(struct sw_engine *e)
+{
+    if (e->once && e->remaining <= 0 && e->inflight == 0)
+        engine_close_handles(e);
+    else if (e->stopping && e->inflight == 0)
+        engine_close_handles(e);
+}
+
+static void engine_schedule_all(struct sw_engine *e, int spread)
+{
+    int64_t now = sw_now_mono();
+    for (struct sw_job **p = e->jobs; *p; p++) {
+        struct sw_job *j = *p;
+        if (j->item.pos != SIZE_MAX)
+            continue;
+        j->eng = e;
+        j->item.due = spread ? now + sw_sched_offset(j->site->name, j->check, j->interval) : now;
+        sw_heap_push(&e->heap, &j->item);
+    }
+    engine_arm(e);
+}
+
+void sw_engine_run_once(struct sw_engine *e)
+{
+    e->once = 1;
+    e->remaining = e->njobs;
+    if (e->njobs == 0)
+        return;
+    engine_schedule_all(e, 0);
+    uv_run(e->loop, UV_RUN_DEFAULT);
+}
+
+/* ---- the daemon: signals, stop, reload ---- */
+
+static void engine_stop(struct sw_engine *e, const char *why)
+{
+    if (e->stopping)
+        return;
+    e->stopping = 1;
+    sw_info("%s: stopping; %d run(s) in flight", why, e->inflight);
+    uv_timer_stop(&e->tick);
+    e->wait_head = e->wait_tail = NULL;
+    /* Cancel what can be cancelled; blocking runs finish on their own. */
+    struct sw_job **lists[] = {e->jobs, e->retired};
+    int counts[] = {e->njobs, e->nretired};
+    for (int l = 0; l < 2; l++) {
+        for (int i = 0; i < counts[l]; i++) {
+            struct sw_job *j = lists[l][i];
+            j->waiting = 0;
+            sw_run *run = j->inflight;
+            if (run && (j->plugin->desc.flags & SW_CHECK_ASYNC) && !run->completed) {
+                run->cancelled = RUN_CANCEL_STOP;
+                j->plugin->desc.check_cancel(j->site_state, run);
+            }
+        }
+    }
+    engine_maybe_done(e);
+}
+
+static void engine_reload(struct sw_engine *e)
+{
+    sw_info("SIGHUP: reloading %s", e->dir);
+    struct sw_conf *nc = sw_conf_load(e->dir);
+    int n = 0;
+    struct sw_job **nj = nc->nerrors ? NULL : sw_jobs_bind(nc, &n);
+    if (nc->nerrors) {
+        sw_err("reload refused: %d error(s) in %s; the running configuration stays", nc->nerrors, e->dir);
+        for (int i = 0; i < nc->nerrors; i++)
+            sw_err("%s", nc->errors[i]);
+        sw_jobs_free(nj);
+        sw_conf_free(nc);
+        return;
+    }
+    /* Carry each surviving pair's phase and recent results across. */
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+        struct sw_job *j = nj[i];
+        j->eng = e;
+        for (int k = 0; k < e->njobs; k++) {
+            struct sw_job *o = e->jobs[k];
+            if (strcmp(o->site->name, j->site->name) || strcmp(o->check, j->check))
+                continue;
+            for (int r = o->nrecent - 1; r >= 0; r--)
+                job_remember(j, o->recent[r]);
+            if (o->item.pos != SIZE_MAX && o->interval == j->interval) {
+                j->item.due = o->item.due;
+                sw_heap_push(&e->heap, &j->item);
+            }
+            kept++;
+        }
+    }
+    for (int k = 0; k < e->njobs; k++) {
+        struct sw_job *o = e->jobs[k];
+        sw_heap_remove(&e->heap, &o->item);
+        if (o->waiting) { /* it never started: drop it from the queue */
+            struct sw_job **pp = &e->wait_head;
+            while (*pp && *pp != o)
+                pp = &(*pp)->wait_next;
+            if (*pp)
+                *pp = o->wait_next;
+            e->wait_tail = NULL;
+            for (struct sw_job *w = e->wait_head; w; w = w->wait_next)
+                e->wait_tail = w;
+            o->waiting = 0;
+        }
+        if (o->inflight) {
+            o->retired = 1;
+            e->retired = sw_xrealloc(e->retired, sizeof *e->retired * (size_t)(e->nretired + 1));
+            e->retired[e->nretired++] = o;
+            e->jobs[k] = NULL;
+        }
+    }
+    /* Free the jobs not in flight (compact the NULLs left by retired ones). */
+    int m = 0;
+    for (int k = 0; k < e->njobs; k++)
+        if (e->jobs[k])
+            e->jobs[m++] = e->jobs[k];
+    e->jobs[m] = NULL;
+    sw_jobs_free(e->jobs);
+    e->old_confs = sw_xrealloc(e->old_confs, sizeof *e->old_confs * (size_t)(e->nold_confs + 1));
+    e->old_confs[e->nold_confs++] = e->conf; /* retired jobs still point into it */
+    e->conf = nc;
+    e->jobs = nj;
+    e->njobs = n;
+    engine_schedule_all(e, 1);
+    sw_info("reloaded: %d site(s), %d check(s), %d kept their schedule", nc->nsites, n, kept);
+}
+
+static void engine_signal(uv_signal_t *h, int sig)
+{
+    struct sw_engine *e = h->data;
+    if (sig == SIGHUP)
+        engine_reload(e);
+    else
+        engine_stop(e, sig == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+void sw_engine_run_daemon(struct sw_engine *e, const char *dir)
+{
+    e->dir = dir;
+    uv_signal_t *sigs[] = {&e->sig_term, &e->sig_int, &e->sig_hup};
+    int nums[] = {SIGTERM, SIGINT, SIGHUP};
+    for (int i = 0; i < 3; i++) {
+        uv_signal_init(e->loop, sigs[i]);
+        sigs[i]->data = e;
+        uv_signal_start(sigs[i], engine_signal, nums[i]);
+    }
+    engine_schedule_all(e, 1);
+    sw_info("running: %d site(s), %d check(s), location %s", e->conf->nsites, e->njobs, e->conf->location);
+    uv_run(e->loop, UV_RUN_DEFAULT);
+}
+
+void sw_engine_free(struct sw_engine *e)
+{
+    if (!e)
+        return;
+    if (!uv_is_closing((uv_handle_t *)&e->tick))
+        uv_close((uv_handle_t *)&e->tick, NULL);
+    uv_run(e->loop, UV_RUN_NOWAIT);
+    sw_heap_free(&e->heap);
+    sw_jobs_free(e->jobs);
+    for (int i = 0; i < e->nretired; i++)
+        sw_job_free(e->retired[i]);
+    free(e->retired);
+    for (int i = 0; i < e->nold_confs; i++)
+        sw_conf_free(e->old_confs[i]);
+    free(e->old_confs);
+    sw_conf_free(e->conf);
+    free(e);
+}

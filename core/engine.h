@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT
+ * The engine: binds sites x checks to loaded plugins (jobs), schedules them
+ * on one libuv loop, runs them (async on the loop, blocking on the worker
+ * pool), and hands each finished result to the recent cache, the storage
+ * queue and the caller. */
+#ifndef SW_ENGINE_H
+#define SW_ENGINE_H
+
+#include <uv.h>
+
+#include "config.h"
+#include "loader.h"
+#include "schedule.h"
+#include "sitewatch/plugin.h"
+#include "storeq.h"
+
+struct sw_engine;
+
+struct sw_job {
+    struct sw_sched_item item; /* first: the heap holds pointers to it */
+    struct sw_engine *eng;
+    struct sw_site *site; /* in the conf the job was built from */
+    char *check;
+    struct sw_loaded *plugin;
+    void *site_state;
+    int64_t interval, timeout;
+    char *disabled; /* why it cannot run (plugin failed to load), or NULL */
+    uint32_t store_mask;
+    struct sw_run *inflight;
+    int waiting; /* in the max_in_flight queue */
+    int64_t wait_due;
+    struct sw_job *wait_next;
+    int retired; /* replaced by a reload; freed when its run ends */
+    sw_result **recent; /* newest first */
+    int nrecent, maxrecent;
+};
+
+struct sw_run {
+    struct sw_job *job;
+    sw_result *res;
+    int64_t due, start; /* monotonic */
+    uv_timer_t guard;   /* cancels a run that overstays its timeout */
+    uv_work_t work;     /* blocking checks */
+    int completed;
+    int cancelled; /* RUN_CANCEL_* */
+    int rc;
+};
+
+typedef void (*sw_result_fn)(const sw_result *r, void *ud);
+
+/* Bind CONF's sites to plugins: load each plugin, check its keys, prepare
+ * every site.  Errors go into conf->errors.  Returns the jobs (NULL-
+ * terminated, caller frees with sw_jobs_free). */
+struct sw_job **sw_jobs_bind(struct sw_conf *conf, int *njobs);
+void sw_jobs_free(struct sw_job **jobs);
+void sw_job_free(struct sw_job *job);
+/* Load and check the keys of [storage]/[output] sections' plugins. */
+void sw_conf_bind_sections(struct sw_conf *conf);
+/* Open every [storage NAME] into Q; set each job's store_mask. */
+void sw_storage_open(struct sw_conf *conf, struct sw_storeq *q, struct sw_job **jobs);
+
+struct sw_engine *sw_engine_new(uv_loop_t *loop, struct sw_conf *conf, struct sw_job **jobs,
+                                struct sw_storeq *q);
+/* Give each job the results storage already holds (for since and status). */
+void sw_engine_seed(struct sw_engine *e);
+void sw_engine_on_result(struct sw_engine *e, sw_result_fn fn, void *ud);
+/* Run every job once now, then return. */
+void sw_engine_run_once(struct sw_engine *e);
+/* Run forever: SIGTERM/SIGINT stop, SIGHUP reloads conf from DIR. */
+void sw_engine_run_daemon(struct sw_engine *e, const char *dir);
+struct sw_job **sw_engine_jobs(struct sw_engine *e);
+/* Free the engine, its jobs and conf (after the loop has stopped). */
+void sw_engine_free(struct sw_engine *e);
+
+/* Host-table entries for runs. */
+sw_result *sw_run_result(sw_run *run);
+int64_t sw_run_timeout(const sw_run *run);
+void sw_run_complete(sw_run *run);
+
+#endif

@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: MIT
+ * The host table: thin wrappers from the ABI's opaque handles to the core's
+ * config views, results, runs and libuv handles. */
+#include "host.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "engine.h"
+#include "log.h"
+#include "result.h"
+#include "units.h"
+#include "util.h"
+
+static uv_loop_t *host_loop;
+
+void sw_host_set_loop(uv_loop_t *loop)
+{
+    host_loop = loop;
+}
+
+uv_loop_t *sw_host_loop(void)
+{
+    return host_loop;
+}
+
+int64_t sw_now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t sw_now_wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- log ---- */
+
+static void host_log(int level, const char *fmt, ...)
+{
+    struct sw_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sw_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    sw_log(level, "%s", b.s ? b.s : "");
+    sw_buf_free(&b);
+}
+
+/* ---- config ---- */
+
+static const char *host_config_get(const sw_config *cfg, const char *key)
+{
+    struct sw_entry *e = sw_config_lookup(cfg, key, -1);
+    return e ? e->value : NULL;
+}
+
+static int host_config_count(const sw_config *cfg, const char *key)
+{
+    return sw_config_lookup_count(cfg, key);
+}
+
+static const char *host_config_get_nth(const sw_config *cfg, const char *key, int i)
+{
+    struct sw_entry *e = i >= 0 ? sw_config_lookup(cfg, key, i) : NULL;
+    return e ? e->value : NULL;
+}
+
+static int host_config_duration(const sw_config *cfg, const char *key, int64_t def, int64_t *out)
+{
+    struct sw_entry *e = sw_config_lookup(cfg, key, -1);
+    *out = def;
+    if (!e)
+        return 0;
+    if (sw_parse_duration(e->value, out) < 0) {
+        *out = def;
+        return sw_config_bad_value(cfg, key, SW_DURATION_EXPECTED);
+    }
+    return 0;
+}
+
+static int host_config_size(const sw_config *cfg, const char *key, int64_t def, int64_t *out)
+{
+    struct sw_entry *e = sw_config_lookup(cfg, key, -1);
+    *out = def;
+    if (!e)
+        return 0;
+    if (sw_parse_size(e->value, out) < 0) {
+        *out = def;
+        return sw_config_bad_value(cfg, key, SW_SIZE_EXPECTED);
+    }
+    return 0;
+}
+
+static int host_config_bool(const sw_config *cfg, const char *key, int def, int *out)
+{
+    static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off", "0"};
+    struct sw_entry *e = sw_config_lookup(cfg, key, -1);
+    *out = def;
+    if (!e)
+        return 0;
+    for (int i = 0; i < 4; i++) {
+        if (strcasecmp(e->value, yes[i]) == 0)
+            return *out = 1, 0;
+        if (strcasecmp(e->value, no[i]) == 0)
+            return *out = 0, 0;
+    }
+    return sw_config_bad_value(cfg, key, "yes or no");
+}
+
+static int host_config_error(const sw_config *cfg, const char *key, const char *fmt, ...)
+{
+    struct sw_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sw_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    int rc = sw_config_bad_value(cfg, key, b.s ? b.s : "a valid value");
+    sw_buf_free(&b);
+    return rc;
+}
+
+static const char *host_config_name(const sw_config *cfg)
+{
+    return cfg->sec->name ? cfg->sec->name : "core";
+}
+
+/* ---- results ---- */
+
+static void host_result_set(sw_result *r, int verdict, const char *fmt, ...)
+{
+    struct sw_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sw_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    sw_result_set(r, verdict, "%s", b.s ? b.s : "");
+    sw_buf_free(&b);
+}
+
+static const char *host_result_site(const sw_result *r) { return r->site; }
+static const char *host_result_check(const sw_result *r) { return r->check; }
+static const char *host_result_location(const sw_result *r) { return r->location; }
+static int host_result_verdict(const sw_result *r) { return r->verdict; }
+static const char *host_result_reason(const sw_result *r) { return r->reason ? r->reason : ""; }
+static int64_t host_result_scheduled(const sw_result *r) { return r->scheduled; }
+static int64_t host_result_started(const sw_result *r) { return r->started; }
+static int64_t host_result_duration(const sw_result *r) { return r->duration; }
+static int64_t host_result_since(const sw_result *r) { return r->since; }
+static int host_result_metric_count(const sw_result *r) { return r->nmetrics; }
+static int host_result_info_count(const sw_result *r) { return r->ninfos; }
+
+static int host_result_metric_at(const sw_result *r, int i, const char **name, double *value)
+{
+    if (i < 0 || i >= r->nmetrics)
+        return SW_ENOTFOUND;
+    *name = r->metrics[i].name;
+    *value = r->metrics[i].value;
+    return 0;
+}
+
+static int host_result_info_at(const sw_result *r, int i, const char **key, const char **value)
+{
+    if (i < 0 || i >= r->ninfos)
+        return SW_ENOTFOUND;
+    *key = r->infos[i].key;
+    *value = r->infos[i].value;
+    return 0;
+}
+
+static void host_result_set_times(sw_result *r, int64_t scheduled, int64_t started, int64_t duration,
+                                  int64_t since)
+{
+    r->scheduled = scheduled;
+    r->started = started;
+    r->duration = duration;
+    r->since = since;
+}
+
+static void host_result_free(sw_result *r)
+{
+    sw_result_unref(r);
+}
+
+/* ---- loop: fd watchers and timers ---- */
+
+struct sw_watch {
+    uv_poll_t poll;
+    sw_watch_cb cb;
+    void *ud;
+    int fd;
+};
+
+struct sw_timer {
+    uv_timer_t timer;
+    sw_timer_cb cb;
+    void *ud;
+};
+
+static int host_uv_events(int ev)
+{
+    return ((ev & SW_WATCH_READ) ? UV_READABLE : 0) | ((ev & SW_WATCH_WRITE) ? UV_WRITABLE : 0);
+}
+
+static void host_poll_cb(uv_poll_t *h, int status, int events)
+{
+    sw_watch *w = h->data;
+    int ev = status < 0 ? -1
+                        : ((events & UV_READABLE) ? SW_WATCH_READ : 0) |
+                              ((events & UV_WRITABLE) ? SW_WATCH_WRITE : 0);
+    w->cb(w, w->fd, ev, w->ud);
+}
+
+static sw_watch *host_watch_fd(int fd, int events, sw_watch_cb cb, void *ud)
+{
+    sw_watch *w = sw_xcalloc(1, sizeof *w);
+    if (uv_poll_init_socket(host_loop, &w->poll, fd) != 0) {
+        free(w);
+        return NULL;
+    }
+    w->poll.data = w;
+    w->cb = cb;
+    w->ud = ud;
+    w->fd = fd;
+    if (events)
+        uv_poll_start(&w->poll, host_uv_events(events), host_poll_cb);
+    return w;
+}
+
+static int host_watch_update(sw_watch *w, int events)
+{
+    if (!events)
+        return uv_poll_stop(&w->poll) == 0 ? 0 : SW_EIO;
+    return uv_poll_start(&w->poll, host_uv_events(events), host_poll_cb) == 0 ? 0 : SW_EIO;
+}
+
+static void host_free_handle(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void host_watch_close(sw_watch *w)
+{
+    if (w)
+        uv_close((uv_handle_t *)&w->poll, host_free_handle);
+}
+
+static void host_timer_cb(uv_timer_t *h)
+{
+    sw_timer *t = h->data;
+    t->cb(t, t->ud);
+}
+
+static sw_timer *host_timer_new(sw_timer_cb cb, void *ud)
+{
+    sw_timer *t = sw_xcalloc(1, sizeof *t);
+    uv_timer_init(host_loop, &t->timer);
+    t->timer.data = t;
+    t->cb = cb;
+    t->ud = ud;
+    return t;
+}
+
+static int host_timer_start(sw_timer *t, int64_t after)
+{
+    uint64_t ms = after <= 0 ? 0 : (uint64_t)((after + 999) / 1000);
+    return uv_timer_start(&t->timer, host_timer_cb, ms, 0) == 0 ? 0 : SW_EIO;
+}
+
+static void host_timer_stop(sw_timer *t)
+{
+    uv_timer_stop(&t->timer);
+}
+
+static void host_timer_close(sw_timer *t)
+{
+    if (t)
+        uv_close((uv_handle_t *)&t->timer, host_free_handle);
+}
+
+static const struct sw_host_api host_table = {
+    .version = SW_ABI_VERSION,
+    .size = sizeof(struct sw_host_api),
+    .log = host_log,
+    .strerror = sw_strerror,
+    .config_get = host_config_get,
+    .config_count = host_config_count,
+    .config_get_nth = host_config_get_nth,
+    .config_duration = host_config_duration,
+    .config_size = host_config_size,
+    .config_bool = host_config_bool,
+    .config_error = host_config_error,
+    .config_name = host_config_name,
+    .run_result = sw_run_result,
+    .run_timeout = sw_run_timeout,
+    .run_complete = sw_run_complete,
+    .result_set = host_result_set,
+    .result_metric = sw_result_metric,
+    .result_info = sw_result_info,
+    .result_site = host_result_site,
+    .result_check = host_result_check,
+    .result_location = host_result_location,
+    .result_verdict = host_result_verdict,
+    .result_reason = host_result_reason,
+    .result_scheduled = host_result_scheduled,
+    .result_started = host_result_started,
+    .result_duration = host_result_duration,
+    .result_since = host_result_since,
+    .result_metric_count = host_result_metric_count,
+    .result_metric_at = host_result_metric_at,
+    .result_info_count = host_result_info_count,
+    .result_info_at = host_result_info_at,
+    .result_new = sw_result_new,
+    .result_set_times = host_result_set_times,
+    .result_free = host_result_free,
+    .watch_fd = host_watch_fd,
+    .watch_update = host_watch_update,
+    .watch_close = host_watch_close,
+    .timer_new = host_timer_new,
+    .timer_start = host_timer_start,
+    .timer_stop = host_timer_stop,
+    .timer_close = host_timer_close,
+    .now_mono = sw_now_mono,
+    .now_wall = sw_now_wall,
+};
+
+const struct sw_host_api *sw_host_api(void)
+{
+    return &host_table;
+}

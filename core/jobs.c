@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT
+ * Binding the configuration to plugins: which .so serves each name, which
+ * keys each accepts, and one prepared job per site x check. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "host.h"
+#include "log.h"
+#include "result.h"
+#include "units.h"
+#include "util.h"
+
+/* Load NAME for the entry E (for messages); NULL and an error if there is
+ * no such file or it is the wrong kind.  A file that exists but fails to
+ * load is returned with ->error set: its users are disabled, not refused. */
+static struct sw_loaded *jobs_plugin(struct sw_conf *c, const char *name, int kind,
+                                     const struct sw_entry *e, const struct sw_section *sec)
+{
+    char label[128];
+    sw_section_label(sec, label, sizeof label);
+    struct sw_loaded *p = sw_loader_get(c->plugin_dir, name);
+    if (!p->found) {
+        sw_conf_error(c, "%s:%d: in %s, unknown %s plugin '%s': there is no %s/%s.so", e ? e->file : sec->file,
+                      e ? e->line : sec->line, label, sw_kind_name(kind), name, c->plugin_dir, name);
+        return NULL;
+    }
+    if (!p->error && p->desc.kind != kind) {
+        sw_conf_error(c, "%s:%d: in %s, plugin '%s' is a %s plugin, not a %s plugin", e ? e->file : sec->file,
+                      e ? e->line : sec->line, label, name, sw_kind_name(p->desc.kind), sw_kind_name(kind));
+        return NULL;
+    }
+    return p;
+}
+
+void sw_conf_bind_sections(struct sw_conf *c)
+{
+    for (int i = 0; i < c->nsecs; i++) {
+        struct sw_section *s = c->secs[i];
+        int kind = s->kind == SW_SEC_CHECK     ? SW_KIND_CHECK
+                   : s->kind == SW_SEC_STORAGE ? SW_KIND_STORAGE
+                   : s->kind == SW_SEC_OUTPUT  ? SW_KIND_OUTPUT
+                                               : 0;
+        if (!kind)
+            continue;
+        struct sw_loaded *p = jobs_plugin(c, s->name, kind, NULL, s);
+        if (p && !p->error)
+            sw_config_check_keys(c, s, s->name, p->desc.keys, kind == SW_KIND_CHECK);
+    }
+}
+
+static struct sw_job *jobs_one(struct sw_conf *c, struct sw_site *site, const char *check)
+{
+    struct sw_entry *ce = sw_section_get(site->sec, "checks");
+    struct sw_loaded *p = jobs_plugin(c, check, SW_KIND_CHECK, ce, site->sec);
+    if (!p)
+        return NULL;
+    struct sw_job *j = sw_xcalloc(1, sizeof *j);
+    j->site = site;
+    j->check = sw_xstrdup(check);
+    j->plugin = p;
+    j->interval = site->interval;
+    j->timeout = site->timeout;
+    j->item.pos = SIZE_MAX;
+    j->maxrecent = (int)c->recent;
+    j->recent = sw_xcalloc((size_t)j->maxrecent, sizeof *j->recent);
+    if (p->error) {
+        j->disabled = sw_xasprintf("plugin %s failed to load: %s", check, p->error);
+        return j;
+    }
+    sw_config_check_keys(c, site->sec, check, p->desc.keys, 1);
+    struct sw_config view = sw_config_site_view(c, site, check);
+    const struct sw_host_api *api = sw_host_api();
+    int before = c->nerrors;
+    api->config_duration(&view, "timeout", site->timeout, &j->timeout);
+    if (j->timeout <= 0)
+        sw_config_bad_value(&view, "timeout", "a positive " SW_DURATION_EXPECTED);
+    else if (j->timeout > j->interval) {
+        char a[32], b[32];
+        char *what = sw_xasprintf("a timeout no longer than the interval (%s); it is %s",
+                                  sw_fmt_duration(j->interval, a, sizeof a),
+                                  sw_fmt_duration(j->timeout, b, sizeof b));
+        sw_config_bad_value(&view, "timeout", what);
+        free(what);
+    }
+    int rc = p->desc.check_prepare(p->state, &view, &j->site_state);
+    if (rc != 0 && c->nerrors == before)
+        sw_conf_error(c, "%s:%d: in [site %s], plugin %s refused the configuration: %s", site->sec->file,
+                      site->sec->line, site->name, check, sw_strerror(rc));
+    if (rc != 0)
+        j->site_state = NULL;
+    return j;
+}
+
+struct sw_job **sw_jobs_bind(struct sw_conf *c, int *njobs)
+{
+    sw_conf_bind_sections(c);
+    int n = 0;
+    struct sw_job **jobs = sw_xcalloc(1, sizeof *jobs);
+    for (int i = 0; i < c->nsites; i++) {
+        struct sw_site *s = &c->sites[i];
+        for (int k = 0; k < s->nchecks; k++) {
+            struct sw_job *j = jobs_one(c, s, s->checks[k]);
+            if (!j)
+                continue;
+            jobs = sw_xrealloc(jobs, sizeof *jobs * (size_t)(n + 2));
+            jobs[n++] = j;
+            jobs[n] = NULL;
+        }
+    }
+    *njobs = n;
+    return jobs;
+}
+
+void sw_job_free(struct sw_job *j)
+{
+    if (j->site_state && j->plugin->desc.check_release)
+        j->plugin->desc.check_release(j->site_state);
+    for (int i = 0; i < j->nrecent; i++)
+        sw_result_unref(j->recent[i]);
+    free(j->recent);
+    free(j->check);
+    free(j->disabled);
+    free(j);
+}
+
+void sw_jobs_free(struct sw_job **jobs)
+{
+    for (struct sw_job **p = jobs; p && *p; p++)
+        sw_job_free(*p);
+    free(jobs);
+}
+
+void sw_storage_open(struct sw_conf *c, struct sw_storeq *q, struct sw_job **jobs)
+{
+    int index_of[64];
+    int nstor = 0;
+    struct sw_section *names[64];
+    for (int i = 0; i < c->nsecs && nstor < 64; i++) {
+        struct sw_section *s = c->secs[i];
+        if (s->kind != SW_SEC_STORAGE)
+            continue;
+        names[nstor] = s;
+        index_of[nstor] = -1;
+        struct sw_loaded *p = sw_loader_get(c->plugin_dir, s->name);
+        if (p->error || p->desc.kind != SW_KIND_STORAGE) {
+            sw_err("[storage %s] (%s:%d): not used: %s", s->name, s->file, s->line,
+                   p->error ? p->error : "not a storage plugin");
+        } else {
+            struct sw_config view = sw_config_section_view(c, s);
+            void *inst = NULL;
+            int rc = p->desc.storage_open(p->state, &view, &inst);
+            if (rc == 0)
+                index_of[nstor] = sw_storeq_add_target(q, p, inst);
+            else
+                sw_err("[storage %s] (%s:%d): cannot open: %s; its results are not stored", s->name, s->file,
+                       s->line, sw_strerror(rc));
+        }
+        nstor++;
+    }
+    for (struct sw_job **pj = jobs; pj && *pj; pj++) {
+        struct sw_job *j = *pj;
+        j->store_mask = 0;
+        for (int i = 0; i < nstor; i++) {
+            int wanted = !j->site->store;
+            for (char **n = j->site->store; n && *n; n++)
+                wanted |= strcmp(*n, names[i]->name) == 0;
+            if (wanted && index_of[i] >= 0)
+                j->store_mask |= 1u << index_of[i];
+        }
+    }
+}

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+#include "loader.h"
+
+#include <ltdl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "host.h"
+#include "log.h"
+#include "util.h"
+
+static struct sw_loaded **ld_all;
+static int ld_n;
+static int ld_ready;
+
+const char *sw_kind_name(int kind)
+{
+    switch (kind) {
+    case SW_KIND_CHECK: return "check";
+    case SW_KIND_STORAGE: return "storage";
+    case SW_KIND_OUTPUT: return "output";
+    }
+    return "unknown";
+}
+
+static void ld_fail(struct sw_loaded *p, const char *fmt, ...) SW_PRINTF(2, 3);
+static void ld_fail(struct sw_loaded *p, const char *fmt, ...)
+{
+    struct sw_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sw_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    free(p->error);
+    p->error = b.s;
+    if (p->handle)
+        lt_dlclose(p->handle);
+    p->handle = NULL;
+}
+
+/* A plugin built for another major exports sitewatch_plugin_vN: name it. */
+static int ld_other_major(lt_dlhandle h)
+{
+    for (int v = 0; v < 100; v++) {
+        char sym[40];
+        snprintf(sym, sizeof sym, "sitewatch_plugin_v%d", v);
+        if (v != SW_ABI_MAJOR && lt_dlsym(h, sym))
+            return v;
+    }
+    return -1;
+}
+
+static void ld_load(struct sw_loaded *p)
+{
+    struct stat st;
+    if (stat(p->file, &st) < 0) {
+        ld_fail(p, "%s: no such plugin file (is plugin_dir right, and was the plugin built?)", p->file);
+        return;
+    }
+    p->found = 1;
+    if (!ld_ready) {
+        lt_dlinit();
+        ld_ready = 1;
+    }
+    /* Local symbols: two plugins may link different libraries' same names. */
+    lt_dladvise adv;
+    lt_dladvise_init(&adv);
+    lt_dladvise_local(&adv);
+    p->handle = lt_dlopenadvise(p->file, adv);
+    lt_dladvise_destroy(&adv);
+    if (!p->handle) {
+        ld_fail(p, "%s: cannot load: %s (is it a shared object built for this machine?)", p->file,
+                lt_dlerror());
+        return;
+    }
+    sw_entry_fn entry = (sw_entry_fn)(uintptr_t)lt_dlsym(p->handle, SW_ENTRY_SYMBOL);
+    if (!entry) {
+        int other = ld_other_major(p->handle);
+        if (other >= 0)
+            ld_fail(p,
+                    "%s: plugin ABI %d.x, but this sitewatch speaks ABI %d.%d: rebuild the plugin against "
+                    "sitewatch %d's sitewatch/plugin.h (pkg-config sitewatch)",
+                    p->file, other, SW_ABI_MAJOR, SW_ABI_MINOR, SW_ABI_MAJOR);
+        else
+            ld_fail(p, "%s: no %s symbol (%s): not a sitewatch %d plugin; it must export %s", p->file,
+                    SW_ENTRY_SYMBOL, lt_dlerror(), SW_ABI_MAJOR, SW_ENTRY_SYMBOL);
+        return;
+    }
+    const struct sw_plugin *d = entry(sw_host_api());
+    if (!d) {
+        ld_fail(p, "%s: %s returned no descriptor", p->file, SW_ENTRY_SYMBOL);
+        return;
+    }
+    if (SW_ABI_MAJOR_OF(d->abi_version) != SW_ABI_MAJOR) {
+        ld_fail(p,
+                "%s: plugin ABI %u.%u, but this sitewatch speaks ABI %d.%d: rebuild the plugin against "
+                "sitewatch %d's sitewatch/plugin.h",
+                p->file, SW_ABI_MAJOR_OF(d->abi_version), SW_ABI_MINOR_OF(d->abi_version), SW_ABI_MAJOR,
+                SW_ABI_MINOR, SW_ABI_MAJOR);
+        return;
+    }
+    if (d->size < SW_PLUGIN_MIN_SIZE) {
+        ld_fail(p,
+                "%s: descriptor is %u bytes, smaller than ABI %d.0's %zu (plugin ABI %u.%u, sitewatch %d.%d): "
+                "the plugin was built against a broken header; rebuild it",
+                p->file, d->size, SW_ABI_MAJOR, (size_t)SW_PLUGIN_MIN_SIZE, SW_ABI_MAJOR_OF(d->abi_version),
+                SW_ABI_MINOR_OF(d->abi_version), SW_ABI_MAJOR, SW_ABI_MINOR);
+        return;
+    }
+    /* Copy only what the plugin's size covers; newer members stay NULL. */
+    memset(&p->desc, 0, sizeof p->desc);
+    memcpy(&p->desc, d, d->size < sizeof p->desc ? d->size : sizeof p->desc);
+    p->desc_size = d->size;
+    if (!p->desc.name || strcmp(p->desc.name, p->name) != 0) {
+        ld_fail(p, "%s: the plugin calls itself '%s'; the file must be named %s.so", p->file,
+                p->desc.name ? p->desc.name : "(null)", p->desc.name ? p->desc.name : "NAME");
+        return;
+    }
+    int k = p->desc.kind;
+    const struct sw_plugin *x = &p->desc;
+    if ((k == SW_KIND_CHECK && (!x->check_prepare || !x->check_run ||
+                                ((x->flags & SW_CHECK_ASYNC) && !x->check_cancel))) ||
+        (k == SW_KIND_STORAGE && (!x->storage_open || !x->storage_write)) ||
+        (k == SW_KIND_OUTPUT && (!x->output_open || !x->output_render)) ||
+        (k < SW_KIND_CHECK || k > SW_KIND_OUTPUT)) {
+        ld_fail(p, "%s: %s plugin lacks the functions its kind needs", p->file, sw_kind_name(k));
+        return;
+    }
+    if (x->init) {
+        int rc = x->init(&p->state);
+        if (rc != 0) {
+            ld_fail(p, "%s: init failed: %s", p->file, sw_strerror(rc));
+            return;
+        }
+    }
+}
+
+static struct sw_loaded *ld_new(const char *name, const char *file)
+{
+    struct sw_loaded *p = sw_xcalloc(1, sizeof *p);
+    p->name = sw_xstrdup(name);
+    p->file = sw_xstrdup(file);
+    ld_all = sw_xrealloc(ld_all, sizeof *ld_all * (size_t)(ld_n + 1));
+    ld_all[ld_n++] = p;
+    return p;
+}
+
+struct sw_loaded *sw_loader_get(const char *dir, const char *name)
+{
+    char *file = sw_xasprintf("%s/%s.so", dir, name);
+    for (int i = 0; i < ld_n; i++) {
+        if (strcmp(ld_all[i]->file, file) == 0) {
+            free(file);
+            return ld_all[i];
+        }
+    }
+    struct sw_loaded *p = ld_new(name, file);
+    free(file);
+    if (strchr(name, '/'))
+        ld_fail(p, "plugin name '%s' may not contain '/'", name);
+    else
+        ld_load(p);
+    return p;
+}
+
+struct sw_loaded *sw_loader_open_file(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    char *name = sw_xstrdup(base ? base + 1 : path);
+    size_t n = strlen(name);
+    if (n > 3 && strcmp(name + n - 3, ".so") == 0)
+        name[n - 3] = '\0';
+    char *dir = base ? sw_xstrdup(path) : sw_xstrdup(".");
+    if (base)
+        dir[base - path] = '\0';
+    struct sw_loaded *p = sw_loader_get(dir, name);
+    free(dir);
+    free(name);
+    return p;
+}
+
+void sw_loader_unload_all(void)
+{
+    for (int i = 0; i < ld_n; i++) {
+        struct sw_loaded *p = ld_all[i];
+        if (p->handle) {
+            if (p->desc.shutdown)
+                p->desc.shutdown(p->state);
+            /* Keep the code mapped under sanitizers' leak reports. */
+            if (!getenv("SW_NO_DLCLOSE"))
+                lt_dlclose(p->handle);
+        }
+        free(p->name);
+        free(p->file);
+        free(p->error);
+        free(p);
+    }
+    free(ld_all);
+    ld_all = NULL;
+    ld_n = 0;
+    if (ld_ready)
+        lt_dlexit();
+    ld_ready = 0;
+}

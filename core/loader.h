@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT
+ * Loads NAME.so from plugin_dir through libltdl, checks its ABI and keeps it
+ * loaded for the life of the process.  A plugin that fails to load is
+ * remembered with its reason so every site that uses it can say why. */
+#ifndef SW_LOADER_H
+#define SW_LOADER_H
+
+#include "sitewatch/plugin.h"
+
+struct sw_loaded {
+    char *name;
+    char *file;
+    int found;   /* the file exists */
+    char *error; /* why it could not be used, or NULL */
+    void *handle;
+    struct sw_plugin desc; /* a zero-padded copy: members past the plugin's size are NULL */
+    uint32_t desc_size;
+    void *state; /* from init() */
+};
+
+/* Load (once) and return the plugin NAME from DIR; never NULL: check
+ * ->error.  The loader owns the result. */
+struct sw_loaded *sw_loader_get(const char *dir, const char *name);
+/* Load a plugin by path (used by `plugins` to list a folder). */
+struct sw_loaded *sw_loader_open_file(const char *path);
+/* Shut down and unload every plugin. */
+void sw_loader_unload_all(void);
+const char *sw_kind_name(int kind);
+
+#endif

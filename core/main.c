@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT
+ * sitewatch: the command line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "log.h"
+#include "sitewatch/plugin.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: sitewatch [-c DIR] [-v|-q] COMMAND [ARGS] [--format table|json]\n"
+            "\n"
+            "  check [SITE..]  run each check once now, print the results, exit 0-3\n"
+            "                  (worst verdict: FAIL 2 > UNKNOWN 3 > WARN 1 > OK 0)\n"
+            "  run             the daemon: check every site on its interval until SIGTERM;\n"
+            "                  SIGHUP reloads the configuration\n"
+            "  status          latest verdict of every site, since when, and its last results\n"
+            "  plugins         list the plugins in plugin_dir with their kind and ABI\n"
+            "  validate        check the configuration; exit 1 and list every error\n"
+            "\n"
+            "  -c DIR          the configuration folder (default %s)\n"
+            "  -v, -q          more or less logging\n"
+            "  --format json   one JSON object a line instead of a table\n",
+            SW_CONF_DIR);
+}
+
+int main(int argc, char **argv)
+{
+    struct sw_app a = {.dir = SW_CONF_DIR};
+    const char *cmd = NULL;
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    int nrest = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (strcmp(s, "-c") == 0 || strcmp(s, "--config") == 0) {
+            if (++i == argc)
+                return usage(stderr), free(rest), 3;
+            a.dir = argv[i];
+        } else if (strcmp(s, "--format") == 0 || strncmp(s, "--format=", 9) == 0) {
+            const char *f = s[8] == '=' ? s + 9 : (++i < argc ? argv[i] : "");
+            if (strcmp(f, "json") && strcmp(f, "table")) {
+                fprintf(stderr, "sitewatch: --format takes table or json, not '%s'\n", f);
+                free(rest);
+                return 3;
+            }
+            a.json = strcmp(f, "json") == 0;
+        } else if (strcmp(s, "-v") == 0) {
+            sw_log_set_level(SW_LOG_DEBUG);
+        } else if (strcmp(s, "-q") == 0) {
+            sw_log_set_level(SW_LOG_WARN);
+        } else if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
+            usage(stdout);
+            free(rest);
+            return 0;
+        } else if (strcmp(s, "--version") == 0) {
+            printf("sitewatch %s (plugin ABI %d.%d)\n", SW_VERSION, SW_ABI_MAJOR, SW_ABI_MINOR);
+            free(rest);
+            return 0;
+        } else if (!cmd) {
+            cmd = s;
+        } else {
+            rest[nrest++] = argv[i];
+        }
+    }
+    a.args = rest;
+    a.nargs = nrest;
+    static const struct {
+        const char *name;
+        int (*fn)(struct sw_app *);
+    } cmds[] = {
+        {"check", sw_cmd_check},     {"run", sw_cmd_run},           {"status", sw_cmd_status},
+        {"plugins", sw_cmd_plugins}, {"validate", sw_cmd_validate},
+    };
+    int rc = -1;
+    for (size_t i = 0; cmd && i < sizeof cmds / sizeof *cmds; i++)
+        if (strcmp(cmd, cmds[i].name) == 0)
+            rc = cmds[i].fn(&a);
+    if (rc < 0) {
+        if (cmd)
+            fprintf(stderr, "sitewatch: unknown command '%s'\n", cmd);
+        usage(stderr);
+        rc = 3;
+    }
+    free(rest);
+    return rc;
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+#include "result.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+sw_result *sw_result_new(const char *site, const char *check, const char *location)
+{
+    sw_result *r = sw_xcalloc(1, sizeof *r);
+    atomic_init(&r->refs, 1);
+    r->site = sw_xstrdup(site ? site : "");
+    r->check = sw_xstrdup(check ? check : "");
+    r->location = sw_xstrdup(location ? location : "");
+    r->verdict = SW_UNKNOWN;
+    r->store_mask = ~0u;
+    return r;
+}
+
+sw_result *sw_result_ref(sw_result *r)
+{
+    atomic_fetch_add(&r->refs, 1);
+    return r;
+}
+
+void sw_result_unref(sw_result *r)
+{
+    if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
+        return;
+    free(r->site);
+    free(r->check);
+    free(r->location);
+    free(r->reason);
+    for (int i = 0; i < r->nmetrics; i++)
+        free(r->metrics[i].name);
+    free(r->metrics);
+    for (int i = 0; i < r->ninfos; i++) {
+        free(r->infos[i].key);
+        free(r->infos[i].value);
+    }
+    free(r->infos);
+    free(r);
+}
+
+sw_result *sw_result_clone(const sw_result *r)
+{
+    sw_result *c = sw_result_new(r->site, r->check, r->location);
+    c->scheduled = r->scheduled;
+    c->started = r->started;
+    c->duration = r->duration;
+    c->since = r->since;
+    c->verdict = r->verdict;
+    c->has_verdict = r->has_verdict;
+    c->reason = r->reason ? sw_xstrdup(r->reason) : NULL;
+    c->store_mask = r->store_mask;
+    for (int i = 0; i < r->nmetrics; i++)
+        sw_result_metric(c, r->metrics[i].name, r->metrics[i].value);
+    for (int i = 0; i < r->ninfos; i++)
+        sw_result_info(c, r->infos[i].key, r->infos[i].value);
+    return c;
+}
+
+void sw_result_set(sw_result *r, int verdict, const char *fmt, ...)
+{
+    if (verdict < SW_OK || verdict > SW_UNKNOWN)
+        verdict = SW_UNKNOWN;
+    struct sw_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sw_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    /* A reason is one line: fold control characters a server may have sent. */
+    for (size_t i = 0; i < b.len; i++)
+        if ((unsigned char)b.s[i] < 0x20)
+            b.s[i] = ' ';
+    free(r->reason);
+    r->reason = b.s ? b.s : sw_xstrdup("");
+    r->verdict = verdict;
+    r->has_verdict = 1;
+}
+
+void sw_result_metric(sw_result *r, const char *name, double value)
+{
+    for (int i = 0; i < r->nmetrics; i++) {
+        if (strcmp(r->metrics[i].name, name) == 0) {
+            r->metrics[i].value = value;
+            return;
+        }
+    }
+    r->metrics = sw_xrealloc(r->metrics, sizeof *r->metrics * (size_t)(r->nmetrics + 1));
+    r->metrics[r->nmetrics++] = (struct sw_metric){sw_xstrdup(name), value};
+}
+
+double sw_result_metric_get(const sw_result *r, const char *name, double def)
+{
+    for (int i = 0; i < r->nmetrics; i++)
+        if (strcmp(r->metrics[i].name, name) == 0)
+            return r->metrics[i].value;
+    return def;
+}
+
+void sw_result_info(sw_result *r, const char *key, const char *value)
+{
+    for (int i = 0; i < r->ninfos; i++) {
+        if (strcmp(r->infos[i].key, key) == 0) {
+            free(r->infos[i].value);
+            r->infos[i].value = sw_xstrdup(value ? value : "");
+            return;
+        }
+    }
+    r->infos = sw_xrealloc(r->infos, sizeof *r->infos * (size_t)(r->ninfos + 1));
+    r->infos[r->ninfos++] = (struct sw_info){sw_xstrdup(key), sw_xstrdup(value ? value : "")};
+}
+
+void sw_result_json(const sw_result *r, struct sw_buf *b)
+{
+    char t[40];
+    sw_buf_puts(b, "{\"site\":");
+    sw_buf_json_str(b, r->site);
+    sw_buf_puts(b, ",\"check\":");
+    sw_buf_json_str(b, r->check);
+    sw_buf_puts(b, ",\"location\":");
+    sw_buf_json_str(b, r->location);
+    sw_buf_printf(b, ",\"scheduled\":\"%s\"", sw_fmt_time(r->scheduled, t, sizeof t));
+    sw_buf_printf(b, ",\"started\":\"%s\"", sw_fmt_time(r->started, t, sizeof t));
+    sw_buf_printf(b, ",\"duration_ms\":%.1f", (double)r->duration / 1000.0);
+    sw_buf_printf(b, ",\"verdict\":\"%s\"", sw_verdict_name(r->verdict));
+    sw_buf_puts(b, ",\"reason\":");
+    sw_buf_json_str(b, r->reason ? r->reason : "");
+    if (r->since)
+        sw_buf_printf(b, ",\"since\":\"%s\"", sw_fmt_time(r->since, t, sizeof t));
+    sw_buf_puts(b, ",\"metrics\":{");
+    for (int i = 0; i < r->nmetrics; i++) {
+        if (i)
+            sw_buf_puts(b, ",");
+        sw_buf_json_str(b, r->metrics[i].name);
+        sw_buf_puts(b, ":");
+        sw_buf_json_num(b, r->metrics[i].value);
+    }
+    sw_buf_puts(b, "}");
+    if (r->ninfos) {
+        sw_buf_puts(b, ",\"info\":{");
+        for (int i = 0; i < r->ninfos; i++) {
+            if (i)
+                sw_buf_puts(b, ",");
+            sw_buf_json_str(b, r->infos[i].key);
+            sw_buf_puts(b, ":");
+            sw_buf_json_str(b, r->infos[i].value);
+        }
+        sw_buf_puts(b, "}");
+    }
+    sw_buf_puts(b, "}");
+}
+
+const char *sw_verdict_name(int v)
+{
+    static const char *const names[] = {"OK", "WARN", "FAIL", "UNKNOWN"};
+    return v >= 0 && v <= 3 ? names[v] : "UNKNOWN";
+}
+
+int sw_verdict_parse(const char *s)
+{
+    for (int v = 0; v <= 3; v++)
+        if (s && strcmp(s, sw_verdict_name(v)) == 0)
+            return v;
+    return -1;
+}
+
+int sw_verdict_worst(int a, int b)
+{
+    /* Rank by severity: FAIL beats UNKNOWN beats WARN beats OK. */
+    static const int rank[] = {[SW_OK] = 0, [SW_WARN] = 1, [SW_UNKNOWN] = 2, [SW_FAIL] = 3};
+    return rank[a] >= rank[b] ? a : b;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT
+ * The result object behind the opaque sw_result handle.  Reference counted:
+ * the recent cache and the storage queue each hold one reference. */
+#ifndef SW_RESULT_H
+#define SW_RESULT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "sitewatch/plugin.h"
+
+struct sw_metric {
+    char *name;
+    double value;
+};
+struct sw_info {
+    char *key, *value;
+};
+
+struct sw_result {
+    atomic_int refs;
+    char *site, *check, *location;
+    int64_t scheduled, started, duration, since; /* microseconds */
+    int verdict;                                 /* enum sw_verdict */
+    int has_verdict;                             /* set by result_set */
+    char *reason;
+    struct sw_metric *metrics;
+    int nmetrics;
+    struct sw_info *infos;
+    int ninfos;
+    uint32_t store_mask; /* which storage targets take it (bit per target) */
+};
+
+/* A new result with one reference, verdict UNKNOWN, no reason. */
+sw_result *sw_result_new(const char *site, const char *check, const char *location);
+sw_result *sw_result_ref(sw_result *r);
+void sw_result_unref(sw_result *r);
+sw_result *sw_result_clone(const sw_result *r);
+void sw_result_set(sw_result *r, int verdict, const char *fmt, ...) SW_PRINTF(3, 4);
+void sw_result_metric(sw_result *r, const char *name, double value);
+/* The metric's value, or 'def' when absent. */
+double sw_result_metric_get(const sw_result *r, const char *name, double def);
+void sw_result_info(sw_result *r, const char *key, const char *value);
+/* Append R as one JSON object (the --format json schema, no newline). */
+struct sw_buf;
+void sw_result_json(const sw_result *r, struct sw_buf *b);
+
+const char *sw_verdict_name(int verdict);
+/* Parse "OK" etc.; -1 if unknown. */
+int sw_verdict_parse(const char *s);
+/* Worse of two verdicts by the exit-code order FAIL > UNKNOWN > WARN > OK. */
+int sw_verdict_worst(int a, int b);
+
+#endif

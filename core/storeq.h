@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT
+ * The storage queue: the loop pushes finished results, one writer thread
+ * drains them in batches into every storage target (one transaction per
+ * batch per target).  Bounded: overflow is counted and logged.  A failing
+ * target is retried with backoff while its results wait. */
+#ifndef SW_STOREQ_H
+#define SW_STOREQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loader.h"
+#include "sitewatch/plugin.h"
+
+struct sw_storeq;
+
+/* A queue of at most CAP results. */
+struct sw_storeq *sw_storeq_new(size_t cap);
+/* Add an opened storage instance (owned by the queue from now on: closed in
+ * sw_storeq_free).  Returns its index, the bit in a result's store_mask. */
+int sw_storeq_add_target(struct sw_storeq *q, struct sw_loaded *plugin, void *inst);
+int sw_storeq_ntargets(const struct sw_storeq *q);
+struct sw_loaded *sw_storeq_target(const struct sw_storeq *q, int i, void **inst);
+void sw_storeq_start(struct sw_storeq *q);
+/* Queue R (takes a new reference; never blocks). */
+void sw_storeq_push(struct sw_storeq *q, sw_result *r);
+/* Write everything queued, stop the thread. */
+void sw_storeq_stop(struct sw_storeq *q);
+uint64_t sw_storeq_dropped(const struct sw_storeq *q);
+uint64_t sw_storeq_written(const struct sw_storeq *q);
+/* Stop if running, close the targets, free. */
+void sw_storeq_free(struct sw_storeq *q);
+
+#endif

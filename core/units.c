@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+#include "units.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parse "<digits>[.<digits>]<spaces><unit>" with the unit looked up in a
+ * table; shared by durations and sizes. */
+struct unit {
+    const char *name;
+    double factor;
+};
+
+static int units_parse(const char *s, const struct unit *units, int64_t max, int64_t *out)
+{
+    if (!s)
+        return -1;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    char *end;
+    double v = strtod(s, &end);
+    if (errno || end == s)
+        return -1;
+    while (isspace((unsigned char)*end))
+        end++;
+    size_t n = strlen(end);
+    while (n && isspace((unsigned char)end[n - 1]))
+        n--;
+    for (const struct unit *u = units; u->name; u++) {
+        if (strlen(u->name) == n && strncmp(end, u->name, n) == 0) {
+            double r = v * u->factor;
+            if (r > (double)max)
+                return -1;
+            *out = (int64_t)(r + 0.5);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int sw_parse_duration(const char *s, int64_t *us)
+{
+    static const struct unit units[] = {
+        {"us", 1},         {"ms", 1e3},        {"s", 1e6},          {"sec", 1e6},
+        {"m", 60e6},       {"min", 60e6},      {"h", 3600e6},       {"d", 86400e6},
+        {NULL, 0},
+    };
+    /* Up to ten years: beyond that it is a typo, and it keeps sums safe. */
+    return units_parse(s, units, (int64_t)86400e6 * 3660, us);
+}
+
+int sw_parse_size(const char *s, int64_t *bytes)
+{
+    static const struct unit units[] = {
+        {"", 1},          {"b", 1},          {"B", 1},
+        {"k", 1024.0},    {"K", 1024.0},     {"kb", 1024.0}, {"KB", 1024.0},
+        {"M", 1048576.0}, {"m", 1048576.0},  {"MB", 1048576.0},
+        {"G", 1073741824.0}, {"g", 1073741824.0}, {"GB", 1073741824.0},
+        {NULL, 0},
+    };
+    return units_parse(s, units, (int64_t)1 << 50, bytes);
+}
+
+char *sw_fmt_duration(int64_t us, char *buf, size_t n)
+{
+    if (us < 1000000)
+        snprintf(buf, n, "%lld ms", (long long)((us + 500) / 1000));
+    else if (us % 60000000 == 0 && us >= 120000000)
+        snprintf(buf, n, "%lld min", (long long)(us / 60000000));
+    else if (us % 1000000 == 0)
+        snprintf(buf, n, "%lld s", (long long)(us / 1000000));
+    else
+        snprintf(buf, n, "%.1f s", (double)us / 1e6);
+    return buf;
+}
+
+char *sw_fmt_size(int64_t bytes, char *buf, size_t n)
+{
+    static const char *const names[] = {"B", "KB", "MB", "GB", "TB"};
+    double v = (double)bytes;
+    int i = 0;
+    while (v >= 1024 && i < 4) {
+        v /= 1024;
+        i++;
+    }
+    if (i == 0 || v == (double)(int64_t)v)
+        snprintf(buf, n, "%lld %s", (long long)v, names[i]);
+    else
+        snprintf(buf, n, "%.1f %s", v, names[i]);
+    return buf;
+}

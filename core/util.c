@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+#include "util.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void util_oom(void)
+{
+    fputs("sitewatch: out of memory\n", stderr);
+    abort();
+}
+
+void *sw_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        util_oom();
+    return p;
+}
+
+void *sw_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        util_oom();
+    return p;
+}
+
+void *sw_xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        util_oom();
+    return p;
+}
+
+char *sw_xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(sw_xmalloc(n), s, n);
+}
+
+char *sw_xasprintf(const char *fmt, ...)
+{
+    struct sw_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sw_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    return b.s;
+}
+
+static void buf_reserve(struct sw_buf *b, size_t more)
+{
+    if (b->len + more + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + more + 1)
+        cap *= 2;
+    b->s = sw_xrealloc(b->s, cap);
+    b->cap = cap;
+}
+
+void sw_buf_put(struct sw_buf *b, const char *s, size_t n)
+{
+    buf_reserve(b, n);
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void sw_buf_puts(struct sw_buf *b, const char *s)
+{
+    sw_buf_put(b, s, strlen(s));
+}
+
+void sw_buf_vprintf(struct sw_buf *b, const char *fmt, va_list ap)
+{
+    va_list cp;
+    va_copy(cp, ap);
+    int n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
+    if (n < 0)
+        return;
+    buf_reserve(b, (size_t)n);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void sw_buf_printf(struct sw_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sw_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+void sw_buf_json_str(struct sw_buf *b, const char *s)
+{
+    sw_buf_put(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        switch (*p) {
+        case '"': sw_buf_put(b, "\\\"", 2); break;
+        case '\\': sw_buf_put(b, "\\\\", 2); break;
+        case '\n': sw_buf_put(b, "\\n", 2); break;
+        case '\r': sw_buf_put(b, "\\r", 2); break;
+        case '\t': sw_buf_put(b, "\\t", 2); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                sw_buf_printf(b, "\\u%04x", *p);
+            else
+                sw_buf_put(b, (const char *)p, 1);
+        }
+    }
+    sw_buf_put(b, "\"", 1);
+}
+
+void sw_buf_json_num(struct sw_buf *b, double v)
+{
+    if (!isfinite(v))
+        sw_buf_puts(b, "null");
+    else if (v == (double)(int64_t)v && fabs(v) < 1e15)
+        sw_buf_printf(b, "%lld", (long long)v);
+    else
+        sw_buf_printf(b, "%.6g", v);
+}
+
+void sw_buf_free(struct sw_buf *b)
+{
+    free(b->s);
+    *b = (struct sw_buf){0};
+}
+
+char *sw_trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+int sw_split_list(const char *s, char ***out)
+{
+    char *copy = sw_xstrdup(s ? s : "");
+    int n = 0;
+    char **v = sw_xcalloc(1, sizeof *v);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        tok = sw_trim(tok);
+        if (!*tok)
+            continue;
+        v = sw_xrealloc(v, sizeof *v * (size_t)(n + 2));
+        v[n++] = sw_xstrdup(tok);
+        v[n] = NULL;
+    }
+    free(copy);
+    *out = v;
+    return n;
+}
+
+void sw_strv_free(char **v)
+{
+    if (!v)
+        return;
+    for (char **p = v; *p; p++)
+        free(*p);
+    free(v);
+}
+
+char *sw_fmt_time(int64_t us, char *buf, size_t n)
+{
+    time_t secs = (time_t)(us / 1000000);
+    long frac = (long)(us % 1000000);
+    if (frac < 0) {
+        frac += 1000000;
+        secs--;
+    }
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char date[24];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, n, "%s.%06ldZ", date, frac);
+    return buf;
+}
+
+uint64_t sw_hash(const char *a, const char *b)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = a; p && *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    h = (h ^ 0xffu) * 1099511628211ull; /* separator: ("ab","c") != ("a","bc") */
+    for (const char *p = b; p && *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return h;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT
+ * Small helpers shared by the core: allocation that aborts on OOM, a growable
+ * string buffer, list splitting, JSON string escaping and time formatting. */
+#ifndef SW_UTIL_H
+#define SW_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sitewatch/plugin.h"
+
+void *sw_xmalloc(size_t n);
+void *sw_xcalloc(size_t n, size_t size);
+void *sw_xrealloc(void *p, size_t n);
+char *sw_xstrdup(const char *s);
+char *sw_xasprintf(const char *fmt, ...) SW_PRINTF(1, 2);
+
+/* A growable, always NUL-terminated string.  Zero-initialise to start. */
+struct sw_buf {
+    char *s;
+    size_t len, cap;
+};
+void sw_buf_put(struct sw_buf *b, const char *s, size_t n);
+void sw_buf_puts(struct sw_buf *b, const char *s);
+void sw_buf_printf(struct sw_buf *b, const char *fmt, ...) SW_PRINTF(2, 3);
+void sw_buf_vprintf(struct sw_buf *b, const char *fmt, va_list ap);
+/* Append S as a JSON string literal, quotes included. */
+void sw_buf_json_str(struct sw_buf *b, const char *s);
+/* Append a JSON number; non-finite values become null. */
+void sw_buf_json_num(struct sw_buf *b, double v);
+void sw_buf_free(struct sw_buf *b);
+
+/* Split a comma-separated list into trimmed, non-empty items.  Returns the
+ * count; *out is a NULL-terminated array the caller frees with sw_strv_free. */
+int sw_split_list(const char *s, char ***out);
+void sw_strv_free(char **v);
+char *sw_trim(char *s);
+
+/* UTC ISO-8601 with microseconds: 2026-11-21T07:00:00.004211Z (buf >= 32). */
+char *sw_fmt_time(int64_t us, char *buf, size_t n);
+/* 64-bit FNV-1a, used to spread first runs deterministically. */
+uint64_t sw_hash(const char *a, const char *b);
+
+#endif
