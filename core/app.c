@@ -20,7 +20,7 @@ int sw_app_load(struct sw_app *a, int bind)
     uv_loop_init(a->loop);
     sw_host_set_loop(a->loop);
     a->conf = sw_conf_load(a->dir);
-    if (!a->conf->nerrors && bind)
+    if (bind) /* even with errors: validate lists every one */
         a->jobs = sw_jobs_bind(a->conf, &a->njobs);
     if (a->conf->nerrors) {
         sw_app_print_errors(a->conf, 0);

@@ -221,7 +221,7 @@ static int cfg_duration(struct sw_conf *c, struct sw_section *sec, const char *k
     if (sw_parse_duration(e->value, out) < 0 || *out <= 0) {
         struct sw_config v = cfg_plain_view(c, sec);
         *out = def;
-        return sw_config_bad_value(&v, key, "a positive " SW_DURATION_EXPECTED);
+        return sw_config_bad_value(&v, key, SW_DURATION_POSITIVE);
     }
     return 0;
 }
@@ -281,7 +281,6 @@ static void cfg_core(struct sw_conf *c)
 static void cfg_site(struct sw_conf *c, struct sw_section *sec)
 {
     struct sw_site s = {.name = sw_xstrdup(sec->name), .sec = sec};
-    struct sw_config view = cfg_plain_view(c, sec);
     struct sw_entry *e;
     char label[128];
     sw_section_label(sec, label, sizeof label);
@@ -336,7 +335,8 @@ static void cfg_site(struct sw_conf *c, struct sw_section *sec)
                           sw_section_get(sec, "checks") ? sw_section_get(sec, "checks")->value : "(none)");
         free(plugin);
     }
-    (void)view;
+    /* Without a url or checks there is nothing for plugins to judge. */
+    s.invalid = !s.url || s.nchecks == 0;
     c->sites = sw_xrealloc(c->sites, sizeof *c->sites * (size_t)(c->nsites + 1));
     c->sites[c->nsites++] = s;
 }

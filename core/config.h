@@ -34,6 +34,7 @@ struct sw_site {
     int nchecks;
     char **store; /* NULL-terminated; NULL = every storage section */
     int64_t interval, timeout;
+    int invalid; /* had errors of its own: not bound to plugins */
 };
 
 struct sw_conf {

@@ -439,7 +439,7 @@ static void engine_reload(struct sw_engine *e)
     sw_info("SIGHUP: reloading %s", e->dir);
     struct sw_conf *nc = sw_conf_load(e->dir);
     int n = 0;
-    struct sw_job **nj = nc->nerrors ? NULL : sw_jobs_bind(nc, &n);
+    struct sw_job **nj = sw_jobs_bind(nc, &n);
     if (nc->nerrors) {
         sw_err("reload refused: %d error(s) in %s; the running configuration stays", nc->nerrors, e->dir);
         for (int i = 0; i < nc->nerrors; i++)

@@ -73,8 +73,10 @@ static struct sw_job *jobs_one(struct sw_conf *c, struct sw_site *site, const ch
     const struct sw_host_api *api = sw_host_api();
     int before = c->nerrors;
     api->config_duration(&view, "timeout", site->timeout, &j->timeout);
+    if (!sw_config_lookup(&view, "timeout", -1) && j->timeout > j->interval)
+        j->timeout = j->interval; /* an unset default never outlasts the interval */
     if (j->timeout <= 0)
-        sw_config_bad_value(&view, "timeout", "a positive " SW_DURATION_EXPECTED);
+        sw_config_bad_value(&view, "timeout", SW_DURATION_POSITIVE);
     else if (j->timeout > j->interval) {
         char a[32], b[32];
         char *what = sw_xasprintf("a timeout no longer than the interval (%s); it is %s",
@@ -99,6 +101,8 @@ struct sw_job **sw_jobs_bind(struct sw_conf *c, int *njobs)
     struct sw_job **jobs = sw_xcalloc(1, sizeof *jobs);
     for (int i = 0; i < c->nsites; i++) {
         struct sw_site *s = &c->sites[i];
+        if (s->invalid)
+            continue;
         for (int k = 0; k < s->nchecks; k++) {
             struct sw_job *j = jobs_one(c, s, s->checks[k]);
             if (!j)

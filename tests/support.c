@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: MIT */
+#include "support.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *t_env(const char *name)
+{
+    const char *v = getenv(name);
+    if (!v) {
+        fprintf(stderr, "test: %s is not set (run through meson test)\n", name);
+        exit(99);
+    }
+    return v;
+}
+
+const char *t_plugin_dir(void) { return t_env("SW_PLUGINS"); }
+const char *t_bin(void) { return t_env("SW_BIN"); }
+const char *t_source_root(void) { return t_env("SW_SOURCE_ROOT"); }
+const char *t_build_root(void) { return t_env("SW_BUILD_ROOT"); }
+
+char *t_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char *d = malloc(strlen(base) + 32);
+    sprintf(d, "%s/swtest.XXXXXX", base);
+    if (!mkdtemp(d)) {
+        perror("mkdtemp");
+        exit(99);
+    }
+    return d;
+}
+
+static int t_rm_cb(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+void t_rmtree(const char *dir)
+{
+    if (dir && !getenv("SW_KEEP_TMP"))
+        nftw(dir, t_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *t_write(const char *dir, const char *name, const char *fmt, ...)
+{
+    char *path = malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(99);
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fclose(f);
+    return path;
+}
+
+char *t_read(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return strdup("");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        fwrite(chunk, 1, n, m);
+    fclose(f);
+    fclose(m);
+    return buf;
+}
+
+void t_msleep(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+int t_wait(pid_t pid, int timeout_s)
+{
+    for (int i = 0; i < timeout_s * 100; i++) {
+        int st;
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid)
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        t_msleep(10);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
+}
+
+struct t_out t_run(char *const argv[], int timeout_s)
+{
+    struct t_out o = {0};
+    int po[2], pe[2];
+    if (pipe(po) < 0 || pipe(pe) < 0)
+        exit(99);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(po[1], 1);
+        dup2(pe[1], 2);
+        close(po[0]);
+        close(pe[0]);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(po[1]);
+    close(pe[1]);
+    char *bufs[2] = {NULL, NULL};
+    size_t lens[2] = {0, 0};
+    FILE *ms[2] = {open_memstream(&bufs[0], &lens[0]), open_memstream(&bufs[1], &lens[1])};
+    struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
+    int open_fds = 2;
+    time_t end = time(NULL) + timeout_s;
+    while (open_fds && time(NULL) < end) {
+        if (poll(fds, 2, 200) <= 0)
+            continue;
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !fds[i].revents)
+                continue;
+            char chunk[4096];
+            ssize_t n = read(fds[i].fd, chunk, sizeof chunk);
+            if (n <= 0) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                open_fds--;
+            } else {
+                fwrite(chunk, 1, (size_t)n, ms[i]);
+            }
+        }
+    }
+    for (int i = 0; i < 2; i++)
+        if (fds[i].fd >= 0)
+            close(fds[i].fd);
+    fclose(ms[0]);
+    fclose(ms[1]);
+    o.out = bufs[0];
+    o.err = bufs[1];
+    o.status = t_wait(pid, open_fds ? 1 : timeout_s);
+    return o;
+}
+
+static char **t_argv(const char *first, const char *dir, va_list ap)
+{
+    char **argv = calloc(64, sizeof *argv);
+    int n = 0;
+    argv[n++] = (char *)first;
+    if (dir) {
+        argv[n++] = "-c";
+        argv[n++] = (char *)dir;
+    }
+    const char *a;
+    while ((a = va_arg(ap, const char *)) && n < 62)
+        argv[n++] = (char *)a;
+    return argv;
+}
+
+struct t_out t_sitewatch(const char *dir, ...)
+{
+    va_list ap;
+    va_start(ap, dir);
+    char **argv = t_argv(t_bin(), dir, ap);
+    va_end(ap);
+    struct t_out o = t_run(argv, 60);
+    free(argv);
+    return o;
+}
+
+pid_t t_sitewatch_bg(const char *dir, const char *errfile, ...)
+{
+    va_list ap;
+    va_start(ap, errfile);
+    char **argv = t_argv(t_bin(), dir, ap);
+    va_end(ap);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 2);
+        int nul = open("/dev/null", O_WRONLY);
+        dup2(nul, 1);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    free(argv);
+    return pid;
+}
+
+void t_out_free(struct t_out *o)
+{
+    free(o->out);
+    free(o->err);
+}
+
+int t_free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(s, (struct sockaddr *)&a, &len) < 0)
+        exit(99);
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+static int t_port_open(int port)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int ok = connect(s, (struct sockaddr *)&a, sizeof a) == 0;
+    close(s);
+    return ok;
+}
+
+/* The test site: every behaviour the http tests need, from stock nginx
+ * plus Debian's echo module for a slow first byte and unsized bodies. */
+static const char *const t_nginx_conf =
+    "daemon off;\n"
+    "master_process off;\n"
+    "worker_processes 1;\n"
+    "pid %1$s/nginx.pid;\n"
+    "error_log %1$s/error.log;\n"
+    "load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;\n"
+    "events { worker_connections 512; }\n"
+    "http {\n"
+    "  access_log %1$s/access.log;\n"
+    "  client_body_temp_path %1$s/tmp; proxy_temp_path %1$s/tmp; fastcgi_temp_path %1$s/tmp;\n"
+    "  uwsgi_temp_path %1$s/tmp; scgi_temp_path %1$s/tmp;\n"
+    "  default_type text/plain;\n"
+    "  server {\n"
+    "    listen 127.0.0.1:%2$d;\n"
+    "    root %1$s/www;\n"
+    "    location = /ok { return 200 \"hello sitewatch\\n\"; }\n"
+    "    location = /404 { return 404; }\n"
+    "    location = /500 { return 500; }\n"
+    "    location = /r1 { return 302 /r2; }\n"
+    "    location = /r2 { return 302 /ok; }\n"
+    "    location = /loop { return 302 /loop; }\n"
+    "    location = /big.bin { }\n"
+    "    location = /stream { echo_duplicate 300000 \"x\"; }\n"
+    "    location = /slow { echo_sleep 1.2; echo \"slow but fine\"; }\n"
+    "    location = /stall { echo_sleep 8; echo \"too late\"; }\n"
+    "  }\n"
+    "}\n";
+
+int t_nginx_start(struct t_nginx *n)
+{
+    n->dir = t_tmpdir();
+    n->port = t_free_port();
+    char path[512];
+    snprintf(path, sizeof path, "%s/tmp", n->dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/www", n->dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/www/big.bin", n->dir);
+    FILE *f = fopen(path, "w");
+    for (int i = 0; i < 300 * 1024; i++)
+        fputc('b', f);
+    fclose(f);
+    free(t_write(n->dir, "nginx.conf", t_nginx_conf, n->dir, n->port));
+    snprintf(path, sizeof path, "%s/nginx.conf", n->dir);
+    char errlog[512];
+    snprintf(errlog, sizeof errlog, "%s/error.log", n->dir);
+    n->pid = fork();
+    if (n->pid == 0) {
+        int nul = open("/dev/null", O_RDWR);
+        dup2(nul, 0);
+        dup2(nul, 1);
+        execl("/usr/sbin/nginx", "nginx", "-p", n->dir, "-e", errlog, "-c", path, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 500; i++) {
+        if (t_port_open(n->port))
+            return 0;
+        if (waitpid(n->pid, NULL, WNOHANG) == n->pid)
+            break;
+        t_msleep(10);
+    }
+    fprintf(stderr, "nginx did not start:\n%s\n", t_read(errlog));
+    return -1;
+}
+
+void t_nginx_stop(struct t_nginx *n)
+{
+    if (n->pid > 0) {
+        kill(n->pid, SIGTERM);
+        t_wait(n->pid, 10);
+    }
+    t_rmtree(n->dir);
+    free(n->dir);
+    n->dir = NULL;
+}
+
+int t_nginx_hits(const struct t_nginx *n, const char *substr)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/access.log", n->dir);
+    char *log = t_read(path);
+    int hits = 0;
+    for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n"))
+        hits += strstr(line, substr) != NULL;
+    free(log);
+    return hits;
+}
+
+char *t_sql(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    char *res = strdup("");
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
+            if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+                free(res);
+                res = strdup((const char *)sqlite3_column_text(st, 0));
+            }
+            sqlite3_finalize(st);
+        } else {
+            fprintf(stderr, "t_sql: %s: %s\n", sql, sqlite3_errmsg(h));
+        }
+    }
+    sqlite3_close(h);
+    return res;
+}
+
+long t_sql_long(const char *db, const char *sql)
+{
+    char *s = t_sql(db, sql);
+    long v = strtol(s, NULL, 10);
+    free(s);
+    return v;
+}
+
+char *t_json_line(const char *out, const char *site)
+{
+    char key[256];
+    snprintf(key, sizeof key, "{\"site\":\"%s\"", site);
+    for (const char *p = out; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (strncmp(p, key, strlen(key)) == 0)
+            return strndup(p, len);
+        p = nl ? nl + 1 : NULL;
+    }
+    return NULL;
+}

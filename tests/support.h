@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT
+ * Test helpers: temporary folders and files, running the built sitewatch
+ * binary with its output captured, free loopback ports, a real nginx with
+ * its own config in a temp folder, and SQLite queries on result files. */
+#ifndef SW_TEST_SUPPORT_H
+#define SW_TEST_SUPPORT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* A new empty folder under $TMPDIR (removed by t_rmtree). */
+char *t_tmpdir(void);
+void t_rmtree(const char *dir);
+/* Write TEXT (printf format) to DIR/NAME; returns the path (free it). */
+char *t_write(const char *dir, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+char *t_read(const char *path);
+
+struct t_out {
+    int status; /* exit code, or 128+signal */
+    char *out, *err;
+};
+/* Run ARGV (NULL-terminated) with a time limit; capture stdout/stderr. */
+struct t_out t_run(char *const argv[], int timeout_s);
+/* Run the built sitewatch with -c DIR and the given arguments. */
+struct t_out t_sitewatch(const char *dir, ...);
+void t_out_free(struct t_out *o);
+/* Start the built sitewatch in the background; stderr to ERRFILE. */
+pid_t t_sitewatch_bg(const char *dir, const char *errfile, ...);
+/* Wait for PID up to TIMEOUT_S; returns its exit code or -1. */
+int t_wait(pid_t pid, int timeout_s);
+
+/* A loopback TCP port nobody listens on right now. */
+int t_free_port(void);
+/* Sleep MS milliseconds. */
+void t_msleep(int ms);
+
+struct t_nginx {
+    char *dir;
+    int port;
+    pid_t pid;
+};
+/* Start nginx on 127.0.0.1 with the test locations (see support.c). */
+int t_nginx_start(struct t_nginx *n);
+void t_nginx_stop(struct t_nginx *n);
+/* Lines of the access log matching SUBSTR. */
+int t_nginx_hits(const struct t_nginx *n, const char *substr);
+
+/* The first column of the first row of SQL on DB as text ("" if none). */
+char *t_sql(const char *db, const char *sql);
+long t_sql_long(const char *db, const char *sql);
+
+/* Absolute path of the folder with the built plugins, the binary, sources. */
+const char *t_plugin_dir(void);
+const char *t_bin(void);
+const char *t_source_root(void);
+const char *t_build_root(void);
+
+/* The JSON line in OUT whose "site" is SITE (a pointer into OUT, up to its
+ * newline, copied), or NULL. */
+char *t_json_line(const char *out, const char *site);
+
+#endif

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT
+ * Durations, sizes, and their words in reasons. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "units.h"
+#include "util.h"
+
+START_TEST(durations)
+{
+    int64_t us;
+    ck_assert_int_eq(sw_parse_duration("250ms", &us), 0);
+    ck_assert_int_eq(us, 250000);
+    ck_assert_int_eq(sw_parse_duration("10s", &us), 0);
+    ck_assert_int_eq(us, 10000000);
+    ck_assert_int_eq(sw_parse_duration(" 5m ", &us), 0);
+    ck_assert_int_eq(us, 300000000);
+    ck_assert_int_eq(sw_parse_duration("1h", &us), 0);
+    ck_assert_int_eq(us, 3600000000);
+    ck_assert_int_eq(sw_parse_duration("1.5s", &us), 0);
+    ck_assert_int_eq(us, 1500000);
+    ck_assert_int_eq(sw_parse_duration("2 d", &us), 0);
+    ck_assert_int_eq(us, 2 * 86400000000LL);
+    const char *bad[] = {"", "10", "s", "-1s", "10q", "1e99h", "ten seconds", "10s5", NULL};
+    for (int i = 0; bad[i]; i++)
+        ck_assert_msg(sw_parse_duration(bad[i], &us) < 0, "'%s' parsed", bad[i]);
+}
+END_TEST
+
+START_TEST(sizes)
+{
+    int64_t b;
+    ck_assert_int_eq(sw_parse_size("512", &b), 0);
+    ck_assert_int_eq(b, 512);
+    ck_assert_int_eq(sw_parse_size("200k", &b), 0);
+    ck_assert_int_eq(b, 204800);
+    ck_assert_int_eq(sw_parse_size("2M", &b), 0);
+    ck_assert_int_eq(b, 2097152);
+    ck_assert_int_eq(sw_parse_size("1G", &b), 0);
+    ck_assert_int_eq(b, 1073741824);
+    const char *bad[] = {"", "k", "-5", "12x", "1T", NULL};
+    for (int i = 0; bad[i]; i++)
+        ck_assert_msg(sw_parse_size(bad[i], &b) < 0, "'%s' parsed", bad[i]);
+}
+END_TEST
+
+START_TEST(words)
+{
+    char buf[32];
+    ck_assert_str_eq(sw_fmt_duration(10000000, buf, sizeof buf), "10 s");
+    ck_assert_str_eq(sw_fmt_duration(250000, buf, sizeof buf), "250 ms");
+    ck_assert_str_eq(sw_fmt_duration(1500000, buf, sizeof buf), "1.5 s");
+    ck_assert_str_eq(sw_fmt_duration(300000000, buf, sizeof buf), "5 min");
+    ck_assert_str_eq(sw_fmt_size(204800, buf, sizeof buf), "200 KB");
+    ck_assert_str_eq(sw_fmt_size(512, buf, sizeof buf), "512 B");
+    ck_assert_str_eq(sw_fmt_size(1572864, buf, sizeof buf), "1.5 MB");
+    ck_assert_str_eq(sw_fmt_time(1795247642005385LL, buf, sizeof buf), "2026-11-21T07:54:02.005385Z");
+}
+END_TEST
+
+START_TEST(json_strings)
+{
+    struct sw_buf b = {0};
+    sw_buf_json_str(&b, "a\"b\\c\n\x01<script>");
+    ck_assert_str_eq(b.s, "\"a\\\"b\\\\c\\n\\u0001<script>\"");
+    sw_buf_free(&b);
+    char **v;
+    ck_assert_int_eq(sw_split_list(" http , dns,,https ", &v), 3);
+    ck_assert_str_eq(v[0], "http");
+    ck_assert_str_eq(v[2], "https");
+    ck_assert_ptr_null(v[3]);
+    sw_strv_free(v);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("units");
+    TCase *tc = tcase_create("parse");
+    tcase_add_test(tc, durations);
+    tcase_add_test(tc, sizes);
+    tcase_add_test(tc, words);
+    tcase_add_test(tc, json_strings);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
