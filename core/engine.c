@@ -448,6 +448,8 @@ static void engine_reload(struct sw_engine *e)
         sw_conf_free(nc);
         return;
     }
+    if (e->q)
+        sw_jobs_store_mask(nj, e->q);
     /* Carry each surviving pair's phase and recent results across. */
     int kept = 0;
     for (int i = 0; i < n; i++) {

@@ -58,6 +58,9 @@ void sw_job_free(struct sw_job *job);
 void sw_conf_bind_sections(struct sw_conf *conf);
 /* Open every [storage NAME] into Q; set each job's store_mask. */
 void sw_storage_open(struct sw_conf *conf, struct sw_storeq *q, struct sw_job **jobs);
+/* Which of Q's targets each job's results go to (the site's store = list,
+ * or all).  Storage sections are read at start only; a reload keeps them. */
+void sw_jobs_store_mask(struct sw_job **jobs, const struct sw_storeq *q);
 
 struct sw_engine *sw_engine_new(uv_loop_t *loop, struct sw_conf *conf, struct sw_job **jobs,
                                 struct sw_storeq *q);

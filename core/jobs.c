@@ -137,40 +137,40 @@ void sw_jobs_free(struct sw_job **jobs)
 
 void sw_storage_open(struct sw_conf *c, struct sw_storeq *q, struct sw_job **jobs)
 {
-    int index_of[64];
-    int nstor = 0;
-    struct sw_section *names[64];
-    for (int i = 0; i < c->nsecs && nstor < 64; i++) {
+    for (int i = 0; i < c->nsecs; i++) {
         struct sw_section *s = c->secs[i];
         if (s->kind != SW_SEC_STORAGE)
             continue;
-        names[nstor] = s;
-        index_of[nstor] = -1;
         struct sw_loaded *p = sw_loader_get(c->plugin_dir, s->name);
         if (p->error || p->desc.kind != SW_KIND_STORAGE) {
             sw_err("[storage %s] (%s:%d): not used: %s", s->name, s->file, s->line,
                    p->error ? p->error : "not a storage plugin");
-        } else {
-            struct sw_config view = sw_config_section_view(c, s);
-            void *inst = NULL;
-            int rc = p->desc.storage_open(p->state, &view, &inst);
-            if (rc == 0)
-                index_of[nstor] = sw_storeq_add_target(q, p, inst);
-            else
-                sw_err("[storage %s] (%s:%d): cannot open: %s; its results are not stored", s->name, s->file,
-                       s->line, sw_strerror(rc));
+            continue;
         }
-        nstor++;
+        struct sw_config view = sw_config_section_view(c, s);
+        void *inst = NULL;
+        int rc = p->desc.storage_open(p->state, &view, &inst);
+        if (rc == 0)
+            sw_storeq_add_target(q, p, inst);
+        else
+            sw_err("[storage %s] (%s:%d): cannot open: %s; its results are not stored", s->name, s->file, s->line,
+                   sw_strerror(rc));
     }
+    sw_jobs_store_mask(jobs, q);
+}
+
+void sw_jobs_store_mask(struct sw_job **jobs, const struct sw_storeq *q)
+{
     for (struct sw_job **pj = jobs; pj && *pj; pj++) {
         struct sw_job *j = *pj;
         j->store_mask = 0;
-        for (int i = 0; i < nstor; i++) {
+        for (int t = 0; t < sw_storeq_ntargets(q); t++) {
+            const char *name = sw_storeq_target(q, t, NULL)->name;
             int wanted = !j->site->store;
             for (char **n = j->site->store; n && *n; n++)
-                wanted |= strcmp(*n, names[i]->name) == 0;
-            if (wanted && index_of[i] >= 0)
-                j->store_mask |= 1u << index_of[i];
+                wanted |= strcmp(*n, name) == 0;
+            if (wanted)
+                j->store_mask |= 1u << t;
         }
     }
 }

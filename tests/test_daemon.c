@@ -1,3 +1,228 @@
+/* SPDX-License-Identifier: MIT
+ * The daemon for real: `sitewatch run` on 1 s intervals against nginx and
+ * the blocking test plugin, stopped with SIGTERM, reloaded with SIGHUP. */
 #include <check.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
-int main(void){return 0;}
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "support.h"
+
+static struct t_nginx ngx;
+static char *conf, *plugins, *db, *errlog;
+
+/* A plugin folder with the built plugins and the test plugin. */
+static void link_plugins(void)
+{
+    plugins = t_tmpdir();
+    const char *names[] = {"http.so", "sqlite.so"};
+    char from[1024], to[1024];
+    for (int i = 0; i < 2; i++) {
+        snprintf(from, sizeof from, "%s/%s", t_plugin_dir(), names[i]);
+        snprintf(to, sizeof to, "%s/%s", plugins, names[i]);
+        ck_assert_int_eq(symlink(from, to), 0);
+    }
+    snprintf(from, sizeof from, "%s/constcheck.so", getenv("SW_TEST_PLUGINS"));
+    snprintf(to, sizeof to, "%s/constcheck.so", plugins);
+    ck_assert_int_eq(symlink(from, to), 0);
+}
+
+static void setup(void)
+{
+    ck_assert_int_eq(t_nginx_start(&ngx), 0);
+    link_plugins();
+    conf = t_tmpdir();
+    db = malloc(strlen(conf) + 16);
+    sprintf(db, "%s/sw.db", conf);
+    errlog = malloc(strlen(conf) + 16);
+    sprintf(errlog, "%s/../swlog.%d", conf, getpid());
+    free(t_write(conf, "0core.ini",
+                 "[core]\nplugin_dir = %s\nmin_interval = 1s\nlocation = lab\n[storage sqlite]\npath = %s\n", plugins,
+                 db));
+}
+
+static void teardown(void)
+{
+    t_nginx_stop(&ngx);
+    if (getenv("SW_KEEP_TMP") == NULL)
+        unlink(errlog);
+    t_rmtree(conf);
+    t_rmtree(plugins);
+    free(conf);
+    free(plugins);
+    free(db);
+    free(errlog);
+}
+
+static int64_t wall_us(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+#define LOG_HAS(text)                                                                              \
+    do {                                                                                           \
+        char *log_ = t_read(errlog);                                                               \
+        ck_assert_msg(strstr(log_, text) != NULL, "'%s' not in the log:\n%s", text, log_);          \
+        free(log_);                                                                                \
+    } while (0)
+
+START_TEST(sigterm_stores_everything)
+{
+    free(t_write(conf, "sites.ini",
+                 "[site web]\nurl = http://127.0.0.1:%d/ok\nchecks = http\ninterval = 1s\n"
+                 "[site const]\nurl = http://unused.invalid/\nchecks = constcheck\ninterval = 1s\n"
+                 "constcheck.verdict = WARN\nconstcheck.reason = always warns\n",
+                 ngx.port));
+    pid_t pid = t_sitewatch_bg(conf, errlog, "run", NULL);
+    t_msleep(4200);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 15), 0);
+    LOG_HAS("SIGTERM: stopping");
+
+    long web = t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='web'");
+    long cst = t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='const'");
+    ck_assert_msg(web >= 4 && web <= 5, "web has %ld results", web);
+    ck_assert_msg(cst >= 4 && cst <= 5, "const has %ld results", cst);
+    /* Every check nginx answered is stored, and nothing else. */
+    ck_assert_int_eq(web, t_nginx_hits(&ngx, "GET /ok"));
+    char want[96];
+    snprintf(want, sizeof want, "stopped: %ld result(s) stored, 0 dropped", web + cst);
+    LOG_HAS(want);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='const' AND verdict='WARN' "
+                                    "AND reason='always warns' AND json_extract(metrics,'$.\"const.answer\"')=42"),
+                     cst);
+    /* The schedule does not drift: 1 s apart, whatever each run took. */
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM (SELECT scheduled - lag(scheduled) OVER (ORDER BY scheduled)"
+                                    " AS gap FROM results_v WHERE site='web') WHERE gap NOT BETWEEN 998000 AND 1002000"),
+                     0);
+    /* Every result says how late it started; none was late here. */
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results WHERE json_extract(metrics,'$.\"sched.lag\"') IS NULL"),
+                     0);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results WHERE json_extract(metrics,'$.\"sched.lag\"') > 0.2"),
+                     0);
+    /* since: the const site has been WARN since its first run. */
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(DISTINCT since) FROM results_v WHERE site='const'"), 1);
+}
+END_TEST
+
+START_TEST(sighup_reload)
+{
+    free(t_write(conf, "sites.ini", "[site web]\nurl = http://127.0.0.1:%d/ok\nchecks = http\ninterval = 1s\n",
+                 ngx.port));
+    pid_t pid = t_sitewatch_bg(conf, errlog, "run", NULL);
+    t_msleep(1500);
+    /* A broken file: refused with its errors, the old config keeps running. */
+    free(t_write(conf, "zbroken.ini", "; oops\n[site bad]\nurl = http://127.0.0.1:%d/ok\nchecks = nope\n", ngx.port));
+    kill(pid, SIGHUP);
+    t_msleep(300);
+    int64_t after_bad = wall_us();
+    LOG_HAS("reload refused: 1 error(s)");
+    LOG_HAS("zbroken.ini:4: in [site bad], unknown check plugin 'nope'");
+    t_msleep(2000);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM results_v WHERE site='web' AND started > %lld",
+             (long long)after_bad);
+    ck_assert_int_ge(t_sql_long(db, sql), 1);
+
+    /* A good change is taken: a new site appears, the old one keeps going. */
+    free(t_write(conf, "zbroken.ini", "[site more]\nurl = http://127.0.0.1:%d/404\nchecks = http\ninterval = 1s\n",
+                 ngx.port));
+    kill(pid, SIGHUP);
+    t_msleep(2500);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 15), 0);
+    LOG_HAS("reloaded: 2 site(s), 2 check(s), 1 kept their schedule");
+    ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='more' AND verdict='FAIL'"), 1);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='bad'"), 0);
+}
+END_TEST
+
+START_TEST(overlap_is_skipped_not_doubled)
+{
+    /* Each run takes 2.5 s on a 1 s interval: the pair never overlaps
+     * itself; the due times in between are recorded as skipped. */
+    free(t_write(conf, "sites.ini",
+                 "[site sleepy]\nurl = http://unused.invalid/\nchecks = constcheck\ninterval = 1s\ntimeout = 1s\n"
+                 "constcheck.sleep = 2500ms\n"));
+    pid_t pid = t_sitewatch_bg(conf, errlog, "run", NULL);
+    t_msleep(4000);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 15), 0);
+    ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results_v WHERE reason LIKE 'skipped: the previous run%'"
+                                    " AND json_extract(metrics,'$.\"sched.skipped\"') = 1"),
+                     1);
+    /* Real runs never overlap: each starts after the previous one ended. */
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM (SELECT started, lag(started + duration) OVER (ORDER BY started)"
+                                    " AS prev_end FROM results_v WHERE reason NOT LIKE 'skipped%') WHERE started < prev_end"),
+                     0);
+    ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results_v WHERE reason NOT LIKE 'skipped%'"), 1);
+}
+END_TEST
+
+START_TEST(max_in_flight_queues)
+{
+    free(t_write(conf, "0core.ini", "[core]\nplugin_dir = %s\nmin_interval = 1s\nmax_in_flight = 1\n", plugins));
+    free(t_write(conf, "sites.ini",
+                 "[site one]\nurl = http://unused.invalid/\nchecks = constcheck\nconstcheck.sleep = 300ms\n"
+                 "[site two]\nurl = http://unused.invalid/\nchecks = constcheck\nconstcheck.sleep = 300ms\n"));
+    struct t_out o = t_sitewatch(conf, "check", "--format", "json", NULL);
+    ck_assert_int_eq(o.status, 0);
+    /* One of the two waited for the other: its sched.lag shows it. */
+    double lags[2] = {0, 0};
+    const char *p = o.out;
+    for (int i = 0; i < 2; i++) {
+        p = strstr(p, "\"sched.lag\":");
+        ck_assert_ptr_nonnull(p);
+        lags[i] = strtod(p + 12, NULL);
+        p++;
+    }
+    double hi = lags[0] > lags[1] ? lags[0] : lags[1], lo = lags[0] + lags[1] - hi;
+    ck_assert_msg(hi >= 0.28 && lo < 0.1, "lags %.3f %.3f", lags[0], lags[1]);
+    t_out_free(&o);
+}
+END_TEST
+
+START_TEST(sigterm_cancels_in_flight)
+{
+    /* /stall answers after 8 s; with a 2 s interval and timeout a run is
+     * always in flight.  SIGTERM ends it at once, and it is still stored. */
+    free(t_write(conf, "sites.ini",
+                 "[site stall]\nurl = http://127.0.0.1:%d/stall\nchecks = http\ninterval = 2s\ntimeout = 2s\n",
+                 ngx.port));
+    pid_t pid = t_sitewatch_bg(conf, errlog, "run", NULL);
+    t_msleep(2500);
+    int64_t t0 = wall_us();
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 15), 0);
+    ck_assert_msg(wall_us() - t0 < 1500000, "took %lld us to stop", (long long)(wall_us() - t0));
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results_v WHERE verdict='UNKNOWN' AND reason LIKE "
+                                    "'cancelled after % s: sitewatch is stopping' OR reason LIKE "
+                                    "'cancelled after % ms: sitewatch is stopping'"),
+                     1);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("daemon");
+    TCase *tc = tcase_create("run");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, sigterm_stores_everything);
+    tcase_add_test(tc, sighup_reload);
+    tcase_add_test(tc, overlap_is_skipped_not_doubled);
+    tcase_add_test(tc, max_in_flight_queues);
+    tcase_add_test(tc, sigterm_cancels_in_flight);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,3 +1,258 @@
+/* SPDX-License-Identifier: MIT
+ * The http check against a real nginx started here (own config in a temp
+ * folder, 127.0.0.1, a free port): one `sitewatch check` over every case at
+ * once, then each verdict, reason and metric asserted in the JSON output
+ * and in the SQLite file. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
-int main(void){return 0;}
+#include <string.h>
+
+#include "support.h"
+
+static struct t_nginx ngx;
+static char *conf, *db;
+static struct t_out run;
+
+static void write_config(void)
+{
+    conf = t_tmpdir();
+    db = malloc(strlen(conf) + 16);
+    sprintf(db, "%s/var/sw.db", conf);
+    int p = ngx.port, closed = t_free_port();
+    free(t_write(conf, "0core.ini", "[core]\nplugin_dir = %s\nlocation = test-lab\n[storage sqlite]\npath = %s\n",
+                 t_plugin_dir(), db));
+    free(t_write(conf, "sites.ini",
+                 "[check http]\nwarn_after = 5s\n"
+                 "[site ok]\nurl = http://127.0.0.1:%1$d/ok\nchecks = http\n"
+                 "[site notfound]\nurl = http://127.0.0.1:%1$d/404\nchecks = http\n"
+                 "[site error500]\nurl = http://127.0.0.1:%1$d/500\nchecks = http\n"
+                 "[site want404]\nurl = http://127.0.0.1:%1$d/404\nchecks = http\nhttp.expect_status = 404\n"
+                 "[site redirects]\nurl = http://127.0.0.1:%1$d/r1\nchecks = http\n"
+                 "[site loop]\nurl = http://127.0.0.1:%1$d/loop\nchecks = http\n"
+                 "[site big]\nurl = http://127.0.0.1:%1$d/big.bin\nchecks = http\nhttp.max_size = 200k\n"
+                 "[site stream]\nurl = http://127.0.0.1:%1$d/stream\nchecks = http\nhttp.max_size = 200k\n"
+                 "[site slow]\nurl = http://127.0.0.1:%1$d/slow\nchecks = http\nhttp.warn_after = 500ms\n"
+                 "[site stall]\nurl = http://127.0.0.1:%1$d/stall\nchecks = http\ntimeout = 1s\n"
+                 "[site closed]\nurl = http://127.0.0.1:%2$d/\nchecks = http\n"
+                 "[site head]\nurl = http://127.0.0.1:%1$d/ok\nchecks = http\nhttp.method = HEAD\n"
+                 "http.headers = X-Probe: sitewatch\n",
+                 p, closed));
+}
+
+static char *line_of(const char *site)
+{
+    char *l = t_json_line(run.out, site);
+    ck_assert_msg(l != NULL, "no JSON line for %s in:\n%s\nstderr:\n%s", site, run.out, run.err);
+    return l;
+}
+
+#define HAS(line, text) ck_assert_msg(strstr(line, text) != NULL, "'%s' not in %s", text, line)
+
+START_TEST(exit_code_is_worst_verdict)
+{
+    ck_assert_int_eq(run.status, 2); /* FAIL beats WARN and OK */
+    int lines = 0;
+    for (const char *p = run.out; *p; p++)
+        lines += *p == '\n';
+    ck_assert_int_eq(lines, 12);
+}
+END_TEST
+
+START_TEST(ok_200)
+{
+    char *l = line_of("ok");
+    HAS(l, "\"check\":\"http\",\"location\":\"test-lab\"");
+    HAS(l, "\"verdict\":\"OK\",\"reason\":\"HTTP 200, 16 B in ");
+    HAS(l, "\"http.status\":200");
+    HAS(l, "\"size.body\":16");
+    HAS(l, "\"time.connect\":");
+    HAS(l, "\"time.first_byte\":");
+    HAS(l, "\"time.total\":");
+    HAS(l, "\"sched.lag\":");
+    HAS(l, "\"scheduled\":\"20");
+    HAS(l, "Z\",\"started\":\"20");
+    free(l);
+}
+END_TEST
+
+START_TEST(status_404_and_500)
+{
+    char *l = line_of("notfound");
+    HAS(l, "\"verdict\":\"FAIL\",\"reason\":\"HTTP 404, expected 200-399\"");
+    HAS(l, "\"http.status\":404");
+    free(l);
+    l = line_of("error500");
+    HAS(l, "\"verdict\":\"FAIL\",\"reason\":\"HTTP 500, expected 200-399\"");
+    free(l);
+    l = line_of("want404");
+    HAS(l, "\"verdict\":\"OK\",\"reason\":\"HTTP 404, ");
+    free(l);
+}
+END_TEST
+
+START_TEST(redirect_chain)
+{
+    char *l = line_of("redirects");
+    HAS(l, "\"verdict\":\"OK\",\"reason\":\"HTTP 200, 16 B in ");
+    HAS(l, "\"http.redirects\":2");
+    char final[128];
+    snprintf(final, sizeof final, "\"http.final_url\":\"http://127.0.0.1:%d/ok\"", ngx.port);
+    HAS(l, final);
+    free(l);
+    l = line_of("loop");
+    HAS(l, "\"verdict\":\"FAIL\",\"reason\":\"more than 5 redirects\"");
+    free(l);
+}
+END_TEST
+
+START_TEST(body_over_max_size)
+{
+    char *l = line_of("big");
+    HAS(l, "\"verdict\":\"FAIL\",\"reason\":\"body exceeds 200 KB\"");
+    free(l);
+    /* No Content-Length: stopped while streaming, not after reading it all. */
+    l = line_of("stream");
+    HAS(l, "\"verdict\":\"FAIL\",\"reason\":\"body exceeds 200 KB\"");
+    char *sz = strstr(l, "\"size.body\":");
+    ck_assert_ptr_nonnull(sz);
+    long body = strtol(sz + 12, NULL, 10);
+    ck_assert_msg(body > 200 * 1024 && body < 300000, "read %ld bytes", body);
+    free(l);
+}
+END_TEST
+
+START_TEST(slow_first_byte_warns)
+{
+    char *l = line_of("slow");
+    HAS(l, "\"verdict\":\"WARN\",\"reason\":\"slow: HTTP 200 in 1.");
+    HAS(l, "s (warn after 500 ms)\"");
+    free(l);
+}
+END_TEST
+
+START_TEST(timeout_fails)
+{
+    char *l = line_of("stall");
+    HAS(l, "\"verdict\":\"FAIL\",\"reason\":\"timed out after 1 s (waiting for the first byte)\"");
+    char *d = strstr(l, "\"duration_ms\":");
+    double ms = strtod(d + 14, NULL);
+    ck_assert_msg(ms >= 990 && ms < 3000, "took %.0f ms", ms);
+    free(l);
+}
+END_TEST
+
+START_TEST(closed_port_fails)
+{
+    char *l = line_of("closed");
+    HAS(l, "\"verdict\":\"FAIL\",\"reason\":\"cannot connect: Failed to connect to 127.0.0.1 port ");
+    free(l);
+}
+END_TEST
+
+START_TEST(head_and_headers)
+{
+    char *l = line_of("head");
+    HAS(l, "\"verdict\":\"OK\",\"reason\":\"HTTP 200, 0 B in ");
+    free(l);
+    ck_assert_int_ge(t_nginx_hits(&ngx, "\"HEAD /ok HTTP/1.1\""), 1);
+}
+END_TEST
+
+START_TEST(fresh_connection_every_check)
+{
+    /* Each check is one request on its own connection: nginx saw exactly
+     * one GET /ok for "ok" and one for the end of the redirect chain. */
+    ck_assert_int_eq(t_nginx_hits(&ngx, "\"GET /ok HTTP/1.1\""), 2);
+    ck_assert_int_eq(t_nginx_hits(&ngx, "\"GET /loop HTTP/1.1\""), 6);
+}
+END_TEST
+
+START_TEST(results_in_sqlite)
+{
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results"), 12);
+    ck_assert_int_eq(t_sql_long(db, "SELECT json_extract(metrics, '$.\"http.status\"') FROM results_v WHERE site='notfound'"),
+                     404);
+    char *r = t_sql(db, "SELECT verdict || ' ' || reason FROM results_v WHERE site='stall'");
+    ck_assert_str_eq(r, "FAIL timed out after 1 s (waiting for the first byte)");
+    free(r);
+    r = t_sql(db, "SELECT location FROM results_v WHERE site='ok'");
+    ck_assert_str_eq(r, "test-lab");
+    free(r);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results_v WHERE verdict='OK'"), 4);
+    r = t_sql(db, "PRAGMA journal_mode");
+    ck_assert_str_eq(r, "wal");
+    free(r);
+    ck_assert_int_eq(t_sql_long(db, "SELECT max(version) FROM schema_version"), 1);
+}
+END_TEST
+
+START_TEST(table_status_and_filter)
+{
+    struct t_out o = t_sitewatch(conf, "check", "ok", "want404", NULL);
+    ck_assert_int_eq(o.status, 0);
+    ck_assert_msg(strstr(o.out, "SITE     CHECK  VERDICT      TIME  REASON\nok       http   OK      "), "%s", o.out);
+    ck_assert_msg(strstr(o.out, "\nwant404  http   OK      "), "%s", o.out);
+    ck_assert_ptr_null(strstr(o.out, "notfound"));
+    t_out_free(&o);
+
+    o = t_sitewatch(conf, "check", "nosuchsite", NULL);
+    ck_assert_int_eq(o.status, 3);
+    char want[512];
+    snprintf(want, sizeof want, "sitewatch: no site named 'nosuchsite' in %s\n", conf);
+    ck_assert_str_eq(o.err, want);
+    t_out_free(&o);
+
+    o = t_sitewatch(conf, "status", NULL);
+    ck_assert_int_eq(o.status, 2);
+    /* ok has been checked twice, both OK: two marks, since the first run */
+    ck_assert_msg(strstr(o.out, "\nok                       http   OK      20"), "%s", o.out);
+    ck_assert_msg(strstr(o.out, "O O \n"), "%s", o.out);
+    ck_assert_msg(strstr(o.out, "timed out after 1 s (waiting for the first byte)"), "%s", o.out);
+    t_out_free(&o);
+
+    o = t_sitewatch(conf, "status", "--format", "json", NULL);
+    char *l = t_json_line(o.out, "ok");
+    ck_assert_ptr_nonnull(l);
+    HAS(l, "\"verdict\":\"OK\",\"since\":\"20");
+    HAS(l, "\"recent\":[{\"site\":\"ok\"");
+    free(l);
+    t_out_free(&o);
+}
+END_TEST
+
+int main(void)
+{
+    if (t_nginx_start(&ngx) < 0)
+        return 99;
+    write_config();
+    run = t_sitewatch(conf, "check", "--format", "json", NULL);
+    fprintf(stderr, "--- sitewatch check ---\n%s--- stderr ---\n%s", run.out, run.err);
+
+    Suite *s = suite_create("http");
+    TCase *tc = tcase_create("nginx");
+    tcase_add_test(tc, exit_code_is_worst_verdict);
+    tcase_add_test(tc, ok_200);
+    tcase_add_test(tc, status_404_and_500);
+    tcase_add_test(tc, redirect_chain);
+    tcase_add_test(tc, body_over_max_size);
+    tcase_add_test(tc, slow_first_byte_warns);
+    tcase_add_test(tc, timeout_fails);
+    tcase_add_test(tc, closed_port_fails);
+    tcase_add_test(tc, head_and_headers);
+    tcase_add_test(tc, fresh_connection_every_check);
+    tcase_add_test(tc, results_in_sqlite);
+    tcase_add_test(tc, table_status_and_filter);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_NOFORK); /* the cases share one run and one nginx */
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    t_out_free(&run);
+    t_nginx_stop(&ngx);
+    t_rmtree(conf);
+    free(conf);
+    free(db);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
