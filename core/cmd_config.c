@@ -76,8 +76,9 @@ int sw_cmd_validate(struct sw_app *a)
     int disabled = 0;
     for (int i = 0; rc == 0 && i < a->njobs; i++) {
         if (a->jobs[i]->disabled) {
-            fprintf(stderr, "%s:%d: in [site %s], check %s cannot run: %s\n", a->jobs[i]->site->sec->file,
-                    a->jobs[i]->site->sec->line, a->jobs[i]->site->name, a->jobs[i]->check, a->jobs[i]->disabled);
+            const struct sw_entry *e = sw_section_get(a->jobs[i]->site->sec, "checks");
+            fprintf(stderr, "%s:%d: in [site %s], check %s cannot run: %s\n", e->file, e->line,
+                    a->jobs[i]->site->name, a->jobs[i]->check, a->jobs[i]->disabled);
             disabled++;
         }
     }

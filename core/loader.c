@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "loader.h"
 
+#include <dlfcn.h>
 #include <ltdl.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -73,8 +74,18 @@ static void ld_load(struct sw_loaded *p)
     p->handle = lt_dlopenadvise(p->file, adv);
     lt_dladvise_destroy(&adv);
     if (!p->handle) {
-        ld_fail(p, "%s: cannot load: %s (is it a shared object built for this machine?)", p->file,
-                lt_dlerror());
+        /* libltdl says "file not found" for a file that exists but is no
+         * shared object; the dynamic linker's own words say why. */
+        const char *why = lt_dlerror();
+        void *h = dlopen(p->file, RTLD_LAZY | RTLD_LOCAL);
+        if (!h) {
+            why = dlerror();
+            size_t n = strlen(p->file);
+            if (strncmp(why, p->file, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+                why += n + 2; /* the message already names the file */
+        } else
+            dlclose(h);
+        ld_fail(p, "%s: cannot load: %s (is it a shared object built for this machine?)", p->file, why);
         return;
     }
     sw_entry_fn entry = (sw_entry_fn)(uintptr_t)lt_dlsym(p->handle, SW_ENTRY_SYMBOL);

@@ -1,3 +1,170 @@
+/* SPDX-License-Identifier: MIT
+ * The plugin ABI from the outside: install sitewatch into a temp folder,
+ * build plugins out of tree with `cc -shared` and `pkg-config sitewatch`,
+ * one against the frozen v1.0 header, one for the wrong ABI major, one
+ * with a too-small descriptor, and run them beside each other. */
 #include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
-int main(void){return 0;}
+#include <string.h>
+#include <unistd.h>
+
+#include "support.h"
+
+static char *tmp, *plugins, *conf;
+
+static struct t_out sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static struct t_out sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    struct t_out o = t_run(argv, 120);
+    if (o.status != 0)
+        fprintf(stderr, "$ %s\n%s%s", cmd, o.out, o.err);
+    return o;
+}
+
+static char *cflags;
+
+/* Build tests/abi/const_check.c as NAME.so with extra compiler flags. */
+static void build_plugin(const char *name, const char *flags)
+{
+    struct t_out o = sh("cc -shared -fPIC -fvisibility=hidden -std=c17 -Wall -Wextra -Werror %s "
+                        "-DCONST_NAME='\"%s\"' -o %s/%s.so %s/tests/abi/const_check.c",
+                        flags, name, plugins, name, t_source_root());
+    ck_assert_int_eq(o.status, 0);
+    t_out_free(&o);
+}
+
+static void setup(void)
+{
+    tmp = t_tmpdir();
+    plugins = malloc(strlen(tmp) + 16);
+    sprintf(plugins, "%s/plugins", tmp);
+    conf = malloc(strlen(tmp) + 16);
+    sprintf(conf, "%s/conf", tmp);
+    struct t_out o = sh("mkdir -p %s %s && meson install -C %s --destdir %s/inst --no-rebuild --quiet", plugins, conf,
+                        t_build_root(), tmp);
+    ck_assert_int_eq(o.status, 0);
+    t_out_free(&o);
+    /* The installed .pc, with its prefix moved under the destdir. */
+    o = sh("pc=$(find %1$s/inst -name sitewatch.pc) && test -n \"$pc\" && "
+           "prefix=$(PKG_CONFIG_PATH=$(dirname $pc) pkg-config --variable=prefix sitewatch) && "
+           "PKG_CONFIG_PATH=$(dirname $pc) pkg-config --define-variable=prefix=%1$s/inst$prefix --cflags sitewatch",
+           tmp);
+    ck_assert_int_eq(o.status, 0);
+    cflags = strdup(o.out);
+    cflags[strcspn(cflags, "\n")] = '\0';
+    ck_assert_msg(strstr(cflags, "/inst/"), "cflags: %s", cflags);
+    t_out_free(&o);
+    /* The installed plugins beside the out-of-tree ones. */
+    o = sh("for p in http sqlite; do ln -s $(find %s/inst -name $p.so) %s/$p.so; done", tmp, plugins);
+    ck_assert_int_eq(o.status, 0);
+    t_out_free(&o);
+}
+
+static void teardown(void)
+{
+    t_rmtree(tmp);
+    free(tmp);
+    free(plugins);
+    free(conf);
+    free(cflags);
+}
+
+START_TEST(out_of_tree_plugins)
+{
+    build_plugin("outside", cflags);
+    char frozen[1024];
+    snprintf(frozen, sizeof frozen, "-I%s/tests/abi/v1.0", t_source_root());
+    build_plugin("oldabi", frozen);
+    char wrong[1200];
+    snprintf(wrong, sizeof wrong, "%s -DWRONG_MAJOR", cflags);
+    build_plugin("nextmajor", wrong);
+    snprintf(wrong, sizeof wrong, "%s -DTINY_DESCRIPTOR", cflags);
+    build_plugin("tiny", wrong);
+    free(t_write(plugins, "notaplugin.so", "this is not an ELF file\n"));
+
+    /* Only the entry symbol is exported, out of tree as in tree. */
+    struct t_out o = sh("nm -D --defined-only %s/outside.so | awk '{print $3}'", plugins);
+    ck_assert_str_eq(o.out, "sitewatch_plugin_v1\n");
+    t_out_free(&o);
+
+    free(t_write(conf, "core.ini", "[core]\nplugin_dir = %s\n[storage sqlite]\npath = %s/sw.db\n", plugins, tmp));
+    free(t_write(conf, "sites.ini",
+                 "[site a]\nurl = http://unused.invalid/\nchecks = outside\noutside.verdict = WARN\n"
+                 "outside.reason = built out of tree\n"
+                 "[site b]\nurl = http://unused.invalid/\nchecks = oldabi\n"
+                 "[site c]\nurl = http://unused.invalid/\nchecks = nextmajor\n"
+                 "[site d]\nurl = http://unused.invalid/\nchecks = tiny\n"
+                 "[site e]\nurl = http://unused.invalid/\nchecks = notaplugin\n"));
+    o = t_sitewatch(conf, "check", "--format", "json", NULL);
+    fprintf(stderr, "%s%s", o.out, o.err);
+    ck_assert_int_eq(o.status, 3); /* UNKNOWN beats WARN */
+    char *l = t_json_line(o.out, "a");
+    ck_assert_msg(l && strstr(l, "\"verdict\":\"WARN\",\"reason\":\"built out of tree\""), "%s", l);
+    free(l);
+    l = t_json_line(o.out, "b");
+    ck_assert_msg(l && strstr(l, "\"verdict\":\"OK\",\"reason\":\"constant\"") &&
+                      strstr(l, "\"const.built_with_abi\":\"1.0\""),
+                  "%s", l);
+    free(l);
+    /* The refused ones: UNKNOWN with file, both versions and the fix. */
+    char want[2048];
+    l = t_json_line(o.out, "c");
+    snprintf(want, sizeof want,
+             "\"verdict\":\"UNKNOWN\",\"reason\":\"plugin nextmajor failed to load: %s/nextmajor.so: plugin ABI 2.x, "
+             "but this sitewatch speaks ABI 1.0: rebuild the plugin against sitewatch 1's sitewatch/plugin.h "
+             "(pkg-config sitewatch)\"",
+             plugins);
+    ck_assert_msg(l && strstr(l, want), "%s\nwant %s", l, want);
+    free(l);
+    l = t_json_line(o.out, "d");
+    ck_assert_msg(l && strstr(l, "tiny.so: descriptor is 8 bytes, smaller than ABI 1.0's"), "%s", l);
+    free(l);
+    l = t_json_line(o.out, "e");
+    ck_assert_msg(l && strstr(l, "notaplugin.so: cannot load: file too short (is it a shared object"), "%s", l);
+    free(l);
+    ck_assert_msg(strstr(o.err, "site c: check nextmajor disabled: plugin nextmajor failed to load:"), "%s", o.err);
+    t_out_free(&o);
+
+    /* `plugins` lists every file with its kind and ABI, errors included. */
+    o = t_sitewatch(conf, "plugins", NULL);
+    ck_assert_int_eq(o.status, 1);
+    snprintf(want, sizeof want, "outside      check    1.0   block  %s/outside.so\n", plugins);
+    ck_assert_msg(strstr(o.out, want), "%s", o.out);
+    snprintf(want, sizeof want, "http         check    1.0   async  %s/http.so\n", plugins);
+    ck_assert_msg(strstr(o.out, want), "%s", o.out);
+    snprintf(want, sizeof want, "sqlite       storage  1.0   -      %s/sqlite.so\n", plugins);
+    ck_assert_msg(strstr(o.out, want), "%s", o.out);
+    ck_assert_msg(strstr(o.out, "nextmajor    error    -     -      "), "%s", o.out);
+    t_out_free(&o);
+
+    /* validate is strict: sites that cannot run are errors there. */
+    o = t_sitewatch(conf, "validate", NULL);
+    ck_assert_int_eq(o.status, 1);
+    snprintf(want, sizeof want, "%s/sites.ini:11: in [site c], check nextmajor cannot run: plugin nextmajor failed", conf);
+    ck_assert_msg(strstr(o.err, want), "%s", o.err);
+    t_out_free(&o);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("abi");
+    TCase *tc = tcase_create("out-of-tree");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 170);
+    tcase_add_test(tc, out_of_tree_plugins);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -7,6 +7,7 @@
  * loading.  -DWRONG_MAJOR exports the next major's symbol instead;
  * -DTINY_DESCRIPTOR claims a descriptor smaller than v1.0's.
  */
+#define _POSIX_C_SOURCE 200809L /* strdup, nanosleep under -std=c17 */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
