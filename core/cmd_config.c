@@ -37,8 +37,8 @@ int sw_cmd_plugins(struct sw_app *a)
             snprintf(abi, sizeof abi, "%u.%u", SW_ABI_MAJOR_OF(p->desc.abi_version),
                      SW_ABI_MINOR_OF(p->desc.abi_version));
         const char *mode = p->error || p->desc.kind != SW_KIND_CHECK ? "-"
-                           : (p->desc.flags & SW_CHECK_ASYNC)       ? "async"
-                                                                    : "block";
+                           : (p->desc.flags & SW_CHECK_ASYNC)        ? "async"
+                                                                     : "block";
         if (a->json) {
             struct sw_buf b = {0};
             sw_buf_puts(&b, "{\"name\":");
@@ -57,7 +57,8 @@ int sw_cmd_plugins(struct sw_app *a)
             puts(b.s);
             sw_buf_free(&b);
         } else if (p->error) {
-            printf("%-12s %-8s %-5s %-6s %s\n    error: %s\n", p->name, "error", abi, mode, p->file, p->error);
+            printf("%-12s %-8s %-5s %-6s %s\n    error: %s\n", p->name, "error", abi, mode, p->file,
+                   p->error);
         } else {
             printf("%-12s %-8s %-5s %-6s %s\n", p->name, sw_kind_name(p->desc.kind), abi, mode, p->file);
         }

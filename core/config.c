@@ -16,9 +16,9 @@
 /* Keys of a [site] section the core itself reads; a plugin's view falls
  * back to them (so "timeout" or "url" apply to every check of the site). */
 static const char *const cfg_site_keys[] = {"url", "checks", "store", "interval", "timeout", NULL};
-static const char *const cfg_core_keys[] = {"plugin_dir",    "location",      "default_interval",
+static const char *const cfg_core_keys[] = {"plugin_dir",      "location",     "default_interval",
                                             "default_timeout", "min_interval", "max_in_flight",
-                                            "recent",        "queue_size",    NULL};
+                                            "recent",          "queue_size",   NULL};
 
 static int cfg_in_list(const char *const *list, const char *key)
 {
@@ -75,8 +75,8 @@ static void cfg_section_header(struct cfg_parse *p, char *text)
     char *end = strchr(text, ']');
     p->cur = NULL; /* keys after a bad header are dropped, not misfiled */
     if (!end) {
-        sw_conf_error(p->conf, "%s:%d: section header lacks ']': expected [site NAME], [core], ...",
-                      p->file, p->line);
+        sw_conf_error(p->conf, "%s:%d: section header lacks ']': expected [site NAME], [core], ...", p->file,
+                      p->line);
         return;
     }
     *end = '\0';
@@ -97,8 +97,7 @@ static void cfg_section_header(struct cfg_parse *p, char *text)
         return;
     }
     if ((kind == SW_SEC_CORE) != (*name == '\0')) {
-        sw_conf_error(p->conf, "%s:%d: section [%s%s%s]: %s", p->file, p->line, inner,
-                      *name ? " " : "", name,
+        sw_conf_error(p->conf, "%s:%d: section [%s%s%s]: %s", p->file, p->line, inner, *name ? " " : "", name,
                       kind == SW_SEC_CORE ? "[core] takes no name" : "expected a name after the kind");
         return;
     }
@@ -110,8 +109,8 @@ static void cfg_section_header(struct cfg_parse *p, char *text)
     }
     struct sw_section *old = sw_conf_section(p->conf, kind, *name ? name : NULL);
     if (old && kind != SW_SEC_CORE) {
-        sw_conf_error(p->conf, "%s:%d: duplicate section [%s %s], first defined at %s:%d", p->file,
-                      p->line, inner, name, old->file, old->line);
+        sw_conf_error(p->conf, "%s:%d: duplicate section [%s %s], first defined at %s:%d", p->file, p->line,
+                      inner, name, old->file, old->line);
         return;
     }
     if (old) { /* [core] may be split over files; later keys win */
@@ -143,8 +142,8 @@ static char *cfg_reader(char *str, int num, void *stream)
         int ch, extra = 0;
         while ((ch = fgetc(p->f)) != EOF && ch != '\n')
             extra++;
-        sw_conf_error(p->conf, "%s:%d: line is %zu characters long; the limit is %d", p->file,
-                      p->line, n + (size_t)extra, num - 2);
+        sw_conf_error(p->conf, "%s:%d: line is %zu characters long; the limit is %d", p->file, p->line,
+                      n + (size_t)extra, num - 2);
         str[0] = '\n';
         str[1] = '\0';
         return str;
@@ -167,8 +166,8 @@ static int cfg_handler(void *user, const char *section, const char *key, const c
     if (!p->cur) {
         /* Either before any section or under a header already reported. */
         if (p->conf->nerrors == 0 || !strstr(p->conf->errors[p->conf->nerrors - 1], p->file))
-            sw_conf_error(p->conf, "%s:%d: key '%s' outside any section: expected a [section] first",
-                          p->file, p->line, key);
+            sw_conf_error(p->conf, "%s:%d: key '%s' outside any section: expected a [section] first", p->file,
+                          p->line, key);
         return 1;
     }
     struct sw_section *s = p->cur;
@@ -211,8 +210,7 @@ static struct sw_config cfg_plain_view(struct sw_conf *c, struct sw_section *sec
     return (struct sw_config){.conf = c, .sec = sec};
 }
 
-static int cfg_duration(struct sw_conf *c, struct sw_section *sec, const char *key, int64_t def,
-                        int64_t *out)
+static int cfg_duration(struct sw_conf *c, struct sw_section *sec, const char *key, int64_t def, int64_t *out)
 {
     struct sw_entry *e = sec ? sw_section_get(sec, key) : NULL;
     *out = def;
@@ -226,8 +224,8 @@ static int cfg_duration(struct sw_conf *c, struct sw_section *sec, const char *k
     return 0;
 }
 
-static int cfg_count(struct sw_conf *c, struct sw_section *sec, const char *key, int64_t def,
-                     int64_t min, int64_t *out)
+static int cfg_count(struct sw_conf *c, struct sw_section *sec, const char *key, int64_t def, int64_t min,
+                     int64_t *out)
 {
     struct sw_entry *e = sec ? sw_section_get(sec, key) : NULL;
     *out = def;
@@ -309,10 +307,12 @@ static void cfg_site(struct sw_conf *c, struct sw_section *sec)
     if (s.interval < c->min_interval) {
         char a[32], b[32];
         e = sw_section_get(sec, "interval");
-        sw_conf_error(c, "%s:%d: in %s, interval = %s is below min_interval (%s): probes are rate-limited; "
+        sw_conf_error(c,
+                      "%s:%d: in %s, interval = %s is below min_interval (%s): probes are rate-limited; "
                       "raise the interval or lower min_interval in [core]",
                       e ? e->file : sec->file, e ? e->line : sec->line, label,
-                      sw_fmt_duration(s.interval, a, sizeof a), sw_fmt_duration(c->min_interval, b, sizeof b));
+                      sw_fmt_duration(s.interval, a, sizeof a),
+                      sw_fmt_duration(c->min_interval, b, sizeof b));
     }
 
     /* Keys: the core's own, or PLUGIN.key for a plugin this site checks
@@ -322,7 +322,8 @@ static void cfg_site(struct sw_conf *c, struct sw_section *sec)
         const char *dot = strchr(e->key, '.');
         if (!dot) {
             if (!cfg_in_list(cfg_site_keys, e->key))
-                sw_conf_error(c, "%s:%d: unknown key '%s' in %s: expected url, checks, store, interval, "
+                sw_conf_error(c,
+                              "%s:%d: unknown key '%s' in %s: expected url, checks, store, interval, "
                               "timeout or PLUGIN.key",
                               e->file, e->line, e->key, label);
             continue;
@@ -330,8 +331,8 @@ static void cfg_site(struct sw_conf *c, struct sw_section *sec)
         char *plugin = sw_xstrdup(e->key);
         plugin[dot - e->key] = '\0';
         if (!cfg_in_list((const char *const *)s.checks, plugin))
-            sw_conf_error(c, "%s:%d: key '%s' in %s is for plugin '%s', which is not in checks = %s",
-                          e->file, e->line, e->key, label, plugin,
+            sw_conf_error(c, "%s:%d: key '%s' in %s is for plugin '%s', which is not in checks = %s", e->file,
+                          e->line, e->key, label, plugin,
                           sw_section_get(sec, "checks") ? sw_section_get(sec, "checks")->value : "(none)");
         free(plugin);
     }
@@ -425,10 +426,8 @@ struct sw_entry *sw_section_get(struct sw_section *sec, const char *key)
 
 struct sw_config sw_config_site_view(struct sw_conf *c, struct sw_site *site, const char *plugin)
 {
-    return (struct sw_config){.conf = c,
-                              .sec = site->sec,
-                              .defaults = sw_conf_section(c, SW_SEC_CHECK, plugin),
-                              .plugin = plugin};
+    return (struct sw_config){
+        .conf = c, .sec = site->sec, .defaults = sw_conf_section(c, SW_SEC_CHECK, plugin), .plugin = plugin};
 }
 
 struct sw_config sw_config_section_view(struct sw_conf *c, struct sw_section *sec)

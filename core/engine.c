@@ -107,7 +107,8 @@ void sw_engine_seed(struct sw_engine *e)
             continue;
         for (struct sw_job **pj = e->jobs; *pj; pj++) {
             struct seed_ctx s = {.job = *pj};
-            if (p->desc.storage_recent(inst, (*pj)->site->name, (*pj)->check, (*pj)->maxrecent, seed_cb, &s) != 0)
+            if (p->desc.storage_recent(inst, (*pj)->site->name, (*pj)->check, (*pj)->maxrecent, seed_cb,
+                                       &s) != 0)
                 sw_warn("%s: cannot read past results of %s %s", p->name, (*pj)->site->name, (*pj)->check);
             for (int i = s.n - 1; i >= 0; i--) {
                 job_remember(*pj, s.got[i]);

@@ -30,7 +30,7 @@ struct sw_job {
     int waiting; /* in the max_in_flight queue */
     int64_t wait_due;
     struct sw_job *wait_next;
-    int retired; /* replaced by a reload; freed when its run ends */
+    int retired;        /* replaced by a reload; freed when its run ends */
     sw_result **recent; /* newest first */
     int nrecent, maxrecent;
 };

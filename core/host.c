@@ -145,17 +145,50 @@ static void host_result_set(sw_result *r, int verdict, const char *fmt, ...)
     sw_buf_free(&b);
 }
 
-static const char *host_result_site(const sw_result *r) { return r->site; }
-static const char *host_result_check(const sw_result *r) { return r->check; }
-static const char *host_result_location(const sw_result *r) { return r->location; }
-static int host_result_verdict(const sw_result *r) { return r->verdict; }
-static const char *host_result_reason(const sw_result *r) { return r->reason ? r->reason : ""; }
-static int64_t host_result_scheduled(const sw_result *r) { return r->scheduled; }
-static int64_t host_result_started(const sw_result *r) { return r->started; }
-static int64_t host_result_duration(const sw_result *r) { return r->duration; }
-static int64_t host_result_since(const sw_result *r) { return r->since; }
-static int host_result_metric_count(const sw_result *r) { return r->nmetrics; }
-static int host_result_info_count(const sw_result *r) { return r->ninfos; }
+static const char *host_result_site(const sw_result *r)
+{
+    return r->site;
+}
+static const char *host_result_check(const sw_result *r)
+{
+    return r->check;
+}
+static const char *host_result_location(const sw_result *r)
+{
+    return r->location;
+}
+static int host_result_verdict(const sw_result *r)
+{
+    return r->verdict;
+}
+static const char *host_result_reason(const sw_result *r)
+{
+    return r->reason ? r->reason : "";
+}
+static int64_t host_result_scheduled(const sw_result *r)
+{
+    return r->scheduled;
+}
+static int64_t host_result_started(const sw_result *r)
+{
+    return r->started;
+}
+static int64_t host_result_duration(const sw_result *r)
+{
+    return r->duration;
+}
+static int64_t host_result_since(const sw_result *r)
+{
+    return r->since;
+}
+static int host_result_metric_count(const sw_result *r)
+{
+    return r->nmetrics;
+}
+static int host_result_info_count(const sw_result *r)
+{
+    return r->ninfos;
+}
 
 static int host_result_metric_at(const sw_result *r, int i, const char **name, double *value)
 {

@@ -14,15 +14,16 @@
 /* Load NAME for the entry E (for messages); NULL and an error if there is
  * no such file or it is the wrong kind.  A file that exists but fails to
  * load is returned with ->error set: its users are disabled, not refused. */
-static struct sw_loaded *jobs_plugin(struct sw_conf *c, const char *name, int kind,
-                                     const struct sw_entry *e, const struct sw_section *sec)
+static struct sw_loaded *jobs_plugin(struct sw_conf *c, const char *name, int kind, const struct sw_entry *e,
+                                     const struct sw_section *sec)
 {
     char label[128];
     sw_section_label(sec, label, sizeof label);
     struct sw_loaded *p = sw_loader_get(c->plugin_dir, name);
     if (!p->found) {
-        sw_conf_error(c, "%s:%d: in %s, unknown %s plugin '%s': there is no %s/%s.so", e ? e->file : sec->file,
-                      e ? e->line : sec->line, label, sw_kind_name(kind), name, c->plugin_dir, name);
+        sw_conf_error(c, "%s:%d: in %s, unknown %s plugin '%s': there is no %s/%s.so",
+                      e ? e->file : sec->file, e ? e->line : sec->line, label, sw_kind_name(kind), name,
+                      c->plugin_dir, name);
         return NULL;
     }
     if (!p->error && p->desc.kind != kind) {
@@ -79,9 +80,9 @@ static struct sw_job *jobs_one(struct sw_conf *c, struct sw_site *site, const ch
         sw_config_bad_value(&view, "timeout", SW_DURATION_POSITIVE);
     else if (j->timeout > j->interval) {
         char a[32], b[32];
-        char *what = sw_xasprintf("a timeout no longer than the interval (%s); it is %s",
-                                  sw_fmt_duration(j->interval, a, sizeof a),
-                                  sw_fmt_duration(j->timeout, b, sizeof b));
+        char *what =
+            sw_xasprintf("a timeout no longer than the interval (%s); it is %s",
+                         sw_fmt_duration(j->interval, a, sizeof a), sw_fmt_duration(j->timeout, b, sizeof b));
         sw_config_bad_value(&view, "timeout", what);
         free(what);
     }
@@ -153,8 +154,8 @@ void sw_storage_open(struct sw_conf *c, struct sw_storeq *q, struct sw_job **job
         if (rc == 0)
             sw_storeq_add_target(q, p, inst);
         else
-            sw_err("[storage %s] (%s:%d): cannot open: %s; its results are not stored", s->name, s->file, s->line,
-                   sw_strerror(rc));
+            sw_err("[storage %s] (%s:%d): cannot open: %s; its results are not stored", s->name, s->file,
+                   s->line, sw_strerror(rc));
     }
     sw_jobs_store_mask(jobs, q);
 }

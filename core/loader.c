@@ -115,11 +115,12 @@ static void ld_load(struct sw_loaded *p)
         return;
     }
     if (d->size < SW_PLUGIN_MIN_SIZE) {
-        ld_fail(p,
-                "%s: descriptor is %u bytes, smaller than ABI %d.0's %zu (plugin ABI %u.%u, sitewatch %d.%d): "
-                "the plugin was built against a broken header; rebuild it",
-                p->file, d->size, SW_ABI_MAJOR, (size_t)SW_PLUGIN_MIN_SIZE, SW_ABI_MAJOR_OF(d->abi_version),
-                SW_ABI_MINOR_OF(d->abi_version), SW_ABI_MAJOR, SW_ABI_MINOR);
+        ld_fail(
+            p,
+            "%s: descriptor is %u bytes, smaller than ABI %d.0's %zu (plugin ABI %u.%u, sitewatch %d.%d): "
+            "the plugin was built against a broken header; rebuild it",
+            p->file, d->size, SW_ABI_MAJOR, (size_t)SW_PLUGIN_MIN_SIZE, SW_ABI_MAJOR_OF(d->abi_version),
+            SW_ABI_MINOR_OF(d->abi_version), SW_ABI_MAJOR, SW_ABI_MINOR);
         return;
     }
     /* Copy only what the plugin's size covers; newer members stay NULL. */
@@ -133,8 +134,8 @@ static void ld_load(struct sw_loaded *p)
     }
     int k = p->desc.kind;
     const struct sw_plugin *x = &p->desc;
-    if ((k == SW_KIND_CHECK && (!x->check_prepare || !x->check_run ||
-                                ((x->flags & SW_CHECK_ASYNC) && !x->check_cancel))) ||
+    if ((k == SW_KIND_CHECK &&
+         (!x->check_prepare || !x->check_run || ((x->flags & SW_CHECK_ASYNC) && !x->check_cancel))) ||
         (k == SW_KIND_STORAGE && (!x->storage_open || !x->storage_write)) ||
         (k == SW_KIND_OUTPUT && (!x->output_open || !x->output_render)) ||
         (k < SW_KIND_CHECK || k > SW_KIND_OUTPUT)) {

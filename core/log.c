@@ -32,7 +32,9 @@ void sw_log(int level, const char *fmt, ...)
     /* One lock so lines from the writer thread never interleave. */
     pthread_mutex_lock(&log_lock);
     fprintf(stderr, "%s.%03ldZ %s: ", stamp, (long)(tv.tv_usec / 1000),
-            names[level < 0 ? 0 : level > 3 ? 3 : level]);
+            names[level < 0   ? 0
+                  : level > 3 ? 3
+                              : level]);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     pthread_mutex_unlock(&log_lock);
@@ -43,7 +45,7 @@ const char *sw_strerror(int err)
 {
     switch (err) {
     case 0: return "success";
-#define SW_ERR_CASE(name, code, text)                                          \
+#define SW_ERR_CASE(name, code, text)                                                                        \
     case code: return text;
         SW_ERRNO_MAP(SW_ERR_CASE)
 #undef SW_ERR_CASE

@@ -10,9 +10,9 @@
 /* Messages above LEVEL (enum sw_log_level) are dropped. */
 void sw_log_set_level(int level);
 void sw_log(int level, const char *fmt, ...) SW_PRINTF(2, 3);
-#define sw_err(...) sw_log(SW_LOG_ERROR, __VA_ARGS__)
-#define sw_warn(...) sw_log(SW_LOG_WARN, __VA_ARGS__)
-#define sw_info(...) sw_log(SW_LOG_INFO, __VA_ARGS__)
+#define sw_err(...)   sw_log(SW_LOG_ERROR, __VA_ARGS__)
+#define sw_warn(...)  sw_log(SW_LOG_WARN, __VA_ARGS__)
+#define sw_info(...)  sw_log(SW_LOG_INFO, __VA_ARGS__)
 #define sw_debug(...) sw_log(SW_LOG_DEBUG, __VA_ARGS__)
 
 /* Text for an SW_E* code. */

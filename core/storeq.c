@@ -11,7 +11,7 @@
 #include "result.h"
 #include "util.h"
 
-#define STOREQ_BATCH 4096
+#define STOREQ_BATCH       4096
 #define STOREQ_MAX_TARGETS 32
 
 struct sq_target {
@@ -99,8 +99,7 @@ static int sq_sleep(struct sw_storeq *q, int64_t us)
     return stop;
 }
 
-static void sq_write_target(struct sw_storeq *q, int t, sw_result **batch, size_t n,
-                            const sw_result **sel)
+static void sq_write_target(struct sw_storeq *q, int t, sw_result **batch, size_t n, const sw_result **sel)
 {
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
@@ -121,8 +120,8 @@ static void sq_write_target(struct sw_storeq *q, int t, sw_result **batch, size_
         stopping = q->stop;
         pthread_mutex_unlock(&q->lock);
         if (stopping && ++tries_after_stop >= 3) {
-            sw_err("%s: storage write failed (%s) while stopping; %zu result(s) not stored",
-                   tg->plugin->name, sw_strerror(rc), m);
+            sw_err("%s: storage write failed (%s) while stopping; %zu result(s) not stored", tg->plugin->name,
+                   sw_strerror(rc), m);
             return;
         }
         sw_warn("%s: storage write of %zu result(s) failed (%s); retrying in %lld ms", tg->plugin->name, m,

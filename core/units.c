@@ -47,9 +47,8 @@ static int units_parse(const char *s, const struct unit *units, int64_t max, int
 int sw_parse_duration(const char *s, int64_t *us)
 {
     static const struct unit units[] = {
-        {"us", 1},         {"ms", 1e3},        {"s", 1e6},          {"sec", 1e6},
-        {"m", 60e6},       {"min", 60e6},      {"h", 3600e6},       {"d", 86400e6},
-        {NULL, 0},
+        {"us", 1},     {"ms", 1e3},   {"s", 1e6},     {"sec", 1e6}, {"m", 60e6},
+        {"min", 60e6}, {"h", 3600e6}, {"d", 86400e6}, {NULL, 0},
     };
     /* Up to ten years: beyond that it is a typo, and it keeps sums safe. */
     return units_parse(s, units, (int64_t)86400e6 * 3660, us);
@@ -58,10 +57,19 @@ int sw_parse_duration(const char *s, int64_t *us)
 int sw_parse_size(const char *s, int64_t *bytes)
 {
     static const struct unit units[] = {
-        {"", 1},          {"b", 1},          {"B", 1},
-        {"k", 1024.0},    {"K", 1024.0},     {"kb", 1024.0}, {"KB", 1024.0},
-        {"M", 1048576.0}, {"m", 1048576.0},  {"MB", 1048576.0},
-        {"G", 1073741824.0}, {"g", 1073741824.0}, {"GB", 1073741824.0},
+        {"", 1},
+        {"b", 1},
+        {"B", 1},
+        {"k", 1024.0},
+        {"K", 1024.0},
+        {"kb", 1024.0},
+        {"KB", 1024.0},
+        {"M", 1048576.0},
+        {"m", 1048576.0},
+        {"MB", 1048576.0},
+        {"G", 1073741824.0},
+        {"g", 1073741824.0},
+        {"GB", 1073741824.0},
         {NULL, 0},
     };
     return units_parse(s, units, (int64_t)1 << 50, bytes);

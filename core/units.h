@@ -15,9 +15,9 @@ char *sw_fmt_duration(int64_t us, char *buf, size_t n);
 /* "512 B", "200 KB", "1.5 MB". */
 char *sw_fmt_size(int64_t bytes, char *buf, size_t n);
 
-#define SW_DURATION_WORDS "duration such as 250ms, 10s, 5m or 1h"
+#define SW_DURATION_WORDS    "duration such as 250ms, 10s, 5m or 1h"
 #define SW_DURATION_EXPECTED "a " SW_DURATION_WORDS
 #define SW_DURATION_POSITIVE "a positive " SW_DURATION_WORDS
-#define SW_SIZE_EXPECTED "a size such as 512, 200k or 2M"
+#define SW_SIZE_EXPECTED     "a size such as 512, 200k or 2M"
 
 #endif

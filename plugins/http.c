@@ -126,7 +126,8 @@ static int http_prepare(void *state, const sw_config *cfg, void **out)
     const char *st = api->config_get(cfg, "expect_status");
     hs->expect_text = strdup(st ? st : "200-399");
     if (http_parse_status(hs->expect_text, hs) < 0)
-        rc = api->config_error(cfg, "expect_status", "status codes 100-599 as a list of N or N-M, e.g. 200-399");
+        rc = api->config_error(cfg, "expect_status",
+                               "status codes 100-599 as a list of N or N-M, e.g. 200-399");
 
     int64_t v;
     rc |= api->config_duration(cfg, "warn_after", 5000000, &hs->warn_after);
@@ -329,7 +330,7 @@ static void http_judge(struct http_xfer *x, CURLcode cc)
     } else if (cc == CURLE_OPERATION_TIMEDOUT) {
         char to[32];
         http_fmt_dur((double)api->run_timeout(x->run) / 1e6, to, sizeof to);
-        const char *phase = dns <= 0 ? "resolving the name"
+        const char *phase = dns <= 0   ? "resolving the name"
                             : con <= 0 ? "connecting"
                             : fb <= 0  ? "waiting for the first byte"
                                        : "reading the body";

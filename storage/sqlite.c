@@ -73,8 +73,9 @@ static int sqlite_exec(sqlite3 *db, const char *sql, const char *path)
 static int sqlite_migrate(struct sqlite_inst *s)
 {
     sqlite3 *db = s->wdb;
-    if (sqlite_exec(db, "BEGIN IMMEDIATE;"
-                        "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);",
+    if (sqlite_exec(db,
+                    "BEGIN IMMEDIATE;"
+                    "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);",
                     s->path))
         return SW_ESTORAGE;
     int version = 0;
@@ -86,8 +87,10 @@ static int sqlite_migrate(struct sqlite_inst *s)
     }
     if (version > SQLITE_SCHEMA_VERSION) {
         sqlite_exec(db, "ROLLBACK", s->path);
-        api->log(SW_LOG_ERROR, "sqlite: %s has schema version %d, newer than this plugin's %d: "
-                 "upgrade sitewatch or use another file", s->path, version, SQLITE_SCHEMA_VERSION);
+        api->log(SW_LOG_ERROR,
+                 "sqlite: %s has schema version %d, newer than this plugin's %d: "
+                 "upgrade sitewatch or use another file",
+                 s->path, version, SQLITE_SCHEMA_VERSION);
         return SW_ESTORAGE;
     }
     for (int v = version; v < SQLITE_SCHEMA_VERSION; v++) {
@@ -125,7 +128,8 @@ static void sqlite_close(void *p)
     struct sqlite_inst *s = p;
     if (!s)
         return;
-    sqlite3_stmt *sts[] = {s->ins_series, s->get_series, s->ins_result, s->recent_all, s->recent_one, s->each_json};
+    sqlite3_stmt *sts[] = {s->ins_series, s->get_series, s->ins_result,
+                           s->recent_all, s->recent_one, s->each_json};
     for (size_t i = 0; i < sizeof sts / sizeof *sts; i++)
         sqlite3_finalize(sts[i]);
     sqlite3_close(s->rdb);
@@ -172,27 +176,28 @@ static int sqlite_open(void *state, const sw_config *cfg, void **out)
     if (!rc)
         rc = sqlite_connect(path, SQLITE_OPEN_READONLY, ms, &s->rdb);
     if (!rc)
-        rc = sqlite_prepare(s->wdb, "INSERT OR IGNORE INTO series(site, check_name, location) VALUES (?,?,?)",
-                            &s->ins_series, path) ||
-             sqlite_prepare(s->wdb, "SELECT id FROM series WHERE site=? AND check_name=? AND location=?",
-                            &s->get_series, path) ||
-             sqlite_prepare(s->wdb,
-                            "INSERT INTO results(series, scheduled, started, duration, verdict, since, reason,"
-                            " metrics, info) VALUES (?,?,?,?,?,?,?,?,?)",
-                            &s->ins_result, path) ||
-             sqlite_prepare(s->rdb,
-                            "SELECT s.site, s.check_name, s.location, r.scheduled, r.started, r.duration,"
-                            " r.verdict, r.since, r.reason, r.metrics, r.info FROM results r"
-                            " JOIN series s ON s.id = r.series WHERE s.site = ?1"
-                            " ORDER BY r.started DESC LIMIT ?3",
-                            &s->recent_all, path) ||
-             sqlite_prepare(s->rdb,
-                            "SELECT s.site, s.check_name, s.location, r.scheduled, r.started, r.duration,"
-                            " r.verdict, r.since, r.reason, r.metrics, r.info FROM results r"
-                            " JOIN series s ON s.id = r.series WHERE s.site = ?1 AND s.check_name = ?2"
-                            " ORDER BY r.started DESC LIMIT ?3",
-                            &s->recent_one, path) ||
-             sqlite_prepare(s->rdb, "SELECT key, value, type FROM json_each(?)", &s->each_json, path);
+        rc =
+            sqlite_prepare(s->wdb, "INSERT OR IGNORE INTO series(site, check_name, location) VALUES (?,?,?)",
+                           &s->ins_series, path) ||
+            sqlite_prepare(s->wdb, "SELECT id FROM series WHERE site=? AND check_name=? AND location=?",
+                           &s->get_series, path) ||
+            sqlite_prepare(s->wdb,
+                           "INSERT INTO results(series, scheduled, started, duration, verdict, since, reason,"
+                           " metrics, info) VALUES (?,?,?,?,?,?,?,?,?)",
+                           &s->ins_result, path) ||
+            sqlite_prepare(s->rdb,
+                           "SELECT s.site, s.check_name, s.location, r.scheduled, r.started, r.duration,"
+                           " r.verdict, r.since, r.reason, r.metrics, r.info FROM results r"
+                           " JOIN series s ON s.id = r.series WHERE s.site = ?1"
+                           " ORDER BY r.started DESC LIMIT ?3",
+                           &s->recent_all, path) ||
+            sqlite_prepare(s->rdb,
+                           "SELECT s.site, s.check_name, s.location, r.scheduled, r.started, r.duration,"
+                           " r.verdict, r.since, r.reason, r.metrics, r.info FROM results r"
+                           " JOIN series s ON s.id = r.series WHERE s.site = ?1 AND s.check_name = ?2"
+                           " ORDER BY r.started DESC LIMIT ?3",
+                           &s->recent_one, path) ||
+            sqlite_prepare(s->rdb, "SELECT key, value, type FROM json_each(?)", &s->each_json, path);
     if (rc) {
         sqlite_close(s);
         return rc < 0 ? rc : SW_ESTORAGE;

@@ -29,10 +29,22 @@ static const char *t_env(const char *name)
     return v;
 }
 
-const char *t_plugin_dir(void) { return t_env("SW_PLUGINS"); }
-const char *t_bin(void) { return t_env("SW_BIN"); }
-const char *t_source_root(void) { return t_env("SW_SOURCE_ROOT"); }
-const char *t_build_root(void) { return t_env("SW_BUILD_ROOT"); }
+const char *t_plugin_dir(void)
+{
+    return t_env("SW_PLUGINS");
+}
+const char *t_bin(void)
+{
+    return t_env("SW_BIN");
+}
+const char *t_source_root(void)
+{
+    return t_env("SW_SOURCE_ROOT");
+}
+const char *t_build_root(void)
+{
+    return t_env("SW_BUILD_ROOT");
+}
 
 char *t_tmpdir(void)
 {
@@ -231,8 +243,8 @@ int t_free_port(void)
 static int t_port_open(int port)
 {
     int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int ok = connect(s, (struct sockaddr *)&a, sizeof a) == 0;
     close(s);
     return ok;

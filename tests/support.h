@@ -12,8 +12,7 @@
 char *t_tmpdir(void);
 void t_rmtree(const char *dir);
 /* Write TEXT (printf format) to DIR/NAME; returns the path (free it). */
-char *t_write(const char *dir, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+char *t_write(const char *dir, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 char *t_read(const char *path);
 
 struct t_out {

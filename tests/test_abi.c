@@ -48,14 +48,15 @@ static void setup(void)
     sprintf(plugins, "%s/plugins", tmp);
     conf = malloc(strlen(tmp) + 16);
     sprintf(conf, "%s/conf", tmp);
-    struct t_out o = sh("mkdir -p %s %s && meson install -C %s --destdir %s/inst --no-rebuild --quiet", plugins, conf,
-                        t_build_root(), tmp);
+    struct t_out o = sh("mkdir -p %s %s && meson install -C %s --destdir %s/inst --no-rebuild --quiet",
+                        plugins, conf, t_build_root(), tmp);
     ck_assert_int_eq(o.status, 0);
     t_out_free(&o);
     /* The installed .pc, with its prefix moved under the destdir. */
     o = sh("pc=$(find %1$s/inst -name sitewatch.pc) && test -n \"$pc\" && "
            "prefix=$(PKG_CONFIG_PATH=$(dirname $pc) pkg-config --variable=prefix sitewatch) && "
-           "PKG_CONFIG_PATH=$(dirname $pc) pkg-config --define-variable=prefix=%1$s/inst$prefix --cflags sitewatch",
+           "PKG_CONFIG_PATH=$(dirname $pc) pkg-config --define-variable=prefix=%1$s/inst$prefix --cflags "
+           "sitewatch",
            tmp);
     ck_assert_int_eq(o.status, 0);
     cflags = strdup(o.out);
@@ -95,7 +96,8 @@ START_TEST(out_of_tree_plugins)
     ck_assert_str_eq(o.out, "sitewatch_plugin_v1\n");
     t_out_free(&o);
 
-    free(t_write(conf, "core.ini", "[core]\nplugin_dir = %s\n[storage sqlite]\npath = %s/sw.db\n", plugins, tmp));
+    free(t_write(conf, "core.ini", "[core]\nplugin_dir = %s\n[storage sqlite]\npath = %s/sw.db\n", plugins,
+                 tmp));
     free(t_write(conf, "sites.ini",
                  "[site a]\nurl = http://unused.invalid/\nchecks = outside\noutside.verdict = WARN\n"
                  "outside.reason = built out of tree\n"
@@ -118,7 +120,8 @@ START_TEST(out_of_tree_plugins)
     char want[2048];
     l = t_json_line(o.out, "c");
     snprintf(want, sizeof want,
-             "\"verdict\":\"UNKNOWN\",\"reason\":\"plugin nextmajor failed to load: %s/nextmajor.so: plugin ABI 2.x, "
+             "\"verdict\":\"UNKNOWN\",\"reason\":\"plugin nextmajor failed to load: %s/nextmajor.so: plugin "
+             "ABI 2.x, "
              "but this sitewatch speaks ABI 1.0: rebuild the plugin against sitewatch 1's sitewatch/plugin.h "
              "(pkg-config sitewatch)\"",
              plugins);
@@ -128,9 +131,11 @@ START_TEST(out_of_tree_plugins)
     ck_assert_msg(l && strstr(l, "tiny.so: descriptor is 8 bytes, smaller than ABI 1.0's"), "%s", l);
     free(l);
     l = t_json_line(o.out, "e");
-    ck_assert_msg(l && strstr(l, "notaplugin.so: cannot load: file too short (is it a shared object"), "%s", l);
+    ck_assert_msg(l && strstr(l, "notaplugin.so: cannot load: file too short (is it a shared object"), "%s",
+                  l);
     free(l);
-    ck_assert_msg(strstr(o.err, "site c: check nextmajor disabled: plugin nextmajor failed to load:"), "%s", o.err);
+    ck_assert_msg(strstr(o.err, "site c: check nextmajor disabled: plugin nextmajor failed to load:"), "%s",
+                  o.err);
     t_out_free(&o);
 
     /* `plugins` lists every file with its kind and ABI, errors included. */
@@ -148,7 +153,8 @@ START_TEST(out_of_tree_plugins)
     /* validate is strict: sites that cannot run are errors there. */
     o = t_sitewatch(conf, "validate", NULL);
     ck_assert_int_eq(o.status, 1);
-    snprintf(want, sizeof want, "%s/sites.ini:11: in [site c], check nextmajor cannot run: plugin nextmajor failed", conf);
+    snprintf(want, sizeof want,
+             "%s/sites.ini:11: in [site c], check nextmajor cannot run: plugin nextmajor failed", conf);
     ck_assert_msg(strstr(o.err, want), "%s", o.err);
     t_out_free(&o);
 }

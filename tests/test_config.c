@@ -56,27 +56,28 @@ static char *errors_of(void)
     return b.s;
 }
 
-#define EXPECT_ERRORS(expected)                                                                    \
-    do {                                                                                           \
-        char *got = errors_of();                                                                   \
-        char *want = sw_xasprintf("%s", expected);                                                 \
-        for (char *p; (p = strstr(want, "PLUGINS"));) {                                             \
-            char *w = sw_xasprintf("%.*s%s%s", (int)(p - want), want, t_plugin_dir(), p + 7);      \
-            free(want);                                                                            \
-            want = w;                                                                              \
-        }                                                                                          \
-        ck_assert_str_eq(got, want);                                                               \
-        free(got);                                                                                 \
-        free(want);                                                                                \
+#define EXPECT_ERRORS(expected)                                                                              \
+    do {                                                                                                     \
+        char *got = errors_of();                                                                             \
+        char *want = sw_xasprintf("%s", expected);                                                           \
+        for (char *p; (p = strstr(want, "PLUGINS"));) {                                                      \
+            char *w = sw_xasprintf("%.*s%s%s", (int)(p - want), want, t_plugin_dir(), p + 7);                \
+            free(want);                                                                                      \
+            want = w;                                                                                        \
+        }                                                                                                    \
+        ck_assert_str_eq(got, want);                                                                         \
+        free(got);                                                                                           \
+        free(want);                                                                                          \
     } while (0)
 
 START_TEST(valid_config)
 {
     core_ini(NULL);
-    free(t_write(dir, "site.ini",
-                 "; a comment\n[site example]\nurl = http://127.0.0.1:1/\nchecks = http ; inline comment\n"
-                 "interval = 30s\nhttp.warn_after = 2s\nhttp.max_size = 1M\nhttp.expect_status = 200,301-308\n"
-                 "http.headers = Accept: text/html\nhttp.headers = X-Probe: sitewatch\n"));
+    free(
+        t_write(dir, "site.ini",
+                "; a comment\n[site example]\nurl = http://127.0.0.1:1/\nchecks = http ; inline comment\n"
+                "interval = 30s\nhttp.warn_after = 2s\nhttp.max_size = 1M\nhttp.expect_status = 200,301-308\n"
+                "http.headers = Accept: text/html\nhttp.headers = X-Probe: sitewatch\n"));
     EXPECT_ERRORS("");
     struct sw_conf *c = sw_conf_load(dir);
     ck_assert_int_eq(c->nsites, 1);
@@ -113,8 +114,9 @@ START_TEST(unknown_plugin_key)
 {
     core_ini(NULL);
     free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\nhttp.expect_stauts = 200\n"));
-    EXPECT_ERRORS("DIR/a.ini:4: unknown key 'http.expect_stauts' in [site x]: plugin http accepts timeout, url, "
-                  "expect_status, warn_after, max_size, max_redirects, method, headers, ip\n");
+    EXPECT_ERRORS(
+        "DIR/a.ini:4: unknown key 'http.expect_stauts' in [site x]: plugin http accepts timeout, url, "
+        "expect_status, warn_after, max_size, max_redirects, method, headers, ip\n");
 }
 END_TEST
 
@@ -122,14 +124,16 @@ START_TEST(key_for_plugin_not_checked)
 {
     core_ini(NULL);
     free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\ndns.type = A\n"));
-    EXPECT_ERRORS("DIR/a.ini:4: key 'dns.type' in [site x] is for plugin 'dns', which is not in checks = http\n");
+    EXPECT_ERRORS(
+        "DIR/a.ini:4: key 'dns.type' in [site x] is for plugin 'dns', which is not in checks = http\n");
 }
 END_TEST
 
 START_TEST(bad_duration)
 {
     core_ini(NULL);
-    free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\ninterval = 10q\nhttp.warn_after = soon\n"));
+    free(t_write(dir, "a.ini",
+                 "[site x]\nurl = http://x/\nchecks = http\ninterval = 10q\nhttp.warn_after = soon\n"));
     EXPECT_ERRORS("DIR/a.ini:4: in [site x], interval = \"10q\": expected a positive duration such as 250ms, "
                   "10s, 5m or 1h\n"
                   "DIR/a.ini:5: in [site x], http.warn_after = \"soon\": expected a duration such as 250ms, "
@@ -141,7 +145,8 @@ START_TEST(bad_size)
 {
     core_ini(NULL);
     free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\nhttp.max_size = 200q\n"));
-    EXPECT_ERRORS("DIR/a.ini:4: in [site x], http.max_size = \"200q\": expected a size such as 512, 200k or 2M\n");
+    EXPECT_ERRORS(
+        "DIR/a.ini:4: in [site x], http.max_size = \"200q\": expected a size such as 512, 200k or 2M\n");
 }
 END_TEST
 
@@ -158,8 +163,9 @@ START_TEST(missing_url_and_checks)
 {
     core_ini(NULL);
     free(t_write(dir, "a.ini", "[site x]\ninterval = 60s\n"));
-    EXPECT_ERRORS("DIR/a.ini:1: [site x] has no url: expected url = http://... or https://...\n"
-                  "DIR/a.ini:1: [site x] has no checks: expected checks = a list of check plugins such as http\n");
+    EXPECT_ERRORS(
+        "DIR/a.ini:1: [site x] has no url: expected url = http://... or https://...\n"
+        "DIR/a.ini:1: [site x] has no checks: expected checks = a list of check plugins such as http\n");
 }
 END_TEST
 
@@ -185,19 +191,21 @@ START_TEST(bad_values_checked_by_plugin)
     free(t_write(dir, "a.ini",
                  "[site x]\nurl = ftp://x/\nchecks = http\nhttp.expect_status = 200-99\nhttp.method = POST\n"
                  "http.max_redirects = many\n"));
-    EXPECT_ERRORS("DIR/a.ini:2: in [site x], url = \"ftp://x/\": expected an http:// or https:// URL\n"
-                  "DIR/a.ini:4: in [site x], http.expect_status = \"200-99\": expected status codes 100-599 as "
-                  "a list of N or N-M, e.g. 200-399\n"
-                  "DIR/a.ini:6: in [site x], http.max_redirects = \"many\": expected a number from 0 to 50\n"
-                  "DIR/a.ini:5: in [site x], http.method = \"POST\": expected GET or HEAD\n");
+    EXPECT_ERRORS(
+        "DIR/a.ini:2: in [site x], url = \"ftp://x/\": expected an http:// or https:// URL\n"
+        "DIR/a.ini:4: in [site x], http.expect_status = \"200-99\": expected status codes 100-599 as "
+        "a list of N or N-M, e.g. 200-399\n"
+        "DIR/a.ini:6: in [site x], http.max_redirects = \"many\": expected a number from 0 to 50\n"
+        "DIR/a.ini:5: in [site x], http.method = \"POST\": expected GET or HEAD\n");
 }
 END_TEST
 
 START_TEST(check_section_defaults)
 {
     core_ini(NULL);
-    free(t_write(dir, "a.ini", "[check http]\nwarn_after = slow\nmax_size = 1M\nbogus = 1\n"
-                               "[site x]\nurl = http://x/\nchecks = http\n"));
+    free(t_write(dir, "a.ini",
+                 "[check http]\nwarn_after = slow\nmax_size = 1M\nbogus = 1\n"
+                 "[site x]\nurl = http://x/\nchecks = http\n"));
     EXPECT_ERRORS("DIR/a.ini:4: unknown key 'bogus' in [check http]: plugin http accepts timeout, url, "
                   "expect_status, warn_after, max_size, max_redirects, method, headers, ip\n"
                   "DIR/a.ini:2: in [site x], warn_after = \"slow\": expected a duration such as 250ms, 10s, "
@@ -208,8 +216,9 @@ END_TEST
 START_TEST(interval_floor_and_timeout)
 {
     core_ini("min_interval = 10s\n");
-    free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\ninterval = 5s\n"
-                               "[site y]\nurl = http://y/\nchecks = http\ninterval = 30s\nhttp.timeout = 1m\n"));
+    free(t_write(dir, "a.ini",
+                 "[site x]\nurl = http://x/\nchecks = http\ninterval = 5s\n"
+                 "[site y]\nurl = http://y/\nchecks = http\ninterval = 30s\nhttp.timeout = 1m\n"));
     EXPECT_ERRORS("DIR/a.ini:4: in [site x], interval = 5 s is below min_interval (10 s): probes are "
                   "rate-limited; raise the interval or lower min_interval in [core]\n"
                   "DIR/a.ini:9: in [site y], http.timeout = \"1m\": expected a timeout no longer than the "
@@ -220,7 +229,8 @@ END_TEST
 START_TEST(syntax_errors)
 {
     core_ini(NULL);
-    free(t_write(dir, "a.ini", "orphan = 1\n[site x\n[site x]\nurl = http://x/\nchecks = http\nthis is not ini\n"));
+    free(t_write(dir, "a.ini",
+                 "orphan = 1\n[site x\n[site x]\nurl = http://x/\nchecks = http\nthis is not ini\n"));
     EXPECT_ERRORS("DIR/a.ini:1: key 'orphan' outside any section: expected a [section] first\n"
                   "DIR/a.ini:2: section header lacks ']': expected [site NAME], [core], ...\n"
                   "DIR/a.ini:6: cannot parse this line: expected key = value, [section] or a ; comment\n");
@@ -254,8 +264,9 @@ END_TEST
 START_TEST(all_errors_reported)
 {
     core_ini(NULL);
-    free(t_write(dir, "a.ini", "[site a]\nchecks = http\n[site b]\nurl = http://b/\nchecks = nope\n"
-                               "[site c]\nurl = http://c/\nchecks = http\nhttp.max_size = x\n"));
+    free(t_write(dir, "a.ini",
+                 "[site a]\nchecks = http\n[site b]\nurl = http://b/\nchecks = nope\n"
+                 "[site c]\nurl = http://c/\nchecks = http\nhttp.max_size = x\n"));
     char *got = errors_of();
     int lines = 0;
     for (char *p = got; *p; p++)

@@ -41,8 +41,8 @@ static void setup(void)
     errlog = malloc(strlen(conf) + 16);
     sprintf(errlog, "%s/../swlog.%d", conf, getpid());
     free(t_write(conf, "0core.ini",
-                 "[core]\nplugin_dir = %s\nmin_interval = 1s\nlocation = lab\n[storage sqlite]\npath = %s\n", plugins,
-                 db));
+                 "[core]\nplugin_dir = %s\nmin_interval = 1s\nlocation = lab\n[storage sqlite]\npath = %s\n",
+                 plugins, db));
 }
 
 static void teardown(void)
@@ -65,11 +65,11 @@ static int64_t wall_us(void)
     return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
-#define LOG_HAS(text)                                                                              \
-    do {                                                                                           \
-        char *log_ = t_read(errlog);                                                               \
-        ck_assert_msg(strstr(log_, text) != NULL, "'%s' not in the log:\n%s", text, log_);          \
-        free(log_);                                                                                \
+#define LOG_HAS(text)                                                                                        \
+    do {                                                                                                     \
+        char *log_ = t_read(errlog);                                                                         \
+        ck_assert_msg(strstr(log_, text) != NULL, "'%s' not in the log:\n%s", text, log_);                   \
+        free(log_);                                                                                          \
     } while (0)
 
 START_TEST(sigterm_stores_everything)
@@ -94,18 +94,22 @@ START_TEST(sigterm_stores_everything)
     char want[96];
     snprintf(want, sizeof want, "stopped: %ld result(s) stored, 0 dropped", web + cst);
     LOG_HAS(want);
-    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='const' AND verdict='WARN' "
-                                    "AND reason='always warns' AND json_extract(metrics,'$.\"const.answer\"')=42"),
-                     cst);
+    ck_assert_int_eq(
+        t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='const' AND verdict='WARN' "
+                       "AND reason='always warns' AND json_extract(metrics,'$.\"const.answer\"')=42"),
+        cst);
     /* The schedule does not drift: 1 s apart, whatever each run took. */
-    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM (SELECT scheduled - lag(scheduled) OVER (ORDER BY scheduled)"
-                                    " AS gap FROM results_v WHERE site='web') WHERE gap NOT BETWEEN 998000 AND 1002000"),
-                     0);
+    ck_assert_int_eq(
+        t_sql_long(db, "SELECT count(*) FROM (SELECT scheduled - lag(scheduled) OVER (ORDER BY scheduled)"
+                       " AS gap FROM results_v WHERE site='web') WHERE gap NOT BETWEEN 998000 AND 1002000"),
+        0);
     /* Every result says how late it started; none was late here. */
-    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results WHERE json_extract(metrics,'$.\"sched.lag\"') IS NULL"),
-                     0);
-    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results WHERE json_extract(metrics,'$.\"sched.lag\"') > 0.2"),
-                     0);
+    ck_assert_int_eq(
+        t_sql_long(db, "SELECT count(*) FROM results WHERE json_extract(metrics,'$.\"sched.lag\"') IS NULL"),
+        0);
+    ck_assert_int_eq(
+        t_sql_long(db, "SELECT count(*) FROM results WHERE json_extract(metrics,'$.\"sched.lag\"') > 0.2"),
+        0);
     /* since: the const site has been WARN since its first run. */
     ck_assert_int_eq(t_sql_long(db, "SELECT count(DISTINCT since) FROM results_v WHERE site='const'"), 1);
 }
@@ -113,12 +117,13 @@ END_TEST
 
 START_TEST(sighup_reload)
 {
-    free(t_write(conf, "sites.ini", "[site web]\nurl = http://127.0.0.1:%d/ok\nchecks = http\ninterval = 1s\n",
-                 ngx.port));
+    free(t_write(conf, "sites.ini",
+                 "[site web]\nurl = http://127.0.0.1:%d/ok\nchecks = http\ninterval = 1s\n", ngx.port));
     pid_t pid = t_sitewatch_bg(conf, errlog, "run", NULL);
     t_msleep(1500);
     /* A broken file: refused with its errors, the old config keeps running. */
-    free(t_write(conf, "zbroken.ini", "; oops\n[site bad]\nurl = http://127.0.0.1:%d/ok\nchecks = nope\n", ngx.port));
+    free(t_write(conf, "zbroken.ini", "; oops\n[site bad]\nurl = http://127.0.0.1:%d/ok\nchecks = nope\n",
+                 ngx.port));
     kill(pid, SIGHUP);
     t_msleep(300);
     int64_t after_bad = wall_us();
@@ -131,14 +136,15 @@ START_TEST(sighup_reload)
     ck_assert_int_ge(t_sql_long(db, sql), 1);
 
     /* A good change is taken: a new site appears, the old one keeps going. */
-    free(t_write(conf, "zbroken.ini", "[site more]\nurl = http://127.0.0.1:%d/404\nchecks = http\ninterval = 1s\n",
-                 ngx.port));
+    free(t_write(conf, "zbroken.ini",
+                 "[site more]\nurl = http://127.0.0.1:%d/404\nchecks = http\ninterval = 1s\n", ngx.port));
     kill(pid, SIGHUP);
     t_msleep(2500);
     kill(pid, SIGTERM);
     ck_assert_int_eq(t_wait(pid, 15), 0);
     LOG_HAS("reloaded: 2 site(s), 2 check(s), 1 kept their schedule");
-    ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='more' AND verdict='FAIL'"), 1);
+    ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='more' AND verdict='FAIL'"),
+                     1);
     ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='bad'"), 0);
 }
 END_TEST
@@ -147,30 +153,36 @@ START_TEST(overlap_is_skipped_not_doubled)
 {
     /* Each run takes 2.5 s on a 1 s interval: the pair never overlaps
      * itself; the due times in between are recorded as skipped. */
-    free(t_write(conf, "sites.ini",
-                 "[site sleepy]\nurl = http://unused.invalid/\nchecks = constcheck\ninterval = 1s\ntimeout = 1s\n"
-                 "constcheck.sleep = 2500ms\n"));
+    free(t_write(
+        conf, "sites.ini",
+        "[site sleepy]\nurl = http://unused.invalid/\nchecks = constcheck\ninterval = 1s\ntimeout = 1s\n"
+        "constcheck.sleep = 2500ms\n"));
     pid_t pid = t_sitewatch_bg(conf, errlog, "run", NULL);
     t_msleep(4000);
     kill(pid, SIGTERM);
     ck_assert_int_eq(t_wait(pid, 15), 0);
-    ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results_v WHERE reason LIKE 'skipped: the previous run%'"
-                                    " AND json_extract(metrics,'$.\"sched.skipped\"') = 1"),
-                     1);
+    ck_assert_int_ge(
+        t_sql_long(db, "SELECT count(*) FROM results_v WHERE reason LIKE 'skipped: the previous run%'"
+                       " AND json_extract(metrics,'$.\"sched.skipped\"') = 1"),
+        1);
     /* Real runs never overlap: each starts after the previous one ended. */
-    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM (SELECT started, lag(started + duration) OVER (ORDER BY started)"
-                                    " AS prev_end FROM results_v WHERE reason NOT LIKE 'skipped%') WHERE started < prev_end"),
-                     0);
+    ck_assert_int_eq(
+        t_sql_long(db,
+                   "SELECT count(*) FROM (SELECT started, lag(started + duration) OVER (ORDER BY started)"
+                   " AS prev_end FROM results_v WHERE reason NOT LIKE 'skipped%') WHERE started < prev_end"),
+        0);
     ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results_v WHERE reason NOT LIKE 'skipped%'"), 1);
 }
 END_TEST
 
 START_TEST(max_in_flight_queues)
 {
-    free(t_write(conf, "0core.ini", "[core]\nplugin_dir = %s\nmin_interval = 1s\nmax_in_flight = 1\n", plugins));
-    free(t_write(conf, "sites.ini",
-                 "[site one]\nurl = http://unused.invalid/\nchecks = constcheck\nconstcheck.sleep = 300ms\n"
-                 "[site two]\nurl = http://unused.invalid/\nchecks = constcheck\nconstcheck.sleep = 300ms\n"));
+    free(t_write(conf, "0core.ini", "[core]\nplugin_dir = %s\nmin_interval = 1s\nmax_in_flight = 1\n",
+                 plugins));
+    free(
+        t_write(conf, "sites.ini",
+                "[site one]\nurl = http://unused.invalid/\nchecks = constcheck\nconstcheck.sleep = 300ms\n"
+                "[site two]\nurl = http://unused.invalid/\nchecks = constcheck\nconstcheck.sleep = 300ms\n"));
     struct t_out o = t_sitewatch(conf, "check", "--format", "json", NULL);
     ck_assert_int_eq(o.status, 0);
     /* One of the two waited for the other: its sched.lag shows it. */
@@ -192,9 +204,10 @@ START_TEST(sigterm_cancels_in_flight)
 {
     /* /stall answers after 8 s; with a 2 s interval and timeout a run is
      * always in flight.  SIGTERM ends it at once, and it is still stored. */
-    free(t_write(conf, "sites.ini",
-                 "[site stall]\nurl = http://127.0.0.1:%d/stall\nchecks = http\ninterval = 2s\ntimeout = 2s\n",
-                 ngx.port));
+    free(
+        t_write(conf, "sites.ini",
+                "[site stall]\nurl = http://127.0.0.1:%d/stall\nchecks = http\ninterval = 2s\ntimeout = 2s\n",
+                ngx.port));
     pid_t pid = t_sitewatch_bg(conf, errlog, "run", NULL);
     t_msleep(2500);
     int64_t t0 = wall_us();
@@ -205,6 +218,36 @@ START_TEST(sigterm_cancels_in_flight)
                                     "'cancelled after % s: sitewatch is stopping' OR reason LIKE "
                                     "'cancelled after % ms: sitewatch is stopping'"),
                      1);
+}
+END_TEST
+
+START_TEST(kill_9_keeps_the_file_sound)
+{
+    free(t_write(conf, "sites.ini",
+                 "[site web]\nurl = http://127.0.0.1:%d/ok\nchecks = http\ninterval = 1s\n"
+                 "[site const]\nurl = http://unused.invalid/\nchecks = constcheck\ninterval = 1s\n",
+                 ngx.port));
+    pid_t pid = t_sitewatch_bg(conf, errlog, "run", NULL);
+    t_msleep(2600);
+    kill(pid, SIGKILL);
+    ck_assert_int_eq(t_wait(pid, 15), 128 + SIGKILL);
+    char *ok = t_sql(db, "PRAGMA integrity_check");
+    ck_assert_str_eq(ok, "ok");
+    free(ok);
+    long before = t_sql_long(db, "SELECT count(*) FROM results");
+    ck_assert_int_ge(before, 2);
+    /* It starts again on the same file and carries on. */
+    pid = t_sitewatch_bg(conf, errlog, "run", NULL);
+    t_msleep(2200);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 15), 0);
+    ck_assert_int_gt(t_sql_long(db, "SELECT count(*) FROM results"), before);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM (SELECT series, started FROM results GROUP BY 1, 2 "
+                                    "HAVING count(*) > 1)"),
+                     0);
+    ok = t_sql(db, "PRAGMA integrity_check");
+    ck_assert_str_eq(ok, "ok");
+    free(ok);
 }
 END_TEST
 
@@ -219,6 +262,7 @@ int main(void)
     tcase_add_test(tc, overlap_is_skipped_not_doubled);
     tcase_add_test(tc, max_in_flight_queues);
     tcase_add_test(tc, sigterm_cancels_in_flight);
+    tcase_add_test(tc, kill_9_keeps_the_file_sound);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

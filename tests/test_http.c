@@ -20,7 +20,8 @@ static void write_config(void)
     db = malloc(strlen(conf) + 16);
     sprintf(db, "%s/var/sw.db", conf);
     int p = ngx.port, closed = t_free_port();
-    free(t_write(conf, "0core.ini", "[core]\nplugin_dir = %s\nlocation = test-lab\n[storage sqlite]\npath = %s\n",
+    free(t_write(conf, "0core.ini",
+                 "[core]\nplugin_dir = %s\nlocation = test-lab\n[storage sqlite]\npath = %s\n",
                  t_plugin_dir(), db));
     free(t_write(conf, "sites.ini",
                  "[check http]\nwarn_after = 5s\n"
@@ -171,8 +172,10 @@ END_TEST
 START_TEST(results_in_sqlite)
 {
     ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results"), 12);
-    ck_assert_int_eq(t_sql_long(db, "SELECT json_extract(metrics, '$.\"http.status\"') FROM results_v WHERE site='notfound'"),
-                     404);
+    ck_assert_int_eq(
+        t_sql_long(db,
+                   "SELECT json_extract(metrics, '$.\"http.status\"') FROM results_v WHERE site='notfound'"),
+        404);
     char *r = t_sql(db, "SELECT verdict || ' ' || reason FROM results_v WHERE site='stall'");
     ck_assert_str_eq(r, "FAIL timed out after 1 s (waiting for the first byte)");
     free(r);
@@ -191,7 +194,8 @@ START_TEST(table_status_and_filter)
 {
     struct t_out o = t_sitewatch(conf, "check", "ok", "want404", NULL);
     ck_assert_int_eq(o.status, 0);
-    ck_assert_msg(strstr(o.out, "SITE     CHECK  VERDICT      TIME  REASON\nok       http   OK      "), "%s", o.out);
+    ck_assert_msg(strstr(o.out, "SITE     CHECK  VERDICT      TIME  REASON\nok       http   OK      "), "%s",
+                  o.out);
     ck_assert_msg(strstr(o.out, "\nwant404  http   OK      "), "%s", o.out);
     ck_assert_ptr_null(strstr(o.out, "notfound"));
     t_out_free(&o);

@@ -24,8 +24,10 @@ START_TEST(first_runs_spread)
     for (int b = 0; b < 60; b++)
         ck_assert_msg(buckets[b] > 50 && buckets[b] < 150, "second %d has %d first runs", b, buckets[b]);
     /* Stable: a reload puts a pair at the same phase. */
-    ck_assert_int_eq(sw_sched_offset("python.org", "http", 60 * SEC), sw_sched_offset("python.org", "http", 60 * SEC));
-    ck_assert_int_ne(sw_sched_offset("python.org", "http", 60 * SEC), sw_sched_offset("python.org", "dns", 60 * SEC));
+    ck_assert_int_eq(sw_sched_offset("python.org", "http", 60 * SEC),
+                     sw_sched_offset("python.org", "http", 60 * SEC));
+    ck_assert_int_ne(sw_sched_offset("python.org", "http", 60 * SEC),
+                     sw_sched_offset("python.org", "dns", 60 * SEC));
 }
 END_TEST
 

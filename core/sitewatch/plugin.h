@@ -40,14 +40,14 @@ extern "C" {
 #define SW_ABI_MAJOR 1
 #define SW_ABI_MINOR 0
 /* One number for comparisons: major in the high 16 bits, minor in the low. */
-#define SW_ABI_VERSION ((uint32_t)((SW_ABI_MAJOR << 16) | SW_ABI_MINOR))
+#define SW_ABI_VERSION     ((uint32_t)((SW_ABI_MAJOR << 16) | SW_ABI_MINOR))
 #define SW_ABI_MAJOR_OF(v) ((unsigned)((v) >> 16))
 #define SW_ABI_MINOR_OF(v) ((unsigned)((v)&0xffffu))
 
 /* The exported entry point's name, and a macro for defining it. */
 #define SW_ENTRY_SYMBOL "sitewatch_plugin_v1"
 #if defined(__GNUC__)
-#define SW_EXPORT __attribute__((visibility("default")))
+#define SW_EXPORT       __attribute__((visibility("default")))
 #define SW_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #define SW_EXPORT
@@ -55,22 +55,21 @@ extern "C" {
 #endif
 
 /* True when the host table is new enough to hold MEMBER. */
-#define SW_API_HAS(api, member)                                                \
-    ((api)->size >= offsetof(struct sw_host_api, member) + sizeof((api)->member))
+#define SW_API_HAS(api, member) ((api)->size >= offsetof(struct sw_host_api, member) + sizeof((api)->member))
 
 /* Error codes: functions return 0 or one of these (negative).  The table is
  * append-only like the rest of the ABI; api->strerror() names each one. */
-#define SW_ERRNO_MAP(X)                                                        \
-    X(NOMEM, -1, "out of memory")                                              \
-    X(INVAL, -2, "invalid argument")                                           \
-    X(CONFIG, -3, "invalid configuration")                                     \
-    X(IO, -4, "input/output error")                                            \
-    X(ABI, -5, "incompatible plugin ABI")                                      \
-    X(NOTFOUND, -6, "not found")                                               \
-    X(BUSY, -7, "resource busy")                                               \
-    X(PLUGIN, -8, "plugin error")                                              \
-    X(TIMEOUT, -9, "timed out")                                                \
-    X(UNSUPPORTED, -10, "not supported")                                       \
+#define SW_ERRNO_MAP(X)                                                                                      \
+    X(NOMEM, -1, "out of memory")                                                                            \
+    X(INVAL, -2, "invalid argument")                                                                         \
+    X(CONFIG, -3, "invalid configuration")                                                                   \
+    X(IO, -4, "input/output error")                                                                          \
+    X(ABI, -5, "incompatible plugin ABI")                                                                    \
+    X(NOTFOUND, -6, "not found")                                                                             \
+    X(BUSY, -7, "resource busy")                                                                             \
+    X(PLUGIN, -8, "plugin error")                                                                            \
+    X(TIMEOUT, -9, "timed out")                                                                              \
+    X(UNSUPPORTED, -10, "not supported")                                                                     \
     X(STORAGE, -11, "storage error")
 
 enum sw_error {
@@ -95,7 +94,7 @@ enum sw_plugin_kind { SW_KIND_CHECK = 1, SW_KIND_STORAGE = 2, SW_KIND_OUTPUT = 3
 #define SW_CHECK_ASYNC 0x1u /* run() returns at once and completes on the loop */
 
 /* Events for api->watch_fd / watch_update. */
-#define SW_WATCH_READ 0x1
+#define SW_WATCH_READ  0x1
 #define SW_WATCH_WRITE 0x2
 
 /* ---- opaque handles ---------------------------------------------------- */
@@ -150,8 +149,7 @@ struct sw_host_api {
     int (*config_bool)(const sw_config *cfg, const char *key, int def, int *out);
     /* Report a plugin-specific config error about KEY (file and line of KEY
      * are added by the core); returns SW_ECONFIG for convenience. */
-    int (*config_error)(const sw_config *cfg, const char *key, const char *fmt, ...)
-        SW_PRINTF(3, 4);
+    int (*config_error)(const sw_config *cfg, const char *key, const char *fmt, ...) SW_PRINTF(3, 4);
     /* The site's name for a check view, the section's name otherwise. */
     const char *(*config_name)(const sw_config *cfg);
 
@@ -200,8 +198,8 @@ struct sw_host_api {
      * result_set/result_metric/result_info and result_set_times, pass it to
      * the caller's sw_result_cb, then free it. [any thread] */
     sw_result *(*result_new)(const char *site, const char *check, const char *location);
-    void (*result_set_times)(sw_result *r, int64_t scheduled, int64_t started,
-                             int64_t duration, int64_t since);
+    void (*result_set_times)(sw_result *r, int64_t scheduled, int64_t started, int64_t duration,
+                             int64_t since);
     void (*result_free)(sw_result *r);
 
     /* -- the event loop (loop thread only) -- */
@@ -267,8 +265,8 @@ struct sw_plugin {
     int (*storage_write)(void *inst, const sw_result *const *results, size_t n);
     /* Optional: the LIMIT newest results of SITE/CHECK (CHECK NULL = every
      * check), newest first, each lent to CB. */
-    int (*storage_recent)(void *inst, const char *site, const char *check, int limit,
-                          sw_result_cb cb, void *ud);
+    int (*storage_recent)(void *inst, const char *site, const char *check, int limit, sw_result_cb cb,
+                          void *ud);
 
     /* -- output plugins -- */
 
