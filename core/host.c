@@ -362,6 +362,8 @@ static const struct sw_host_api host_table = {
     .timer_close = host_timer_close,
     .now_mono = sw_now_mono,
     .now_wall = sw_now_wall,
+    .format_duration = sw_fmt_duration,
+    .format_size = sw_fmt_size,
 };
 
 const struct sw_host_api *sw_host_api(void)

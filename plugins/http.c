@@ -255,29 +255,6 @@ static double http_secs(CURL *e, CURLINFO what)
     return (double)us / 1e6;
 }
 
-static void http_fmt_dur(double s, char *buf, size_t n)
-{
-    if (s < 1)
-        snprintf(buf, n, "%.0f ms", s * 1000);
-    else if (s == (double)(long)s)
-        snprintf(buf, n, "%.0f s", s);
-    else
-        snprintf(buf, n, "%.1f s", s);
-}
-
-static void http_fmt_size(double b, char *buf, size_t n)
-{
-    if (b < 1024)
-        snprintf(buf, n, "%.0f B", b);
-    else if (b < 1024 * 1024)
-        snprintf(buf, n, "%.1f KB", b / 1024);
-    else
-        snprintf(buf, n, "%.1f MB", b / 1048576);
-    char *dot = strstr(buf, ".0 ");
-    if (dot)
-        memmove(dot, dot + 2, strlen(dot + 2) + 1);
-}
-
 static int http_status_ok(const struct http_site *hs, long code)
 {
     for (int i = 0; i < hs->nranges; i++)
@@ -323,13 +300,13 @@ static void http_judge(struct http_xfer *x, CURLcode cc)
 
     char t[32], sz[32], lim[32];
     const char *err = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
-    http_fmt_dur(total, t, sizeof t);
-    http_fmt_size((double)hs->max_size, lim, sizeof lim);
+    api->format_duration((int64_t)(total * 1e6), t, sizeof t);
+    api->format_size(hs->max_size, lim, sizeof lim);
     if (x->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
         api->result_set(r, SW_FAIL, "body exceeds %s", lim);
     } else if (cc == CURLE_OPERATION_TIMEDOUT) {
         char to[32];
-        http_fmt_dur((double)api->run_timeout(x->run) / 1e6, to, sizeof to);
+        api->format_duration(api->run_timeout(x->run), to, sizeof to);
         const char *phase = dns <= 0   ? "resolving the name"
                             : con <= 0 ? "connecting"
                             : fb <= 0  ? "waiting for the first byte"
@@ -350,10 +327,10 @@ static void http_judge(struct http_xfer *x, CURLcode cc)
         api->result_set(r, SW_FAIL, "HTTP %ld, expected %s", code, hs->expect_text);
     } else if (total * 1e6 > (double)hs->warn_after) {
         char w[32];
-        http_fmt_dur((double)hs->warn_after / 1e6, w, sizeof w);
+        api->format_duration(hs->warn_after, w, sizeof w);
         api->result_set(r, SW_WARN, "slow: HTTP %ld in %s (warn after %s)", code, t, w);
     } else {
-        http_fmt_size((double)x->body, sz, sizeof sz);
+        api->format_size((int64_t)x->body, sz, sizeof sz);
         api->result_set(r, SW_OK, "HTTP %ld, %s in %s", code, sz, t);
     }
 }

@@ -59,4 +59,9 @@ const char *t_build_root(void);
  * newline, copied), or NULL. */
 char *t_json_line(const char *out, const char *site);
 
+/* Run the suite S (forking each case unless NOFORK), free it, and return
+ * the process exit code. */
+struct Suite;
+int t_run_suite(struct Suite *s, int nofork);
+
 #endif

@@ -168,9 +168,5 @@ int main(void)
     tcase_set_timeout(tc, 170);
     tcase_add_test(tc, out_of_tree_plugins);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s, 0);
 }

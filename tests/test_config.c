@@ -302,9 +302,5 @@ int main(void)
     tcase_add_test(tc, bad_site_name_and_core_key);
     tcase_add_test(tc, all_errors_reported);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s, 0);
 }

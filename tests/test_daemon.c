@@ -264,9 +264,5 @@ int main(void)
     tcase_add_test(tc, sigterm_cancels_in_flight);
     tcase_add_test(tc, kill_9_keeps_the_file_sound);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s, 0);
 }

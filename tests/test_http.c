@@ -248,15 +248,11 @@ int main(void)
     tcase_add_test(tc, results_in_sqlite);
     tcase_add_test(tc, table_status_and_filter);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK); /* the cases share one run and one nginx */
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = t_run_suite(s, 1);
     t_out_free(&run);
     t_nginx_stop(&ngx);
     t_rmtree(conf);
     free(conf);
     free(db);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rc;
 }

@@ -2,6 +2,8 @@
  * Scheduler arithmetic, without sleeping: spread, no drift, catch-up, and
  * the heap's order. */
 #include <check.h>
+
+#include "support.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,9 +98,5 @@ int main(void)
     tcase_add_test(tc, catch_up_after_stall);
     tcase_add_test(tc, heap_order);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s, 0);
 }

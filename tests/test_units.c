@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * Durations, sizes, and their words in reasons. */
 #include <check.h>
+
+#include "support.h"
 #include <stdlib.h>
 
 #include "units.h"
@@ -82,9 +84,5 @@ int main(void)
     tcase_add_test(tc, words);
     tcase_add_test(tc, json_strings);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return t_run_suite(s, 0);
 }

@@ -219,6 +219,13 @@ struct sw_host_api {
     int64_t (*now_mono)(void);
     int64_t (*now_wall)(void);
 
+    /* -- words for reasons, the same in every plugin [any thread] -- */
+
+    /* "250 ms", "10 s", "1.5 s", "5 min" into BUF (N bytes); returns BUF. */
+    char *(*format_duration)(int64_t us, char *buf, size_t n);
+    /* "512 B", "200 KB", "1.5 MB" (powers of 1024) into BUF; returns BUF. */
+    char *(*format_size)(int64_t bytes, char *buf, size_t n);
+
     /* New members go here, each marked with the minor that added it:
      * / * ABI 1.1 * / ... */
 };
