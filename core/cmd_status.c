@@ -62,8 +62,8 @@ int sw_cmd_status(struct sw_app *a)
     int worst = SW_OK;
     int64_t now = sw_now_wall();
     if (!a->json)
-        printf("%-24s %-6s %-7s %-26s %9s %9s  %s\n", "SITE", "CHECK", "VERDICT", "SINCE", "LAST", "LATENCY",
-               "LAST 7, NEWEST FIRST (O=OK W=WARN F=FAIL U=UNKNOWN)");
+        printf("%-24s %-6s %-7s %-20s %10s %8s  %s\n", "SITE", "CHECK", "VERDICT", "SINCE (UTC)", "LAST",
+               "LATENCY", "LAST 7, NEWEST FIRST (O=OK W=WARN F=FAIL U=UNKNOWN)");
     for (int s = 0; s < a->conf->nsites; s++) {
         struct sw_site *site = &a->conf->sites[s];
         for (int c = 0; c < site->nchecks; c++) {
@@ -74,6 +74,10 @@ int sw_cmd_status(struct sw_app *a)
             char since[40] = "-", ago[16] = "-", lat[16] = "-", marks[STATUS_LAST * 2 + 1] = "";
             if (last) {
                 sw_fmt_time(last->since, since, sizeof since);
+                if (!a->json) { /* a person reads seconds: 2026-11-21 07:54:02 */
+                    since[10] = ' ';
+                    since[19] = '\0';
+                }
                 status_ago(now - (last->started + last->duration), ago, sizeof ago);
                 strcat(ago, " ago");
                 sw_fmt_duration(last->duration, lat, sizeof lat);
@@ -102,11 +106,11 @@ int sw_cmd_status(struct sw_app *a)
                 puts(b.s);
                 sw_buf_free(&b);
             } else {
-                printf("%-24s %-6s %-7s %-26s %9s %9s  %s%s\n", site->name, site->checks[c],
+                printf("%-24s %-6s %-7s %-20s %10s %8s  %s%s\n", site->name, site->checks[c],
                        last ? sw_verdict_name(last->verdict) : "-", since, ago, lat, marks,
                        last ? "" : "no results yet");
                 if (last && last->verdict != SW_OK)
-                    printf("%-24s   %s\n", "", last->reason ? last->reason : "");
+                    printf("%-24s %s\n", "", last->reason ? last->reason : "");
             }
             for (int i = 0; i < rows.n; i++)
                 sw_result_unref(rows.v[i]);

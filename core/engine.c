@@ -38,8 +38,12 @@ struct sw_engine {
     /* Jobs and confs replaced by reloads, kept while their runs finish. */
     struct sw_job **retired;
     int nretired;
-    struct sw_conf **old_confs;
-    int nold_confs;
+    /* Old confs that retired jobs still point into, with how many. */
+    struct engine_old_conf {
+        struct sw_conf *conf;
+        int live;
+    } * old;
+    int nold;
 };
 
 static void engine_arm(struct sw_engine *e);
@@ -142,15 +146,25 @@ static void engine_deliver(struct sw_engine *e, struct sw_job *j, sw_result *r)
         sw_storeq_push(e->q, r);
 }
 
+/* Free a retired job once its last run ended, and its conf with the last
+ * job that pointed into it. */
 static void engine_free_retired(struct sw_engine *e, struct sw_job *j)
 {
-    for (int i = 0; i < e->nretired; i++) {
-        if (e->retired[i] == j) {
-            e->retired[i] = e->retired[--e->nretired];
-            sw_job_free(j);
+    for (int i = 0; i < e->nold; i++) {
+        struct sw_conf *c = e->old[i].conf;
+        if (j->site >= c->sites && j->site < c->sites + c->nsites && --e->old[i].live == 0) {
+            sw_conf_free(c);
+            e->old[i] = e->old[--e->nold];
             break;
         }
     }
+    for (int i = 0; i < e->nretired; i++) {
+        if (e->retired[i] == j) {
+            e->retired[i] = e->retired[--e->nretired];
+            break;
+        }
+    }
+    sw_job_free(j);
 }
 
 static void run_start(struct sw_engine *e, struct sw_job *j, int64_t due);
@@ -469,6 +483,7 @@ static void engine_reload(struct sw_engine *e)
             kept++;
         }
     }
+    int live = 0;
     for (int k = 0; k < e->njobs; k++) {
         struct sw_job *o = e->jobs[k];
         sw_heap_remove(&e->heap, &o->item);
@@ -488,6 +503,7 @@ static void engine_reload(struct sw_engine *e)
             e->retired = sw_xrealloc(e->retired, sizeof *e->retired * (size_t)(e->nretired + 1));
             e->retired[e->nretired++] = o;
             e->jobs[k] = NULL;
+            live++;
         }
     }
     /* Free the jobs not in flight (compact the NULLs left by retired ones). */
@@ -497,8 +513,12 @@ static void engine_reload(struct sw_engine *e)
             e->jobs[m++] = e->jobs[k];
     e->jobs[m] = NULL;
     sw_jobs_free(e->jobs);
-    e->old_confs = sw_xrealloc(e->old_confs, sizeof *e->old_confs * (size_t)(e->nold_confs + 1));
-    e->old_confs[e->nold_confs++] = e->conf; /* retired jobs still point into it */
+    if (live) { /* retired jobs still point into it */
+        e->old = sw_xrealloc(e->old, sizeof *e->old * (size_t)(e->nold + 1));
+        e->old[e->nold++] = (struct engine_old_conf){e->conf, live};
+    } else {
+        sw_conf_free(e->conf);
+    }
     e->conf = nc;
     e->jobs = nj;
     e->njobs = n;
@@ -509,7 +529,9 @@ static void engine_reload(struct sw_engine *e)
 static void engine_signal(uv_signal_t *h, int sig)
 {
     struct sw_engine *e = h->data;
-    if (sig == SIGHUP)
+    if (sig == SIGHUP && e->stopping)
+        sw_info("SIGHUP ignored: stopping");
+    else if (sig == SIGHUP)
         engine_reload(e);
     else
         engine_stop(e, sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -542,9 +564,9 @@ void sw_engine_free(struct sw_engine *e)
     for (int i = 0; i < e->nretired; i++)
         sw_job_free(e->retired[i]);
     free(e->retired);
-    for (int i = 0; i < e->nold_confs; i++)
-        sw_conf_free(e->old_confs[i]);
-    free(e->old_confs);
+    for (int i = 0; i < e->nold; i++)
+        sw_conf_free(e->old[i].conf);
+    free(e->old);
     sw_conf_free(e->conf);
     free(e);
 }

@@ -251,6 +251,34 @@ START_TEST(kill_9_keeps_the_file_sound)
 }
 END_TEST
 
+START_TEST(reload_while_in_flight)
+{
+    /* /slow takes 1.2 s of every 2 s: reloads land on runs in flight,
+     * whose jobs retire and are freed when their runs end. */
+    free(t_write(conf, "sites.ini",
+                 "[site slow]\nurl = http://127.0.0.1:%d/slow\nchecks = http\ninterval = 2s\ntimeout = 2s\n"
+                 "http.warn_after = 3s\n",
+                 ngx.port));
+    pid_t pid = t_sitewatch_bg(conf, errlog, "run", NULL);
+    t_msleep(1000);
+    for (int i = 0; i < 6; i++) {
+        kill(pid, SIGHUP);
+        t_msleep(400);
+    }
+    t_msleep(1500);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 15), 0);
+    LOG_HAS("reloaded: 1 site(s), 1 check(s), 1 kept their schedule");
+    /* Runs that straddled a reload were stored like any other. */
+    ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results_v WHERE verdict = 'OK'"), 2);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results_v WHERE verdict NOT IN ('OK', 'UNKNOWN')"),
+                     0);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results_v"),
+                     t_nginx_hits(&ngx, "GET /slow") +
+                         t_sql_long(db, "SELECT count(*) FROM results_v WHERE reason LIKE 'cancelled%'"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("daemon");
@@ -263,6 +291,7 @@ int main(void)
     tcase_add_test(tc, max_in_flight_queues);
     tcase_add_test(tc, sigterm_cancels_in_flight);
     tcase_add_test(tc, kill_9_keeps_the_file_sound);
+    tcase_add_test(tc, reload_while_in_flight);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }
