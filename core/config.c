@@ -57,6 +57,7 @@ struct cfg_parse {
     const char *file;
     int line;
     struct sw_section *cur;
+    int bad_header; /* the last header was refused: its keys are dropped quietly */
 };
 
 static int cfg_valid_name(const char *s)
@@ -74,6 +75,7 @@ static void cfg_section_header(struct cfg_parse *p, char *text)
     static const char *const kinds[] = {"core", "site", "check", "storage", "output"};
     char *end = strchr(text, ']');
     p->cur = NULL; /* keys after a bad header are dropped, not misfiled */
+    p->bad_header = 1;
     if (!end) {
         sw_conf_error(p->conf, "%s:%d: section header lacks ']': expected [site NAME], [core], ...", p->file,
                       p->line);
@@ -113,6 +115,7 @@ static void cfg_section_header(struct cfg_parse *p, char *text)
                       inner, name, old->file, old->line);
         return;
     }
+    p->bad_header = 0;
     if (old) { /* [core] may be split over files; later keys win */
         p->cur = old;
         return;
@@ -164,8 +167,7 @@ static int cfg_handler(void *user, const char *section, const char *key, const c
     (void)section;
     struct cfg_parse *p = user;
     if (!p->cur) {
-        /* Either before any section or under a header already reported. */
-        if (p->conf->nerrors == 0 || !strstr(p->conf->errors[p->conf->nerrors - 1], p->file))
+        if (!p->bad_header)
             sw_conf_error(p->conf, "%s:%d: key '%s' outside any section: expected a [section] first", p->file,
                           p->line, key);
         return 1;
