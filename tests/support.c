@@ -241,6 +241,16 @@ int t_free_port(void)
     return ntohs(a.sin_port);
 }
 
+int t_have_ipv6(void)
+{
+    int s = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    int ok = s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0;
+    if (s >= 0)
+        close(s);
+    return ok;
+}
+
 static int t_port_open(int port)
 {
     int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -268,6 +278,7 @@ static const char *const t_nginx_conf =
     "  default_type text/plain;\n"
     "  server {\n"
     "    listen 127.0.0.1:%2$d;\n"
+    "    %3$s\n"
     "    root %1$s/www;\n"
     "    location = /ok { return 200 \"hello sitewatch\\n\"; }\n"
     "    location = /404 { return 404; }\n"
@@ -296,7 +307,11 @@ int t_nginx_start(struct t_nginx *n)
     for (int i = 0; i < 300 * 1024; i++)
         fputc('b', f);
     fclose(f);
-    free(t_write(n->dir, "nginx.conf", t_nginx_conf, n->dir, n->port));
+    char v6[64] = "";
+    n->has_v6 = t_have_ipv6();
+    if (n->has_v6)
+        snprintf(v6, sizeof v6, "listen [::1]:%d;", n->port);
+    free(t_write(n->dir, "nginx.conf", t_nginx_conf, n->dir, n->port, v6));
     snprintf(path, sizeof path, "%s/nginx.conf", n->dir);
     char errlog[512];
     snprintf(errlog, sizeof errlog, "%s/error.log", n->dir);

@@ -38,7 +38,10 @@ struct t_nginx {
     char *dir;
     int port;
     pid_t pid;
+    int has_v6; /* also listening on [::1] */
 };
+/* ::1 can be bound on this machine. */
+int t_have_ipv6(void);
 /* Start nginx on 127.0.0.1 with the test locations (see support.c). */
 int t_nginx_start(struct t_nginx *n);
 void t_nginx_stop(struct t_nginx *n);

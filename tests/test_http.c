@@ -37,8 +37,14 @@ static void write_config(void)
                  "[site stall]\nurl = http://127.0.0.1:%1$d/stall\nchecks = http\ntimeout = 1s\n"
                  "[site closed]\nurl = http://127.0.0.1:%2$d/\nchecks = http\n"
                  "[site head]\nurl = http://127.0.0.1:%1$d/ok\nchecks = http\nhttp.method = HEAD\n"
-                 "http.headers = X-Probe: sitewatch\n",
+                 "http.headers = X-Probe: sitewatch\n"
+                 "[site v4only]\nurl = http://localhost:%1$d/ok\nchecks = http\nhttp.ip = 4\n",
                  p, closed));
+    if (ngx.has_v6)
+        free(t_write(conf, "v6.ini",
+                     "[site v6literal]\nurl = http://[::1]:%1$d/ok\nchecks = http\n"
+                     "[site v6only]\nurl = http://localhost:%1$d/ok\nchecks = http\nhttp.ip = 6\n",
+                     p));
 }
 
 static char *line_of(const char *site)
@@ -56,7 +62,7 @@ START_TEST(exit_code_is_worst_verdict)
     int lines = 0;
     for (const char *p = run.out; *p; p++)
         lines += *p == '\n';
-    ck_assert_int_eq(lines, 12);
+    ck_assert_int_eq(lines, ngx.has_v6 ? 15 : 13);
 }
 END_TEST
 
@@ -160,18 +166,39 @@ START_TEST(head_and_headers)
 }
 END_TEST
 
+START_TEST(address_family_choice)
+{
+    char *l = line_of("v4only");
+    HAS(l, "\"verdict\":\"OK\"");
+    HAS(l, "\"http.ip\":\"127.0.0.1\"");
+    free(l);
+    if (!ngx.has_v6) {
+        fprintf(stderr, "no ::1 on this machine: IPv6 cases not run\n");
+        return;
+    }
+    l = line_of("v6literal");
+    HAS(l, "\"verdict\":\"OK\"");
+    HAS(l, "\"http.ip\":\"::1\"");
+    free(l);
+    l = line_of("v6only");
+    HAS(l, "\"verdict\":\"OK\"");
+    HAS(l, "\"http.ip\":\"::1\"");
+    free(l);
+}
+END_TEST
+
 START_TEST(fresh_connection_every_check)
 {
     /* Each check is one request on its own connection: nginx saw exactly
      * one GET /ok for "ok" and one for the end of the redirect chain. */
-    ck_assert_int_eq(t_nginx_hits(&ngx, "\"GET /ok HTTP/1.1\""), 2);
+    ck_assert_int_eq(t_nginx_hits(&ngx, "\"GET /ok HTTP/1.1\""), ngx.has_v6 ? 5 : 3);
     ck_assert_int_eq(t_nginx_hits(&ngx, "\"GET /loop HTTP/1.1\""), 6);
 }
 END_TEST
 
 START_TEST(results_in_sqlite)
 {
-    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results"), 12);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results"), ngx.has_v6 ? 15 : 13);
     ck_assert_int_eq(
         t_sql_long(db,
                    "SELECT json_extract(metrics, '$.\"http.status\"') FROM results_v WHERE site='notfound'"),
@@ -182,7 +209,7 @@ START_TEST(results_in_sqlite)
     r = t_sql(db, "SELECT location FROM results_v WHERE site='ok'");
     ck_assert_str_eq(r, "test-lab");
     free(r);
-    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results_v WHERE verdict='OK'"), 4);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results_v WHERE verdict='OK'"), ngx.has_v6 ? 7 : 5);
     r = t_sql(db, "PRAGMA journal_mode");
     ck_assert_str_eq(r, "wal");
     free(r);
@@ -244,6 +271,7 @@ int main(void)
     tcase_add_test(tc, timeout_fails);
     tcase_add_test(tc, closed_port_fails);
     tcase_add_test(tc, head_and_headers);
+    tcase_add_test(tc, address_family_choice);
     tcase_add_test(tc, fresh_connection_every_check);
     tcase_add_test(tc, results_in_sqlite);
     tcase_add_test(tc, table_status_and_filter);
