@@ -212,18 +212,27 @@ static struct sw_config cfg_plain_view(struct sw_conf *c, struct sw_section *sec
     return (struct sw_config){.conf = c, .sec = sec};
 }
 
-static int cfg_duration(struct sw_conf *c, struct sw_section *sec, const char *key, int64_t def, int64_t *out)
+int sw_config_number(const struct sw_config *v, const char *key, int (*parse)(const char *, int64_t *),
+                     int64_t min, const char *expected, int64_t def, int64_t *out)
 {
-    struct sw_entry *e = sec ? sw_section_get(sec, key) : NULL;
+    struct sw_entry *e = sw_config_lookup(v, key, -1);
     *out = def;
     if (!e)
         return 0;
-    if (sw_parse_duration(e->value, out) < 0 || *out <= 0) {
-        struct sw_config v = cfg_plain_view(c, sec);
+    if (parse(e->value, out) < 0 || *out < min) {
         *out = def;
-        return sw_config_bad_value(&v, key, SW_DURATION_POSITIVE);
+        return sw_config_bad_value(v, key, expected);
     }
     return 0;
+}
+
+static int cfg_duration(struct sw_conf *c, struct sw_section *sec, const char *key, int64_t def, int64_t *out)
+{
+    *out = def;
+    if (!sec)
+        return 0;
+    struct sw_config v = cfg_plain_view(c, sec);
+    return sw_config_number(&v, key, sw_parse_duration, 1, SW_DURATION_POSITIVE, def, out);
 }
 
 static int cfg_count(struct sw_conf *c, struct sw_section *sec, const char *key, int64_t def, int64_t min,

@@ -83,6 +83,12 @@ struct sw_config sw_config_section_view(struct sw_conf *c, struct sw_section *se
 struct sw_entry *sw_config_lookup(const struct sw_config *v, const char *key, int nth);
 int sw_config_lookup_count(const struct sw_config *v, const char *key);
 
+/* Read KEY through V with PARSE (sw_parse_duration, sw_parse_size): DEF
+ * when unset; a value that does not parse or is below MIN is reported as
+ * expecting EXPECTED and gives SW_ECONFIG with *OUT = DEF. */
+int sw_config_number(const struct sw_config *v, const char *key, int (*parse)(const char *, int64_t *),
+                     int64_t min, const char *expected, int64_t def, int64_t *out);
+
 /* Report "file:line: in [section], key = "value": expected WHAT" for the
  * entry KEY resolves to in V (or the section's line if KEY is unset). */
 int sw_config_bad_value(const struct sw_config *v, const char *key, const char *what);

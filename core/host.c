@@ -75,28 +75,12 @@ static const char *host_config_get_nth(const sw_config *cfg, const char *key, in
 
 static int host_config_duration(const sw_config *cfg, const char *key, int64_t def, int64_t *out)
 {
-    struct sw_entry *e = sw_config_lookup(cfg, key, -1);
-    *out = def;
-    if (!e)
-        return 0;
-    if (sw_parse_duration(e->value, out) < 0) {
-        *out = def;
-        return sw_config_bad_value(cfg, key, SW_DURATION_EXPECTED);
-    }
-    return 0;
+    return sw_config_number(cfg, key, sw_parse_duration, 0, SW_DURATION_EXPECTED, def, out);
 }
 
 static int host_config_size(const sw_config *cfg, const char *key, int64_t def, int64_t *out)
 {
-    struct sw_entry *e = sw_config_lookup(cfg, key, -1);
-    *out = def;
-    if (!e)
-        return 0;
-    if (sw_parse_size(e->value, out) < 0) {
-        *out = def;
-        return sw_config_bad_value(cfg, key, SW_SIZE_EXPECTED);
-    }
-    return 0;
+    return sw_config_number(cfg, key, sw_parse_size, 0, SW_SIZE_EXPECTED, def, out);
 }
 
 static int host_config_bool(const sw_config *cfg, const char *key, int def, int *out)

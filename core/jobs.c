@@ -34,7 +34,8 @@ static struct sw_loaded *jobs_plugin(struct sw_conf *c, const char *name, int ki
     return p;
 }
 
-void sw_conf_bind_sections(struct sw_conf *c)
+/* Load and check the keys of [check]/[storage]/[output] sections' plugins. */
+static void jobs_bind_sections(struct sw_conf *c)
 {
     for (int i = 0; i < c->nsecs; i++) {
         struct sw_section *s = c->secs[i];
@@ -97,7 +98,7 @@ static struct sw_job *jobs_one(struct sw_conf *c, struct sw_site *site, const ch
 
 struct sw_job **sw_jobs_bind(struct sw_conf *c, int *njobs)
 {
-    sw_conf_bind_sections(c);
+    jobs_bind_sections(c);
     int n = 0;
     struct sw_job **jobs = sw_xcalloc(1, sizeof *jobs);
     for (int i = 0; i < c->nsites; i++) {

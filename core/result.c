@@ -93,14 +93,6 @@ void sw_result_metric(sw_result *r, const char *name, double value)
     r->metrics[r->nmetrics++] = (struct sw_metric){sw_xstrdup(name), value};
 }
 
-double sw_result_metric_get(const sw_result *r, const char *name, double def)
-{
-    for (int i = 0; i < r->nmetrics; i++)
-        if (strcmp(r->metrics[i].name, name) == 0)
-            return r->metrics[i].value;
-    return def;
-}
-
 void sw_result_info(sw_result *r, const char *key, const char *value)
 {
     for (int i = 0; i < r->ninfos; i++) {
@@ -158,14 +150,6 @@ const char *sw_verdict_name(int v)
 {
     static const char *const names[] = {"OK", "WARN", "FAIL", "UNKNOWN"};
     return v >= 0 && v <= 3 ? names[v] : "UNKNOWN";
-}
-
-int sw_verdict_parse(const char *s)
-{
-    for (int v = 0; v <= 3; v++)
-        if (s && strcmp(s, sw_verdict_name(v)) == 0)
-            return v;
-    return -1;
 }
 
 int sw_verdict_worst(int a, int b)

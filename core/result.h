@@ -38,16 +38,12 @@ void sw_result_unref(sw_result *r);
 sw_result *sw_result_clone(const sw_result *r);
 void sw_result_set(sw_result *r, int verdict, const char *fmt, ...) SW_PRINTF(3, 4);
 void sw_result_metric(sw_result *r, const char *name, double value);
-/* The metric's value, or 'def' when absent. */
-double sw_result_metric_get(const sw_result *r, const char *name, double def);
 void sw_result_info(sw_result *r, const char *key, const char *value);
 /* Append R as one JSON object (the --format json schema, no newline). */
 struct sw_buf;
 void sw_result_json(const sw_result *r, struct sw_buf *b);
 
 const char *sw_verdict_name(int verdict);
-/* Parse "OK" etc.; -1 if unknown. */
-int sw_verdict_parse(const char *s);
 /* Worse of two verdicts by the exit-code order FAIL > UNKNOWN > WARN > OK. */
 int sw_verdict_worst(int a, int b);
 
