@@ -490,8 +490,13 @@ int sw_config_lookup_count(const struct sw_config *v, const char *key)
 
 int sw_config_bad_value(const struct sw_config *v, const char *key, const char *what)
 {
+    return sw_config_bad_value_nth(v, key, -1, what);
+}
+
+int sw_config_bad_value_nth(const struct sw_config *v, const char *key, int nth, const char *what)
+{
     char label[128];
-    struct sw_entry *e = sw_config_lookup(v, key, -1);
+    struct sw_entry *e = sw_config_lookup(v, key, nth);
     sw_section_label(v->sec, label, sizeof label);
     if (e)
         sw_conf_error(v->conf, "%s:%d: in %s, %s = \"%s\": expected %s", e->file, e->line, label, e->key,

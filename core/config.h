@@ -92,6 +92,8 @@ int sw_config_number(const struct sw_config *v, const char *key, int (*parse)(co
 /* Report "file:line: in [section], key = "value": expected WHAT" for the
  * entry KEY resolves to in V (or the section's line if KEY is unset). */
 int sw_config_bad_value(const struct sw_config *v, const char *key, const char *what);
+/* The same about the NTH value of a repeated KEY (-1: the last). */
+int sw_config_bad_value_nth(const struct sw_config *v, const char *key, int nth, const char *what);
 
 /* Check that every key of SEC that belongs to PLUGIN is in KEYS (the
  * plugin's NULL-terminated list; "timeout" is always allowed for checks). */

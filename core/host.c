@@ -99,15 +99,30 @@ static int host_config_bool(const sw_config *cfg, const char *key, int def, int 
     return sw_config_bad_value(cfg, key, "yes or no");
 }
 
-static int host_config_error(const sw_config *cfg, const char *key, const char *fmt, ...)
+static int host_config_verror(const sw_config *cfg, const char *key, int nth, const char *fmt, va_list ap)
 {
     struct sw_buf b = {0};
+    sw_buf_vprintf(&b, fmt, ap);
+    int rc = sw_config_bad_value_nth(cfg, key, nth, b.s ? b.s : "a valid value");
+    sw_buf_free(&b);
+    return rc;
+}
+
+static int host_config_error(const sw_config *cfg, const char *key, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    sw_buf_vprintf(&b, fmt, ap);
+    int rc = host_config_verror(cfg, key, -1, fmt, ap);
     va_end(ap);
-    int rc = sw_config_bad_value(cfg, key, b.s ? b.s : "a valid value");
-    sw_buf_free(&b);
+    return rc;
+}
+
+static int host_config_error_nth(const sw_config *cfg, const char *key, int i, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = host_config_verror(cfg, key, i, fmt, ap);
+    va_end(ap);
     return rc;
 }
 
@@ -348,6 +363,7 @@ static const struct sw_host_api host_table = {
     .now_wall = sw_now_wall,
     .format_duration = sw_fmt_duration,
     .format_size = sw_fmt_size,
+    .config_error_nth = host_config_error_nth,
 };
 
 const struct sw_host_api *sw_host_api(void)

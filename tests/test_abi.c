@@ -122,7 +122,7 @@ START_TEST(out_of_tree_plugins)
     snprintf(want, sizeof want,
              "\"verdict\":\"UNKNOWN\",\"reason\":\"plugin nextmajor failed to load: %s/nextmajor.so: plugin "
              "ABI 2.x, "
-             "but this sitewatch speaks ABI 1.0: rebuild the plugin against sitewatch 1's sitewatch/plugin.h "
+             "but this sitewatch speaks ABI 1.1: rebuild the plugin against sitewatch 1's sitewatch/plugin.h "
              "(pkg-config sitewatch)\"",
              plugins);
     ck_assert_msg(l && strstr(l, want), "%s\nwant %s", l, want);
@@ -141,11 +141,11 @@ START_TEST(out_of_tree_plugins)
     /* `plugins` lists every file with its kind and ABI, errors included. */
     o = t_sitewatch(conf, "plugins", NULL);
     ck_assert_int_eq(o.status, 1);
-    snprintf(want, sizeof want, "outside      check    1.0   block  %s/outside.so\n", plugins);
+    snprintf(want, sizeof want, "outside      check    1.1   block  %s/outside.so\n", plugins);
     ck_assert_msg(strstr(o.out, want), "%s", o.out);
-    snprintf(want, sizeof want, "http         check    1.0   async  %s/http.so\n", plugins);
+    snprintf(want, sizeof want, "http         check    1.1   async  %s/http.so\n", plugins);
     ck_assert_msg(strstr(o.out, want), "%s", o.out);
-    snprintf(want, sizeof want, "sqlite       storage  1.0   -      %s/sqlite.so\n", plugins);
+    snprintf(want, sizeof want, "sqlite       storage  1.1   -      %s/sqlite.so\n", plugins);
     ck_assert_msg(strstr(o.out, want), "%s", o.out);
     ck_assert_msg(strstr(o.out, "nextmajor    error    -     -      "), "%s", o.out);
     t_out_free(&o);

@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 #define SW_ABI_MAJOR 1
-#define SW_ABI_MINOR 0
+#define SW_ABI_MINOR 1
 /* One number for comparisons: major in the high 16 bits, minor in the low. */
 #define SW_ABI_VERSION     ((uint32_t)((SW_ABI_MAJOR << 16) | SW_ABI_MINOR))
 #define SW_ABI_MAJOR_OF(v) ((unsigned)((v) >> 16))
@@ -226,8 +226,12 @@ struct sw_host_api {
     /* "512 B", "200 KB", "1.5 MB" (powers of 1024) into BUF; returns BUF. */
     char *(*format_size)(int64_t bytes, char *buf, size_t n);
 
-    /* New members go here, each marked with the minor that added it:
-     * / * ABI 1.1 * / ... */
+    /* New members go here, each marked with the minor that added it. */
+
+    /* ABI 1.1: as config_error, about the I-th value (0-based) of a key
+     * given several times, so the error names that value's own line. */
+    int (*config_error_nth)(const sw_config *cfg, const char *key, int i, const char *fmt, ...)
+        SW_PRINTF(4, 5);
 };
 
 /* ---- the plugin descriptor: plugin -> core ----------------------------- */

@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * The transfer code of the http and https plugins: fetch a URL the way a
+ * first visitor would (fresh DNS lookup, fresh connection, no TLS session
+ * reuse) and judge the answer: status, size, time, redirects, then the
+ * content rules and the flavour's own (certificates for https).  Async: one
+ * libcurl multi handle per plugin, its sockets and timer driven by the
+ * sitewatch event loop through the host table, so thousands of checks share
+ * one thread.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "match.h"
+#include "web.h"
+
+const struct sw_host_api *web_api;
+#define api web_api
+
+struct web_state {
+    CURLM *multi;
+    sw_timer *timer;
+    struct web_xfer *xfers; /* in flight, to find one by run on cancel */
+};
+
+static struct web_state *web_g; /* one per plugin, from init() */
+
+/* ---- configuration ---- */
+
+static int web_parse_status(const char *s, struct web_site *hs)
+{
+    char *copy = strdup(s), *save = NULL;
+    int ok = copy != NULL;
+    for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && ok; tok = strtok_r(NULL, ",", &save)) {
+        char *end;
+        long lo = strtol(tok, &end, 10), hi = lo;
+        while (*end == ' ')
+            end++;
+        if (*end == '-') {
+            hi = strtol(end + 1, &end, 10);
+            while (*end == ' ')
+                end++;
+        }
+        if (*end || lo < 100 || hi > 599 || lo > hi) {
+            ok = 0;
+            break;
+        }
+        struct web_range *r = realloc(hs->ranges, sizeof *r * (size_t)(hs->nranges + 1));
+        if (!r) {
+            ok = 0;
+            break;
+        }
+        hs->ranges = r;
+        hs->ranges[hs->nranges++] = (struct web_range){lo, hi};
+    }
+    free(copy);
+    return ok && hs->nranges ? 0 : -1;
+}
+
+void web_release(void *p)
+{
+    struct web_site *hs = p;
+    if (!hs)
+        return;
+    if (web_flavour.release)
+        web_flavour.release(hs->flavour_state);
+    web_content_free(hs->content);
+    free(hs->url);
+    free(hs->host);
+    free(hs->expect_text);
+    free(hs->ranges);
+    curl_slist_free_all(hs->headers);
+    free(hs);
+}
+
+/* The URL: http:// or https:// (https:// only for a TLS flavour); keeps its
+ * host for certificate checks. */
+static int web_prepare_url(const sw_config *cfg, struct web_site *hs)
+{
+    int rc = 0;
+    const char *url = api->config_get(cfg, "url");
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL;
+    if (!url || !u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        (strcmp(scheme, "https") != 0 && (web_flavour.tls_only || strcmp(scheme, "http") != 0)))
+        rc = web_flavour.tls_only && scheme && strcmp(scheme, "http") == 0
+                 ? api->config_error(cfg, "url",
+                                     "an https:// URL (for a plain http:// URL use the http check)")
+             : web_flavour.tls_only ? api->config_error(cfg, "url", "an https:// URL")
+                                    : api->config_error(cfg, "url", "an http:// or https:// URL");
+    hs->url = url ? strdup(url) : NULL;
+    /* A bracketed IPv6 literal is compared without its brackets. */
+    if (host && host[0] == '[') {
+        size_t n = strlen(host);
+        memmove(host, host + 1, n - 2);
+        host[n - 2] = 0;
+    }
+    hs->host = host ? strdup(host) : NULL;
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+int web_prepare(void *state, const sw_config *cfg, void **out)
+{
+    (void)state;
+    struct web_site *hs = calloc(1, sizeof *hs);
+    if (!hs)
+        return SW_ENOMEM;
+    int rc = web_prepare_url(cfg, hs);
+
+    const char *st = api->config_get(cfg, "expect_status");
+    hs->expect_text = strdup(st ? st : "200-399");
+    if (web_parse_status(hs->expect_text, hs) < 0)
+        rc = api->config_error(cfg, "expect_status",
+                               "status codes 100-599 as a list of N or N-M, e.g. 200-399");
+
+    int64_t v;
+    rc |= api->config_duration(cfg, "warn_after", 5000000, &hs->warn_after);
+    rc |= api->config_size(cfg, "max_size", 200 * 1024, &hs->max_size);
+    const char *mr = api->config_get(cfg, "max_redirects");
+    hs->max_redirects = 5;
+    if (mr) {
+        char *end;
+        v = strtol(mr, &end, 10);
+        if (*end || end == mr || v < 0 || v > 50)
+            rc = api->config_error(cfg, "max_redirects", "a number from 0 to 50");
+        else
+            hs->max_redirects = (long)v;
+    }
+    const char *m = api->config_get(cfg, "method");
+    if (m && strcasecmp(m, "HEAD") == 0)
+        hs->head = 1;
+    else if (m && strcasecmp(m, "GET") != 0)
+        rc = api->config_error(cfg, "method", "GET or HEAD");
+    const char *ip = api->config_get(cfg, "ip");
+    hs->ipresolve = CURL_IPRESOLVE_WHATEVER;
+    if (ip && strcmp(ip, "4") == 0)
+        hs->ipresolve = CURL_IPRESOLVE_V4;
+    else if (ip && strcmp(ip, "6") == 0)
+        hs->ipresolve = CURL_IPRESOLVE_V6;
+    else if (ip && strcmp(ip, "any") != 0)
+        rc = api->config_error(cfg, "ip", "any, 4 or 6");
+    int nh = api->config_count(cfg, "headers");
+    for (int i = 0; i < nh; i++) {
+        const char *h = api->config_get_nth(cfg, "headers", i);
+        const char *colon = strchr(h, ':');
+        if (!colon || colon == h || strpbrk(h, "\r\n")) {
+            rc = SW_API_HAS(api, config_error_nth)
+                     ? api->config_error_nth(cfg, "headers", i, "a header line such as 'Accept: text/html'")
+                     : api->config_error(cfg, "headers", "a header line such as 'Accept: text/html'");
+            continue;
+        }
+        hs->headers = curl_slist_append(hs->headers, h);
+    }
+    rc |= web_content_prepare(cfg, hs);
+    if (web_flavour.prepare)
+        rc |= web_flavour.prepare(cfg, hs, &hs->flavour_state);
+    if (rc) {
+        web_release(hs);
+        return rc == SW_ENOMEM ? SW_ENOMEM : SW_ECONFIG;
+    }
+    *out = hs;
+    return 0;
+}
+
+/* ---- libcurl <-> the host loop ---- */
+
+static void web_drain(struct web_state *g);
+
+static void web_on_fd(sw_watch *w, int fd, int events, void *ud)
+{
+    (void)w;
+    struct web_state *g = ud;
+    int flags = events < 0 ? CURL_CSELECT_ERR
+                           : ((events & SW_WATCH_READ) ? CURL_CSELECT_IN : 0) |
+                                 ((events & SW_WATCH_WRITE) ? CURL_CSELECT_OUT : 0);
+    int running;
+    curl_multi_socket_action(g->multi, fd, flags, &running);
+    web_drain(g);
+}
+
+static int web_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+    (void)easy;
+    struct web_state *g = userp;
+    sw_watch *w = socketp;
+    if (what == CURL_POLL_REMOVE) {
+        if (w)
+            api->watch_close(w);
+        curl_multi_assign(g->multi, s, NULL);
+        return 0;
+    }
+    int ev = (what & CURL_POLL_IN ? SW_WATCH_READ : 0) | (what & CURL_POLL_OUT ? SW_WATCH_WRITE : 0);
+    if (!w) {
+        w = api->watch_fd(s, ev, web_on_fd, g);
+        if (!w)
+            return -1;
+        curl_multi_assign(g->multi, s, w);
+        return 0;
+    }
+    return api->watch_update(w, ev) == 0 ? 0 : -1;
+}
+
+static void web_on_timer(sw_timer *t, void *ud)
+{
+    (void)t;
+    struct web_state *g = ud;
+    int running;
+    curl_multi_socket_action(g->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    web_drain(g);
+}
+
+static int web_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+    (void)multi;
+    struct web_state *g = userp;
+    if (!g->timer)
+        g->timer = api->timer_new(web_on_timer, g);
+    if (timeout_ms < 0)
+        api->timer_stop(g->timer);
+    else
+        api->timer_start(g->timer, (int64_t)timeout_ms * 1000);
+    return 0;
+}
+
+/* ---- one transfer ---- */
+
+static size_t web_write_cb(char *data, size_t size, size_t n, void *ud)
+{
+    struct web_xfer *x = ud;
+    size_t len = size * n, room = (size_t)(x->site->max_size - x->body);
+    if (x->scan)
+        match_scan_feed(x->scan, data, len < room ? len : room);
+    x->body += (curl_off_t)len;
+    if (x->body > x->site->max_size) {
+        x->too_big = 1;
+        return 0; /* abort: do not read what we will not judge */
+    }
+    return len;
+}
+
+static double web_secs(CURL *e, CURLINFO what)
+{
+    curl_off_t us = 0;
+    curl_easy_getinfo(e, what, &us);
+    return (double)us / 1e6;
+}
+
+static int web_status_ok(const struct web_site *hs, long code)
+{
+    for (int i = 0; i < hs->nranges; i++)
+        if (code >= hs->ranges[i].lo && code <= hs->ranges[i].hi)
+            return 1;
+    return 0;
+}
+
+/* Timing, size, status and address of the fetch as metrics and infos. */
+static void web_measure(struct web_xfer *x, sw_result *r, double *dns, double *con, double *fb, double *total)
+{
+    CURL *e = x->easy;
+    long code = 0, redirects = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
+    double tls = web_secs(e, CURLINFO_APPCONNECT_TIME_T);
+    *dns = web_secs(e, CURLINFO_NAMELOOKUP_TIME_T);
+    *con = web_secs(e, CURLINFO_CONNECT_TIME_T);
+    *fb = web_secs(e, CURLINFO_STARTTRANSFER_TIME_T);
+    *total = web_secs(e, CURLINFO_TOTAL_TIME_T);
+    /* Phases as durations (they stack to the total): DNS, TCP connect, TLS
+     * handshake, waiting for the first byte, then the transfer. */
+    if (*dns > 0)
+        api->result_metric(r, "time.dns", *dns);
+    if (*con > 0)
+        api->result_metric(r, "time.connect", *con - *dns);
+    if (tls > 0)
+        api->result_metric(r, "time.tls", tls - *con);
+    if (*fb > 0)
+        api->result_metric(r, "time.first_byte", *fb - (tls > 0 ? tls : *con));
+    api->result_metric(r, "time.total", *total);
+    api->result_metric(r, "size.body", (double)x->body);
+    if (code)
+        api->result_metric(r, "http.status", (double)code);
+    if (redirects)
+        api->result_metric(r, "http.redirects", (double)redirects);
+    char *ip = NULL, *eff = NULL;
+    if (curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && *ip)
+        api->result_info(r, "http.ip", ip);
+    if (redirects && curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff)
+        api->result_info(r, "http.final_url", eff);
+}
+
+/* A transfer that did not get a whole answer: why, in words. */
+static void web_transfer_failed(struct web_xfer *x, CURLcode cc, double dns, double con, double fb,
+                                struct web_verdict *v)
+{
+    const char *err = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
+    if (cc == CURLE_OPERATION_TIMEDOUT) {
+        char to[32];
+        api->format_duration(api->run_timeout(x->run), to, sizeof to);
+        const char *phase = dns <= 0   ? "resolving the name"
+                            : con <= 0 ? "connecting"
+                            : fb <= 0  ? "waiting for the first byte"
+                                       : "reading the body";
+        web_fail(v, SW_FAIL, "timed out after %s (%s)", to, phase);
+    } else if (cc == CURLE_TOO_MANY_REDIRECTS) {
+        web_fail(v, SW_FAIL, "more than %ld redirects", x->site->max_redirects);
+    } else if (cc == CURLE_COULDNT_RESOLVE_HOST) {
+        web_fail(v, SW_FAIL, "DNS: %s", err);
+    } else if (cc == CURLE_COULDNT_CONNECT) {
+        web_fail(v, SW_FAIL, "cannot connect: %s", err);
+    } else if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CONNECT_ERROR ||
+               cc == CURLE_SSL_CACERT_BADFILE || cc == CURLE_SSL_CERTPROBLEM) {
+        web_fail(v, SW_FAIL, "TLS: %s", err);
+    } else {
+        web_fail(v, SW_FAIL, "%s", err);
+    }
+}
+
+/* Judge a finished transfer and fill in the result: every rule that fails
+ * is listed, the worst first. */
+static void web_judge(struct web_xfer *x, CURLcode cc)
+{
+    sw_result *r = api->run_result(x->run);
+    const struct web_site *hs = x->site;
+    struct web_verdict v = {0};
+    double dns, con, fb, total;
+    web_measure(x, r, &dns, &con, &fb, &total);
+    long code = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+    int got_answer = cc == CURLE_OK || x->too_big || cc == CURLE_FILESIZE_EXCEEDED;
+    int explained = web_flavour.judge ? web_flavour.judge(x, cc, r, &v) : 0;
+
+    char t[32], sz[32], lim[32];
+    api->format_duration((int64_t)(total * 1e6), t, sizeof t);
+    api->format_size(hs->max_size, lim, sizeof lim);
+    if (!got_answer) {
+        if (!explained)
+            web_transfer_failed(x, cc, dns, con, fb, &v);
+    } else {
+        if (!web_status_ok(hs, code))
+            web_fail(&v, SW_FAIL, "HTTP %ld, expected %s", code, hs->expect_text);
+        if (x->too_big || cc == CURLE_FILESIZE_EXCEEDED)
+            web_fail(&v, SW_FAIL, "body exceeds %s", lim);
+        web_content_judge(hs->content, x->scan, x->easy, x->too_big ? hs->max_size : 0, &v);
+        if (total * 1e6 > (double)hs->warn_after) {
+            char w[32];
+            api->format_duration(hs->warn_after, w, sizeof w);
+            web_fail(&v, SW_WARN, "slow: HTTP %ld in %s (warn after %s)", code, t, w);
+        }
+        api->result_metric(r, "match.failed", (double)v.n);
+    }
+    char ok[128];
+    api->format_size((int64_t)x->body, sz, sizeof sz);
+    snprintf(ok, sizeof ok, "HTTP %ld, %s in %s", code, sz, t);
+    web_verdict_set(&v, r, ok);
+    web_verdict_free(&v);
+}
+
+static void web_xfer_free(struct web_xfer *x)
+{
+    if (web_flavour.xfer_free)
+        web_flavour.xfer_free(x);
+    match_scan_free(x->scan);
+    curl_easy_cleanup(x->easy);
+    free(x);
+}
+
+static void web_xfer_end(struct web_state *g, struct web_xfer *x)
+{
+    for (struct web_xfer **pp = &g->xfers; *pp; pp = &(*pp)->next)
+        if (*pp == x) {
+            *pp = x->next;
+            break;
+        }
+    curl_multi_remove_handle(g->multi, x->easy);
+    sw_run *run = x->run;
+    web_xfer_free(x);
+    api->run_complete(run);
+}
+
+static void web_drain(struct web_state *g)
+{
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(g->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        struct web_xfer *x = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        CURLcode cc = m->data.result;
+        web_judge(x, cc);
+        web_xfer_end(g, x);
+    }
+}
+
+int web_run(void *site_state, sw_run *run)
+{
+    struct web_site *hs = site_state;
+    struct web_state *g = web_g;
+    struct web_xfer *x = calloc(1, sizeof *x);
+    if (!x || !(x->easy = curl_easy_init())) {
+        free(x);
+        return SW_ENOMEM;
+    }
+    x->site = hs;
+    x->run = run;
+    x->scan = web_content_scan(hs->content);
+    CURL *e = x->easy;
+    curl_easy_setopt(e, CURLOPT_URL, hs->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, web_write_cb);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(api->run_timeout(run) / 1000));
+    /* What a first visitor sees: no cached name, no reused connection, no
+     * resumed TLS session (a resumed session shows no certificate). */
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+    curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, hs->max_redirects > 0 ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, hs->max_redirects);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    /* With body rules the first max_size bytes are read and matched; without,
+     * a Content-Length over the limit ends the transfer before the body. */
+    if (!x->scan)
+        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)hs->max_size);
+    curl_easy_setopt(e, CURLOPT_IPRESOLVE, hs->ipresolve);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "sitewatch/" SW_PLUGIN_VERSION);
+    if (hs->head)
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    if (hs->headers)
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, hs->headers);
+    int rc = web_flavour.setup ? web_flavour.setup(x) : 0;
+    if (rc == 0 && curl_multi_add_handle(g->multi, e) != CURLM_OK)
+        rc = SW_EPLUGIN;
+    if (rc) {
+        web_xfer_free(x);
+        return rc;
+    }
+    x->next = g->xfers;
+    g->xfers = x;
+    return 0;
+}
+
+void web_cancel(void *site_state, sw_run *run)
+{
+    (void)site_state;
+    for (struct web_xfer *x = web_g->xfers; x; x = x->next) {
+        if (x->run == run) {
+            api->result_set(api->run_result(run), SW_UNKNOWN, "cancelled");
+            web_xfer_end(web_g, x);
+            return;
+        }
+    }
+}
+
+int web_init(void **state)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return SW_EPLUGIN;
+    struct web_state *g = calloc(1, sizeof *g);
+    if (!g || !(g->multi = curl_multi_init())) {
+        free(g);
+        return SW_ENOMEM;
+    }
+    curl_multi_setopt(g->multi, CURLMOPT_SOCKETFUNCTION, web_socket_cb);
+    curl_multi_setopt(g->multi, CURLMOPT_SOCKETDATA, g);
+    curl_multi_setopt(g->multi, CURLMOPT_TIMERFUNCTION, web_timer_cb);
+    curl_multi_setopt(g->multi, CURLMOPT_TIMERDATA, g);
+    web_g = g;
+    *state = g;
+    return 0;
+}
+
+void web_shutdown(void *state)
+{
+    struct web_state *g = state;
+    while (g->xfers)
+        web_cancel(NULL, g->xfers->run);
+    curl_multi_cleanup(g->multi);
+    if (g->timer)
+        api->timer_close(g->timer);
+    free(g);
+    web_g = NULL;
+    curl_global_cleanup();
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * The code the http and https check plugins share: one libcurl multi driver
+ * on the host's event loop (transfer.c), one set of rules on status, size,
+ * time and redirects, the content rules (content.c, match.c) and the list of
+ * failed rules that becomes the verdict (verdict.c).  Each plugin is a thin
+ * file that names itself and supplies a web_flavour: http's has no TLS
+ * hooks, https's adds certificate and protocol rules (tls.c).
+ *
+ * Each plugin links its own copy of this code (only sitewatch_plugin_v1 is
+ * exported), so http.so and https.so never share state.
+ */
+#ifndef SW_WEB_H
+#define SW_WEB_H
+
+#include <curl/curl.h>
+
+#include <sitewatch/plugin.h>
+
+extern const struct sw_host_api *web_api;
+
+/* ---- failed rules -> verdict and reason ---- */
+
+struct web_failure {
+    int verdict;
+    char *msg;
+};
+
+struct web_verdict {
+    struct web_failure *v;
+    int n;
+    char *note; /* appended to every reason, e.g. "certificate not verified" */
+};
+
+void web_fail(struct web_verdict *v, int verdict, const char *fmt, ...) SW_PRINTF(3, 4);
+void web_note(struct web_verdict *v, const char *fmt, ...) SW_PRINTF(2, 3);
+/* Set R's verdict and reason: the worst failure first, then how many
+ * others failed and what they were; OK_REASON when none failed. */
+void web_verdict_set(struct web_verdict *v, sw_result *r, const char *ok_reason);
+void web_verdict_free(struct web_verdict *v);
+
+/* ---- sites and transfers ---- */
+
+struct web_site;
+struct web_xfer;
+struct web_content;
+struct match_scan;
+
+/* What makes http.so and https.so differ. */
+struct web_flavour {
+    const char *name;
+    int tls_only; /* the URL must be https:// */
+    /* Read the flavour's own keys into *STATE; errors via config_error. */
+    int (*prepare)(const sw_config *cfg, struct web_site *ws, void **state);
+    void (*release)(void *state);
+    /* Set per-transfer curl options; may keep per-transfer state. */
+    int (*setup)(struct web_xfer *x);
+    /* After the transfer: add metrics and failed rules.  Returns 1 when it
+     * explained a failed transfer (then the generic reason is not used). */
+    int (*judge)(struct web_xfer *x, CURLcode cc, sw_result *r, struct web_verdict *v);
+    void (*xfer_free)(struct web_xfer *x);
+};
+
+/* Defined once per plugin: in http.c, and in tls.c for https. */
+extern const struct web_flavour web_flavour;
+
+struct web_range {
+    long lo, hi;
+};
+
+struct web_site {
+    char *url;
+    char *host; /* of url, for certificate checks */
+    char *expect_text;
+    struct web_range *ranges;
+    int nranges;
+    int64_t warn_after, max_size;
+    long max_redirects;
+    int head;
+    long ipresolve;
+    struct curl_slist *headers;
+    struct web_content *content; /* NULL when no content rules */
+    void *flavour_state;
+};
+
+struct web_xfer {
+    struct web_xfer *next;
+    struct web_site *site;
+    sw_run *run;
+    CURL *easy;
+    curl_off_t body;
+    int too_big;
+    struct match_scan *scan; /* NULL when no body rules */
+    void *flavour_state;
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+/* The plugin descriptor's entry points, the same for both flavours. */
+int web_init(void **state);
+void web_shutdown(void *state);
+int web_prepare(void *state, const sw_config *cfg, void **out);
+void web_release(void *site);
+int web_run(void *site, sw_run *run);
+void web_cancel(void *site, sw_run *run);
+
+/* The keys every flavour reads (url, expect_status, ...). */
+#define WEB_COMMON_KEYS                                                                                      \
+    "url", "expect_status", "warn_after", "max_size", "max_redirects", "method", "headers", "ip",            \
+        "expect_content", "reject_content", "expect_regex", "ignore_case", "expect_header"
+
+/* ---- content rules (content.c) ---- */
+
+int web_content_prepare(const sw_config *cfg, struct web_site *ws);
+void web_content_free(struct web_content *c);
+int web_content_has_body_rules(const struct web_content *c);
+struct match_scan *web_content_scan(const struct web_content *c);
+/* Add the failed content and header rules; CUT_AT > 0 when the body was cut
+ * after that many bytes. */
+void web_content_judge(const struct web_content *c, struct match_scan *scan, CURL *easy, int64_t cut_at,
+                       struct web_verdict *v);
+
+#endif
