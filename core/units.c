@@ -93,7 +93,8 @@ char *sw_fmt_size(int64_t bytes, char *buf, size_t n)
     static const char *const names[] = {"B", "KB", "MB", "GB", "TB"};
     double v = (double)bytes;
     int i = 0;
-    while (v >= 1024 && i < 4) {
+    /* 1023.95 KB would print as "1024.0 KB": that is 1.0 MB. */
+    while (v >= 1023.95 && i < 4) {
         v /= 1024;
         i++;
     }

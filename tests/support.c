@@ -232,13 +232,25 @@ void t_out_free(struct t_out *o)
 
 int t_free_port(void)
 {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(s, (struct sockaddr *)&a, &len) < 0)
-        exit(99);
-    close(s);
-    return ntohs(a.sin_port);
+    /* The kernel may hand out a port again once it is closed: never give one
+     * caller the same port twice in a row of servers. */
+    static int given[64];
+    static unsigned next;
+    for (;;) {
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof a;
+        if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(s, (struct sockaddr *)&a, &len) < 0)
+            exit(99);
+        close(s);
+        int port = ntohs(a.sin_port), seen = 0;
+        for (int i = 0; i < 64; i++)
+            seen |= given[i] == port;
+        if (seen)
+            continue;
+        given[next++ % 64] = port;
+        return port;
+    }
 }
 
 int t_have_ipv6(void)
@@ -276,6 +288,7 @@ static const char *const t_nginx_conf =
     "  client_body_temp_path %1$s/tmp; proxy_temp_path %1$s/tmp; fastcgi_temp_path %1$s/tmp;\n"
     "  uwsgi_temp_path %1$s/tmp; scgi_temp_path %1$s/tmp;\n"
     "  default_type text/plain;\n"
+    "  types { text/html html; }\n"
     "  server {\n"
     "    listen 127.0.0.1:%2$d;\n"
     "    %3$s\n"
@@ -290,10 +303,24 @@ static const char *const t_nginx_conf =
     "    location = /stream { echo_duplicate 300000 \"x\"; }\n"
     "    location = /slow { echo_sleep 1.2; echo \"slow but fine\"; }\n"
     "    location = /stall { echo_sleep 8; echo \"too late\"; }\n"
+    "    location = /page.html { }\n"
+    "    location = /large.html { }\n"
+    /* One page in two network reads, the split inside "Python". */
+    "    location = /split {\n"
+    "      default_type text/html;\n"
+    "      echo -n \"<html><head><title>Welcome to Pyt\"; echo_flush; echo_sleep 0.2;\n"
+    "      echo -n \"hon.org</title></head></html>\";\n"
+    "    }\n"
     "  }\n"
+    "%4$s\n"
     "}\n";
 
 int t_nginx_start(struct t_nginx *n)
+{
+    return t_nginx_start_with(n, "");
+}
+
+int t_nginx_start_with(struct t_nginx *n, const char *servers)
 {
     n->dir = t_tmpdir();
     n->port = t_free_port();
@@ -307,11 +334,21 @@ int t_nginx_start(struct t_nginx *n)
     for (int i = 0; i < 300 * 1024; i++)
         fputc('b', f);
     fclose(f);
+    free(t_write(n->dir, "www/page.html",
+                 "<!doctype html>\n<html><head><title>Welcome to Python.org</title></head>\n"
+                 "<body><p>The official home of the Python Programming Language</p></body></html>\n"));
+    /* 1 MB of filler with the word only at the end, past a 200 KB limit. */
+    snprintf(path, sizeof path, "%s/www/large.html", n->dir);
+    f = fopen(path, "w");
+    for (int i = 0; i < 1024 * 1024 - 64; i++)
+        fputc(i % 64 == 63 ? '\n' : '.', f);
+    fputs("<p>Python</p>\n", f);
+    fclose(f);
     char v6[64] = "";
     n->has_v6 = t_have_ipv6();
     if (n->has_v6)
         snprintf(v6, sizeof v6, "listen [::1]:%d;", n->port);
-    free(t_write(n->dir, "nginx.conf", t_nginx_conf, n->dir, n->port, v6));
+    free(t_write(n->dir, "nginx.conf", t_nginx_conf, n->dir, n->port, v6, servers));
     snprintf(path, sizeof path, "%s/nginx.conf", n->dir);
     char errlog[512];
     snprintf(errlog, sizeof errlog, "%s/error.log", n->dir);
@@ -408,4 +445,11 @@ int t_run_suite(Suite *s, int nofork)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+char *t_site_line(const struct t_out *o, const char *site)
+{
+    char *l = t_json_line(o->out, site);
+    ck_assert_msg(l != NULL, "no JSON line for %s in:\n%s\nstderr:\n%s", site, o->out, o->err);
+    return l;
 }

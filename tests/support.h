@@ -44,6 +44,8 @@ struct t_nginx {
 int t_have_ipv6(void);
 /* Start nginx on 127.0.0.1 with the test locations (see support.c). */
 int t_nginx_start(struct t_nginx *n);
+/* The same, with more server blocks (text inside http { }). */
+int t_nginx_start_with(struct t_nginx *n, const char *servers);
 void t_nginx_stop(struct t_nginx *n);
 /* Lines of the access log matching SUBSTR. */
 int t_nginx_hits(const struct t_nginx *n, const char *substr);
@@ -61,6 +63,12 @@ const char *t_build_root(void);
 /* The JSON line in OUT whose "site" is SITE (a pointer into OUT, up to its
  * newline, copied), or NULL. */
 char *t_json_line(const char *out, const char *site);
+
+/* The same for a Check test: fails the test (showing O's output) when
+ * SITE has no line. */
+char *t_site_line(const struct t_out *o, const char *site);
+/* Fail the test unless LINE contains TEXT. */
+#define T_HAS(line, text) ck_assert_msg(strstr(line, text) != NULL, "'%s' not in %s", text, line)
 
 /* Run the suite S (forking each case unless NOFORK), free it, and return
  * the process exit code. */

@@ -49,12 +49,10 @@ static void write_config(void)
 
 static char *line_of(const char *site)
 {
-    char *l = t_json_line(run.out, site);
-    ck_assert_msg(l != NULL, "no JSON line for %s in:\n%s\nstderr:\n%s", site, run.out, run.err);
-    return l;
+    return t_site_line(&run, site);
 }
 
-#define HAS(line, text) ck_assert_msg(strstr(line, text) != NULL, "'%s' not in %s", text, line)
+#define HAS T_HAS
 
 START_TEST(exit_code_is_worst_verdict)
 {

@@ -121,8 +121,9 @@ int match_add_regex(struct match_set *s, const char *re, char *err, size_t errle
 {
     int code;
     PCRE2_SIZE at;
-    pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, s->ignore_case ? PCRE2_CASELESS : 0,
-                                  &code, &at, NULL);
+    /* ^ and $ match at line ends, as in grep and Nagios' check_http -r. */
+    uint32_t opts = PCRE2_MULTILINE | (s->ignore_case ? PCRE2_CASELESS : 0);
+    pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, opts, &code, &at, NULL);
     if (!c) {
         PCRE2_UCHAR msg[160];
         pcre2_get_error_message(code, msg, sizeof msg);

@@ -38,6 +38,8 @@ struct tls_seen {
     X509 *leaf;
     int verify_err, err_depth;
     int version; /* the server's choice, from its ServerHello */
+    int alert;   /* the fatal alert the server sent, if any */
+    int probing; /* this handshake only asks which version the server has */
 };
 
 static int tls_idx = -1; /* SSL_CTX ex_data slot for the tls_seen */
@@ -118,8 +120,7 @@ static int tls_prepare(const sw_config *cfg, struct web_site *ws, void **state)
 static void tls_seen_reset(struct tls_seen *t)
 {
     X509_free(t->leaf);
-    const struct tls_site *site = t->site;
-    *t = (struct tls_seen){.site = site};
+    *t = (struct tls_seen){.site = t->site, .probing = t->probing};
 }
 
 /* Called by OpenSSL for each certificate of the chain.  Keeps what it saw
@@ -169,8 +170,12 @@ static void tls_msg_cb(int write_p, int version, int content_type, const void *b
     (void)ssl;
     struct tls_seen *t = arg;
     const unsigned char *p = buf;
-    if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0 && p[0] == SSL3_MT_SERVER_HELLO)
+    if (write_p)
+        return;
+    if (content_type == SSL3_RT_HANDSHAKE && len > 0 && p[0] == SSL3_MT_SERVER_HELLO)
         t->version = tls_server_hello_version(p, len);
+    else if (content_type == SSL3_RT_ALERT && len == 2 && p[0] == SSL3_AL_FATAL)
+        t->alert = p[1];
 }
 
 /* curl made a new SSL_CTX for a connection (the first, or after a redirect
@@ -187,8 +192,16 @@ static CURLcode tls_ctx_cb(CURL *curl, void *sslctx, void *parm)
     SSL_CTX_set_msg_callback_arg(ctx, t);
     /* OpenSSL 3 refuses TLS 1.0 and 1.1 above security level 0: a user
      * who accepts them asks for exactly that. */
-    if (t->site->min_proto < TLS1_2_VERSION)
+    if (t->site->min_proto < TLS1_2_VERSION || t->probing)
         SSL_CTX_set_security_level(ctx, 0);
+    /* Unverified, curl loads no CAs; load them anyway so the reason can say
+     * what verification would have found. */
+    if (!t->site->verify) {
+        if (t->site->ca_file)
+            SSL_CTX_load_verify_locations(ctx, t->site->ca_file, NULL);
+        else
+            SSL_CTX_set_default_verify_paths(ctx);
+    }
     return CURLE_OK;
 }
 
@@ -214,6 +227,30 @@ static int tls_setup(struct web_xfer *x)
     if (ts->ca_file)
         curl_easy_setopt(e, CURLOPT_CAINFO, ts->ca_file);
     return 0;
+}
+
+/* The server refused every version offered (a protocol_version alert, no
+ * ServerHello), so the reason cannot yet name the version it has.  Ask with
+ * a bare handshake that offers every version down to TLS 1.0 and sends no
+ * request: the ServerHello answers, and nothing is sent over the weaker
+ * protocol. */
+static int tls_probe(struct web_xfer *x, CURLcode cc)
+{
+    struct tls_seen *t = x->flavour_state;
+    if (cc == CURLE_OK || t->version || t->alert != SSL_AD_PROTOCOL_VERSION)
+        return 0;
+    char *eff = NULL, *url = NULL;
+    if (curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff) != CURLE_OK || !eff || !(url = strdup(eff)))
+        return 0;
+    t->probing = 1;
+    CURL *e = x->easy;
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    free(url);
+    curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(e, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_0);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    return 1;
 }
 
 static void tls_xfer_free(struct web_xfer *x)
@@ -326,14 +363,11 @@ static void tls_conn_host(struct web_xfer *x, char *buf, size_t n)
 }
 
 /* Why the chain was refused, in words a person can act on. */
-static void tls_verify_text(const struct tls_seen *t, long long secs_left, char *buf, size_t n)
+static void tls_verify_text(const struct tls_seen *t, char *buf, size_t n)
 {
-    char a[256], span[32];
+    char a[256];
     int e = t->verify_err;
-    if (e == X509_V_ERR_CERT_HAS_EXPIRED && t->err_depth == 0) {
-        tls_span(-secs_left, span, sizeof span);
-        snprintf(buf, n, "certificate expired %s ago", span);
-    } else if (e == X509_V_ERR_CERT_HAS_EXPIRED) {
+    if (e == X509_V_ERR_CERT_HAS_EXPIRED) {
         snprintf(buf, n, "a certificate in the chain has expired (%d above the server's)", t->err_depth);
     } else if (e == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT) {
         snprintf(buf, n, "self-signed certificate");
@@ -397,7 +431,14 @@ static int tls_judge(struct web_xfer *x, CURLcode cc, sw_result *r, struct web_v
     if (t->version && t->version < ts->min_proto && cc != CURLE_OK) {
         tls_version_name(t->version, got, sizeof got);
         tls_version_name(ts->min_proto, want, sizeof want);
-        web_fail(v, SW_FAIL, "%s offered, %s required", got, want);
+        web_fail(v, SW_FAIL, "%s offered, %s required", got, want + 4);
+        return 1;
+    }
+    /* A server that finds none of the versions offered says so in an alert
+     * before any ServerHello: it has only older ones. */
+    if (!t->version && t->alert == SSL_AD_PROTOCOL_VERSION && cc != CURLE_OK) {
+        tls_version_name(ts->min_proto, want, sizeof want);
+        web_fail(v, SW_FAIL, "server offers no %s or newer (%s required)", want, want + 4);
         return 1;
     }
     if (!t->leaf) {
@@ -406,11 +447,12 @@ static int tls_judge(struct web_xfer *x, CURLcode cc, sw_result *r, struct web_v
         return 0;
     }
     long long left = tls_record(t, r, date, sizeof date);
-    int expired_said = 0;
+    /* An expired server certificate is the expiry rule's to report (below),
+     * verified or not; any other refusal is the chain's or the name's. */
+    int expired = t->verify_err == X509_V_ERR_CERT_HAS_EXPIRED && t->err_depth == 0;
     const char *unverified = NULL;
-    if (t->verify_err) {
-        tls_verify_text(t, left, why, sizeof why);
-        expired_said = t->verify_err == X509_V_ERR_CERT_HAS_EXPIRED && t->err_depth == 0;
+    if (t->verify_err && !expired) {
+        tls_verify_text(t, why, sizeof why);
         if (ts->verify)
             web_fail(v, SW_FAIL, "%s", why);
         else
@@ -424,14 +466,16 @@ static int tls_judge(struct web_xfer *x, CURLcode cc, sw_result *r, struct web_v
         else
             unverified = why;
     }
-    if (!ts->verify)
-        unverified ? web_note(v, "certificate not verified: %s", unverified)
-                   : web_note(v, "certificate not verified");
-    /* Expiry, also for a certificate that was not verified. */
-    if (left < 0 && !expired_said) {
+    if (!ts->verify) {
+        if (unverified)
+            web_note(v, "certificate not verified: %s", unverified);
+        else
+            web_note(v, "certificate not verified");
+    }
+    if (left < 0) {
         tls_span(-left, span, sizeof span);
         web_fail(v, SW_FAIL, "certificate expired %s ago", span);
-    } else if (left >= 0 && (left < ts->fail_days * 86400 || left < ts->warn_days * 86400)) {
+    } else if (left < ts->warn_days * 86400) {
         tls_span(left, span, sizeof span);
         web_fail(v, left < ts->fail_days * 86400 ? SW_FAIL : SW_WARN, "certificate for %s expires in %s (%s)",
                  host, span, date);
@@ -447,4 +491,5 @@ const struct web_flavour web_flavour = {
     .setup = tls_setup,
     .judge = tls_judge,
     .xfer_free = tls_xfer_free,
+    .probe = tls_probe,
 };

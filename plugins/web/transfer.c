@@ -260,32 +260,33 @@ static int web_status_ok(const struct web_site *hs, long code)
     return 0;
 }
 
-/* Timing, size, status and address of the fetch as metrics and infos. */
-static void web_measure(struct web_xfer *x, sw_result *r, double *dns, double *con, double *fb, double *total)
+/* Timing, size, status and address of the fetch: kept in X, and put in the
+ * result as metrics and infos. */
+static void web_measure(struct web_xfer *x, sw_result *r)
 {
     CURL *e = x->easy;
-    long code = 0, redirects = 0;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+    long redirects = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &x->code);
     curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
     double tls = web_secs(e, CURLINFO_APPCONNECT_TIME_T);
-    *dns = web_secs(e, CURLINFO_NAMELOOKUP_TIME_T);
-    *con = web_secs(e, CURLINFO_CONNECT_TIME_T);
-    *fb = web_secs(e, CURLINFO_STARTTRANSFER_TIME_T);
-    *total = web_secs(e, CURLINFO_TOTAL_TIME_T);
+    x->dns = web_secs(e, CURLINFO_NAMELOOKUP_TIME_T);
+    x->con = web_secs(e, CURLINFO_CONNECT_TIME_T);
+    x->fb = web_secs(e, CURLINFO_STARTTRANSFER_TIME_T);
+    x->total = web_secs(e, CURLINFO_TOTAL_TIME_T);
     /* Phases as durations (they stack to the total): DNS, TCP connect, TLS
      * handshake, waiting for the first byte, then the transfer. */
-    if (*dns > 0)
-        api->result_metric(r, "time.dns", *dns);
-    if (*con > 0)
-        api->result_metric(r, "time.connect", *con - *dns);
+    if (x->dns > 0)
+        api->result_metric(r, "time.dns", x->dns);
+    if (x->con > 0)
+        api->result_metric(r, "time.connect", x->con - x->dns);
     if (tls > 0)
-        api->result_metric(r, "time.tls", tls - *con);
-    if (*fb > 0)
-        api->result_metric(r, "time.first_byte", *fb - (tls > 0 ? tls : *con));
-    api->result_metric(r, "time.total", *total);
+        api->result_metric(r, "time.tls", tls - x->con);
+    if (x->fb > 0)
+        api->result_metric(r, "time.first_byte", x->fb - (tls > 0 ? tls : x->con));
+    api->result_metric(r, "time.total", x->total);
     api->result_metric(r, "size.body", (double)x->body);
-    if (code)
-        api->result_metric(r, "http.status", (double)code);
+    if (x->code)
+        api->result_metric(r, "http.status", (double)x->code);
     if (redirects)
         api->result_metric(r, "http.redirects", (double)redirects);
     char *ip = NULL, *eff = NULL;
@@ -296,17 +297,16 @@ static void web_measure(struct web_xfer *x, sw_result *r, double *dns, double *c
 }
 
 /* A transfer that did not get a whole answer: why, in words. */
-static void web_transfer_failed(struct web_xfer *x, CURLcode cc, double dns, double con, double fb,
-                                struct web_verdict *v)
+static void web_transfer_failed(struct web_xfer *x, CURLcode cc, struct web_verdict *v)
 {
     const char *err = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
     if (cc == CURLE_OPERATION_TIMEDOUT) {
         char to[32];
         api->format_duration(api->run_timeout(x->run), to, sizeof to);
-        const char *phase = dns <= 0   ? "resolving the name"
-                            : con <= 0 ? "connecting"
-                            : fb <= 0  ? "waiting for the first byte"
-                                       : "reading the body";
+        const char *phase = x->dns <= 0   ? "resolving the name"
+                            : x->con <= 0 ? "connecting"
+                            : x->fb <= 0  ? "waiting for the first byte"
+                                          : "reading the body";
         web_fail(v, SW_FAIL, "timed out after %s (%s)", to, phase);
     } else if (cc == CURLE_TOO_MANY_REDIRECTS) {
         web_fail(v, SW_FAIL, "more than %ld redirects", x->site->max_redirects);
@@ -324,15 +324,14 @@ static void web_transfer_failed(struct web_xfer *x, CURLcode cc, double dns, dou
 
 /* Judge a finished transfer and fill in the result: every rule that fails
  * is listed, the worst first. */
-static void web_judge(struct web_xfer *x, CURLcode cc)
+static void web_judge(struct web_xfer *x)
 {
     sw_result *r = api->run_result(x->run);
     const struct web_site *hs = x->site;
     struct web_verdict v = {0};
-    double dns, con, fb, total;
-    web_measure(x, r, &dns, &con, &fb, &total);
-    long code = 0;
-    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+    CURLcode cc = x->cc;
+    long code = x->code;
+    double total = x->total;
     int got_answer = cc == CURLE_OK || x->too_big || cc == CURLE_FILESIZE_EXCEEDED;
     int explained = web_flavour.judge ? web_flavour.judge(x, cc, r, &v) : 0;
 
@@ -341,7 +340,7 @@ static void web_judge(struct web_xfer *x, CURLcode cc)
     api->format_size(hs->max_size, lim, sizeof lim);
     if (!got_answer) {
         if (!explained)
-            web_transfer_failed(x, cc, dns, con, fb, &v);
+            web_transfer_failed(x, cc, &v);
     } else {
         if (!web_status_ok(hs, code))
             web_fail(&v, SW_FAIL, "HTTP %ld, expected %s", code, hs->expect_text);
@@ -384,6 +383,21 @@ static void web_xfer_end(struct web_state *g, struct web_xfer *x)
     api->run_complete(run);
 }
 
+/* A failed transfer may get one diagnostic follow-up on the same handle,
+ * within what is left of the run's timeout; true when it was started. */
+static int web_probe(struct web_state *g, struct web_xfer *x)
+{
+    int64_t left = api->run_timeout(x->run) - (api->now_mono() - x->started);
+    if (!web_flavour.probe || x->probed || left < 100000)
+        return 0;
+    x->probed = 1;
+    curl_multi_remove_handle(g->multi, x->easy);
+    if (web_flavour.probe(x, x->cc) != 1)
+        return 0;
+    curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)(left / 1000));
+    return curl_multi_add_handle(g->multi, x->easy) == CURLM_OK;
+}
+
 static void web_drain(struct web_state *g)
 {
     CURLMsg *m;
@@ -393,8 +407,13 @@ static void web_drain(struct web_state *g)
             continue;
         struct web_xfer *x = NULL;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-        CURLcode cc = m->data.result;
-        web_judge(x, cc);
+        if (!x->probed) {
+            x->cc = m->data.result;
+            web_measure(x, api->run_result(x->run));
+            if (x->cc != CURLE_OK && web_probe(g, x))
+                continue;
+        }
+        web_judge(x);
         web_xfer_end(g, x);
     }
 }
@@ -410,6 +429,7 @@ int web_run(void *site_state, sw_run *run)
     }
     x->site = hs;
     x->run = run;
+    x->started = api->now_mono();
     x->scan = web_content_scan(hs->content);
     CURL *e = x->easy;
     curl_easy_setopt(e, CURLOPT_URL, hs->url);

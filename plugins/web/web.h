@@ -58,6 +58,10 @@ struct web_flavour {
     /* After the transfer: add metrics and failed rules.  Returns 1 when it
      * explained a failed transfer (then the generic reason is not used). */
     int (*judge)(struct web_xfer *x, CURLcode cc, sw_result *r, struct web_verdict *v);
+    /* After a failed transfer, before judging: return 1 after setting the
+     * easy handle up for a short diagnostic follow-up (https: a bare
+     * handshake to learn which TLS version the server has).  Optional. */
+    int (*probe)(struct web_xfer *x, CURLcode cc);
     void (*xfer_free)(struct web_xfer *x);
 };
 
@@ -90,6 +94,12 @@ struct web_xfer {
     CURL *easy;
     curl_off_t body;
     int too_big;
+    int64_t started; /* monotonic, for the time a probe may still take */
+    /* Measured when the transfer ended (a probe must not overwrite them). */
+    CURLcode cc;
+    long code;
+    double dns, con, fb, total;
+    int probed;
     struct match_scan *scan; /* NULL when no body rules */
     void *flavour_state;
     char errbuf[CURL_ERROR_SIZE];

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT
+ * Content rules (the code http and https share) against a real nginx: text
+ * present, absent and rejected, regexes, case, response headers, a match
+ * split between two network reads, a match past max_size, several failed
+ * rules in one reason, and bad rules refused at load with file:line. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+static struct t_nginx ngx;
+static char *conf;
+static struct t_out run;
+
+static void write_config(void)
+{
+    conf = t_tmpdir();
+    free(t_write(conf, "0core.ini", "[core]\nplugin_dir = %s\n", t_plugin_dir()));
+    free(t_write(conf, "sites.ini",
+                 "[check http]\nwarn_after = 5s\n"
+                 "[site present]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+                 "http.expect_content = Python\nhttp.expect_content = official home\n"
+                 "http.reject_content = Traceback\n"
+                 "[site absent]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+                 "http.expect_content = Python\nhttp.expect_content = Django\n"
+                 "[site rejected]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+                 "http.reject_content = Programming Language\n"
+                 "[site regex]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+                 "http.expect_regex = <title>[^<]*Python\nhttp.expect_regex = ^<!doctype html>$\n"
+                 "[site regex_miss]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+                 "http.expect_regex = <h1>.*</h1>\n"
+                 "[site anycase]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+                 "http.expect_content = PYTHON PROGRAMMING\nhttp.expect_regex = WELCOME TO\n"
+                 "http.ignore_case = yes\n"
+                 "[site samecase]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+                 "http.expect_content = PYTHON PROGRAMMING\n"
+                 "[site split]\nurl = http://127.0.0.1:%1$d/split\nchecks = http\n"
+                 "http.expect_content = Python\nhttp.expect_regex = <title>Welcome to Python\\.org</title>\n"
+                 "[site cut]\nurl = http://127.0.0.1:%1$d/large.html\nchecks = http\nhttp.max_size = 200k\n"
+                 "http.expect_content = Python\n"
+                 "[site whole]\nurl = http://127.0.0.1:%1$d/large.html\nchecks = http\nhttp.max_size = 2M\n"
+                 "http.expect_content = <p>Python</p>\n"
+                 "[site header]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+                 "http.expect_header = Content-Type: text/html\nhttp.expect_header = content-length\n"
+                 "[site header_bad]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+                 "http.expect_header = Content-Type: application/json\n"
+                 "[site header_missing]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+                 "http.expect_header = X-Frame-Options\n"
+                 "[site many]\nurl = http://127.0.0.1:%1$d/slow\nchecks = http\nhttp.warn_after = 500ms\n"
+                 "http.expect_content = Django\nhttp.reject_content = slow\n",
+                 ngx.port));
+}
+
+static char *line_of(const char *site)
+{
+    return t_site_line(&run, site);
+}
+
+static void expect(const char *site, const char *verdict_and_reason)
+{
+    char *l = line_of(site);
+    T_HAS(l, verdict_and_reason);
+    free(l);
+}
+
+START_TEST(text_present_absent_rejected)
+{
+    expect("present", "\"verdict\":\"OK\",\"reason\":\"HTTP 200, ");
+    expect("absent", "\"verdict\":\"FAIL\",\"reason\":\"body lacks \\\"Django\\\"\"");
+    expect("rejected", "\"verdict\":\"FAIL\",\"reason\":\"body contains \\\"Programming Language\\\"\"");
+    char *l = line_of("absent");
+    T_HAS(l, "\"match.failed\":1");
+    free(l);
+    l = line_of("present");
+    T_HAS(l, "\"match.failed\":0");
+    free(l);
+}
+END_TEST
+
+START_TEST(regexes)
+{
+    expect("regex", "\"verdict\":\"OK\"");
+    expect("regex_miss", "\"verdict\":\"FAIL\",\"reason\":\"body does not match /<h1>.*</h1>/\"");
+}
+END_TEST
+
+START_TEST(ignore_case)
+{
+    expect("anycase", "\"verdict\":\"OK\"");
+    expect("samecase", "\"verdict\":\"FAIL\",\"reason\":\"body lacks \\\"PYTHON PROGRAMMING\\\"\"");
+}
+END_TEST
+
+START_TEST(match_split_between_reads)
+{
+    /* nginx sends "...Welcome to Pyt", waits 200 ms, then "hon.org</title>". */
+    expect("split", "\"verdict\":\"OK\"");
+    char *l = line_of("split");
+    char *d = strstr(l, "\"duration_ms\":");
+    ck_assert_msg(d && strtod(d + 14, NULL) >= 190, "%s", l);
+    free(l);
+}
+END_TEST
+
+START_TEST(match_past_max_size)
+{
+    expect("cut", "\"verdict\":\"FAIL\",\"reason\":\"body exceeds 200 KB (+1 more: body lacks \\\"Python\\\" "
+                  "in the first 200 KB (the body was cut there))\"");
+    char *l = line_of("cut");
+    T_HAS(l, "\"match.failed\":2");
+    /* Read up to the limit, not the whole megabyte. */
+    char *sz = strstr(l, "\"size.body\":");
+    ck_assert_msg(sz && strtol(sz + 12, NULL, 10) <= 300 * 1024, "%s", l);
+    free(l);
+    expect("whole", "\"verdict\":\"OK\",\"reason\":\"HTTP 200, 1.0 MB in ");
+}
+END_TEST
+
+START_TEST(headers)
+{
+    expect("header", "\"verdict\":\"OK\"");
+    expect("header_bad", "\"verdict\":\"FAIL\",\"reason\":\"header Content-Type is \\\"text/html\\\", "
+                         "expected \\\"application/json\\\"\"");
+    expect("header_missing", "\"verdict\":\"FAIL\",\"reason\":\"no X-Frame-Options header\"");
+}
+END_TEST
+
+START_TEST(worst_rule_first_then_the_others)
+{
+    expect("many", "\"verdict\":\"FAIL\",\"reason\":\"body lacks \\\"Django\\\" (+2 more: body contains "
+                   "\\\"slow\\\"; slow: HTTP 200 in 1.");
+    char *l = line_of("many");
+    T_HAS(l, "\"match.failed\":3");
+    free(l);
+}
+END_TEST
+
+START_TEST(bad_rules_refused_at_load)
+{
+    char *dir = t_tmpdir();
+    free(t_write(dir, "0core.ini", "[core]\nplugin_dir = %s\n", t_plugin_dir()));
+    free(t_write(dir, "a.ini",
+                 "[site x]\nurl = http://127.0.0.1/\nchecks = http\n"
+                 "http.expect_regex = <title>\n"
+                 "http.expect_regex = (unclosed\n"
+                 "http.expect_content =\n"
+                 "http.expect_header = : text/html\n"
+                 "[site y]\nurl = http://127.0.0.1/\nchecks = http\nhttp.method = HEAD\n"
+                 "http.expect_content = Python\n"));
+    struct t_out o = t_sitewatch(dir, "validate", NULL);
+    ck_assert_int_eq(o.status, 1);
+    char want[512];
+    snprintf(
+        want, sizeof want,
+        "%s/a.ini:5: in [site x], http.expect_regex = \"(unclosed\": expected a PCRE2 regular expression "
+        "(missing closing parenthesis at offset 9)",
+        dir);
+    ck_assert_msg(strstr(o.err, want), "%s\nwant %s", o.err, want);
+    snprintf(want, sizeof want,
+             "%s/a.ini:6: in [site x], http.expect_content = \"\": expected the text to look for", dir);
+    ck_assert_msg(strstr(o.err, want), "%s\nwant %s", o.err, want);
+    snprintf(want, sizeof want,
+             "%s/a.ini:7: in [site x], http.expect_header = \": text/html\": expected a header name", dir);
+    ck_assert_msg(strstr(o.err, want), "%s\nwant %s", o.err, want);
+    snprintf(
+        want, sizeof want,
+        "%s/a.ini:11: in [site y], http.method = \"HEAD\": expected GET, since the body has content rules",
+        dir);
+    ck_assert_msg(strstr(o.err, want), "%s\nwant %s", o.err, want);
+    t_out_free(&o);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    if (t_nginx_start(&ngx) < 0)
+        return 99;
+    write_config();
+    run = t_sitewatch(conf, "check", "--format", "json", NULL);
+    fprintf(stderr, "--- sitewatch check ---\n%s--- stderr ---\n%s", run.out, run.err);
+
+    Suite *s = suite_create("content");
+    TCase *tc = tcase_create("nginx");
+    tcase_add_test(tc, text_present_absent_rejected);
+    tcase_add_test(tc, regexes);
+    tcase_add_test(tc, ignore_case);
+    tcase_add_test(tc, match_split_between_reads);
+    tcase_add_test(tc, match_past_max_size);
+    tcase_add_test(tc, headers);
+    tcase_add_test(tc, worst_rule_first_then_the_others);
+    tcase_add_test(tc, bad_rules_refused_at_load);
+    suite_add_tcase(s, tc);
+    int rc = t_run_suite(s, 1);
+    t_out_free(&run);
+    t_nginx_stop(&ngx);
+    t_rmtree(conf);
+    free(conf);
+    return rc;
+}
