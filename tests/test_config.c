@@ -280,6 +280,26 @@ START_TEST(all_errors_reported)
 }
 END_TEST
 
+/* What ships in conf.d/ (and every example in conf.d/examples/) loads
+ * without an error, each file on its own with a test [core]. */
+START_TEST(shipped_config_is_valid)
+{
+    static const char *const files[] = {"python.org.ini", "examples/site-http.ini", "examples/site-https.ini",
+                                        "examples/check-defaults.ini"};
+    const char *f = files[_i];
+    char path[512];
+    snprintf(path, sizeof path, "%s/conf.d/%s", t_source_root(), f);
+    char *text = t_read(path);
+    ck_assert_msg(text != NULL, "cannot read %s", path);
+    core_ini(NULL);
+    free(t_write(dir, "shipped.ini", "%s", text));
+    if (strstr(f, "check-defaults"))
+        free(t_write(dir, "site.ini", "[site x]\nurl = http://127.0.0.1/\nchecks = http\n"));
+    EXPECT_ERRORS("");
+    free(text);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("config");
@@ -303,6 +323,7 @@ int main(void)
     tcase_add_test(tc, long_line);
     tcase_add_test(tc, bad_site_name_and_core_key);
     tcase_add_test(tc, all_errors_reported);
+    tcase_add_loop_test(tc, shipped_config_is_valid, 0, 4);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }
