@@ -7,28 +7,12 @@
  */
 #include "web/web.h"
 
-const struct web_flavour web_flavour = {.name = "http"};
+/* No TLS rules, no hooks: plain transfer and content rules. */
+const struct web_flavour web_flavour = {0};
 
 static const char *const http_keys[] = {WEB_COMMON_KEYS, NULL};
 
-static const struct sw_plugin http_plugin = {
-    .abi_version = SW_ABI_VERSION,
-    .size = sizeof(struct sw_plugin),
-    .name = "http",
-    .kind = SW_KIND_CHECK,
-    .description = "HTTP(S) fetch: status, size, timing, content",
-    .keys = http_keys,
-    .flags = SW_CHECK_ASYNC,
-    .init = web_init,
-    .shutdown = web_shutdown,
-    .check_prepare = web_prepare,
-    .check_release = web_release,
-    .check_run = web_run,
-    .check_cancel = web_cancel,
-};
-
 SW_EXPORT const struct sw_plugin *sitewatch_plugin_v1(const struct sw_host_api *host)
 {
-    web_api = host;
-    return &http_plugin;
+    return web_describe(host, "http", "HTTP(S) fetch: status, size, timing, content", http_keys);
 }

@@ -17,24 +17,8 @@ static const char *const https_keys[] = {
     NULL,
 };
 
-static const struct sw_plugin https_plugin = {
-    .abi_version = SW_ABI_VERSION,
-    .size = sizeof(struct sw_plugin),
-    .name = "https",
-    .kind = SW_KIND_CHECK,
-    .description = "HTTPS fetch: status, size, timing, content, certificate and TLS version",
-    .keys = https_keys,
-    .flags = SW_CHECK_ASYNC,
-    .init = web_init,
-    .shutdown = web_shutdown,
-    .check_prepare = web_prepare,
-    .check_release = web_release,
-    .check_run = web_run,
-    .check_cancel = web_cancel,
-};
-
 SW_EXPORT const struct sw_plugin *sitewatch_plugin_v1(const struct sw_host_api *host)
 {
-    web_api = host;
-    return &https_plugin;
+    return web_describe(
+        host, "https", "HTTPS fetch: status, size, timing, content, certificate and TLS version", https_keys);
 }

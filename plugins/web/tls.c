@@ -484,7 +484,6 @@ static int tls_judge(struct web_xfer *x, CURLcode cc, sw_result *r, struct web_v
 }
 
 const struct web_flavour web_flavour = {
-    .name = "https",
     .tls_only = 1,
     .prepare = tls_prepare,
     .release = tls_release,

@@ -513,3 +513,25 @@ void web_shutdown(void *state)
     web_g = NULL;
     curl_global_cleanup();
 }
+
+const struct sw_plugin *web_describe(const struct sw_host_api *host, const char *name,
+                                     const char *description, const char *const *keys)
+{
+    static struct sw_plugin desc = {
+        .abi_version = SW_ABI_VERSION,
+        .size = sizeof(struct sw_plugin),
+        .kind = SW_KIND_CHECK,
+        .flags = SW_CHECK_ASYNC,
+        .init = web_init,
+        .shutdown = web_shutdown,
+        .check_prepare = web_prepare,
+        .check_release = web_release,
+        .check_run = web_run,
+        .check_cancel = web_cancel,
+    };
+    web_api = host;
+    desc.name = name;
+    desc.description = description;
+    desc.keys = keys;
+    return &desc;
+}

@@ -48,7 +48,6 @@ struct match_scan;
 
 /* What makes http.so and https.so differ. */
 struct web_flavour {
-    const char *name;
     int tls_only; /* the URL must be https:// */
     /* Read the flavour's own keys into *STATE; errors via config_error. */
     int (*prepare)(const sw_config *cfg, struct web_site *ws, void **state);
@@ -105,7 +104,12 @@ struct web_xfer {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-/* The plugin descriptor's entry points, the same for both flavours. */
+/* Keep HOST and return the plugin's descriptor (the same entry points for
+ * both flavours, with their own name, description and keys). */
+const struct sw_plugin *web_describe(const struct sw_host_api *host, const char *name,
+                                     const char *description, const char *const *keys);
+
+/* The descriptor's entry points. */
 int web_init(void **state);
 void web_shutdown(void *state);
 int web_prepare(void *state, const sw_config *cfg, void **out);
