@@ -116,7 +116,8 @@ START_TEST(unknown_plugin_key)
     free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\nhttp.expect_stauts = 200\n"));
     EXPECT_ERRORS(
         "DIR/a.ini:4: unknown key 'http.expect_stauts' in [site x]: plugin http accepts timeout, url, "
-        "expect_status, warn_after, max_size, max_redirects, method, headers, ip, expect_content, "
+        "expect_status, warn_after, fail_after, max_size, max_redirects, method, headers, ip, "
+        "expect_content, "
         "reject_content, expect_regex, ignore_case, expect_header\n");
 }
 END_TEST
@@ -208,7 +209,7 @@ START_TEST(check_section_defaults)
                  "[check http]\nwarn_after = slow\nmax_size = 1M\nbogus = 1\n"
                  "[site x]\nurl = http://x/\nchecks = http\n"));
     EXPECT_ERRORS("DIR/a.ini:4: unknown key 'bogus' in [check http]: plugin http accepts timeout, url, "
-                  "expect_status, warn_after, max_size, max_redirects, method, headers, ip, "
+                  "expect_status, warn_after, fail_after, max_size, max_redirects, method, headers, ip, "
                   "expect_content, reject_content, expect_regex, ignore_case, expect_header\n"
                   "DIR/a.ini:2: in [site x], warn_after = \"slow\": expected a duration such as 250ms, 10s, "
                   "5m or 1h\n");

@@ -49,7 +49,9 @@ static void write_config(void)
                  "[site header_missing]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
                  "http.expect_header = X-Frame-Options\n"
                  "[site many]\nurl = http://127.0.0.1:%1$d/slow\nchecks = http\nhttp.warn_after = 500ms\n"
-                 "http.expect_content = Django\nhttp.reject_content = slow\n",
+                 "http.expect_content = Django\nhttp.reject_content = slow\n"
+                 "[site too_slow]\nurl = http://127.0.0.1:%1$d/slow\nchecks = http\nhttp.warn_after = 300ms\n"
+                 "http.fail_after = 1s\n",
                  ngx.port));
 }
 
@@ -137,6 +139,13 @@ START_TEST(worst_rule_first_then_the_others)
 }
 END_TEST
 
+START_TEST(time_thresholds_warn_then_fail)
+{
+    expect("too_slow", "\"verdict\":\"FAIL\",\"reason\":\"slow: HTTP 200 in 1.");
+    expect("too_slow", "s (fail after 1 s)\"");
+}
+END_TEST
+
 START_TEST(bad_rules_refused_at_load)
 {
     char *dir = t_tmpdir();
@@ -148,7 +157,7 @@ START_TEST(bad_rules_refused_at_load)
                  "http.expect_content =\n"
                  "http.expect_header = : text/html\n"
                  "[site y]\nurl = http://127.0.0.1/\nchecks = http\nhttp.method = HEAD\n"
-                 "http.expect_content = Python\n"));
+                 "http.expect_content = Python\nhttp.warn_after = 2s\nhttp.fail_after = 1s\n"));
     struct t_out o = t_sitewatch(dir, "validate", NULL);
     ck_assert_int_eq(o.status, 1);
     char want[512];
@@ -168,6 +177,11 @@ START_TEST(bad_rules_refused_at_load)
         want, sizeof want,
         "%s/a.ini:11: in [site y], http.method = \"HEAD\": expected GET, since the body has content rules",
         dir);
+    ck_assert_msg(strstr(o.err, want), "%s\nwant %s", o.err, want);
+    snprintf(want, sizeof want,
+             "%s/a.ini:14: in [site y], http.fail_after = \"1s\": expected a duration longer than warn_after "
+             "(2 s)",
+             dir);
     ck_assert_msg(strstr(o.err, want), "%s\nwant %s", o.err, want);
     t_out_free(&o);
     t_rmtree(dir);
@@ -192,6 +206,7 @@ int main(void)
     tcase_add_test(tc, match_past_max_size);
     tcase_add_test(tc, headers);
     tcase_add_test(tc, worst_rule_first_then_the_others);
+    tcase_add_test(tc, time_thresholds_warn_then_fail);
     tcase_add_test(tc, bad_rules_refused_at_load);
     suite_add_tcase(s, tc);
     int rc = t_run_suite(s, 1);

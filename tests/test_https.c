@@ -13,7 +13,7 @@
 #include "support.h"
 
 static struct t_nginx ngx;
-static char *certs, *conf;
+static char *certs, *conf, *db;
 static struct t_out run;
 enum { VALID, SOON, EXPIRED, OTHER, SELF, TLS10, TLS12, NSERVERS };
 static int port[NSERVERS];
@@ -53,7 +53,10 @@ static char *servers(void)
 static void write_config(void)
 {
     conf = t_tmpdir();
-    free(t_write(conf, "0core.ini", "[core]\nplugin_dir = %s\n", t_plugin_dir()));
+    db = malloc(strlen(conf) + 16);
+    sprintf(db, "%s/sw.db", conf);
+    free(t_write(conf, "0core.ini", "[core]\nplugin_dir = %s\n[storage sqlite]\npath = %s\n", t_plugin_dir(),
+                 db));
     free(t_write(
         conf, "sites.ini",
         "[check https]\nca_file = %1$s/ca.pem\n"
@@ -120,11 +123,17 @@ START_TEST(valid_certificate)
     T_HAS(l, "\"match.failed\":0");
     T_HAS(l, "\"tls.subject\":\"CN=localhost,O=sitewatch tests\"");
     T_HAS(l, "\"tls.issuer\":\"CN=sitewatch test CA,O=sitewatch tests\"");
-    char want[64];
+    char want[128];
     snprintf(want, sizeof want, "\"tls.expires\":\"%sT", date_in(90, 0));
     T_HAS(l, want);
     T_HAS(l, "\"time.tls\":");
     free(l);
+    /* Stored with the result, for the status page. */
+    char *stored = t_sql(db, "SELECT json_extract(info, '$.\"tls.issuer\"') || ' until ' || "
+                             "json_extract(info, '$.\"tls.expires\"') FROM results_v WHERE site = 'valid'");
+    snprintf(want, sizeof want, "CN=sitewatch test CA,O=sitewatch tests until %sT", date_in(90, 0));
+    ck_assert_msg(strncmp(stored, want, strlen(want)) == 0, "%s", stored);
+    free(stored);
     expect("by_ip", "\"verdict\":\"OK\"");
 }
 END_TEST
@@ -274,5 +283,6 @@ int main(void)
     t_rmtree(certs);
     free(conf);
     free(certs);
+    free(db);
     return rc;
 }

@@ -122,6 +122,13 @@ int web_prepare(void *state, const sw_config *cfg, void **out)
 
     int64_t v;
     rc |= api->config_duration(cfg, "warn_after", 5000000, &hs->warn_after);
+    if (api->config_duration(cfg, "fail_after", 0, &hs->fail_after))
+        rc = SW_ECONFIG;
+    else if (hs->fail_after && hs->fail_after <= hs->warn_after) {
+        char w[32];
+        api->format_duration(hs->warn_after, w, sizeof w);
+        rc = api->config_error(cfg, "fail_after", "a duration longer than warn_after (%s)", w);
+    }
     rc |= api->config_size(cfg, "max_size", 200 * 1024, &hs->max_size);
     const char *mr = api->config_get(cfg, "max_redirects");
     hs->max_redirects = 5;
@@ -347,10 +354,17 @@ static void web_judge(struct web_xfer *x)
         if (x->too_big || cc == CURLE_FILESIZE_EXCEEDED)
             web_fail(&v, SW_FAIL, "body exceeds %s", lim);
         web_content_judge(hs->content, x->scan, x->easy, x->too_big ? hs->max_size : 0, &v);
-        if (total * 1e6 > (double)hs->warn_after) {
+        /* Time: WARN past warn_after, FAIL past fail_after (without cutting
+         * the fetch short, as the timeout does). */
+        int64_t took = (int64_t)(total * 1e6);
+        int slow = hs->fail_after && took > hs->fail_after ? SW_FAIL
+                   : took > hs->warn_after                 ? SW_WARN
+                                                           : SW_OK;
+        if (slow != SW_OK) {
             char w[32];
-            api->format_duration(hs->warn_after, w, sizeof w);
-            web_fail(&v, SW_WARN, "slow: HTTP %ld in %s (warn after %s)", code, t, w);
+            api->format_duration(slow == SW_FAIL ? hs->fail_after : hs->warn_after, w, sizeof w);
+            web_fail(&v, slow, "slow: HTTP %ld in %s (%s after %s)", code, t,
+                     slow == SW_FAIL ? "fail" : "warn", w);
         }
         api->result_metric(r, "match.failed", (double)v.n);
     }

@@ -77,7 +77,7 @@ struct web_site {
     char *expect_text;
     struct web_range *ranges;
     int nranges;
-    int64_t warn_after, max_size;
+    int64_t warn_after, fail_after, max_size;
     long max_redirects;
     int head;
     long ipresolve;
@@ -119,8 +119,8 @@ void web_cancel(void *site, sw_run *run);
 
 /* The keys every flavour reads (url, expect_status, ...). */
 #define WEB_COMMON_KEYS                                                                                      \
-    "url", "expect_status", "warn_after", "max_size", "max_redirects", "method", "headers", "ip",            \
-        "expect_content", "reject_content", "expect_regex", "ignore_case", "expect_header"
+    "url", "expect_status", "warn_after", "fail_after", "max_size", "max_redirects", "method", "headers",    \
+        "ip", "expect_content", "reject_content", "expect_regex", "ignore_case", "expect_header"
 
 /* ---- content rules (content.c) ---- */
 
