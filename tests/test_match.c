@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../plugins/web/match.h"
+#include "../plugins/common/match.h"
 #include "support.h"
 
 struct mcase {

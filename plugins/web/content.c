@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "match.h"
+#include "../common/match.h"
 #include "web.h"
 
 struct web_header_rule {
@@ -131,7 +131,7 @@ struct match_scan *web_content_scan(const struct web_content *c)
 }
 
 static void web_content_body(const struct web_content *c, struct match_scan *scan, int64_t cut_at,
-                             struct web_verdict *v)
+                             struct verdict *v)
 {
     char within[96] = "";
     if (cut_at > 0) {
@@ -146,17 +146,18 @@ static void web_content_body(const struct web_content *c, struct match_scan *sca
         switch (match_kind_at(c->body, i)) {
         case MATCH_CONTAINS:
             if (seen != 1)
-                web_fail(v, SW_FAIL, "body lacks \"%s\"%s", text, within);
+                verdict_fail(v, SW_FAIL, "body lacks \"%s\"%s", text, within);
             break;
         case MATCH_REJECT:
             if (seen == 1)
-                web_fail(v, SW_FAIL, "body contains \"%s\"", text);
+                verdict_fail(v, SW_FAIL, "body contains \"%s\"", text);
             break;
         case MATCH_REGEX:
             if (seen < 0)
-                web_fail(v, SW_FAIL, "regex /%s/ could not be matched: %s", text, match_scan_error(scan, i));
+                verdict_fail(v, SW_FAIL, "regex /%s/ could not be matched: %s", text,
+                             match_scan_error(scan, i));
             else if (!seen)
-                web_fail(v, SW_FAIL, "body does not match /%s/%s", text, within);
+                verdict_fail(v, SW_FAIL, "body does not match /%s/%s", text, within);
             break;
         }
     }
@@ -185,7 +186,7 @@ static const char *web_header_find(CURL *e, const char *name, const char *text, 
 }
 
 void web_content_judge(const struct web_content *c, struct match_scan *scan, CURL *easy, int64_t cut_at,
-                       struct web_verdict *v)
+                       struct verdict *v)
 {
     if (!c)
         return;
@@ -196,8 +197,8 @@ void web_content_judge(const struct web_content *c, struct match_scan *scan, CUR
         int matched;
         const char *got = web_header_find(easy, r->name, r->value, &matched);
         if (!got)
-            web_fail(v, SW_FAIL, "no %s header", r->name);
+            verdict_fail(v, SW_FAIL, "no %s header", r->name);
         else if (!matched)
-            web_fail(v, SW_FAIL, "header %s is \"%s\", expected \"%s\"", r->name, got, r->value);
+            verdict_fail(v, SW_FAIL, "header %s is \"%s\", expected \"%s\"", r->name, got, r->value);
     }
 }

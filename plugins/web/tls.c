@@ -415,7 +415,7 @@ static long long tls_record(struct tls_seen *t, sw_result *r, char *date, size_t
     return left;
 }
 
-static int tls_judge(struct web_xfer *x, CURLcode cc, sw_result *r, struct web_verdict *v)
+static int tls_judge(struct web_xfer *x, CURLcode cc, sw_result *r, struct verdict *v)
 {
     struct tls_seen *t = x->flavour_state;
     const struct tls_site *ts = t->site;
@@ -431,19 +431,19 @@ static int tls_judge(struct web_xfer *x, CURLcode cc, sw_result *r, struct web_v
     if (t->version && t->version < ts->min_proto && cc != CURLE_OK) {
         tls_version_name(t->version, got, sizeof got);
         tls_version_name(ts->min_proto, want, sizeof want);
-        web_fail(v, SW_FAIL, "%s offered, %s required", got, want + 4);
+        verdict_fail(v, SW_FAIL, "%s offered, %s required", got, want + 4);
         return 1;
     }
     /* A server that finds none of the versions offered says so in an alert
      * before any ServerHello: it has only older ones. */
     if (!t->version && t->alert == SSL_AD_PROTOCOL_VERSION && cc != CURLE_OK) {
         tls_version_name(ts->min_proto, want, sizeof want);
-        web_fail(v, SW_FAIL, "server offers no %s or newer (%s required)", want, want + 4);
+        verdict_fail(v, SW_FAIL, "server offers no %s or newer (%s required)", want, want + 4);
         return 1;
     }
     if (!t->leaf) {
         if (!ts->verify)
-            web_note(v, "certificate not verified");
+            verdict_note(v, "certificate not verified");
         return 0;
     }
     long long left = tls_record(t, r, date, sizeof date);
@@ -454,7 +454,7 @@ static int tls_judge(struct web_xfer *x, CURLcode cc, sw_result *r, struct web_v
     if (t->verify_err && !expired) {
         tls_verify_text(t, why, sizeof why);
         if (ts->verify)
-            web_fail(v, SW_FAIL, "%s", why);
+            verdict_fail(v, SW_FAIL, "%s", why);
         else
             unverified = why;
     } else if (!tls_host_ok(t->leaf, host) && (!ts->verify || cc == CURLE_PEER_FAILED_VERIFICATION)) {
@@ -462,23 +462,23 @@ static int tls_judge(struct web_xfer *x, CURLcode cc, sw_result *r, struct web_v
         tls_cert_names(t->leaf, names, sizeof names);
         snprintf(why, sizeof why, "certificate is for %s, not %s", names, host);
         if (ts->verify)
-            web_fail(v, SW_FAIL, "%s", why);
+            verdict_fail(v, SW_FAIL, "%s", why);
         else
             unverified = why;
     }
     if (!ts->verify) {
         if (unverified)
-            web_note(v, "certificate not verified: %s", unverified);
+            verdict_note(v, "certificate not verified: %s", unverified);
         else
-            web_note(v, "certificate not verified");
+            verdict_note(v, "certificate not verified");
     }
     if (left < 0) {
         tls_span(-left, span, sizeof span);
-        web_fail(v, SW_FAIL, "certificate expired %s ago", span);
+        verdict_fail(v, SW_FAIL, "certificate expired %s ago", span);
     } else if (left < ts->warn_days * 86400) {
         tls_span(left, span, sizeof span);
-        web_fail(v, left < ts->fail_days * 86400 ? SW_FAIL : SW_WARN, "certificate for %s expires in %s (%s)",
-                 host, span, date);
+        verdict_fail(v, left < ts->fail_days * 86400 ? SW_FAIL : SW_WARN,
+                     "certificate for %s expires in %s (%s)", host, span, date);
     }
     return cc != CURLE_OK && v->n > failed_before;
 }

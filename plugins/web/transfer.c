@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "match.h"
+#include "../common/match.h"
 #include "web.h"
 
 const struct sw_host_api *web_api;
@@ -304,7 +304,7 @@ static void web_measure(struct web_xfer *x, sw_result *r)
 }
 
 /* A transfer that did not get a whole answer: why, in words. */
-static void web_transfer_failed(struct web_xfer *x, CURLcode cc, struct web_verdict *v)
+static void web_transfer_failed(struct web_xfer *x, CURLcode cc, struct verdict *v)
 {
     const char *err = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
     if (cc == CURLE_OPERATION_TIMEDOUT) {
@@ -314,18 +314,18 @@ static void web_transfer_failed(struct web_xfer *x, CURLcode cc, struct web_verd
                             : x->con <= 0 ? "connecting"
                             : x->fb <= 0  ? "waiting for the first byte"
                                           : "reading the body";
-        web_fail(v, SW_FAIL, "timed out after %s (%s)", to, phase);
+        verdict_fail(v, SW_FAIL, "timed out after %s (%s)", to, phase);
     } else if (cc == CURLE_TOO_MANY_REDIRECTS) {
-        web_fail(v, SW_FAIL, "more than %ld redirects", x->site->max_redirects);
+        verdict_fail(v, SW_FAIL, "more than %ld redirects", x->site->max_redirects);
     } else if (cc == CURLE_COULDNT_RESOLVE_HOST) {
-        web_fail(v, SW_FAIL, "DNS: %s", err);
+        verdict_fail(v, SW_FAIL, "DNS: %s", err);
     } else if (cc == CURLE_COULDNT_CONNECT) {
-        web_fail(v, SW_FAIL, "cannot connect: %s", err);
+        verdict_fail(v, SW_FAIL, "cannot connect: %s", err);
     } else if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CONNECT_ERROR ||
                cc == CURLE_SSL_CACERT_BADFILE || cc == CURLE_SSL_CERTPROBLEM) {
-        web_fail(v, SW_FAIL, "TLS: %s", err);
+        verdict_fail(v, SW_FAIL, "TLS: %s", err);
     } else {
-        web_fail(v, SW_FAIL, "%s", err);
+        verdict_fail(v, SW_FAIL, "%s", err);
     }
 }
 
@@ -335,7 +335,7 @@ static void web_judge(struct web_xfer *x)
 {
     sw_result *r = api->run_result(x->run);
     const struct web_site *hs = x->site;
-    struct web_verdict v = {0};
+    struct verdict v = {0};
     CURLcode cc = x->cc;
     long code = x->code;
     double total = x->total;
@@ -350,9 +350,9 @@ static void web_judge(struct web_xfer *x)
             web_transfer_failed(x, cc, &v);
     } else {
         if (!web_status_ok(hs, code))
-            web_fail(&v, SW_FAIL, "HTTP %ld, expected %s", code, hs->expect_text);
+            verdict_fail(&v, SW_FAIL, "HTTP %ld, expected %s", code, hs->expect_text);
         if (x->too_big || cc == CURLE_FILESIZE_EXCEEDED)
-            web_fail(&v, SW_FAIL, "body exceeds %s", lim);
+            verdict_fail(&v, SW_FAIL, "body exceeds %s", lim);
         web_content_judge(hs->content, x->scan, x->easy, x->too_big ? hs->max_size : 0, &v);
         /* Time: WARN past warn_after, FAIL past fail_after (without cutting
          * the fetch short, as the timeout does). */
@@ -363,16 +363,16 @@ static void web_judge(struct web_xfer *x)
         if (slow != SW_OK) {
             char w[32];
             api->format_duration(slow == SW_FAIL ? hs->fail_after : hs->warn_after, w, sizeof w);
-            web_fail(&v, slow, "slow: HTTP %ld in %s (%s after %s)", code, t,
-                     slow == SW_FAIL ? "fail" : "warn", w);
+            verdict_fail(&v, slow, "slow: HTTP %ld in %s (%s after %s)", code, t,
+                         slow == SW_FAIL ? "fail" : "warn", w);
         }
         api->result_metric(r, "match.failed", (double)v.n);
     }
     char ok[128];
     api->format_size((int64_t)x->body, sz, sizeof sz);
     snprintf(ok, sizeof ok, "HTTP %ld, %s in %s", code, sz, t);
-    web_verdict_set(&v, r, ok);
-    web_verdict_free(&v);
+    verdict_set(&v, api, r, ok);
+    verdict_free(&v);
 }
 
 static void web_xfer_free(struct web_xfer *x)

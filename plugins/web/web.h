@@ -19,25 +19,7 @@
 
 extern const struct sw_host_api *web_api;
 
-/* ---- failed rules -> verdict and reason ---- */
-
-struct web_failure {
-    int verdict;
-    char *msg;
-};
-
-struct web_verdict {
-    struct web_failure *v;
-    int n;
-    char *note; /* appended to every reason, e.g. "certificate not verified" */
-};
-
-void web_fail(struct web_verdict *v, int verdict, const char *fmt, ...) SW_PRINTF(3, 4);
-void web_note(struct web_verdict *v, const char *fmt, ...) SW_PRINTF(2, 3);
-/* Set R's verdict and reason: the worst failure first, then how many
- * others failed and what they were; OK_REASON when none failed. */
-void web_verdict_set(struct web_verdict *v, sw_result *r, const char *ok_reason);
-void web_verdict_free(struct web_verdict *v);
+#include "../common/verdict.h"
 
 /* ---- sites and transfers ---- */
 
@@ -56,7 +38,7 @@ struct web_flavour {
     int (*setup)(struct web_xfer *x);
     /* After the transfer: add metrics and failed rules.  Returns 1 when it
      * explained a failed transfer (then the generic reason is not used). */
-    int (*judge)(struct web_xfer *x, CURLcode cc, sw_result *r, struct web_verdict *v);
+    int (*judge)(struct web_xfer *x, CURLcode cc, sw_result *r, struct verdict *v);
     /* After a failed transfer, before judging: return 1 after setting the
      * easy handle up for a short diagnostic follow-up (https: a bare
      * handshake to learn which TLS version the server has).  Optional. */
@@ -131,6 +113,6 @@ struct match_scan *web_content_scan(const struct web_content *c);
 /* Add the failed content and header rules; CUT_AT > 0 when the body was cut
  * after that many bytes. */
 void web_content_judge(const struct web_content *c, struct match_scan *scan, CURL *easy, int64_t cut_at,
-                       struct web_verdict *v);
+                       struct verdict *v);
 
 #endif

@@ -1,18 +1,15 @@
 /* SPDX-License-Identifier: MIT
  *
- * Every rule a fetch is judged by (status, size, time, content, headers,
- * certificate) that fails adds one entry here.  The verdict is the worst
- * entry; the reason leads with it, so the first words are what to fix, then
- * says how many other rules failed and which.
+ * Failed rules -> verdict and reason (see verdict.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "web.h"
+#include "verdict.h"
 
-static char *web_vfmt(const char *fmt, va_list ap)
+static char *verdict_vfmt(const char *fmt, va_list ap)
 {
     char *s = NULL;
     if (vasprintf(&s, fmt, ap) < 0)
@@ -20,40 +17,40 @@ static char *web_vfmt(const char *fmt, va_list ap)
     return s;
 }
 
-void web_fail(struct web_verdict *v, int verdict, const char *fmt, ...)
+void verdict_fail(struct verdict *v, int verdict, const char *fmt, ...)
 {
-    struct web_failure *f = realloc(v->v, sizeof *f * (size_t)(v->n + 1));
+    struct verdict_failure *f = realloc(v->v, sizeof *f * (size_t)(v->n + 1));
     if (!f)
         abort();
     v->v = f;
     va_list ap;
     va_start(ap, fmt);
-    v->v[v->n++] = (struct web_failure){verdict, web_vfmt(fmt, ap)};
+    v->v[v->n++] = (struct verdict_failure){verdict, verdict_vfmt(fmt, ap)};
     va_end(ap);
 }
 
-void web_note(struct web_verdict *v, const char *fmt, ...)
+void verdict_note(struct verdict *v, const char *fmt, ...)
 {
     free(v->note);
     va_list ap;
     va_start(ap, fmt);
-    v->note = web_vfmt(fmt, ap);
+    v->note = verdict_vfmt(fmt, ap);
     va_end(ap);
 }
 
 /* FAIL before WARN; equal verdicts keep the order the rules were checked. */
-static int web_worse(const struct web_failure *a, const struct web_failure *b)
+static int verdict_worse(const struct verdict_failure *a, const struct verdict_failure *b)
 {
     return a->verdict == SW_FAIL && b->verdict != SW_FAIL;
 }
 
-void web_verdict_set(struct web_verdict *v, sw_result *r, const char *ok_reason)
+void verdict_set(struct verdict *v, const struct sw_host_api *api, sw_result *r, const char *ok_reason)
 {
     /* Insertion sort: stable, and there are a handful of rules at most. */
     for (int i = 1; i < v->n; i++) {
-        struct web_failure f = v->v[i];
+        struct verdict_failure f = v->v[i];
         int j = i;
-        for (; j > 0 && web_worse(&f, &v->v[j - 1]); j--)
+        for (; j > 0 && verdict_worse(&f, &v->v[j - 1]); j--)
             v->v[j] = v->v[j - 1];
         v->v[j] = f;
     }
@@ -70,18 +67,17 @@ void web_verdict_set(struct web_verdict *v, sw_result *r, const char *ok_reason)
     const char *note_sep = v->note ? "; " : "";
     const char *note = v->note ? v->note : "";
     if (v->n == 0)
-        web_api->result_set(r, SW_OK, "%s%s%s", ok_reason, note_sep, note);
+        api->result_set(r, SW_OK, "%s%s%s", ok_reason, note_sep, note);
     else
-        web_api->result_set(r, v->v[0].verdict, "%s%s%s%s", v->v[0].msg, others ? others : "", note_sep,
-                            note);
+        api->result_set(r, v->v[0].verdict, "%s%s%s%s", v->v[0].msg, others ? others : "", note_sep, note);
     free(others);
 }
 
-void web_verdict_free(struct web_verdict *v)
+void verdict_free(struct verdict *v)
 {
     for (int i = 0; i < v->n; i++)
         free(v->v[i].msg);
     free(v->v);
     free(v->note);
-    *v = (struct web_verdict){0};
+    *v = (struct verdict){0};
 }
