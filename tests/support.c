@@ -8,6 +8,7 @@
 #include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -192,8 +193,11 @@ static char **t_argv(const char *first, const char *dir, va_list ap)
                                          "--leak-check=full",
                                          "--errors-for-leak-kinds=definite",
                                          "--show-leak-kinds=definite"};
+        static char supp[600];
+        snprintf(supp, sizeof supp, "--suppressions=%s/tests/valgrind.supp", t_source_root());
         for (size_t i = 0; i < sizeof vg / sizeof *vg; i++)
             argv[n++] = (char *)vg[i];
+        argv[n++] = supp;
     }
     argv[n++] = (char *)first;
     if (dir) {
@@ -464,4 +468,67 @@ char *t_site_line(const struct t_out *o, const char *site)
     char *l = t_json_line(o->out, site);
     ck_assert_msg(l != NULL, "no JSON line for %s in:\n%s\nstderr:\n%s", site, o->out, o->err);
     return l;
+}
+
+int t_dnsmasq_start(struct t_dnsmasq *d, const char *const *args)
+{
+    d->dir = t_tmpdir();
+    d->port = t_free_port();
+    char port[32], pidfile[512], user[64] = "--user=", *argv[64];
+    int n = 0;
+    snprintf(port, sizeof port, "--port=%d", d->port);
+    snprintf(pidfile, sizeof pidfile, "--pid-file=%s/dnsmasq.pid", d->dir);
+    struct passwd *pw = getpwuid(getuid());
+    snprintf(user + 7, sizeof user - 7, "%s", pw ? pw->pw_name : "root"); /* stay who we are */
+    const char *fixed[] = {"dnsmasq",
+                           "--keep-in-foreground",
+                           "--conf-file=/dev/null",
+                           port,
+                           "--listen-address=127.0.0.1",
+                           "--bind-interfaces",
+                           "--no-resolv",
+                           "--no-hosts",
+                           pidfile,
+                           user,
+                           "--log-facility=-"};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        argv[n++] = (char *)fixed[i];
+    for (int i = 0; args[i] && n < 62; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    char errlog[512];
+    snprintf(errlog, sizeof errlog, "%s/dnsmasq.log", d->dir);
+    d->pid = fork();
+    if (d->pid == 0) {
+        int fd = open(errlog, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execvp("dnsmasq", argv);
+        _exit(127);
+    }
+    for (int i = 0; i < 500; i++) {
+        if (t_port_open(d->port)) /* it listens on TCP too */
+            return 0;
+        if (waitpid(d->pid, NULL, WNOHANG) == d->pid)
+            break;
+        t_msleep(10);
+    }
+    char *log = t_read(errlog);
+    fprintf(stderr, "dnsmasq did not start:\n%s\n", log ? log : "");
+    free(log);
+    return -1;
+}
+
+void t_dnsmasq_stop(struct t_dnsmasq *d)
+{
+    if (d->pid > 0) {
+        kill(d->pid, SIGTERM);
+        t_wait(d->pid, 10);
+        d->pid = 0;
+    }
+    if (d->dir) {
+        t_rmtree(d->dir);
+        free(d->dir);
+        d->dir = NULL;
+    }
 }

@@ -50,6 +50,16 @@ void t_nginx_stop(struct t_nginx *n);
 /* Lines of the access log matching SUBSTR. */
 int t_nginx_hits(const struct t_nginx *n, const char *substr);
 
+struct t_dnsmasq {
+    char *dir;
+    int port;
+    pid_t pid;
+};
+/* Start dnsmasq on 127.0.0.1 and a free port, answering only from ARGS
+ * (its own options, NULL-terminated): no upstream, no /etc/hosts. */
+int t_dnsmasq_start(struct t_dnsmasq *d, const char *const *args);
+void t_dnsmasq_stop(struct t_dnsmasq *d);
+
 /* The first column of the first row of SQL on DB as text ("" if none). */
 char *t_sql(const char *db, const char *sql);
 long t_sql_long(const char *db, const char *sql);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../common/config.h"
 #include "../common/match.h"
 #include "web.h"
 
@@ -37,15 +38,6 @@ void web_content_free(struct web_content *c)
     free(c);
 }
 
-/* An error about the I-th value of KEY, on its own line where the core can
- * say which (ABI 1.1). */
-static int web_content_error(const sw_config *cfg, const char *key, int i, const char *what)
-{
-    if (SW_API_HAS(web_api, config_error_nth))
-        return web_api->config_error_nth(cfg, key, i, "%s", what);
-    return web_api->config_error(cfg, key, "%s", what);
-}
-
 static int web_content_headers(const sw_config *cfg, struct web_content *c)
 {
     int rc = 0, n = web_api->config_count(cfg, "expect_header");
@@ -58,9 +50,9 @@ static int web_content_headers(const sw_config *cfg, struct web_content *c)
         while (nl && h[nl - 1] == ' ')
             nl--;
         if (!nl || strpbrk(h, " \t") == h || strcspn(h, " \t") < nl) {
-            rc = web_content_error(cfg, "expect_header", i,
-                                   "a header name, optionally with the text its value must contain, such as "
-                                   "'Content-Type: text/html'");
+            rc = config_error_at(web_api, cfg, "expect_header", i,
+                                 "a header name, optionally with the text its value must contain, such as "
+                                 "'Content-Type: text/html'");
             continue;
         }
         const char *v = h[strcspn(h, ":")] ? h + strcspn(h, ":") + 1 : "";
@@ -107,12 +99,12 @@ int web_content_prepare(const sw_config *cfg, struct web_site *ws)
             const char *text = web_api->config_get_nth(cfg, key, i);
             char err[256], what[320];
             if (!*text) {
-                rc = web_content_error(cfg, key, i, "the text to look for");
+                rc = config_error_at(web_api, cfg, key, i, "the text to look for");
             } else if (body_keys[k].kind != MATCH_REGEX) {
                 match_add_text(c->body, text, body_keys[k].kind);
             } else if (match_add_regex(c->body, text, err, sizeof err) < 0) {
                 snprintf(what, sizeof what, "a PCRE2 regular expression (%s)", err);
-                rc = web_content_error(cfg, key, i, what);
+                rc = config_error_at(web_api, cfg, key, i, what);
             }
         }
     }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../common/config.h"
 #include "../common/match.h"
 #include "web.h"
 
@@ -158,9 +159,7 @@ int web_prepare(void *state, const sw_config *cfg, void **out)
         const char *h = api->config_get_nth(cfg, "headers", i);
         const char *colon = strchr(h, ':');
         if (!colon || colon == h || strpbrk(h, "\r\n")) {
-            rc = SW_API_HAS(api, config_error_nth)
-                     ? api->config_error_nth(cfg, "headers", i, "a header line such as 'Accept: text/html'")
-                     : api->config_error(cfg, "headers", "a header line such as 'Accept: text/html'");
+            rc = config_error_at(api, cfg, "headers", i, "a header line such as 'Accept: text/html'");
             continue;
         }
         hs->headers = curl_slist_append(hs->headers, h);

@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * dns: ask for a name's records of one type and judge the answer: the
+ * rcode, the records expected (any, all, or exactly), regexes on their
+ * text, and the time the answer took.  Servers are asked in order, the next
+ * one only when one does not answer (as resolv.conf's are), each given an
+ * equal share of the timeout; the reason names the server.
+ */
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <ares.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../common/config.h"
+#include "../common/match.h"
+#include "../common/verdict.h"
+#include "dns.h"
+
+const struct sw_host_api *dns_api;
+#define api dns_api
+
+static const char *const dns_keys[] = {
+    "url",          /* from the site: its host is the default name */
+    "name",         /* the name to ask for */
+    "type",         /* A AAAA CNAME MX NS TXT SOA SRV CAA PTR */
+    "server",       /* addr[:port], may list several; default: the system's */
+    "expect",       /* answers that must be there (see match) */
+    "match",        /* any | all | exactly */
+    "expect_regex", /* each must match one answer's text */
+    "expect_rcode", /* NOERROR (default), NXDOMAIN, ... */
+    "protocol",     /* udp | tcp */
+    "warn_after",   /* WARN when the answer takes longer (default 1s) */
+    NULL,
+};
+
+enum { DNS_ANY, DNS_ALL, DNS_EXACTLY };
+static const char *const dns_match_names[] = {"any", "all", "exactly"};
+
+struct dns_site {
+    char *name;
+    int type;
+    char **servers; /* NULL: the system's */
+    int nservers;
+    char **expect;
+    int nexpect;
+    int match;
+    struct match_set *regexes;
+    int rcode;
+    int tcp;
+    int64_t warn_after;
+};
+
+struct dns_run {
+    struct dns_run *next;
+    struct dns_site *site;
+    sw_run *run;
+    struct dns_query *q;
+    const char *const *servers;
+    int nservers, attempt;
+    int64_t share; /* of the timeout, per server */
+};
+
+static struct dns_run *dns_runs; /* in flight, to find one on cancel */
+
+/* ---- configuration ---- */
+
+/* Letters, digits, '-' and '_' (for _service._proto names), labels of 1 to
+ * 63 bytes, 253 in all; a final dot is allowed. */
+static int dns_valid_name(const char *s)
+{
+    size_t len = strlen(s), label = 0;
+    if (len && s[len - 1] == '.')
+        len--;
+    if (!len || len > 253)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '.') {
+            if (!label)
+                return 0;
+            label = 0;
+        } else if (isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '_') {
+            if (++label > 63)
+                return 0;
+        } else {
+            return 0;
+        }
+    }
+    return label > 0;
+}
+
+/* For PTR, an address given as the name becomes its reverse name. */
+static char *dns_reverse(const char *s)
+{
+    unsigned char a[16];
+    char out[80];
+    size_t n = 0;
+    if (inet_pton(AF_INET, s, a) == 1) {
+        snprintf(out, sizeof out, "%u.%u.%u.%u.in-addr.arpa", a[3], a[2], a[1], a[0]);
+        return strdup(out);
+    }
+    if (inet_pton(AF_INET6, s, a) != 1)
+        return NULL;
+    for (int i = 15; i >= 0; i--)
+        n += (size_t)snprintf(out + n, sizeof out - n, "%x.%x.", a[i] & 15, a[i] >> 4);
+    snprintf(out + n, sizeof out - n, "ip6.arpa");
+    return strdup(out);
+}
+
+/* "127.0.0.1", "127.0.0.1:5353", "::1", "[::1]:5353" -> the form c-ares
+ * takes and reasons show; NULL when it is none of these. */
+static char *dns_server_text(const char *s)
+{
+    char host[64], out[80];
+    unsigned char a[16];
+    long port = 53;
+    const char *colon = strrchr(s, ':');
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || (size_t)(close - s - 1) >= sizeof host)
+            return NULL;
+        snprintf(host, sizeof host, "%.*s", (int)(close - s - 1), s + 1);
+        if (close[1] && (close[1] != ':' || !close[2]))
+            return NULL;
+        colon = close[1] ? close + 1 : NULL;
+    } else if (colon && strchr(s, ':') == colon) { /* one colon: IPv4 and a port */
+        snprintf(host, sizeof host, "%.*s", (int)(colon - s), s);
+    } else { /* no colon, or an IPv6 address without a port */
+        snprintf(host, sizeof host, "%s", s);
+        colon = NULL;
+    }
+    if (colon) {
+        char *end;
+        port = strtol(colon + 1, &end, 10);
+        if (*end || end == colon + 1 || port < 1 || port > 65535)
+            return NULL;
+    }
+    int v6 = inet_pton(AF_INET6, host, a) == 1;
+    if (!v6 && inet_pton(AF_INET, host, a) != 1)
+        return NULL;
+    snprintf(out, sizeof out, v6 ? "[%s]:%ld" : "%s:%ld", host, port);
+    return strdup(out);
+}
+
+static void dns_release(void *p)
+{
+    struct dns_site *ds = p;
+    if (!ds)
+        return;
+    free(ds->name);
+    config_items_free(ds->servers, ds->nservers);
+    config_items_free(ds->expect, ds->nexpect);
+    match_set_free(ds->regexes);
+    free(ds);
+}
+
+static int dns_prepare_name(const sw_config *cfg, struct dns_site *ds)
+{
+    const char *name = api->config_get(cfg, "name");
+    char *host = NULL;
+    if (!name) { /* the host of the site's url */
+        const char *url = api->config_get(cfg, "url");
+        const char *p = url ? strstr(url, "://") : NULL;
+        p = p ? p + 3 : url;
+        if (p) {
+            size_t n = strcspn(p, ":/?#");
+            host = strndup(p, n);
+        }
+        name = host;
+    }
+    int rc = 0;
+    char *rev = ds->type == ns_t_ptr && name ? dns_reverse(name) : NULL;
+    if (rev)
+        ds->name = rev;
+    else if (name && dns_valid_name(name))
+        ds->name = strdup(name);
+    else if (api->config_get(cfg, "name"))
+        rc = api->config_error(
+            cfg, "name", "a DNS name: labels of letters, digits, '-' or '_', 1-63 bytes each, 253 in all");
+    else
+        rc = api->config_error(cfg, "url", "a URL whose host is a DNS name, or set name");
+    free(host);
+    return rc;
+}
+
+static int dns_prepare_lists(const sw_config *cfg, struct dns_site *ds)
+{
+    int rc = 0, *at = NULL;
+    char **items;
+    int n = config_items(api, cfg, "server", &items, &at);
+    for (int i = 0; i < n; i++) {
+        char *text = dns_server_text(items[i]);
+        if (!text)
+            rc = config_error_at(api, cfg, "server", at[i],
+                                 "IP addresses with an optional port, e.g. 127.0.0.1:5353, [::1]:53");
+        free(items[i]);
+        items[i] = text;
+    }
+    ds->servers = n ? items : (free(items), NULL);
+    ds->nservers = n;
+    free(at);
+
+    ds->nexpect = config_items(api, cfg, "expect", &ds->expect, &at);
+    for (int i = 0; i < ds->nexpect; i++) {
+        unsigned char a[16];
+        int af = ds->type == ns_t_a ? AF_INET : ds->type == ns_t_aaaa ? AF_INET6 : 0;
+        if (af && inet_pton(af, ds->expect[i], a) != 1)
+            rc = config_error_at(api, cfg, "expect", at[i],
+                                 af == AF_INET ? "IPv4 addresses, comma-separated"
+                                               : "IPv6 addresses, comma-separated");
+    }
+    free(at);
+
+    int nre = api->config_count(cfg, "expect_regex");
+    if (nre)
+        ds->regexes = match_set_new(0);
+    for (int i = 0; i < nre; i++) {
+        char err[256], what[320];
+        if (match_add_regex(ds->regexes, api->config_get_nth(cfg, "expect_regex", i), err, sizeof err) < 0) {
+            snprintf(what, sizeof what, "a PCRE2 regular expression (%s)", err);
+            rc = config_error_at(api, cfg, "expect_regex", i, what);
+        }
+    }
+    return rc;
+}
+
+static int dns_prepare(void *state, const sw_config *cfg, void **out)
+{
+    (void)state;
+    struct dns_site *ds = calloc(1, sizeof *ds);
+    if (!ds)
+        return SW_ENOMEM;
+    int rc = 0;
+    const char *type = api->config_get(cfg, "type");
+    ds->type = type ? dns_type_code(type) : ns_t_a;
+    if (ds->type < 0)
+        rc = api->config_error(cfg, "type", "one of A AAAA CNAME MX NS TXT SOA SRV CAA PTR");
+    rc |= dns_prepare_name(cfg, ds);
+    rc |= dns_prepare_lists(cfg, ds);
+    const char *m = api->config_get(cfg, "match");
+    for (ds->match = 0; m && ds->match < 3 && strcasecmp(m, dns_match_names[ds->match]) != 0;)
+        ds->match++;
+    if (m && ds->match == 3)
+        rc = api->config_error(cfg, "match", "any, all or exactly");
+    else if (m && !ds->nexpect)
+        rc =
+            api->config_error(cfg, "match", "expect to be set too (match says how its answers are compared)");
+    const char *rcode = api->config_get(cfg, "expect_rcode");
+    ds->rcode = rcode ? dns_rcode_code(rcode) : ns_r_noerror;
+    if (ds->rcode < 0)
+        rc = api->config_error(cfg, "expect_rcode", "NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ...");
+    const char *proto = api->config_get(cfg, "protocol");
+    ds->tcp = proto && strcasecmp(proto, "tcp") == 0;
+    if (proto && !ds->tcp && strcasecmp(proto, "udp") != 0)
+        rc = api->config_error(cfg, "protocol", "udp or tcp");
+    rc |= api->config_duration(cfg, "warn_after", 1000000, &ds->warn_after);
+    if (rc) {
+        dns_release(ds);
+        return SW_ECONFIG;
+    }
+    *out = ds;
+    return 0;
+}
+
+/* ---- judging ---- */
+
+/* "a, b, c" of N strings, at most LIMIT of them then "and K more". */
+static char *dns_join(char *const *v, int n, int limit)
+{
+    char *s = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&s, &len);
+    if (!f)
+        abort();
+    for (int i = 0; i < n && i < limit; i++)
+        fprintf(f, "%s%s", i ? ", " : "", v[i]);
+    if (n > limit)
+        fprintf(f, " and %d more", n - limit);
+    fclose(f);
+    return s;
+}
+
+static int dns_has(const struct dns_site *ds, char *const *vals, int n, const char *want)
+{
+    for (int i = 0; i < n; i++)
+        if (dns_value_equal(ds->type, want, vals[i]))
+            return 1;
+    return 0;
+}
+
+/* The expected answers, by the site's match mode. */
+static void dns_judge_expect(const struct dns_site *ds, const struct dns_answer *a, struct verdict *v)
+{
+    const char *type = dns_type_name(ds->type);
+    int present = 0, extra = 0;
+    for (int i = 0; i < ds->nexpect; i++)
+        present += dns_has(ds, a->values, a->n, ds->expect[i]);
+    for (int i = 0; i < a->n; i++)
+        extra += !dns_has(ds, ds->expect, ds->nexpect, a->values[i]);
+    char *got = dns_join(a->values, a->n, 8), *want = dns_join(ds->expect, ds->nexpect, 8);
+    if (ds->match == DNS_ANY && !present) {
+        verdict_fail(v, SW_FAIL, "%s %s: got %s, expected %s%s", type, ds->name, got,
+                     ds->nexpect > 1 ? "one of " : "", want);
+    } else if (ds->match == DNS_ALL && present < ds->nexpect) {
+        char **missing = calloc((size_t)ds->nexpect, sizeof *missing);
+        int nm = 0;
+        for (int i = 0; i < ds->nexpect; i++)
+            if (!dns_has(ds, a->values, a->n, ds->expect[i]))
+                missing[nm++] = ds->expect[i];
+        char *lacks = dns_join(missing, nm, 8);
+        verdict_fail(v, SW_FAIL, "%s %s: got %s, lacks %s", type, ds->name, got, lacks);
+        free(lacks);
+        free(missing);
+    } else if (ds->match == DNS_EXACTLY && (present < ds->nexpect || extra)) {
+        verdict_fail(v, SW_FAIL, "%s %s: got %s, expected exactly %s", type, ds->name, got, want);
+    }
+    free(got);
+    free(want);
+}
+
+static void dns_judge_regexes(const struct dns_site *ds, const struct dns_answer *a, struct verdict *v)
+{
+    for (int r = 0; r < match_count(ds->regexes); r++) {
+        int seen = 0;
+        for (int i = 0; i < a->n && !seen; i++) {
+            struct match_scan *sc = match_scan_new(ds->regexes);
+            match_scan_feed(sc, a->values[i], strlen(a->values[i]));
+            match_scan_finish(sc);
+            seen = match_scan_seen(sc, r) == 1;
+            match_scan_free(sc);
+        }
+        if (!seen) {
+            char *got = dns_join(a->values, a->n, 4);
+            verdict_fail(v, SW_FAIL, "%s %s: no answer matches /%s/ (got %s)", dns_type_name(ds->type),
+                         ds->name, match_text_at(ds->regexes, r), got);
+            free(got);
+        }
+    }
+}
+
+/* The rcode and the answers, once a server answered. */
+static void dns_judge_answer(struct dns_run *dr, const unsigned char *abuf, int alen, int64_t took,
+                             struct verdict *v, char *ok, size_t oklen)
+{
+    const struct dns_site *ds = dr->site;
+    const char *server = dr->servers[dr->attempt], *type = dns_type_name(ds->type);
+    sw_result *r = api->run_result(dr->run);
+    struct dns_answer a;
+    char t[32];
+    api->format_duration(took, t, sizeof t);
+    if (dns_answer_parse(abuf, alen, ds->type, &a) < 0) {
+        verdict_fail(v, SW_FAIL, "malformed answer from %s", server);
+        return;
+    }
+    api->result_metric(r, "dns.rcode", a.rcode);
+    api->result_metric(r, "dns.answers", a.n);
+    if (a.ttl_min >= 0)
+        api->result_metric(r, "dns.ttl_min", (double)a.ttl_min);
+    char *all = dns_join(a.values, a.n, a.n);
+    if (a.n)
+        api->result_info(r, "dns.answers", all);
+    if (a.cnames)
+        api->result_info(r, "dns.cname", a.cnames);
+    const char *rc = dns_rcode_name(a.rcode), *want = dns_rcode_name(ds->rcode);
+    if (a.rcode != ds->rcode) {
+        if (a.rcode == ns_r_nxdomain && ds->rcode == ns_r_noerror)
+            verdict_fail(v, SW_FAIL, "NXDOMAIN for %s", ds->name);
+        else if (a.rcode == ns_r_noerror)
+            verdict_fail(v, SW_FAIL, "%s exists (%s %s), expected %s", ds->name, type,
+                         a.n ? all : "no records", want);
+        else if (ds->rcode == ns_r_noerror)
+            verdict_fail(v, SW_FAIL, "%s from %s", rc, server);
+        else
+            verdict_fail(v, SW_FAIL, "%s from %s, expected %s", rc, server, want);
+    } else if (a.rcode == ns_r_noerror) {
+        if (!a.n)
+            verdict_fail(v, SW_FAIL, "no %s record for %s", type, ds->name);
+        else if (ds->nexpect)
+            dns_judge_expect(ds, &a, v);
+        if (a.n)
+            dns_judge_regexes(ds, &a, v);
+    }
+    char *shown = dns_join(a.values, a.n, 4);
+    if (a.rcode == ns_r_noerror)
+        snprintf(ok, oklen, "%s %s: %s in %s", type, ds->name, shown, t);
+    else
+        snprintf(ok, oklen, "%s for %s, as expected, in %s", rc, ds->name, t);
+    free(shown);
+    free(all);
+    dns_answer_free(&a);
+}
+
+static void dns_judge(struct dns_run *dr, int status, const unsigned char *abuf, int alen, int64_t took)
+{
+    sw_result *r = api->run_result(dr->run);
+    const char *server = dr->servers[dr->attempt];
+    struct verdict v = {0};
+    char ok[512] = "", share[32], t[32];
+    api->format_duration(dr->share, share, sizeof share);
+    if (!abuf) {
+        /* Every server tried failed the same way: name them all. */
+        char *tried = dns_join((char *const *)dr->servers, dr->attempt + 1, dr->attempt + 1);
+        if (status == ARES_ETIMEOUT)
+            verdict_fail(&v, SW_FAIL, "no answer from %s in %s", tried, share);
+        else if (status == ARES_ECONNREFUSED)
+            verdict_fail(&v, SW_FAIL, "no answer from %s (connection refused)", tried);
+        else
+            verdict_fail(&v, SW_FAIL, "query to %s failed: %s", tried, ares_strerror(status));
+        free(tried);
+    } else {
+        api->result_info(r, "dns.server", server);
+        api->result_metric(r, "time.dns_query", (double)took / 1e6);
+        dns_judge_answer(dr, abuf, alen, took, &v, ok, sizeof ok);
+        if (took > dr->site->warn_after) {
+            api->format_duration(took, t, sizeof t);
+            api->format_duration(dr->site->warn_after, share, sizeof share);
+            verdict_fail(&v, SW_WARN, "answer took %s (warn after %s)", t, share);
+        }
+    }
+    verdict_set(&v, api, r, ok);
+    verdict_free(&v);
+}
+
+/* ---- runs ---- */
+
+static void dns_finish(struct dns_run *dr)
+{
+    for (struct dns_run **pp = &dns_runs; *pp; pp = &(*pp)->next)
+        if (*pp == dr) {
+            *pp = dr->next;
+            break;
+        }
+    sw_run *run = dr->run;
+    free(dr);
+    api->run_complete(run);
+}
+
+static void dns_ask(struct dns_run *dr);
+
+static void dns_on_answer(void *ud, int status, const unsigned char *abuf, int alen, int64_t took)
+{
+    struct dns_run *dr = ud;
+    dr->q = NULL;
+    /* No answer at all: the next server, as a resolver would. */
+    if (!abuf && (status == ARES_ETIMEOUT || status == ARES_ECONNREFUSED) && dr->attempt + 1 < dr->nservers) {
+        dr->attempt++;
+        dns_ask(dr);
+        return;
+    }
+    dns_judge(dr, status, abuf, alen, took);
+    dns_finish(dr);
+}
+
+static void dns_ask(struct dns_run *dr)
+{
+    const struct dns_site *ds = dr->site;
+    dr->q =
+        dns_query_start(dr->servers[dr->attempt], ds->name, ds->type, ds->tcp, dr->share, dns_on_answer, dr);
+    if (!dr->q) {
+        api->result_set(api->run_result(dr->run), SW_UNKNOWN, "cannot start a DNS query to %s",
+                        dr->servers[dr->attempt]);
+        dns_finish(dr);
+    }
+}
+
+static int dns_run(void *site, sw_run *run)
+{
+    struct dns_site *ds = site;
+    struct dns_run *dr = calloc(1, sizeof *dr);
+    if (!dr)
+        return SW_ENOMEM;
+    dr->site = ds;
+    dr->run = run;
+    if (ds->servers) {
+        dr->servers = (const char *const *)ds->servers;
+        dr->nservers = ds->nservers;
+    } else {
+        dr->servers = dns_system_servers();
+        while (dr->servers[dr->nservers])
+            dr->nservers++;
+    }
+    dr->share = api->run_timeout(run) / dr->nservers;
+    dr->next = dns_runs;
+    dns_runs = dr;
+    dns_ask(dr);
+    return 0;
+}
+
+static void dns_cancel(void *site, sw_run *run)
+{
+    (void)site;
+    for (struct dns_run *dr = dns_runs; dr; dr = dr->next) {
+        if (dr->run != run)
+            continue;
+        if (dr->q)
+            dns_query_cancel(dr->q);
+        api->result_set(api->run_result(run), SW_UNKNOWN, "cancelled");
+        dns_finish(dr);
+        return;
+    }
+}
+
+static int dns_init(void **state)
+{
+    *state = NULL;
+    return dns_resolve_init();
+}
+
+static void dns_shutdown(void *state)
+{
+    (void)state;
+    while (dns_runs)
+        dns_cancel(NULL, dns_runs->run);
+    dns_resolve_cleanup();
+}
+
+static const struct sw_plugin dns_plugin = {
+    .abi_version = SW_ABI_VERSION,
+    .size = sizeof(struct sw_plugin),
+    .name = "dns",
+    .kind = SW_KIND_CHECK,
+    .description = "DNS query on c-ares: rcode, expected answers, regexes, time",
+    .keys = dns_keys,
+    .flags = SW_CHECK_ASYNC,
+    .init = dns_init,
+    .shutdown = dns_shutdown,
+    .check_prepare = dns_prepare,
+    .check_release = dns_release,
+    .check_run = dns_run,
+    .check_cancel = dns_cancel,
+};
+
+SW_EXPORT const struct sw_plugin *sitewatch_plugin_v1(const struct sw_host_api *host)
+{
+    dns_api = host;
+    return &dns_plugin;
+}
