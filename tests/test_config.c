@@ -286,7 +286,7 @@ END_TEST
 START_TEST(shipped_config_is_valid)
 {
     static const char *const files[] = {"python.org.ini", "examples/site-http.ini", "examples/site-https.ini",
-                                        "examples/check-defaults.ini"};
+                                        "examples/site-dns.ini", "examples/check-defaults.ini"};
     const char *f = files[_i];
     char path[512];
     snprintf(path, sizeof path, "%s/conf.d/%s", t_source_root(), f);
@@ -324,7 +324,7 @@ int main(void)
     tcase_add_test(tc, long_line);
     tcase_add_test(tc, bad_site_name_and_core_key);
     tcase_add_test(tc, all_errors_reported);
-    tcase_add_loop_test(tc, shipped_config_is_valid, 0, 4);
+    tcase_add_loop_test(tc, shipped_config_is_valid, 0, 5);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }
