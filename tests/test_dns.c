@@ -261,6 +261,33 @@ START_TEST(bad_keys_refused_at_load)
 }
 END_TEST
 
+/* The daemon stopping while a query waits on a silent server: the query is
+ * cancelled at once (its c-ares channel destroyed), the result stored. */
+START_TEST(sigterm_cancels_a_waiting_query)
+{
+    char *dir = t_tmpdir(), errlog[512], dbpath[512];
+    snprintf(errlog, sizeof errlog, "%s/err.log", dir);
+    snprintf(dbpath, sizeof dbpath, "%s/sw.db", dir);
+    free(t_write(dir, "0core.ini",
+                 "[core]\nplugin_dir = %s\nmin_interval = 1s\n[storage sqlite]\npath = %s\n", t_plugin_dir(),
+                 dbpath));
+    /* With a 2 s interval and timeout, a query is always waiting. */
+    free(t_write(dir, "a.ini",
+                 "[site silent]\nurl = https://www.example.test/\nchecks = dns\ndns.server = 127.0.0.1:%d\n"
+                 "interval = 2s\ntimeout = 2s\n",
+                 silent_port));
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    t_msleep(2500);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 15), 0);
+    ck_assert_int_eq(t_sql_long(dbpath, "SELECT count(*) FROM results_v WHERE verdict = 'UNKNOWN' AND "
+                                        "reason LIKE 'cancelled%sitewatch is stopping'"),
+                     1);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     if (t_dnsmasq_start(&dns, records) < 0)
@@ -281,6 +308,7 @@ int main(void)
     tcase_add_test(tc, servers_that_do_not_answer);
     tcase_add_test(tc, over_tcp);
     tcase_add_test(tc, bad_keys_refused_at_load);
+    tcase_add_test(tc, sigterm_cancels_a_waiting_query);
     suite_add_tcase(s, tc);
     int rc = t_run_suite(s, 1);
     t_out_free(&run);
