@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,13 +272,18 @@ START_TEST(sigterm_cancels_a_waiting_query)
     free(t_write(dir, "0core.ini",
                  "[core]\nplugin_dir = %s\nmin_interval = 1s\n[storage sqlite]\npath = %s\n", t_plugin_dir(),
                  dbpath));
-    /* With a 2 s interval and timeout, a query is always waiting. */
     free(t_write(dir, "a.ini",
                  "[site silent]\nurl = https://www.example.test/\nchecks = dns\ndns.server = 127.0.0.1:%d\n"
-                 "interval = 2s\ntimeout = 2s\n",
+                 "interval = 10s\ntimeout = 8s\n",
                  silent_port));
+    char drop[512];
+    while (recv(silent_fd, drop, sizeof drop, MSG_DONTWAIT) > 0) /* earlier tests' questions */
+        ;
     pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
-    t_msleep(2500);
+    /* The question reaching the silent server means the query is waiting. */
+    struct pollfd p = {.fd = silent_fd, .events = POLLIN};
+    ck_assert_int_eq(poll(&p, 1, 15000), 1);
+    t_msleep(100);
     kill(pid, SIGTERM);
     ck_assert_int_eq(t_wait(pid, 15), 0);
     ck_assert_int_eq(t_sql_long(dbpath, "SELECT count(*) FROM results_v WHERE verdict = 'UNKNOWN' AND "
