@@ -532,3 +532,17 @@ void t_dnsmasq_stop(struct t_dnsmasq *d)
         d->dir = NULL;
     }
 }
+
+void t_validate_errors(const char *ini, const char *const *want, size_t n)
+{
+    char *dir = t_tmpdir();
+    free(t_write(dir, "0core.ini", "[core]\nplugin_dir = %s\n", t_plugin_dir()));
+    free(t_write(dir, "a.ini", "%s", ini));
+    struct t_out o = t_sitewatch(dir, "validate", NULL);
+    ck_assert_msg(o.status == 1, "validate exited %d:\n%s", o.status, o.err);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(strstr(o.err, want[i]), "%s\nwant %s", o.err, want[i]);
+    t_out_free(&o);
+    t_rmtree(dir);
+    free(dir);
+}

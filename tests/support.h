@@ -80,6 +80,11 @@ char *t_site_line(const struct t_out *o, const char *site);
 /* Fail the test unless LINE contains TEXT. */
 #define T_HAS(line, text) ck_assert_msg(strstr(line, text) != NULL, "'%s' not in %s", text, line)
 
+/* Write INI as a.ini to a new folder (with a [core] for the built
+ * plugins), run `validate` there, and fail the test unless it exits 1 and
+ * its errors hold each of the N strings in WANT. */
+void t_validate_errors(const char *ini, const char *const *want, size_t n);
+
 /* Run the suite S (forking each case unless NOFORK), free it, and return
  * the process exit code. */
 struct Suite;
