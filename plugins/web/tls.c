@@ -267,7 +267,7 @@ static void tls_xfer_free(struct web_xfer *x)
 
 static void tls_version_name(int v, char *buf, size_t n)
 {
-    if (v >= TLS1_VERSION && v <= TLS1_3_VERSION + 9)
+    if (v >= TLS1_VERSION && v <= TLS1_3_VERSION)
         snprintf(buf, n, "TLS 1.%d", v - TLS1_VERSION);
     else if (v == SSL3_VERSION)
         snprintf(buf, n, "SSL 3.0");
@@ -349,17 +349,10 @@ static int tls_host_ok(X509 *c, const char *host)
 /* The host of the URL the last connection went to (after redirects). */
 static void tls_conn_host(struct web_xfer *x, char *buf, size_t n)
 {
-    char *eff = NULL, *host = NULL;
-    CURLU *u = curl_url();
-    snprintf(buf, n, "%s", x->site->host ? x->site->host : "");
-    if (u && curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff &&
-        curl_url_set(u, CURLUPART_URL, eff, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
-        snprintf(buf, n, "%s", host[0] == '[' ? host + 1 : host);
-    if (host && host[0] == '[' && strlen(buf))
-        buf[strlen(buf) - 1] = 0;
-    curl_free(host);
-    curl_url_cleanup(u);
+    char *eff = NULL, scheme[16];
+    if (curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff) != CURLE_OK ||
+        web_url_split(eff, scheme, sizeof scheme, buf, n) < 0)
+        snprintf(buf, n, "%s", x->site->host ? x->site->host : "");
 }
 
 /* Why the chain was refused, in words a person can act on. */

@@ -78,33 +78,47 @@ void web_release(void *p)
 
 /* The URL: http:// or https:// (https:// only for a TLS flavour); keeps its
  * host for certificate checks. */
-static int web_prepare_url(const sw_config *cfg, struct web_site *hs)
+int web_url_split(const char *url, char *scheme, size_t slen, char *host, size_t hlen)
 {
-    int rc = 0;
-    const char *url = api->config_get(cfg, "url");
     CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL;
-    if (!url || !u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-        (strcmp(scheme, "https") != 0 && (web_flavour.tls_only || strcmp(scheme, "http") != 0)))
-        rc = web_flavour.tls_only && scheme && strcmp(scheme, "http") == 0
-                 ? api->config_error(cfg, "url",
-                                     "an https:// URL (for a plain http:// URL use the http check)")
-             : web_flavour.tls_only ? api->config_error(cfg, "url", "an https:// URL")
-                                    : api->config_error(cfg, "url", "an http:// or https:// URL");
-    hs->url = url ? strdup(url) : NULL;
-    /* A bracketed IPv6 literal is compared without its brackets. */
-    if (host && host[0] == '[') {
-        size_t n = strlen(host);
-        memmove(host, host + 1, n - 2);
-        host[n - 2] = 0;
+    char *s = NULL, *h = NULL;
+    int rc = url && u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+                     curl_url_get(u, CURLUPART_SCHEME, &s, 0) == CURLUE_OK &&
+                     curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK
+                 ? 0
+                 : -1;
+    if (rc == 0) {
+        snprintf(scheme, slen, "%s", s);
+        /* A bracketed IPv6 literal is compared without its brackets. */
+        size_t n = strlen(h);
+        if (h[0] == '[' && n > 1)
+            snprintf(host, hlen, "%.*s", (int)(n - 2), h + 1);
+        else
+            snprintf(host, hlen, "%s", h);
     }
-    hs->host = host ? strdup(host) : NULL;
-    curl_free(scheme);
-    curl_free(host);
+    curl_free(s);
+    curl_free(h);
     curl_url_cleanup(u);
     return rc;
+}
+
+/* The URL: http:// or https:// (https:// only for a TLS flavour); keeps its
+ * host for certificate checks. */
+static int web_prepare_url(const sw_config *cfg, struct web_site *hs)
+{
+    const char *url = api->config_get(cfg, "url");
+    char scheme[16], host[256];
+    hs->url = url ? strdup(url) : NULL;
+    if (web_url_split(url, scheme, sizeof scheme, host, sizeof host) == 0 &&
+        (strcmp(scheme, "https") == 0 || (!web_flavour.tls_only && strcmp(scheme, "http") == 0))) {
+        hs->host = strdup(host);
+        return 0;
+    }
+    if (!web_flavour.tls_only)
+        return api->config_error(cfg, "url", "an http:// or https:// URL");
+    if (url && strncasecmp(url, "http://", 7) == 0)
+        return api->config_error(cfg, "url", "an https:// URL (for a plain http:// URL use the http check)");
+    return api->config_error(cfg, "url", "an https:// URL");
 }
 
 int web_prepare(void *state, const sw_config *cfg, void **out)
