@@ -17,6 +17,7 @@
 
 #include "../common/config.h"
 #include "../common/match.h"
+#include "../common/url.h"
 #include "../common/verdict.h"
 #include "dns.h"
 
@@ -160,17 +161,9 @@ static void dns_release(void *p)
 static int dns_prepare_name(const sw_config *cfg, struct dns_site *ds)
 {
     const char *name = api->config_get(cfg, "name");
-    char *host = NULL;
-    if (!name) { /* the host of the site's url */
-        const char *url = api->config_get(cfg, "url");
-        const char *p = url ? strstr(url, "://") : NULL;
-        p = p ? p + 3 : url;
-        if (p) {
-            size_t n = strcspn(p, ":/?#");
-            host = strndup(p, n);
-        }
-        name = host;
-    }
+    char scheme[16], host[256];
+    if (!name && url_split(api->config_get(cfg, "url"), scheme, sizeof scheme, host, sizeof host) == 0)
+        name = host; /* the host of the site's url */
     int rc = 0;
     char *rev = ds->type == ns_t_ptr && name ? dns_reverse(name) : NULL;
     if (rev)
@@ -182,7 +175,6 @@ static int dns_prepare_name(const sw_config *cfg, struct dns_site *ds)
             cfg, "name", "a DNS name: labels of letters, digits, '-' or '_', 1-63 bytes each, 253 in all");
     else
         rc = api->config_error(cfg, "url", "a URL whose host is a DNS name, or set name");
-    free(host);
     return rc;
 }
 

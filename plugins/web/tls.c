@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/url.h"
 #include "web.h"
 
 #define api web_api
@@ -351,7 +352,7 @@ static void tls_conn_host(struct web_xfer *x, char *buf, size_t n)
 {
     char *eff = NULL, scheme[16];
     if (curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff) != CURLE_OK ||
-        web_url_split(eff, scheme, sizeof scheme, buf, n) < 0)
+        url_split(eff, scheme, sizeof scheme, buf, n) < 0)
         snprintf(buf, n, "%s", x->site->host ? x->site->host : "");
 }
 

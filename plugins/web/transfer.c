@@ -15,6 +15,7 @@
 
 #include "../common/config.h"
 #include "../common/match.h"
+#include "../common/url.h"
 #include "web.h"
 
 const struct sw_host_api *web_api;
@@ -78,38 +79,12 @@ void web_release(void *p)
 
 /* The URL: http:// or https:// (https:// only for a TLS flavour); keeps its
  * host for certificate checks. */
-int web_url_split(const char *url, char *scheme, size_t slen, char *host, size_t hlen)
-{
-    CURLU *u = curl_url();
-    char *s = NULL, *h = NULL;
-    int rc = url && u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-                     curl_url_get(u, CURLUPART_SCHEME, &s, 0) == CURLUE_OK &&
-                     curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK
-                 ? 0
-                 : -1;
-    if (rc == 0) {
-        snprintf(scheme, slen, "%s", s);
-        /* A bracketed IPv6 literal is compared without its brackets. */
-        size_t n = strlen(h);
-        if (h[0] == '[' && n > 1)
-            snprintf(host, hlen, "%.*s", (int)(n - 2), h + 1);
-        else
-            snprintf(host, hlen, "%s", h);
-    }
-    curl_free(s);
-    curl_free(h);
-    curl_url_cleanup(u);
-    return rc;
-}
-
-/* The URL: http:// or https:// (https:// only for a TLS flavour); keeps its
- * host for certificate checks. */
 static int web_prepare_url(const sw_config *cfg, struct web_site *hs)
 {
     const char *url = api->config_get(cfg, "url");
     char scheme[16], host[256];
     hs->url = url ? strdup(url) : NULL;
-    if (web_url_split(url, scheme, sizeof scheme, host, sizeof host) == 0 &&
+    if (url_split(url, scheme, sizeof scheme, host, sizeof host) == 0 &&
         (strcmp(scheme, "https") == 0 || (!web_flavour.tls_only && strcmp(scheme, "http") == 0))) {
         hs->host = strdup(host);
         return 0;

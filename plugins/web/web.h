@@ -104,10 +104,6 @@ void web_cancel(void *site, sw_run *run);
     "url", "expect_status", "warn_after", "fail_after", "max_size", "max_redirects", "method", "headers",    \
         "ip", "expect_content", "reject_content", "expect_regex", "ignore_case", "expect_header"
 
-/* URL's scheme and host (an IPv6 literal without its brackets) into the
- * buffers; -1 when it does not parse. */
-int web_url_split(const char *url, char *scheme, size_t slen, char *host, size_t hlen);
-
 /* ---- content rules (content.c) ---- */
 
 int web_content_prepare(const sw_config *cfg, struct web_site *ws);
