@@ -535,8 +535,7 @@ void t_dnsmasq_stop(struct t_dnsmasq *d)
 
 void t_validate_errors(const char *ini, const char *const *want, size_t n)
 {
-    char *dir = t_tmpdir();
-    free(t_write(dir, "0core.ini", "[core]\nplugin_dir = %s\n", t_plugin_dir()));
+    char *dir = t_conf_dir(NULL, NULL);
     free(t_write(dir, "a.ini", "%s", ini));
     struct t_out o = t_sitewatch(dir, "validate", NULL);
     ck_assert_msg(o.status == 1, "validate exited %d:\n%s", o.status, o.err);
@@ -545,4 +544,18 @@ void t_validate_errors(const char *ini, const char *const *want, size_t n)
     t_out_free(&o);
     t_rmtree(dir);
     free(dir);
+}
+
+char *t_conf_dir(const char *core_extra, char **db)
+{
+    char *dir = t_tmpdir();
+    char storage[600] = "";
+    if (db) {
+        *db = malloc(strlen(dir) + 8);
+        sprintf(*db, "%s/sw.db", dir);
+        snprintf(storage, sizeof storage, "[storage sqlite]\npath = %s\n", *db);
+    }
+    free(t_write(dir, "0core.ini", "[core]\nplugin_dir = %s\n%s%s", t_plugin_dir(),
+                 core_extra ? core_extra : "", storage));
+    return dir;
 }

@@ -80,6 +80,11 @@ char *t_site_line(const struct t_out *o, const char *site);
 /* Fail the test unless LINE contains TEXT. */
 #define T_HAS(line, text) ck_assert_msg(strstr(line, text) != NULL, "'%s' not in %s", text, line)
 
+/* A new folder with 0core.ini naming the built plugins, plus CORE_EXTRA
+ * lines in [core]; with DB, also [storage sqlite] at DIR/sw.db, its path
+ * in *DB (free it). */
+char *t_conf_dir(const char *core_extra, char **db);
+
 /* Write INI as a.ini to a new folder (with a [core] for the built
  * plugins), run `validate` there, and fail the test unless it exits 1 and
  * its errors hold each of the N strings in WANT. */

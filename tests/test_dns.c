@@ -52,11 +52,7 @@ static void open_silent_server(void)
 
 static void write_config(void)
 {
-    conf = t_tmpdir();
-    db = malloc(strlen(conf) + 16);
-    sprintf(db, "%s/sw.db", conf);
-    free(t_write(conf, "0core.ini", "[core]\nplugin_dir = %s\n[storage sqlite]\npath = %s\n", t_plugin_dir(),
-                 db));
+    conf = t_conf_dir(NULL, &db);
     free(t_write(
         conf, "sites.ini",
         "[check dns]\nserver = 127.0.0.1:%1$d\ntimeout = 2s\n"
@@ -257,12 +253,8 @@ END_TEST
  * cancelled at once (its c-ares channel destroyed), the result stored. */
 START_TEST(sigterm_cancels_a_waiting_query)
 {
-    char *dir = t_tmpdir(), errlog[512], dbpath[512];
+    char *dbpath, *dir = t_conf_dir(NULL, &dbpath), errlog[512];
     snprintf(errlog, sizeof errlog, "%s/err.log", dir);
-    snprintf(dbpath, sizeof dbpath, "%s/sw.db", dir);
-    free(t_write(dir, "0core.ini",
-                 "[core]\nplugin_dir = %s\nmin_interval = 1s\n[storage sqlite]\npath = %s\n", t_plugin_dir(),
-                 dbpath));
     free(t_write(dir, "a.ini",
                  "[site silent]\nurl = https://www.example.test/\nchecks = dns\ndns.server = 127.0.0.1:%d\n"
                  "interval = 10s\ntimeout = 8s\n",
@@ -282,6 +274,7 @@ START_TEST(sigterm_cancels_a_waiting_query)
                      1);
     t_rmtree(dir);
     free(dir);
+    free(dbpath);
 }
 END_TEST
 

@@ -52,11 +52,7 @@ static char *servers(void)
 
 static void write_config(void)
 {
-    conf = t_tmpdir();
-    db = malloc(strlen(conf) + 16);
-    sprintf(db, "%s/sw.db", conf);
-    free(t_write(conf, "0core.ini", "[core]\nplugin_dir = %s\n[storage sqlite]\npath = %s\n", t_plugin_dir(),
-                 db));
+    conf = t_conf_dir(NULL, &db);
     free(t_write(
         conf, "sites.ini",
         "[check https]\nca_file = %1$s/ca.pem\n"
