@@ -57,6 +57,7 @@ static void write_config(void)
         conf, "sites.ini",
         "[check dns]\nserver = 127.0.0.1:%1$d\ntimeout = 2s\n"
         "[site a]\nurl = https://www.example.test/\nchecks = dns\n"
+        "[site from_url]\nurl = https://probe@www.example.test:8443/health?x=1\nchecks = dns\n"
         "[site aaaa]\nurl = https://www.example.test/\nchecks = dns\ndns.type = AAAA\n"
         "dns.expect = 2001:db8:0::10\n"
         "[site cname]\nurl = https://alias.example.test/\nchecks = dns\ndns.type = CNAME\n"
@@ -110,6 +111,8 @@ static void expect(const char *site, const char *text)
 START_TEST(every_type_answered)
 {
     expect("a", "\"verdict\":\"OK\",\"reason\":\"A www.example.test: 192.0.2.10 in ");
+    /* The default name is the URL's host, without user, port or path. */
+    expect("from_url", "\"verdict\":\"OK\",\"reason\":\"A www.example.test: 192.0.2.10 in ");
     expect("aaaa", "\"verdict\":\"OK\",\"reason\":\"AAAA www.example.test: 2001:db8::10 in ");
     expect("cname", "\"verdict\":\"OK\",\"reason\":\"CNAME alias.example.test: www.example.test in ");
     expect("via_cname", "\"verdict\":\"OK\",\"reason\":\"A alias.example.test: 192.0.2.10 in ");
