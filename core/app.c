@@ -44,6 +44,8 @@ void sw_app_open_storage(struct sw_app *a)
 
 void sw_app_close(struct sw_app *a)
 {
+    sw_outputs_free(a->out); /* before the loop and the plugins go */
+    a->out = NULL;
     if (a->q)
         sw_storeq_stop(a->q);
     if (a->eng) {

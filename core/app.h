@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "output.h"
 #include "storeq.h"
 
 struct sw_app {
@@ -21,6 +22,7 @@ struct sw_app {
     int njobs;
     struct sw_storeq *q;
     struct sw_engine *eng;
+    struct sw_outputs *out;
 };
 
 /* Read the config; with BIND, load plugins and prepare every site.  Prints
@@ -37,5 +39,6 @@ int sw_cmd_run(struct sw_app *a);
 int sw_cmd_status(struct sw_app *a);
 int sw_cmd_plugins(struct sw_app *a);
 int sw_cmd_validate(struct sw_app *a);
+int sw_cmd_render(struct sw_app *a);
 
 #endif

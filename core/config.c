@@ -508,7 +508,7 @@ int sw_config_bad_value_nth(const struct sw_config *v, const char *key, int nth,
 }
 
 void sw_config_check_keys(struct sw_conf *c, struct sw_section *sec, const char *plugin,
-                          const char *const *keys, int is_check)
+                          const char *const *keys, const char *core_key)
 {
     char label[128];
     sw_section_label(sec, label, sizeof label);
@@ -521,13 +521,16 @@ void sw_config_check_keys(struct sw_conf *c, struct sw_section *sec, const char 
                 continue;
             k += plen + 1;
         }
-        if (cfg_in_list(keys, k) || (is_check && strcmp(k, "timeout") == 0))
+        if (cfg_in_list(keys, k) || (core_key && strcmp(k, core_key) == 0))
             continue;
         struct sw_buf b = {0};
         for (const char *const *p = keys; p && *p; p++)
             sw_buf_printf(&b, "%s%s", b.len ? ", " : "", *p);
-        sw_conf_error(c, "%s:%d: unknown key '%s' in %s: plugin %s accepts %s%s", e->file, e->line, e->key,
-                      label, plugin, is_check ? "timeout, " : "", b.s ? b.s : "no keys");
+        sw_conf_error(c, "%s:%d: unknown key '%s' in %s: plugin %s accepts %s%s%s", e->file, e->line, e->key,
+                      label, plugin, core_key ? core_key : "", core_key && b.s ? ", " : "",
+                      b.s        ? b.s
+                      : core_key ? ""
+                                 : "no keys");
         sw_buf_free(&b);
     }
 }

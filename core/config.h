@@ -96,8 +96,10 @@ int sw_config_bad_value(const struct sw_config *v, const char *key, const char *
 int sw_config_bad_value_nth(const struct sw_config *v, const char *key, int nth, const char *what);
 
 /* Check that every key of SEC that belongs to PLUGIN is in KEYS (the
- * plugin's NULL-terminated list; "timeout" is always allowed for checks). */
+ * plugin's NULL-terminated list) or is CORE_KEY, the one key the core reads
+ * for every plugin of that kind ("timeout" for checks, "every" for outputs;
+ * NULL for none). */
 void sw_config_check_keys(struct sw_conf *c, struct sw_section *sec, const char *plugin,
-                          const char *const *keys, int is_check);
+                          const char *const *keys, const char *core_key);
 
 #endif

@@ -77,6 +77,11 @@ struct sw_job **sw_engine_jobs(struct sw_engine *e)
     return e->jobs;
 }
 
+struct sw_conf *sw_engine_conf(struct sw_engine *e)
+{
+    return e->conf;
+}
+
 /* ---- the recent cache ---- */
 
 static void job_remember(struct sw_job *j, sw_result *r)

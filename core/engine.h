@@ -70,6 +70,8 @@ void sw_engine_run_once(struct sw_engine *e);
 /* Run forever: SIGTERM/SIGINT stop, SIGHUP reloads conf from DIR. */
 void sw_engine_run_daemon(struct sw_engine *e, const char *dir);
 struct sw_job **sw_engine_jobs(struct sw_engine *e);
+/* The configuration the engine runs now (replaced by reloads). */
+struct sw_conf *sw_engine_conf(struct sw_engine *e);
 /* Free the engine, its jobs and conf (after the loop has stopped). */
 void sw_engine_free(struct sw_engine *e);
 

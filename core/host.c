@@ -11,6 +11,7 @@
 #include "config.h"
 #include "engine.h"
 #include "log.h"
+#include "output.h"
 #include "result.h"
 #include "units.h"
 #include "util.h"
@@ -364,6 +365,13 @@ static const struct sw_host_api host_table = {
     .format_duration = sw_fmt_duration,
     .format_size = sw_fmt_size,
     .config_error_nth = host_config_error_nth,
+    .render_now = sw_render_now,
+    .render_location = sw_render_location,
+    .render_series_count = sw_render_series_count,
+    .render_series_at = sw_render_series_at,
+    .render_recent = sw_render_recent,
+    .history_results = sw_history_results,
+    .history_buckets = sw_history_buckets,
 };
 
 const struct sw_host_api *sw_host_api(void)

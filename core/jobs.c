@@ -47,7 +47,10 @@ static void jobs_bind_sections(struct sw_conf *c)
             continue;
         struct sw_loaded *p = jobs_plugin(c, s->name, kind, NULL, s);
         if (p && !p->error)
-            sw_config_check_keys(c, s, s->name, p->desc.keys, kind == SW_KIND_CHECK);
+            sw_config_check_keys(c, s, s->name, p->desc.keys,
+                                 kind == SW_KIND_CHECK    ? "timeout"
+                                 : kind == SW_KIND_OUTPUT ? "every"
+                                                          : NULL);
     }
 }
 
@@ -70,7 +73,7 @@ static struct sw_job *jobs_one(struct sw_conf *c, struct sw_site *site, const ch
         j->disabled = sw_xasprintf("plugin %s failed to load: %s", check, p->error);
         return j;
     }
-    sw_config_check_keys(c, site->sec, check, p->desc.keys, 1);
+    sw_config_check_keys(c, site->sec, check, p->desc.keys, "timeout");
     struct sw_config view = sw_config_site_view(c, site, check);
     const struct sw_host_api *api = sw_host_api();
     int before = c->nerrors;

@@ -137,7 +137,7 @@ static void ld_load(struct sw_loaded *p)
     if ((k == SW_KIND_CHECK &&
          (!x->check_prepare || !x->check_run || ((x->flags & SW_CHECK_ASYNC) && !x->check_cancel))) ||
         (k == SW_KIND_STORAGE && (!x->storage_open || !x->storage_write)) ||
-        (k == SW_KIND_OUTPUT && (!x->output_open || !x->output_render)) ||
+        (k == SW_KIND_OUTPUT && (!x->output_open || (!x->output_render && !x->output_render_view))) ||
         (k < SW_KIND_CHECK || k > SW_KIND_OUTPUT)) {
         ld_fail(p, "%s: %s plugin lacks the functions its kind needs", p->file, sw_kind_name(k));
         return;

@@ -20,6 +20,7 @@ static void usage(FILE *f)
             "  status          latest verdict of every site, since when, and its last results\n"
             "  plugins         list the plugins in plugin_dir with their kind and ABI\n"
             "  validate        check the configuration; exit 1 and list every error\n"
+            "  render          write every [output] now (the status pages) and exit\n"
             "\n"
             "  -c DIR          the configuration folder (default %s)\n"
             "  -v, -q          more or less logging\n"
@@ -72,7 +73,7 @@ int main(int argc, char **argv)
         int (*fn)(struct sw_app *);
     } cmds[] = {
         {"check", sw_cmd_check},     {"run", sw_cmd_run},           {"status", sw_cmd_status},
-        {"plugins", sw_cmd_plugins}, {"validate", sw_cmd_validate},
+        {"plugins", sw_cmd_plugins}, {"validate", sw_cmd_validate}, {"render", sw_cmd_render},
     };
     int rc = -1;
     for (size_t i = 0; cmd && i < sizeof cmds / sizeof *cmds; i++)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sitewatch/plugin.h"
 #include "support.h"
 
 static char *tmp, *plugins, *conf;
@@ -119,12 +120,13 @@ START_TEST(out_of_tree_plugins)
     /* The refused ones: UNKNOWN with file, both versions and the fix. */
     char want[2048];
     l = t_json_line(o.out, "c");
-    snprintf(want, sizeof want,
-             "\"verdict\":\"UNKNOWN\",\"reason\":\"plugin nextmajor failed to load: %s/nextmajor.so: plugin "
-             "ABI 2.x, "
-             "but this sitewatch speaks ABI 1.1: rebuild the plugin against sitewatch 1's sitewatch/plugin.h "
-             "(pkg-config sitewatch)\"",
-             plugins);
+    snprintf(
+        want, sizeof want,
+        "\"verdict\":\"UNKNOWN\",\"reason\":\"plugin nextmajor failed to load: %s/nextmajor.so: plugin "
+        "ABI 2.x, "
+        "but this sitewatch speaks ABI %d.%d: rebuild the plugin against sitewatch 1's sitewatch/plugin.h "
+        "(pkg-config sitewatch)\"",
+        plugins, SW_ABI_MAJOR, SW_ABI_MINOR);
     ck_assert_msg(l && strstr(l, want), "%s\nwant %s", l, want);
     free(l);
     l = t_json_line(o.out, "d");
@@ -141,11 +143,14 @@ START_TEST(out_of_tree_plugins)
     /* `plugins` lists every file with its kind and ABI, errors included. */
     o = t_sitewatch(conf, "plugins", NULL);
     ck_assert_int_eq(o.status, 1);
-    snprintf(want, sizeof want, "outside      check    1.1   block  %s/outside.so\n", plugins);
+    snprintf(want, sizeof want, "outside      check    %d.%d   block  %s/outside.so\n", SW_ABI_MAJOR,
+             SW_ABI_MINOR, plugins);
     ck_assert_msg(strstr(o.out, want), "%s", o.out);
-    snprintf(want, sizeof want, "http         check    1.1   async  %s/http.so\n", plugins);
+    snprintf(want, sizeof want, "http         check    %d.%d   async  %s/http.so\n", SW_ABI_MAJOR,
+             SW_ABI_MINOR, plugins);
     ck_assert_msg(strstr(o.out, want), "%s", o.out);
-    snprintf(want, sizeof want, "sqlite       storage  1.1   -      %s/sqlite.so\n", plugins);
+    snprintf(want, sizeof want, "sqlite       storage  %d.%d   -      %s/sqlite.so\n", SW_ABI_MAJOR,
+             SW_ABI_MINOR, plugins);
     ck_assert_msg(strstr(o.out, want), "%s", o.out);
     ck_assert_msg(strstr(o.out, "nextmajor    error    -     -      "), "%s", o.out);
     t_out_free(&o);

@@ -211,7 +211,15 @@ START_TEST(results_in_sqlite)
     r = t_sql(db, "PRAGMA journal_mode");
     ck_assert_str_eq(r, "wal");
     free(r);
-    ck_assert_int_eq(t_sql_long(db, "SELECT max(version) FROM schema_version"), 1);
+    ck_assert_int_eq(t_sql_long(db, "SELECT max(version) FROM schema_version"), 2);
+    /* Every result is counted once in each rollup span. */
+    for (int span = 0; span < 3; span++) {
+        char sql[200];
+        snprintf(sql, sizeof sql,
+                 "SELECT sum(n_ok + n_warn + n_fail + n_unknown) FROM rollups WHERE span = %lld",
+                 (long long[]){300000000LL, 3600000000LL, 86400000000LL}[span]);
+        ck_assert_int_eq(t_sql_long(db, sql), t_sql_long(db, "SELECT count(*) FROM results"));
+    }
 }
 END_TEST
 

@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 #define SW_ABI_MAJOR 1
-#define SW_ABI_MINOR 1
+#define SW_ABI_MINOR 2
 /* One number for comparisons: major in the high 16 bits, minor in the low. */
 #define SW_ABI_VERSION     ((uint32_t)((SW_ABI_MAJOR << 16) | SW_ABI_MINOR))
 #define SW_ABI_MAJOR_OF(v) ((unsigned)((v) >> 16))
@@ -114,11 +114,38 @@ typedef struct sw_result sw_result;
 typedef struct sw_watch sw_watch;
 typedef struct sw_timer sw_timer;
 
+/* ABI 1.2: a snapshot of what the core knows (sites, checks, their recent
+ * results) lent to an output plugin for one render, and the door through
+ * which it reads history from storage.  Valid during that render only. */
+typedef struct sw_render sw_render;
+
+/* ABI 1.2: one slice of a series' history, aggregated by the storage where
+ * the data lives.  Filled by a storage plugin, lent to the caller's
+ * sw_bucket_cb; read a member only when size covers it. */
+struct sw_bucket {
+    uint32_t size;        /* sizeof(struct sw_bucket) of whoever filled it */
+    const char *location; /* with SW_BUCKETS_BY_LOCATION; NULL otherwise */
+    int64_t start, span;  /* microseconds since the epoch (UTC); microseconds */
+    /* Results by verdict: count[SW_OK], [SW_WARN], [SW_FAIL], [SW_UNKNOWN]. */
+    int64_t count[4];
+    /* Duration of the answered results (OK and WARN), seconds; NaN if none. */
+    double lat_min, lat_avg, lat_max;
+    /* Mean phases of the answered results that report them, seconds (NaN if
+     * none): SW_PHASE_DNS time.dns, _CONNECT time.connect, _TLS time.tls,
+     * _FIRST_BYTE time.first_byte, _TRANSFER time.total minus the others. */
+    double phase[5];
+};
+enum { SW_PHASE_DNS, SW_PHASE_CONNECT, SW_PHASE_TLS, SW_PHASE_FIRST_BYTE, SW_PHASE_TRANSFER, SW_PHASES };
+/* Flags of a bucket query. */
+#define SW_BUCKETS_BY_LOCATION 0x1u /* one list of buckets per location, in name order */
+
 typedef void (*sw_watch_cb)(sw_watch *w, int fd, int events, void *ud);
 typedef void (*sw_timer_cb)(sw_timer *t, void *ud);
 /* Called once per result read back from storage; the result is only lent for
  * the call.  Return non-zero to stop the iteration. */
 typedef int (*sw_result_cb)(const sw_result *r, void *ud);
+/* ABI 1.2: called once per bucket, oldest first; non-zero stops. */
+typedef int (*sw_bucket_cb)(const struct sw_bucket *b, void *ud);
 
 /* ---- the host table: core -> plugin ------------------------------------ */
 
@@ -232,6 +259,32 @@ struct sw_host_api {
      * given several times, so the error names that value's own line. */
     int (*config_error_nth)(const sw_config *cfg, const char *key, int i, const char *fmt, ...)
         SW_PRINTF(4, 5);
+
+    /* ABI 1.2: what an output plugin renders from.  [any thread; the core
+     * runs one render at a time] */
+
+    /* The wall clock when the snapshot was taken (microseconds). */
+    int64_t (*render_now)(const sw_render *rd);
+    /* This probe's [core] location. */
+    const char *(*render_location)(const sw_render *rd);
+    /* The sites x checks, in configuration order: 0 <= i < count.  *url may
+     * be NULL (a check that needs none); interval in microseconds. */
+    int (*render_series_count)(const sw_render *rd);
+    int (*render_series_at)(const sw_render *rd, int i, const char **site, const char **check,
+                            const char **url, int64_t *interval);
+    /* The newest results of series I held in memory (the recent cache, at
+     * least [core] recent of them), newest first, at most LIMIT, each lent
+     * to CB. */
+    int (*render_recent)(const sw_render *rd, int i, int limit, sw_result_cb cb, void *ud);
+    /* History from the first storage that can answer (SW_EUNSUPPORTED when
+     * none can): results of SITE/CHECK (CHECK NULL = every check) started in
+     * [FROM, TO), newest first, at most LIMIT; and aggregates over [FROM, TO)
+     * in buckets of STEP microseconds from FROM, oldest first, empty buckets
+     * left out.  Times are microseconds since the epoch. */
+    int (*history_results)(const sw_render *rd, const char *site, const char *check, int64_t from, int64_t to,
+                           int limit, sw_result_cb cb, void *ud);
+    int (*history_buckets)(const sw_render *rd, const char *site, const char *check, int64_t from, int64_t to,
+                           int64_t step, uint32_t flags, sw_bucket_cb cb, void *ud);
 };
 
 /* ---- the plugin descriptor: plugin -> core ----------------------------- */
@@ -286,6 +339,18 @@ struct sw_plugin {
     int (*output_render)(void *inst);
 
     /* New members go here, each marked with the minor that added it. */
+
+    /* ABI 1.2, storage: the history reads behind api->history_results and
+     * api->history_buckets (same meaning, same thread rule as
+     * storage_recent).  Both optional.  Buckets are computed by the storage
+     * (in SQL for sqlite), never by handing every row to the caller. */
+    int (*storage_history)(void *inst, const char *site, const char *check, int64_t from, int64_t to,
+                           int limit, sw_result_cb cb, void *ud);
+    int (*storage_buckets)(void *inst, const char *site, const char *check, int64_t from, int64_t to,
+                           int64_t step, uint32_t flags, sw_bucket_cb cb, void *ud);
+    /* ABI 1.2, output: render from RD (preferred over output_render when
+     * set).  Runs off the event loop, one render at a time. */
+    int (*output_render_view)(void *inst, const sw_render *rd);
 };
 
 /* Smallest descriptor the core accepts: the v1.0 layout. */

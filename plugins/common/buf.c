@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+#include "buf.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int buf_grow(struct buf *b, size_t n)
+{
+    if (b->failed)
+        return -1;
+    if (b->len + n + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + n + 1)
+        cap *= 2;
+    char *p = realloc(b->s, cap);
+    if (!p) {
+        b->failed = 1;
+        return -1;
+    }
+    b->s = p;
+    b->cap = cap;
+    return 0;
+}
+
+void buf_put(struct buf *b, const char *s, size_t n)
+{
+    if (buf_grow(b, n))
+        return;
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+    buf_put(b, s, strlen(s));
+}
+
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0 || buf_grow(b, (size_t)n))
+        return;
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+void buf_json_str(struct buf *b, const char *s)
+{
+    if (!s) {
+        buf_puts(b, "null");
+        return;
+    }
+    buf_put(b, "\"", 1);
+    const char *run = s;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p != '"' && *p != '\\' && *p >= 0x20)
+            continue;
+        buf_put(b, run, (size_t)((const char *)p - run));
+        char esc[8];
+        if (*p == '"' || *p == '\\')
+            snprintf(esc, sizeof esc, "\\%c", *p);
+        else
+            snprintf(esc, sizeof esc, "\\u%04x", *p);
+        buf_puts(b, esc);
+        run = (const char *)p + 1;
+    }
+    buf_puts(b, run);
+    buf_put(b, "\"", 1);
+}
+
+void buf_json_num(struct buf *b, double v)
+{
+    if (!isfinite(v))
+        buf_puts(b, "null");
+    else
+        buf_printf(b, "%.15g", v);
+}
+
+/* Length of the valid UTF-8 sequence at P (1-4), or 0 when it is not one. */
+static int utf8_len(const unsigned char *p)
+{
+    if (*p < 0x80)
+        return 1;
+    int n = (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
+    if (!n || (n == 2 && *p < 0xc2) || (n == 4 && *p > 0xf4))
+        return 0;
+    for (int i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    unsigned cp = *p & (0x7f >> n);
+    for (int i = 1; i < n; i++)
+        cp = cp << 6 | (p[i] & 0x3f);
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+void buf_html(struct buf *b, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p) {
+        const char *ent = NULL;
+        int n = utf8_len(p);
+        switch (*p) {
+        case '&': ent = "&amp;"; break;
+        case '<': ent = "&lt;"; break;
+        case '>': ent = "&gt;"; break;
+        case '"': ent = "&quot;"; break;
+        case '\'': ent = "&#39;"; break;
+        default:
+            if (!n || (*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f)
+                ent = "\xef\xbf\xbd"; /* U+FFFD */
+        }
+        if (ent) {
+            buf_puts(b, ent);
+            p += n ? n : 1;
+        } else {
+            buf_put(b, (const char *)p, (size_t)n);
+            p += n;
+        }
+    }
+}
+
+void buf_csv(struct buf *b, const char *s)
+{
+    s = s ? s : "";
+    size_t n = strlen(s);
+    int quote = strpbrk(s, ",\"\r\n") != NULL || (n && (s[0] == ' ' || s[n - 1] == ' '));
+    if (!quote) {
+        buf_put(b, s, n);
+        return;
+    }
+    buf_put(b, "\"", 1);
+    for (const char *q; (q = strchr(s, '"')); s = q + 1) {
+        buf_put(b, s, (size_t)(q - s) + 1);
+        buf_put(b, "\"", 1);
+    }
+    buf_puts(b, s);
+    buf_put(b, "\"", 1);
+}
+
+void buf_reset(struct buf *b)
+{
+    b->len = 0;
+    if (b->s)
+        b->s[0] = '\0';
+}
+
+void buf_free(struct buf *b)
+{
+    free(b->s);
+    *b = (struct buf){0};
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT
+ * A growable text buffer for plugins (they cannot use the core's): always
+ * NUL-terminated, and an allocation failure is sticky (->failed) instead of
+ * fatal, so a plugin checks once at the end and reports SW_ENOMEM.  With the
+ * escapers every text that came from config or from a server goes out as
+ * JSON, HTML/XML or CSV that cannot break the document around it. */
+#ifndef SW_COMMON_BUF_H
+#define SW_COMMON_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <sitewatch/plugin.h>
+
+struct buf {
+    char *s;
+    size_t len, cap;
+    int failed;
+};
+
+void buf_put(struct buf *b, const char *s, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_printf(struct buf *b, const char *fmt, ...) SW_PRINTF(2, 3);
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* S as a JSON string literal, quotes included (NULL: null). */
+void buf_json_str(struct buf *b, const char *s);
+/* A JSON number; NaN and infinities become null. */
+void buf_json_num(struct buf *b, double v);
+/* S with & < > " ' replaced by entities: safe in HTML and XML text and in
+ * quoted attributes.  Bytes that are not valid UTF-8, and control characters
+ * other than tab and newline, become U+FFFD so the document stays valid. */
+void buf_html(struct buf *b, const char *s);
+/* S as one RFC 4180 field: quoted (quotes doubled) when it holds a comma, a
+ * quote, CR or LF, or starts/ends with a space. */
+void buf_csv(struct buf *b, const char *s);
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);
+
+#endif

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * sqlite: results in one SQLite file.  One write transaction per batch from
+ * the writer thread, WAL so readers (status, outputs) never block it, a
+ * schema_version table with numbered migrations, every metric of every
+ * result kept as JSON that SQL can query (json_extract(metrics,
+ * '$."time.total"')), and rollups (counts, latency, phases per 5 min, hour
+ * and day) kept current in the same transaction for history reads.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sqlite.h"
+
+static const char *const sqlite_keys[] = {
+    "path",         /* the database file; its folder is created if missing */
+    "busy_timeout", /* how long to wait for a lock held by another process */
+    NULL,
+};
+
+const struct sw_host_api *sqlite_api;
+
+const int64_t sqlite_spans[SQLITE_SPANS] = {300000000LL, 3600000000LL, 86400000000LL};
+
+/* Append-only: each entry moves the schema from version i to i + 1. */
+static const char *const sqlite_migrations[] = {
+    /* 1: series (who/where) and results (when/what), times in microseconds */
+    "CREATE TABLE series("
+    "  id INTEGER PRIMARY KEY,"
+    "  site TEXT NOT NULL, check_name TEXT NOT NULL, location TEXT NOT NULL,"
+    "  UNIQUE(site, check_name, location));"
+    "CREATE TABLE results("
+    "  id INTEGER PRIMARY KEY,"
+    "  series INTEGER NOT NULL REFERENCES series(id),"
+    "  scheduled INTEGER NOT NULL, started INTEGER NOT NULL, duration INTEGER NOT NULL,"
+    "  verdict INTEGER NOT NULL, since INTEGER NOT NULL, reason TEXT NOT NULL,"
+    "  metrics TEXT NOT NULL DEFAULT '{}', info TEXT NOT NULL DEFAULT '{}');"
+    "CREATE INDEX results_series_started ON results(series, started);"
+    "CREATE VIEW results_v AS SELECT r.id, s.site, s.check_name AS \"check\", s.location,"
+    "  strftime('%Y-%m-%dT%H:%M:%fZ', r.started / 1e6, 'unixepoch') AS started_utc,"
+    "  r.scheduled, r.started, r.duration,"
+    "  CASE r.verdict WHEN 0 THEN 'OK' WHEN 1 THEN 'WARN' WHEN 2 THEN 'FAIL' ELSE 'UNKNOWN' END AS verdict,"
+    "  r.since, r.reason, r.metrics, r.info"
+    "  FROM results r JOIN series s ON s.id = r.series;",
+    /* 2: rollups per series and slot (5 min, 1 h, 1 d; span and start in
+     * microseconds), with the results already stored counted in. */
+    "CREATE TABLE rollups("
+    "  series INTEGER NOT NULL, span INTEGER NOT NULL, start INTEGER NOT NULL,"
+    "  n_ok INTEGER NOT NULL, n_warn INTEGER NOT NULL, n_fail INTEGER NOT NULL, n_unknown INTEGER NOT NULL,"
+    "  lat_n INTEGER NOT NULL, lat_sum INTEGER NOT NULL, lat_min INTEGER, lat_max INTEGER,"
+    "  ph_n INTEGER NOT NULL, ph_dns REAL NOT NULL, ph_connect REAL NOT NULL, ph_tls REAL NOT NULL,"
+    "  ph_first_byte REAL NOT NULL, ph_transfer REAL NOT NULL,"
+    "  PRIMARY KEY(series, span, start)) WITHOUT ROWID;"
+    "INSERT INTO rollups SELECT series, span, started / span * span,"
+    "  sum(verdict = 0), sum(verdict = 1), sum(verdict = 2), sum(verdict = 3),"
+    "  sum(verdict <= 1), coalesce(sum(CASE WHEN verdict <= 1 THEN duration END), 0),"
+    "  min(CASE WHEN verdict <= 1 THEN duration END), max(CASE WHEN verdict <= 1 THEN duration END),"
+    "  sum(t IS NOT NULL), coalesce(sum(d), 0), coalesce(sum(c), 0), coalesce(sum(s), 0), coalesce(sum(f), "
+    "0),"
+    "  coalesce(sum(max(0, t - coalesce(d, 0) - coalesce(c, 0) - coalesce(s, 0) - coalesce(f, 0))), 0)"
+    "  FROM (SELECT series, started, duration, verdict,"
+    "    json_extract(metrics, '$.\"time.total\"') AS t, json_extract(metrics, '$.\"time.dns\"') AS d,"
+    "    json_extract(metrics, '$.\"time.connect\"') AS c, json_extract(metrics, '$.\"time.tls\"') AS s,"
+    "    json_extract(metrics, '$.\"time.first_byte\"') AS f FROM results),"
+    "  (SELECT 300000000 AS span UNION ALL SELECT 3600000000 UNION ALL SELECT 86400000000)"
+    "  GROUP BY 1, 2, 3;",
+};
+#define SQLITE_SCHEMA_VERSION ((int)(sizeof sqlite_migrations / sizeof *sqlite_migrations))
+
+int sqlite_fail(sqlite3 *db, const char *what, const char *path)
+{
+    sqlite_api->log(SW_LOG_ERROR, "sqlite: %s: %s (%s)", path, what,
+                    db ? sqlite3_errmsg(db) : "no connection");
+    return SW_ESTORAGE;
+}
+
+int sqlite_exec(sqlite3 *db, const char *sql, const char *path)
+{
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK)
+        return 0;
+    sqlite_api->log(SW_LOG_ERROR, "sqlite: %s: %s", path, err ? err : "error");
+    sqlite3_free(err);
+    return SW_ESTORAGE;
+}
+
+static int sqlite_migrate(struct sqlite_inst *s)
+{
+    sqlite3 *db = s->wdb;
+    if (sqlite_exec(db,
+                    "BEGIN IMMEDIATE;"
+                    "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);",
+                    s->path))
+        return SW_ESTORAGE;
+    int version = 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            version = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (version > SQLITE_SCHEMA_VERSION) {
+        sqlite_exec(db, "ROLLBACK", s->path);
+        sqlite_api->log(SW_LOG_ERROR,
+                        "sqlite: %s has schema version %d, newer than this plugin's %d: "
+                        "upgrade sitewatch or use another file",
+                        s->path, version, SQLITE_SCHEMA_VERSION);
+        return SW_ESTORAGE;
+    }
+    for (int v = version; v < SQLITE_SCHEMA_VERSION; v++) {
+        char mark[96];
+        snprintf(mark, sizeof mark, "INSERT INTO schema_version(version) VALUES (%d);", v + 1);
+        if (sqlite_exec(db, sqlite_migrations[v], s->path) || sqlite_exec(db, mark, s->path)) {
+            sqlite_exec(db, "ROLLBACK", s->path);
+            return SW_ESTORAGE;
+        }
+        if (version > 0) /* an existing file was upgraded */
+            sqlite_api->log(SW_LOG_INFO, "sqlite: %s: schema migrated to version %d", s->path, v + 1);
+    }
+    return sqlite_exec(db, "COMMIT", s->path);
+}
+
+int sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, const char *path)
+{
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+        return sqlite_fail(db, "cannot prepare a statement", path);
+    return 0;
+}
+
+static int sqlite_connect(const char *path, int flags, int busy_ms, sqlite3 **db)
+{
+    if (sqlite3_open_v2(path, db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+        return sqlite_fail(*db, "cannot open", path);
+    sqlite3_busy_timeout(*db, busy_ms);
+    if (flags & SQLITE_OPEN_READONLY)
+        return 0;
+    return sqlite_exec(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", path);
+}
+
+static void sqlite_close(void *p)
+{
+    struct sqlite_inst *s = p;
+    if (!s)
+        return;
+    sqlite3_stmt *sts[] = {s->ins_series, s->get_series, s->ins_result,  s->upsert_rollup, s->hist_all,
+                           s->hist_one,   s->each_json,  s->sum_rollups, s->sum_raw};
+    for (size_t i = 0; i < sizeof sts / sizeof *sts; i++)
+        sqlite3_finalize(sts[i]);
+    sqlite3_close(s->rdb);
+    sqlite3_close(s->wdb);
+    free(s->path);
+    free(s);
+}
+
+/* mkdir -p the folder that will hold PATH. */
+static void sqlite_mkdirs(const char *path)
+{
+    char *d = strdup(path);
+    if (!d)
+        return;
+    for (char *p = d + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        mkdir(d, 0755);
+        *p = '/';
+    }
+    free(d);
+}
+
+static int sqlite_open(void *state, const sw_config *cfg, void **out)
+{
+    (void)state;
+    const char *path = sqlite_api->config_get(cfg, "path");
+    if (!path || !*path)
+        return sqlite_api->config_error(cfg, "path", "the database file, e.g. var/sitewatch.db");
+    int64_t busy;
+    if (sqlite_api->config_duration(cfg, "busy_timeout", 5000000, &busy))
+        return SW_ECONFIG;
+    struct sqlite_inst *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        return SW_ENOMEM;
+    }
+    sqlite_mkdirs(path);
+    int ms = (int)(busy / 1000);
+    int rc = sqlite_connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, ms, &s->wdb);
+    if (!rc)
+        rc = sqlite_migrate(s);
+    if (!rc)
+        rc = sqlite_connect(path, SQLITE_OPEN_READONLY, ms, &s->rdb);
+    if (!rc)
+        rc = sqlite_prepare_write(s) || sqlite_prepare_read(s);
+    if (rc) {
+        sqlite_close(s);
+        return rc < 0 ? rc : SW_ESTORAGE;
+    }
+    *out = s;
+    return 0;
+}
+
+static const struct sw_plugin sqlite_plugin = {
+    .abi_version = SW_ABI_VERSION,
+    .size = sizeof(struct sw_plugin),
+    .name = "sqlite",
+    .kind = SW_KIND_STORAGE,
+    .description = "results in an SQLite file (WAL, batched transactions)",
+    .keys = sqlite_keys,
+    .storage_open = sqlite_open,
+    .storage_close = sqlite_close,
+    .storage_write = sqlite_write,
+    .storage_recent = sqlite_recent,
+    .storage_history = sqlite_history,
+    .storage_buckets = sqlite_buckets,
+};
+
+SW_EXPORT const struct sw_plugin *sitewatch_plugin_v1(const struct sw_host_api *host)
+{
+    sqlite_api = host;
+    return &sqlite_plugin;
+}
