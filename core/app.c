@@ -20,8 +20,12 @@ int sw_app_load(struct sw_app *a, int bind)
     uv_loop_init(a->loop);
     sw_host_set_loop(a->loop);
     a->conf = sw_conf_load(a->dir);
-    if (bind) /* even with errors: validate lists every one */
+    if (bind) { /* even with errors: validate lists every one */
         a->jobs = sw_jobs_bind(a->conf, &a->njobs);
+        /* Outputs check their own values when opened; they write nothing
+         * until a render. */
+        a->out = sw_outputs_open(a->conf);
+    }
     if (a->conf->nerrors) {
         sw_app_print_errors(a->conf, 0);
         fprintf(stderr, "%s: %d configuration error(s)\n", a->dir, a->conf->nerrors);

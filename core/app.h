@@ -25,7 +25,8 @@ struct sw_app {
     struct sw_outputs *out;
 };
 
-/* Read the config; with BIND, load plugins and prepare every site.  Prints
+/* Read the config; with BIND, load plugins, prepare every site and open
+ * every output.  Prints
  * every error and returns -1 when there are any. */
 int sw_app_load(struct sw_app *a, int bind);
 /* Open storage targets (and start nothing yet). */

@@ -131,7 +131,6 @@ int sw_cmd_run(struct sw_app *a)
     sw_app_open_storage(a);
     a->eng = sw_engine_new(a->loop, a->conf, a->jobs, a->q);
     sw_engine_seed(a->eng);
-    a->out = sw_outputs_open(a->conf);
     sw_storeq_start(a->q);
     sw_outputs_start(a->out, a->loop, a->eng, a->q);
     sw_engine_run_daemon(a->eng, a->dir);

@@ -18,7 +18,6 @@ int sw_cmd_render(struct sw_app *a)
         return 1;
     }
     sw_app_open_storage(a);
-    a->out = sw_outputs_open(a->conf);
     if (!sw_outputs_count(a->out)) {
         fprintf(stderr, "sitewatch: nothing to render: %s has no [output NAME] section that opens\n", a->dir);
         sw_app_close(a);

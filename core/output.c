@@ -190,11 +190,16 @@ struct sw_outputs *sw_outputs_open(struct sw_conf *c)
         sw_config_number(&view, "every", sw_parse_duration, OUTPUT_MIN_EVERY, "a duration of at least 1s",
                          OUTPUT_DEFAULT_EVERY, &every);
         void *inst = NULL;
-        int rc = c->nerrors == before ? p->desc.output_open(p->state, &view, &inst) : SW_ECONFIG;
-        for (int e = before; e < c->nerrors; e++)
-            sw_err("%s", c->errors[e]);
+        /* Opened even after an error in `every`, so one run lists them all. */
+        int rc = p->desc.output_open(p->state, &view, &inst);
+        if (rc == 0 && c->nerrors != before) {
+            if (p->desc.output_close)
+                p->desc.output_close(inst);
+            rc = SW_ECONFIG;
+        }
         if (rc != 0) {
-            sw_err("%s: cannot open: %s; it is not rendered", label, sw_strerror(rc));
+            if (c->nerrors == before) /* config errors are the caller's to print */
+                sw_err("%s: cannot open: %s; it is not rendered", label, sw_strerror(rc));
             free(label);
             continue;
         }

@@ -14,8 +14,9 @@
 
 struct sw_outputs;
 
-/* Open every [output NAME] of C; a section that fails is logged and left
- * out.  Never NULL. */
+/* Open every [output NAME] of C; a section that fails is left out (its
+ * configuration errors are added to C's errors, other failures logged).
+ * Never NULL. */
 struct sw_outputs *sw_outputs_open(struct sw_conf *c);
 int sw_outputs_count(const struct sw_outputs *o);
 /* Render every output now from ENG's jobs and Q's storage; returns how many

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT
+ * Putting files in place: each written whole under a temporary name made
+ * by mkstemp in the same folder, then renamed over the old one, so a web
+ * server or a browser never reads half a page. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "html.h"
+
+int html_mkdirs(const char *dir, const char *sub)
+{
+    struct buf p = {0};
+    buf_printf(&p, "%s/%s", dir, sub ? sub : "");
+    if (p.failed)
+        return SW_ENOMEM;
+    int rc = 0;
+    for (char *c = p.s + 1; !rc; c++) {
+        if (*c != '/' && *c)
+            continue;
+        char was = *c;
+        *c = '\0';
+        if (mkdir(p.s, 0777) != 0 && errno != EEXIST) {
+            html_api->log(SW_LOG_ERROR, "html: cannot create folder %s: %s", p.s, strerror(errno));
+            rc = SW_EIO;
+        }
+        *c = was;
+        if (!was)
+            break;
+    }
+    buf_free(&p);
+    return rc;
+}
+
+int html_write_file(const struct html_inst *h, const char *rel, const struct buf *b)
+{
+    if (b->failed)
+        return SW_ENOMEM;
+    struct buf path = {0}, tmp = {0};
+    buf_printf(&path, "%s/%s", h->dir, rel);
+    const char *slash = strrchr(path.s, '/');
+    buf_put(&tmp, path.s, (size_t)(slash - path.s) + 1);
+    buf_puts(&tmp, ".sitewatch.XXXXXX");
+    if (path.failed || tmp.failed) {
+        buf_free(&path);
+        buf_free(&tmp);
+        return SW_ENOMEM;
+    }
+    int rc = 0;
+    int fd = mkstemp(tmp.s);
+    if (fd < 0) {
+        html_api->log(SW_LOG_ERROR, "html: cannot create a file in %s: %s", h->dir, strerror(errno));
+        rc = SW_EIO;
+    } else {
+        size_t off = 0;
+        while (off < b->len && !rc) {
+            ssize_t w = write(fd, b->s + off, b->len - off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                rc = SW_EIO;
+            else
+                off += (size_t)w;
+        }
+        /* mkstemp makes 0600; the pages are for a web server to read. */
+        if (!rc && fchmod(fd, (mode_t)h->mode) != 0)
+            rc = SW_EIO;
+        if (close(fd) != 0)
+            rc = SW_EIO;
+        if (!rc && rename(tmp.s, path.s) != 0)
+            rc = SW_EIO;
+        if (rc) {
+            html_api->log(SW_LOG_ERROR, "html: cannot write %s: %s", path.s, strerror(errno));
+            unlink(tmp.s);
+        }
+    }
+    buf_free(&path);
+    buf_free(&tmp);
+    return rc;
+}
+
+/* A file name for a site name: letters, digits, '-', '_' and inner '.'
+ * stay; every other byte becomes ~XX, so names never collide, never climb
+ * out of the folder ("..") and need no escaping in a link. */
+char *html_slug(const char *name)
+{
+    struct buf b = {0};
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                   *p == '-' || *p == '_' || (*p == '.' && p != (const unsigned char *)name);
+        if (keep)
+            buf_put(&b, (const char *)p, 1);
+        else
+            buf_printf(&b, "~%02X", *p);
+    }
+    if (!b.len)
+        buf_puts(&b, "~");
+    if (b.failed) {
+        buf_free(&b);
+        return NULL;
+    }
+    return b.s;
+}

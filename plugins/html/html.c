@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT
+ *
+ *     [output html]
+ *     dir   = public              ; the folder to publish
+ *     every = 60s                 ; read by the core: how often to render
+ *     title = python.org status
+ *
+ * One render: gather the model, then write style.css, index.html,
+ * site/NAME.html, badge/NAME.svg and status.json, each whole and renamed
+ * into place; pages of sites no longer configured are removed.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "html.h"
+
+const struct sw_host_api *html_api;
+
+static const char *const html_keys[] = {
+    "dir",   /* where the files go (created if missing) */
+    "title", /* the heading of every page */
+    NULL,
+};
+
+const char html_css[] =
+    ":root{--ok:#2e7d32;--warn:#b26a00;--fail:#c62828;--unknown:#616161;--line:#e0e0e0}\n"
+    "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI','DejaVu Sans',sans-serif;margin:0;color:#212121;"
+    "background:#fafafa}\n"
+    "header,main,footer{max-width:1100px;margin:0 auto;padding:0 16px}\n"
+    "header{padding-top:20px}h1{font-size:26px;margin:8px 0}h2{font-size:20px;margin:28px 0 6px}"
+    "h3{font-size:15px;margin:20px 0 6px;color:#424242}\n"
+    "a{color:#1565c0}nav a{text-decoration:none}\n"
+    ".summary{font-size:17px;margin:4px 0 16px}.url{color:#616161;font-size:13px;word-break:break-all;"
+    "font-weight:normal}\n"
+    "table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(--line)}\n"
+    "th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}\n"
+    "thead th{background:#f5f5f5;font-size:13px;color:#424242;white-space:nowrap}\n"
+    "tbody.site{border-top:2px solid #bdbdbd}tbody.site th{border-left:5px solid var(--unknown)}\n"
+    "tbody.v-ok th{border-left-color:var(--ok)}tbody.v-warn th{border-left-color:var(--warn)}"
+    "tbody.v-fail th{border-left-color:var(--fail)}\n"
+    ".num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}.since{white-space:nowrap}\n"
+    ".verdict{font-weight:600;white-space:nowrap}.v-ok.verdict,.summary .v-ok{color:var(--ok)}"
+    ".v-warn.verdict,.summary .v-warn{color:var(--warn)}"
+    ".v-fail.verdict,.summary .v-fail{color:var(--fail)}.v-unknown.verdict,.summary "
+    ".v-unknown{color:var(--unknown)}\n"
+    "h1 .verdict,h2 .verdict{font-size:.8em;margin-left:8px}\n"
+    ".mark{display:inline-block;width:18px;height:18px;line-height:18px;margin-right:2px;border-radius:3px;"
+    "color:#fff;text-align:center;font-size:12px;font-weight:700;cursor:default}\n"
+    ".mark.v-ok{background:var(--ok)}.mark.v-warn{background:var(--warn)}.mark.v-fail{background:var(--fail)}"
+    ".mark.v-unknown{background:var(--unknown)}\n"
+    "tr.reason td{border-top:0;padding-top:0;font-size:13px;color:#424242;word-break:break-word}"
+    "tr.reason.v-fail td{color:var(--fail)}tr.reason.v-warn td{color:var(--warn)}\n"
+    "td.marks{white-space:nowrap}.warnshare{font-size:11px;color:var(--warn)}.none{color:#757575}\n"
+    "p.reason{font-size:15px;margin:4px 0}p.meta{color:#616161;font-size:13px;margin:4px 0}\n"
+    "svg.graph{max-width:100%;height:auto;display:block;background:#fff;border:1px solid var(--line)}\n"
+    "table.results td.reason{word-break:break-word}table.details pre{margin:0;white-space:pre-wrap;"
+    "word-break:break-all;font-size:12px}\n"
+    "section.check{border-top:1px solid var(--line);margin-top:16px}\n"
+    "footer{color:#757575;font-size:12px;padding:24px 16px}\n";
+
+static int html_open(void *state, const sw_config *cfg, void **out)
+{
+    (void)state;
+    const char *dir = html_api->config_get(cfg, "dir");
+    if (!dir || !*dir)
+        return html_api->config_error(cfg, "dir", "the folder to write the pages to, e.g. public");
+    const char *title = html_api->config_get(cfg, "title");
+    int64_t refresh;
+    if (html_api->config_duration(cfg, "every", 60000000, &refresh))
+        return SW_ECONFIG;
+    struct html_inst *h = calloc(1, sizeof *h);
+    if (!h)
+        return SW_ENOMEM;
+    h->dir = strdup(dir);
+    h->title = strdup(title && *title ? title : "Status");
+    h->refresh = refresh;
+    /* Pages are for a web server to read: 0666 less the umask, as open(2)
+     * would give.  Read here, on the main thread, before any render. */
+    mode_t mask = umask(022);
+    umask(mask);
+    h->mode = 0666 & ~(int)mask;
+    if (!h->dir || !h->title) {
+        free(h->dir);
+        free(h->title);
+        free(h);
+        return SW_ENOMEM;
+    }
+    *out = h;
+    return 0;
+}
+
+static void html_close(void *p)
+{
+    struct html_inst *h = p;
+    if (!h)
+        return;
+    free(h->dir);
+    free(h->title);
+    free(h);
+}
+
+/* Remove the files in SUB ending in EXT that belong to no site of the model. */
+static void html_prune(const struct html_inst *h, const struct html_model *m, const char *sub,
+                       const char *ext)
+{
+    struct buf path = {0};
+    buf_printf(&path, "%s/%s", h->dir, sub);
+    DIR *d = path.failed ? NULL : opendir(path.s);
+    size_t el = strlen(ext);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        size_t n = strlen(e->d_name);
+        if (n <= el || strcmp(e->d_name + n - el, ext) != 0 || e->d_name[0] == '.')
+            continue;
+        int known = 0;
+        for (int i = 0; i < m->nsites && !known; i++)
+            known = strlen(m->sites[i].slug) == n - el && strncmp(m->sites[i].slug, e->d_name, n - el) == 0;
+        if (!known) {
+            struct buf f = {0};
+            buf_printf(&f, "%s/%s", path.s, e->d_name);
+            if (!f.failed)
+                unlink(f.s);
+            buf_free(&f);
+        }
+    }
+    if (d)
+        closedir(d);
+    buf_free(&path);
+}
+
+static int html_render(void *p, const sw_render *rd)
+{
+    struct html_inst *h = p;
+    struct html_model m;
+    int rc = html_model_build(&m, rd, h);
+    if (!rc)
+        rc = html_mkdirs(h->dir, "site") || html_mkdirs(h->dir, "badge") ? SW_EIO : 0;
+    struct buf b = {0};
+    if (!rc) {
+        buf_puts(&b, html_css);
+        rc = html_write_file(h, "style.css", &b);
+    }
+    for (int i = 0; i < m.nsites && !rc; i++) {
+        struct buf name = {0};
+        buf_reset(&b);
+        rc = html_site_page(&b, &m, &m.sites[i]);
+        buf_printf(&name, "site/%s.html", m.sites[i].slug);
+        if (!rc)
+            rc = name.failed ? SW_ENOMEM : html_write_file(h, name.s, &b);
+        buf_reset(&b);
+        buf_reset(&name);
+        html_badge(&b, &m.sites[i]);
+        buf_printf(&name, "badge/%s.svg", m.sites[i].slug);
+        if (!rc)
+            rc = name.failed ? SW_ENOMEM : html_write_file(h, name.s, &b);
+        buf_free(&name);
+    }
+    if (!rc) {
+        buf_reset(&b);
+        html_status_json(&b, &m);
+        rc = html_write_file(h, "status.json", &b);
+    }
+    /* The index last: when it links a page, the page is there. */
+    if (!rc) {
+        buf_reset(&b);
+        html_index(&b, &m);
+        rc = html_write_file(h, "index.html", &b);
+    }
+    if (!rc) {
+        html_prune(h, &m, "site", ".html");
+        html_prune(h, &m, "badge", ".svg");
+    }
+    buf_free(&b);
+    html_model_free(&m);
+    return rc;
+}
+
+static const struct sw_plugin html_plugin = {
+    .abi_version = SW_ABI_VERSION,
+    .size = sizeof(struct sw_plugin),
+    .name = "html",
+    .kind = SW_KIND_OUTPUT,
+    .description = "a static status site: index, a page and a badge per site, status.json",
+    .keys = html_keys,
+    .output_open = html_open,
+    .output_close = html_close,
+    .output_render_view = html_render,
+};
+
+SW_EXPORT const struct sw_plugin *sitewatch_plugin_v1(const struct sw_host_api *host)
+{
+    html_api = host;
+    if (!SW_API_HAS(host, history_buckets))
+        return NULL; /* needs ABI 1.2: the loader names both versions */
+    return &html_plugin;
+}

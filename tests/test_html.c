@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: MIT
+ * The html output: pages rendered from a SQLite file the test fills through
+ * the sqlite plugin's own write path (so rollups are made as in use), with
+ * uptime figures computed here from the same results, hostile text that
+ * must come out escaped, SVG that must parse as XML, a real headless
+ * Chromium reading the pages from file://, and the daemon keeping the
+ * folder current. */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "engine.h"
+#include "host.h"
+#include "loader.h"
+#include "result.h"
+#include "storeq.h"
+#include "support.h"
+#include "sitewatch/plugin.h"
+
+#define MIN10   600000000LL
+#define HOSTILE "<script>alert(\"x\")</script> & \"quoted\" 'single'"
+
+/* Store N results into DIR's [storage sqlite] through the plugin. */
+static void store(const char *dir, sw_result **v, size_t n)
+{
+    struct sw_conf *c = sw_conf_load(dir);
+    ck_assert_int_eq(c->nerrors, 0);
+    struct sw_storeq *q = sw_storeq_new(16);
+    sw_storage_open(c, q, NULL);
+    void *inst;
+    struct sw_loaded *p = sw_storeq_target(q, 0, &inst);
+    ck_assert_ptr_nonnull(p);
+    for (size_t i = 0; i < n; i += 1000)
+        ck_assert_int_eq(
+            p->desc.storage_write(inst, (const sw_result *const *)v + i, n - i < 1000 ? n - i : 1000), 0);
+    sw_storeq_free(q);
+    sw_conf_free(c);
+}
+
+struct series {
+    const char *site, *check;
+    int n;                 /* results, one each 10 min, newest first */
+    int (*verdict)(int k); /* of the k-th newest */
+    const char *(*location)(int k);
+    const char *reason;
+};
+
+static int v_mixed(int k)
+{
+    return k % 17 == 3 ? SW_FAIL : k % 5 == 1 ? SW_WARN : k % 23 == 7 ? SW_UNKNOWN : SW_OK;
+}
+static int v_fail_now(int k)
+{
+    return k < 3 ? SW_FAIL : SW_OK;
+}
+static int v_ok(int k)
+{
+    (void)k;
+    return SW_OK;
+}
+static int v_warn(int k)
+{
+    (void)k;
+    return SW_WARN;
+}
+static const char *l_two(int k)
+{
+    return k % 2 ? "cloud" : "lab";
+}
+static const char *l_one(int k)
+{
+    (void)k;
+    return "lab";
+}
+
+static const struct series fixtures[] = {
+    {"alpha", "http", 8 * 144, v_mixed, l_two, "HTTP 200, 16 B in 12 ms"},
+    {"beta", "http", 40 * 144, v_fail_now, l_one, "HTTP 500, expected 200-399"},
+    {"beta", "dns", 100, v_ok, l_one, "1 answer"},
+    {"hostile", "http", 10, v_warn, l_one, HOSTILE},
+};
+#define NFIX (sizeof fixtures / sizeof *fixtures)
+
+static char *dir, *pub;
+static int64_t t0;
+
+/* Make and store every fixture; results k minutes 5 + 10k before T0 so no
+ * result sits on a window's edge while the render runs. */
+static void fill(void)
+{
+    t0 = sw_now_wall();
+    size_t cap = 0, n = 0;
+    for (size_t f = 0; f < NFIX; f++)
+        cap += (size_t)fixtures[f].n;
+    sw_result **v = calloc(cap, sizeof *v);
+    for (size_t f = 0; f < NFIX; f++) {
+        const struct series *s = &fixtures[f];
+        /* since: when the run of equal verdicts that ends at k began */
+        int64_t since = 0;
+        for (int k = s->n - 1; k >= 0; k--) {
+            sw_result *r = sw_result_new(s->site, s->check, s->location(k));
+            int64_t started = t0 - 300000000LL - k * MIN10;
+            int verdict = s->verdict(k);
+            if (k == s->n - 1 || s->verdict(k + 1) != verdict)
+                since = started;
+            r->scheduled = started;
+            r->started = started;
+            r->duration = (20 + k % 7 * 5) * 1000 + (verdict == SW_WARN ? 900000 : 0);
+            r->since = since;
+            sw_result_set(r, verdict, "%s",
+                          verdict == SW_FAIL && f == 0 ? "timed out after 10 s" : s->reason);
+            sw_result_metric(r, "time.total", (double)r->duration / 1e6);
+            sw_result_metric(r, "time.dns", 0.001);
+            sw_result_metric(r, "time.connect", 0.002);
+            sw_result_metric(r, "time.first_byte", (double)r->duration / 2e6);
+            if (k == 0)
+                sw_result_info(r, "http.ip", "127.0.0.1");
+            v[n++] = r;
+        }
+    }
+    store(dir, v, n);
+    for (size_t i = 0; i < n; i++)
+        sw_result_unref(v[i]);
+    free(v);
+}
+
+static void setup(void)
+{
+    dir = t_conf_dir("location = lab\n", NULL);
+    pub = malloc(strlen(dir) + 16);
+    sprintf(pub, "%s/public", dir);
+    free(t_write(dir, "1out.ini",
+                 "[storage sqlite]\npath = %s/sw.db\n[output html]\ndir = %s\ntitle = Lab & <friends>\n", dir,
+                 pub));
+    free(t_write(dir, "sites.ini",
+                 "[site alpha]\nurl = http://127.0.0.1:1/\nchecks = http\n"
+                 "[site beta]\nurl = http://127.0.0.1:1/\nchecks = http, dns\n"
+                 "[site hostile]\nurl = http://127.0.0.1:1/?q=<b>&x=\"y\"\nchecks = http\n"));
+    fill();
+}
+
+static void teardown(void)
+{
+    if (!getenv("SW_KEEP_TMP"))
+        t_rmtree(dir);
+    free(dir);
+    free(pub);
+}
+
+static char *file(const char *rel)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", pub, rel);
+    return t_read(path);
+}
+
+/* Expected uptime (percent) of fixture F over the last WINDOW. */
+static double expect_uptime(const struct series *s, int64_t window, int64_t now)
+{
+    long up = 0, judged = 0;
+    for (int k = 0; k < s->n; k++) {
+        int64_t started = t0 - 300000000LL - k * MIN10;
+        if (started < now - window)
+            continue;
+        int v = s->verdict(k);
+        judged += v != SW_UNKNOWN;
+        up += v == SW_OK || v == SW_WARN;
+    }
+    return judged ? 100.0 * (double)up / (double)judged : -1;
+}
+
+static int exists(const char *rel)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", pub, rel);
+    return access(path, F_OK) == 0;
+}
+
+static struct t_out python(const char *script, const char *arg)
+{
+    char *py = t_write(dir, "check.py", "%s", script);
+    char *argv[] = {"python3", py, (char *)arg, NULL};
+    struct t_out o = t_run(argv, 60);
+    free(py);
+    return o;
+}
+
+START_TEST(render_from_sqlite)
+{
+    struct t_out o = t_sitewatch(dir, "render", NULL);
+    ck_assert_msg(o.status == 0, "render exited %d\n%s", o.status, o.err);
+    t_out_free(&o);
+    const char *files[] = {"index.html",     "style.css",         "status.json",     "site/alpha.html",
+                           "site/beta.html", "site/hostile.html", "badge/alpha.svg", "badge/hostile.svg"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char *s = file(files[i]);
+        ck_assert_msg(s && *s, "%s missing", files[i]);
+        free(s);
+    }
+    /* status.json parses; verdicts and uptime as computed from the rows. */
+    char want[4096] = "";
+    int64_t now = sw_now_wall();
+    static const int64_t windows[] = {86400000000LL, 7 * 86400000000LL, 30 * 86400000000LL};
+    static const char *const wnames[] = {"24h", "7d", "30d"};
+    char path[2048];
+    snprintf(path, sizeof path, "%s/status.json", pub);
+    o = python("import json,sys\n"
+               "d=json.load(open(sys.argv[1]))\n"
+               "for s in d['sites']:\n"
+               "  for c in s['checks']:\n"
+               "    for w in ('24h','7d','30d'):\n"
+               "      p=c['uptime'][w]['percent']\n"
+               "      print(s['name'], s['verdict'], c['check'], c['verdict'], w, '%.6f' % (-1 if p is None "
+               "else p))\n",
+               path);
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    static const char *const site_verdict[] = {"OK", "FAIL", "FAIL", "WARN"};
+    static const char *const check_verdict[] = {"OK", "FAIL", "OK", "WARN"};
+    for (size_t f = 0; f < NFIX; f++) {
+        for (int w = 0; w < 3; w++) {
+            double e = expect_uptime(&fixtures[f], windows[w], now);
+            snprintf(want, sizeof want, "%s %s %s %s %s %.6f\n", fixtures[f].site, site_verdict[f],
+                     fixtures[f].check, check_verdict[f], wnames[w], e);
+            ck_assert_msg(strstr(o.out, want), "want %s in\n%s", want, o.out);
+        }
+    }
+    /* The site in FAIL comes first, the WARN one next, OK last. */
+    char *index = file("index.html");
+    char *pb = strstr(index, "data-site=\"beta\""), *ph = strstr(index, "data-site=\"hostile\""),
+         *pa = strstr(index, "data-site=\"alpha\"");
+    ck_assert_msg(pb && ph && pa && pb < ph && ph < pa, "order wrong");
+    /* Hostile text is text: in the index, the pages, the title. */
+    ck_assert_ptr_null(strstr(index, "<script>"));
+    ck_assert_ptr_nonnull(strstr(index,
+                                 "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quoted&quot; "
+                                 "&#39;single&#39;"));
+    ck_assert_ptr_nonnull(strstr(index, "<title>Lab &amp; &lt;friends&gt;</title>"));
+    ck_assert_ptr_nonnull(strstr(index, "http://127.0.0.1:1/?q=&lt;b&gt;&amp;x=&quot;y&quot;"));
+    free(index);
+    char *page = file("site/hostile.html");
+    ck_assert_ptr_null(strstr(page, "<script>"));
+    ck_assert_ptr_nonnull(strstr(page, "&lt;script&gt;"));
+    free(page);
+    /* Several locations: a row each on alpha's page. */
+    page = file("site/alpha.html");
+    T_HAS(page, "data-location=\"cloud\"");
+    T_HAS(page, "data-location=\"lab\"");
+    T_HAS(page, "class=\"warn\"");
+    T_HAS(page, "class=\"fail\"");
+    T_HAS(page, "latency (ms)");
+    T_HAS(page, "time (UTC)");
+    free(page);
+    t_out_free(&o);
+    /* Every SVG, inline or badge, is well-formed XML. */
+    o = python("import re,sys,glob,os\n"
+               "import xml.etree.ElementTree as ET\n"
+               "n=0\n"
+               "for f in glob.glob(os.path.join(sys.argv[1],'site','*.html')):\n"
+               "  for m in re.findall(r'<svg.*?</svg>', open(f,encoding='utf-8').read(), re.S):\n"
+               "    ET.fromstring(m); n+=1\n"
+               "for f in glob.glob(os.path.join(sys.argv[1],'badge','*.svg')):\n"
+               "  ET.parse(f); n+=1\n"
+               "print('svg', n)\n",
+               pub);
+    ck_assert_msg(o.status == 0, "%s%s", o.out, o.err);
+    /* 3 pages x (24 h, 7 d, phases) per check (4 checks) + 3 badges */
+    T_HAS(o.out, "svg 15\n");
+    t_out_free(&o);
+}
+END_TEST
+
+/* A site no longer configured loses its page and badge at the next render. */
+START_TEST(removed_site_pruned)
+{
+    struct t_out o = t_sitewatch(dir, "render", NULL);
+    ck_assert_int_eq(o.status, 0);
+    t_out_free(&o);
+    free(t_write(dir, "sites.ini", "[site alpha]\nurl = http://127.0.0.1:1/\nchecks = http\n"));
+    o = t_sitewatch(dir, "render", NULL);
+    ck_assert_int_eq(o.status, 0);
+    t_out_free(&o);
+    ck_assert(!exists("site/beta.html"));
+    ck_assert(!exists("badge/beta.svg"));
+    ck_assert(exists("site/alpha.html"));
+    ck_assert(exists("badge/alpha.svg"));
+}
+END_TEST
+
+START_TEST(bad_output_config)
+{
+    const char *want[] = {
+        "a.ini:5: in [output html], dir = \"\": expected the folder to write the pages to",
+        "a.ini:6: unknown key 'colour' in [output html]: plugin html accepts every, dir, title",
+        "a.ini:7: in [output html], every = \"0\": expected a duration of at least 1s"};
+    t_validate_errors(
+        "[site x]\nurl = http://127.0.0.1:1/\nchecks = http\n[output html]\ndir =\ncolour = red\nevery = 0\n",
+        want, 3);
+}
+END_TEST
+
+/* The pages in a real browser, from file://: the DOM shows every site with
+ * its verdict; screenshots land in the build folder for people to look at. */
+START_TEST(chromium_reads_pages)
+{
+    struct t_out o = t_sitewatch(dir, "render", NULL);
+    ck_assert_int_eq(o.status, 0);
+    t_out_free(&o);
+    char profile[2048], url[2048], shot[2048], arg[2100];
+    snprintf(profile, sizeof profile, "--user-data-dir=%s/chromium", dir);
+    const char *pages[][2] = {{"index.html", "html-index.png"}, {"site/alpha.html", "html-site.png"}};
+    for (int i = 0; i < 2; i++) {
+        snprintf(url, sizeof url, "file://%s/%s", pub, pages[i][0]);
+        char *dom_argv[] = {"chromium",
+                            "--headless",
+                            "--no-sandbox",
+                            "--disable-gpu",
+                            "--disable-quic",
+                            "--no-first-run",
+                            "--disable-background-networking",
+                            "--disable-component-update",
+                            "--disable-sync",
+                            profile,
+                            "--dump-dom",
+                            url,
+                            NULL};
+        o = t_run(dom_argv, 90);
+        ck_assert_msg(o.status == 0, "chromium exited %d: %s", o.status, o.err);
+        if (i == 0) {
+            const char *rows[] = {"data-site=\"alpha\" data-check=\"http\" data-verdict=\"OK\"",
+                                  "data-site=\"beta\" data-check=\"http\" data-verdict=\"FAIL\"",
+                                  "data-site=\"beta\" data-check=\"dns\" data-verdict=\"OK\"",
+                                  "data-site=\"hostile\" data-check=\"http\" data-verdict=\"WARN\""};
+            for (int r = 0; r < 4; r++)
+                T_HAS(o.out, rows[r]);
+            /* the hostile reason is a text node, not an element */
+            ck_assert_ptr_null(strstr(o.out, "<script>alert"));
+        } else {
+            T_HAS(o.out, "<svg");
+            T_HAS(o.out, "By location");
+        }
+        t_out_free(&o);
+        snprintf(shot, sizeof shot, "%s/tests/%s", t_build_root(), pages[i][1]);
+        unlink(shot);
+        snprintf(arg, sizeof arg, "--screenshot=%s", shot);
+        char *shot_argv[] = {"chromium",
+                             "--headless",
+                             "--no-sandbox",
+                             "--disable-gpu",
+                             "--disable-quic",
+                             "--no-first-run",
+                             "--disable-background-networking",
+                             "--disable-component-update",
+                             "--disable-sync",
+                             "--hide-scrollbars",
+                             profile,
+                             "--window-size=1200,900",
+                             arg,
+                             url,
+                             NULL};
+        o = t_run(shot_argv, 90);
+        ck_assert_msg(o.status == 0, "chromium exited %d: %s", o.status, o.err);
+        t_out_free(&o);
+        struct stat st;
+        ck_assert_msg(stat(shot, &st) == 0 && st.st_size > 10000, "no screenshot at %s", shot);
+        fprintf(stderr, "screenshot: %s\n", shot);
+    }
+}
+END_TEST
+
+/* `sitewatch run` keeps the folder current and renders once more at stop. */
+START_TEST(daemon_keeps_pages_current)
+{
+    struct t_nginx ngx;
+    ck_assert_int_eq(t_nginx_start(&ngx), 0);
+    free(t_write(dir, "sites.ini",
+                 "[site live]\nurl = http://127.0.0.1:%d/ok\nchecks = http\ninterval = 1s\n", ngx.port));
+    free(t_write(dir, "1out.ini", "[storage sqlite]\npath = %s/sw.db\n[output html]\ndir = %s\nevery = 1s\n",
+                 dir, pub));
+    free(t_write(dir, "0core.ini", "[core]\nplugin_dir = %s\nmin_interval = 1s\nlocation = lab\n",
+                 t_plugin_dir()));
+    char errfile[2048];
+    snprintf(errfile, sizeof errfile, "%s/daemon.log", dir);
+    pid_t pid = t_sitewatch_bg(dir, errfile, "run", NULL);
+    char *js = NULL;
+    for (int i = 0; i < 100; i++) {
+        free(js);
+        js = file("status.json");
+        if (js && strstr(js, "\"name\":\"live\"") && strstr(js, "\"verdict\":\"OK\""))
+            break;
+        t_msleep(100);
+    }
+    ck_assert_msg(js && strstr(js, "\"verdict\":\"OK\""), "status.json: %s", js ? js : "(none)");
+    free(js);
+    char *before = file("index.html");
+    t_msleep(2500);
+    char *after = file("index.html");
+    ck_assert_msg(before && after && strcmp(before, after) != 0, "index.html not rewritten");
+    free(before);
+    free(after);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 20), 0);
+    t_nginx_stop(&ngx);
+    /* No temporary file left behind. */
+    struct t_out o =
+        python("import os,sys\n"
+               "print(sorted(f for r,d,fs in os.walk(sys.argv[1]) for f in fs if f.startswith('.')))\n",
+               pub);
+    T_HAS(o.out, "[]\n");
+    t_out_free(&o);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("html");
+    TCase *tc = tcase_create("render");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, render_from_sqlite);
+    tcase_add_test(tc, removed_site_pruned);
+    tcase_add_test(tc, bad_output_config);
+    tcase_add_test(tc, chromium_reads_pages);
+    tcase_add_test(tc, daemon_keeps_pages_current);
+    suite_add_tcase(s, tc);
+    return t_run_suite(s, 0);
+}
