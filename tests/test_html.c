@@ -13,34 +13,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "engine.h"
 #include "host.h"
-#include "loader.h"
 #include "result.h"
-#include "storeq.h"
+#include "store.h"
 #include "support.h"
 #include "sitewatch/plugin.h"
 
 #define MIN10   600000000LL
 #define HOSTILE "<script>alert(\"x\")</script> & \"quoted\" 'single'"
-
-/* Store N results into DIR's [storage sqlite] through the plugin. */
-static void store(const char *dir, sw_result **v, size_t n)
-{
-    struct sw_conf *c = sw_conf_load(dir);
-    ck_assert_int_eq(c->nerrors, 0);
-    struct sw_storeq *q = sw_storeq_new(16);
-    sw_storage_open(c, q, NULL);
-    void *inst;
-    struct sw_loaded *p = sw_storeq_target(q, 0, &inst);
-    ck_assert_ptr_nonnull(p);
-    for (size_t i = 0; i < n; i += 1000)
-        ck_assert_int_eq(
-            p->desc.storage_write(inst, (const sw_result *const *)v + i, n - i < 1000 ? n - i : 1000), 0);
-    sw_storeq_free(q);
-    sw_conf_free(c);
-}
 
 struct series {
     const char *site, *check;
@@ -123,7 +103,7 @@ static void fill(void)
             v[n++] = r;
         }
     }
-    store(dir, v, n);
+    t_store(dir, "sqlite", v, n);
     for (size_t i = 0; i < n; i++)
         sw_result_unref(v[i]);
     free(v);
