@@ -149,13 +149,13 @@ static struct sw_loaded *render_storage(const sw_render *rd, size_t member, void
 }
 
 int sw_history_results(const sw_render *rd, const char *site, const char *check, int64_t from, int64_t to,
-                       int limit, sw_result_cb cb, void *ud)
+                       int limit, uint32_t flags, sw_result_cb cb, void *ud)
 {
     void *inst;
     struct sw_loaded *p = render_storage(rd, offsetof(struct sw_plugin, storage_history), &inst);
     if (!p || !site || !cb)
         return p ? SW_EINVAL : SW_EUNSUPPORTED;
-    return p->desc.storage_history(inst, site, check, from, to, limit, cb, ud);
+    return p->desc.storage_history(inst, site, check, from, to, limit, flags, cb, ud);
 }
 
 int sw_history_buckets(const sw_render *rd, const char *site, const char *check, int64_t from, int64_t to,

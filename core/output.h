@@ -41,7 +41,7 @@ int sw_render_series_at(const sw_render *rd, int i, const char **site, const cha
                         int64_t *interval);
 int sw_render_recent(const sw_render *rd, int i, int limit, sw_result_cb cb, void *ud);
 int sw_history_results(const sw_render *rd, const char *site, const char *check, int64_t from, int64_t to,
-                       int limit, sw_result_cb cb, void *ud);
+                       int limit, uint32_t flags, sw_result_cb cb, void *ud);
 int sw_history_buckets(const sw_render *rd, const char *site, const char *check, int64_t from, int64_t to,
                        int64_t step, uint32_t flags, sw_bucket_cb cb, void *ud);
 

@@ -217,7 +217,7 @@ START_TEST(results_in_sqlite)
         char sql[200];
         snprintf(sql, sizeof sql,
                  "SELECT sum(n_ok + n_warn + n_fail + n_unknown) FROM rollups WHERE span = %lld",
-                 (long long[]){300000000LL, 3600000000LL, 86400000000LL}[span]);
+                 (long long[]){600000000LL, 3600000000LL, 86400000000LL}[span]);
         ck_assert_int_eq(t_sql_long(db, sql), t_sql_long(db, "SELECT count(*) FROM results"));
     }
 }

@@ -138,6 +138,8 @@ struct sw_bucket {
 enum { SW_PHASE_DNS, SW_PHASE_CONNECT, SW_PHASE_TLS, SW_PHASE_FIRST_BYTE, SW_PHASE_TRANSFER, SW_PHASES };
 /* Flags of a bucket query. */
 #define SW_BUCKETS_BY_LOCATION 0x1u /* one list of buckets per location, in name order */
+/* Flags of a history query. */
+#define SW_HISTORY_SUMMARY 0x1u /* times, verdict and reason only: no metrics, no info */
 
 typedef void (*sw_watch_cb)(sw_watch *w, int fd, int events, void *ud);
 typedef void (*sw_timer_cb)(sw_timer *t, void *ud);
@@ -278,11 +280,12 @@ struct sw_host_api {
     int (*render_recent)(const sw_render *rd, int i, int limit, sw_result_cb cb, void *ud);
     /* History from the first storage that can answer (SW_EUNSUPPORTED when
      * none can): results of SITE/CHECK (CHECK NULL = every check) started in
-     * [FROM, TO), newest first, at most LIMIT; and aggregates over [FROM, TO)
+     * [FROM, TO), newest first, at most LIMIT (FLAGS: SW_HISTORY_SUMMARY
+     * when metrics and info are not needed); and aggregates over [FROM, TO)
      * in buckets of STEP microseconds from FROM, oldest first, empty buckets
      * left out.  Times are microseconds since the epoch. */
     int (*history_results)(const sw_render *rd, const char *site, const char *check, int64_t from, int64_t to,
-                           int limit, sw_result_cb cb, void *ud);
+                           int limit, uint32_t flags, sw_result_cb cb, void *ud);
     int (*history_buckets)(const sw_render *rd, const char *site, const char *check, int64_t from, int64_t to,
                            int64_t step, uint32_t flags, sw_bucket_cb cb, void *ud);
 };
@@ -345,7 +348,7 @@ struct sw_plugin {
      * storage_recent).  Both optional.  Buckets are computed by the storage
      * (in SQL for sqlite), never by handing every row to the caller. */
     int (*storage_history)(void *inst, const char *site, const char *check, int64_t from, int64_t to,
-                           int limit, sw_result_cb cb, void *ud);
+                           int limit, uint32_t flags, sw_result_cb cb, void *ud);
     int (*storage_buckets)(void *inst, const char *site, const char *check, int64_t from, int64_t to,
                            int64_t step, uint32_t flags, sw_bucket_cb cb, void *ud);
     /* ABI 1.2, output: render from RD (preferred over output_render when

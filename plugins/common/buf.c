@@ -41,14 +41,49 @@ void buf_puts(struct buf *b, const char *s)
 
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
+    /* Format once into the room there is; only a longer text formats twice. */
+    if (buf_grow(b, 64))
+        return;
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    size_t room = b->cap - b->len;
+    int n = vsnprintf(b->s + b->len, room, fmt, ap2);
     va_end(ap2);
-    if (n < 0 || buf_grow(b, (size_t)n))
+    if (n < 0) {
+        b->s[b->len] = '\0';
         return;
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    }
+    if ((size_t)n >= room) {
+        if (buf_grow(b, (size_t)n)) {
+            b->s[b->len] = '\0';
+            return;
+        }
+        vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    }
     b->len += (size_t)n;
+}
+
+void buf_fixed1(struct buf *b, double v)
+{
+    /* printf's %.1f goes through arbitrary precision; a graph has
+     * thousands of coordinates and needs none of it. */
+    if (!(v > -1e15 && v < 1e15)) {
+        buf_puts(b, "0");
+        return;
+    }
+    long long t = (long long)(v * 10 + (v < 0 ? -0.5 : 0.5));
+    char s[32], *p = s + sizeof s;
+    int neg = t < 0;
+    unsigned long long u = neg ? (unsigned long long)-t : (unsigned long long)t;
+    *--p = (char)('0' + u % 10);
+    *--p = '.';
+    u /= 10;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (neg)
+        *--p = '-';
+    buf_put(b, p, (size_t)(s + sizeof s - p));
 }
 
 void buf_printf(struct buf *b, const char *fmt, ...)

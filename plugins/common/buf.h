@@ -22,6 +22,8 @@ void buf_put(struct buf *b, const char *s, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) SW_PRINTF(2, 3);
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* V with one decimal ("12.3", "-0.5"), fast: for SVG coordinates. */
+void buf_fixed1(struct buf *b, double v);
 /* S as a JSON string literal, quotes included (NULL: null). */
 void buf_json_str(struct buf *b, const char *s);
 /* A JSON number; NaN and infinities become null. */

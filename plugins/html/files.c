@@ -35,7 +35,27 @@ int html_mkdirs(const char *dir, const char *sub)
     return rc;
 }
 
-int html_write_file(const struct html_inst *h, const char *rel, const struct buf *b)
+/* Whether PATH already holds exactly B. */
+static int html_same(const char *path, const struct buf *b)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || (size_t)st.st_size != b->len)
+        return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    char chunk[4096];
+    size_t off = 0, n;
+    int same = 1;
+    while (same && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        same = off + n <= b->len && memcmp(chunk, b->s + off, n) == 0;
+        off += n;
+    }
+    fclose(f);
+    return same && off == b->len;
+}
+
+int html_write_file(const struct html_inst *h, const char *rel, const struct buf *b, int if_changed)
 {
     if (b->failed)
         return SW_ENOMEM;
@@ -44,10 +64,10 @@ int html_write_file(const struct html_inst *h, const char *rel, const struct buf
     const char *slash = strrchr(path.s, '/');
     buf_put(&tmp, path.s, (size_t)(slash - path.s) + 1);
     buf_puts(&tmp, ".sitewatch.XXXXXX");
-    if (path.failed || tmp.failed) {
+    if (path.failed || tmp.failed || (if_changed && html_same(path.s, b))) {
         buf_free(&path);
         buf_free(&tmp);
-        return SW_ENOMEM;
+        return path.failed || tmp.failed ? SW_ENOMEM : 0;
     }
     int rc = 0;
     int fd = mkstemp(tmp.s);

@@ -140,7 +140,7 @@ static int html_render(void *p, const sw_render *rd)
     struct buf b = {0};
     if (!rc) {
         buf_puts(&b, html_css);
-        rc = html_write_file(h, "style.css", &b);
+        rc = html_write_file(h, "style.css", &b, 1);
     }
     for (int i = 0; i < m.nsites && !rc; i++) {
         struct buf name = {0};
@@ -148,25 +148,25 @@ static int html_render(void *p, const sw_render *rd)
         rc = html_site_page(&b, &m, &m.sites[i]);
         buf_printf(&name, "site/%s.html", m.sites[i].slug);
         if (!rc)
-            rc = name.failed ? SW_ENOMEM : html_write_file(h, name.s, &b);
+            rc = name.failed ? SW_ENOMEM : html_write_file(h, name.s, &b, 0);
         buf_reset(&b);
         buf_reset(&name);
         html_badge(&b, &m.sites[i]);
         buf_printf(&name, "badge/%s.svg", m.sites[i].slug);
         if (!rc)
-            rc = name.failed ? SW_ENOMEM : html_write_file(h, name.s, &b);
+            rc = name.failed ? SW_ENOMEM : html_write_file(h, name.s, &b, 1);
         buf_free(&name);
     }
     if (!rc) {
         buf_reset(&b);
         html_status_json(&b, &m);
-        rc = html_write_file(h, "status.json", &b);
+        rc = html_write_file(h, "status.json", &b, 0);
     }
     /* The index last: when it links a page, the page is there. */
     if (!rc) {
         buf_reset(&b);
         html_index(&b, &m);
-        rc = html_write_file(h, "index.html", &b);
+        rc = html_write_file(h, "index.html", &b, 0);
     }
     if (!rc) {
         html_prune(h, &m, "site", ".html");

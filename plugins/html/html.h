@@ -25,6 +25,14 @@ struct html_mark {
     char *reason;
 };
 
+/* Buckets copied out of a history_buckets call. */
+struct bucket_list {
+    struct sw_bucket *v;
+    int n, cap, failed;
+};
+int bucket_cb(const struct sw_bucket *b, void *ud); /* appends to a bucket_list */
+void bucket_list_free(struct bucket_list *l);
+
 /* One site x check as the pages show it. */
 struct html_series {
     const char *site, *check, *url; /* lent by the snapshot */
@@ -36,6 +44,7 @@ struct html_series {
     struct html_mark marks[HTML_MARKS]; /* newest first */
     int nmarks;
     int64_t up[HTML_WINDOWS][4]; /* results by verdict in each window */
+    struct bucket_list locs;     /* the last 24 h, one bucket per location */
     int have_up;
 };
 
@@ -74,7 +83,9 @@ double html_uptime(const int64_t n[4]);
 double html_warn_share(const int64_t n[4]);
 
 /* files.c */
-int html_write_file(const struct html_inst *h, const char *rel, const struct buf *b);
+/* Write B to DIR/REL; with IF_CHANGED leave a file that already holds B
+ * alone (badges rarely change: a rename costs a journal commit). */
+int html_write_file(const struct html_inst *h, const char *rel, const struct buf *b, int if_changed);
 int html_mkdirs(const char *dir, const char *sub);
 char *html_slug(const char *name);
 extern const char html_css[];

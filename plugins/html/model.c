@@ -28,6 +28,39 @@ static char *html_strdup(const char *s)
     return strdup(s ? s : "");
 }
 
+int bucket_cb(const struct sw_bucket *b, void *ud)
+{
+    struct bucket_list *l = ud;
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 64;
+        struct sw_bucket *v = realloc(l->v, sizeof *v * (size_t)cap);
+        if (!v) {
+            l->failed = 1;
+            return 1;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    /* Copy what this plugin knows; a smaller struct from an older storage
+     * leaves the rest NaN/zero. */
+    struct sw_bucket *k = &l->v[l->n++];
+    memset(k, 0, sizeof *k);
+    memcpy(k, b, b->size < sizeof *k ? b->size : sizeof *k);
+    if (b->size < sizeof *k)
+        for (int p = 0; p < SW_PHASES; p++)
+            k->phase[p] = NAN;
+    k->location = b->location ? strdup(b->location) : NULL;
+    return 0;
+}
+
+void bucket_list_free(struct bucket_list *l)
+{
+    for (int i = 0; i < l->n; i++)
+        free((char *)l->v[i].location);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
 static int mark_cb(const sw_result *r, void *ud)
 {
     struct html_series *s = ud;
@@ -93,9 +126,15 @@ int html_model_build(struct html_model *m, const sw_render *rd, const struct htm
         s->have_up = 1;
         for (int w = 0; w < HTML_WINDOWS && s->have_up; w++) {
             int64_t from = m->now - html_window[w];
+            /* The last 24 h per location: the site page's table, and their
+             * sum is the 24 h uptime. */
+            int by_loc = w == HTML_24H;
             int rc = api->history_buckets(rd, s->site, s->check, from < 0 ? 0 : from, m->now + 1,
-                                          html_window[w] + 1, 0, up_cb, s->up[w]);
-            s->have_up = rc == 0;
+                                          html_window[w] + 1, by_loc ? SW_BUCKETS_BY_LOCATION : 0,
+                                          by_loc ? bucket_cb : up_cb, by_loc ? (void *)&s->locs : s->up[w]);
+            for (int i = 0; by_loc && i < s->locs.n; i++)
+                up_cb(&s->locs.v[i], s->up[w]);
+            s->have_up = rc == 0 && !s->locs.failed;
         }
     }
     /* Group by site, keeping the configuration order of first appearance. */
@@ -130,6 +169,7 @@ void html_model_free(struct html_model *m)
 {
     for (int i = 0; i < m->nseries; i++) {
         free(m->series[i].reason);
+        bucket_list_free(&m->series[i].locs);
         for (int k = 0; k < m->series[i].nmarks; k++)
             free(m->series[i].marks[k].reason);
     }

@@ -9,51 +9,14 @@
 
 #include "html.h"
 
-#define H_5MIN 300000000LL
-#define H_HOUR 3600000000LL
+#define H_10MIN 600000000LL
+#define H_HOUR  3600000000LL
 
-struct bucket_list {
-    struct sw_bucket *v;
-    int n, cap, failed;
-};
-
-static int bucket_cb(const struct sw_bucket *b, void *ud)
-{
-    struct bucket_list *l = ud;
-    if (l->n == l->cap) {
-        int cap = l->cap ? l->cap * 2 : 64;
-        struct sw_bucket *v = realloc(l->v, sizeof *v * (size_t)cap);
-        if (!v) {
-            l->failed = 1;
-            return 1;
-        }
-        l->v = v;
-        l->cap = cap;
-    }
-    /* Copy what this plugin knows; a smaller struct from an older storage
-     * leaves the rest NaN/zero. */
-    struct sw_bucket *k = &l->v[l->n++];
-    memset(k, 0, sizeof *k);
-    memcpy(k, b, b->size < sizeof *k ? b->size : sizeof *k);
-    if (b->size < sizeof *k)
-        for (int p = 0; p < SW_PHASES; p++)
-            k->phase[p] = NAN;
-    k->location = b->location ? strdup(b->location) : NULL;
-    return 0;
-}
-
-static void bucket_list_free(struct bucket_list *l)
-{
-    for (int i = 0; i < l->n; i++)
-        free((char *)l->v[i].location);
-    free(l->v);
-    memset(l, 0, sizeof *l);
-}
-
-/* A graph over the window of LEN ending now, in STEP buckets aligned to STEP
- * (so storage can answer from whole rollup slots). */
+/* The response-time graph over the window of LEN ending now, in STEP
+ * buckets aligned to STEP (so storage can answer from whole rollup slots);
+ * the buckets are handed back in KEEP when given. */
 static void site_graph(struct buf *b, const struct html_model *m, const struct html_series *s, int64_t len,
-                       int64_t step, int phases, const char *label)
+                       int64_t step, const char *label, struct bucket_list *keep)
 {
     struct html_graph g = {.to = m->now, .step = step, .day_ticks = len > 86400000000LL};
     /* A pause of more than two checks (or two buckets) is a gap in the data. */
@@ -64,29 +27,61 @@ static void site_graph(struct buf *b, const struct html_model *m, const struct h
     if (rc == 0 && !l.failed) {
         g.b = l.v;
         g.n = l.n;
-        int any = 0;
-        for (int i = 0; i < l.n && phases; i++)
-            any |= l.v[i].phase[0] == l.v[i].phase[0];
-        if (!phases)
-            html_svg_latency(b, &g, label);
-        else if (any)
-            html_svg_phases(b, &g, label);
-    } else if (!phases) {
+        html_svg_latency(b, &g, label);
+    } else {
         buf_puts(b, "<p class=\"none\">No history: no storage that can answer.</p>\n");
     }
-    bucket_list_free(&l);
+    if (keep && rc == 0 && !l.failed)
+        *keep = l;
+    else
+        bucket_list_free(&l);
+}
+
+/* Where the time goes per hour over the last 24 h, from the 10-minute
+ * buckets the 24 h graph already read: each phase's mean weighted by the
+ * answered results of each bucket. */
+static void site_phases(struct buf *b, const struct html_model *m, const struct bucket_list *five,
+                        const char *label)
+{
+    enum { HOURS = 24 };
+    struct sw_bucket hb[HOURS];
+    double w[HOURS] = {0}, sum[HOURS][SW_PHASES] = {{0}};
+    struct html_graph g = {.to = m->now, .step = H_HOUR, .gap = 2 * H_HOUR};
+    g.from = (m->now / H_HOUR + 1) * H_HOUR - html_window[HTML_24H];
+    for (int i = 0; i < five->n; i++) {
+        const struct sw_bucket *k = &five->v[i];
+        int64_t h = (k->start - g.from) / H_HOUR;
+        double n = (double)(k->count[SW_OK] + k->count[SW_WARN]);
+        if (h < 0 || h >= HOURS || !(k->phase[0] == k->phase[0]) || n <= 0)
+            continue;
+        w[h] += n;
+        for (int p = 0; p < SW_PHASES; p++)
+            sum[h][p] += k->phase[p] * n;
+    }
+    for (int h = 0; h < HOURS; h++) {
+        if (w[h] <= 0)
+            continue;
+        struct sw_bucket *k = &hb[g.n++];
+        memset(k, 0, sizeof *k);
+        k->size = sizeof *k;
+        k->start = g.from + h * H_HOUR;
+        k->span = H_HOUR;
+        for (int p = 0; p < SW_PHASES; p++)
+            k->phase[p] = sum[h][p] / w[h];
+    }
+    g.b = hb;
+    if (g.n) {
+        buf_puts(b, "<h3>Where the time goes, last 24 hours</h3>\n");
+        html_svg_phases(b, &g, label);
+    }
 }
 
 static void site_locations(struct buf *b, const struct html_model *m, const struct html_series *s)
 {
-    struct bucket_list l = {0};
-    int64_t from = m->now - html_window[HTML_24H];
-    if (html_api->history_buckets(m->rd, s->site, s->check, from, m->now + 1, html_window[HTML_24H] + 1,
-                                  SW_BUCKETS_BY_LOCATION, bucket_cb, &l) != 0 ||
-        l.n < 2) {
-        bucket_list_free(&l);
+    (void)m;
+    const struct bucket_list l = s->locs;
+    if (l.n < 2)
         return;
-    }
     buf_puts(b, "<h3>By location, last 24 h</h3>\n<table class=\"locations\"><thead><tr><th>Location</th>"
                 "<th>Results</th><th>Uptime</th><th>Failures</th><th>Mean latency</th><th>Max latency</th>"
                 "</tr></thead><tbody>\n");
@@ -106,7 +101,6 @@ static void site_locations(struct buf *b, const struct html_model *m, const stru
         buf_puts(b, "</td></tr>\n");
     }
     buf_puts(b, "</tbody></table>\n");
-    bucket_list_free(&l);
 }
 
 static int details_cb(const sw_result *r, void *ud)
@@ -190,21 +184,17 @@ static void site_check(struct buf *b, const struct html_model *m, const struct h
     struct buf label = {0};
     buf_printf(&label, "%s %s: response time, last 24 hours", s->site, s->check);
     buf_puts(b, "<h3>Response time, last 24 hours</h3>\n");
-    site_graph(b, m, s, html_window[HTML_24H], H_5MIN, 0, label.s ? label.s : "");
+    struct bucket_list five = {0};
+    site_graph(b, m, s, html_window[HTML_24H], H_10MIN, label.s ? label.s : "", &five);
     buf_reset(&label);
     buf_printf(&label, "%s %s: response time, last 7 days", s->site, s->check);
     buf_puts(b, "<h3>Response time, last 7 days</h3>\n");
-    site_graph(b, m, s, html_window[HTML_7D], H_HOUR, 0, label.s ? label.s : "");
+    site_graph(b, m, s, html_window[HTML_7D], H_HOUR, label.s ? label.s : "", NULL);
     buf_reset(&label);
     buf_printf(&label, "%s %s: where the time goes, per hour, last 24 hours", s->site, s->check);
-    struct buf ph = {0};
-    site_graph(&ph, m, s, html_window[HTML_24H], H_HOUR, 1, label.s ? label.s : "");
-    if (ph.len) {
-        buf_puts(b, "<h3>Where the time goes, last 24 hours</h3>\n");
-        buf_put(b, ph.s, ph.len);
-    }
-    b->failed |= ph.failed | label.failed;
-    buf_free(&ph);
+    site_phases(b, m, &five, label.s ? label.s : "");
+    bucket_list_free(&five);
+    b->failed |= label.failed;
     buf_free(&label);
     site_locations(b, m, s);
     html_api->render_recent(m->rd, s->index, 1, details_cb, b);
@@ -212,7 +202,8 @@ static void site_check(struct buf *b, const struct html_model *m, const struct h
                "<h3>Last %d results</h3>\n<table class=\"results\"><thead><tr><th>Started</th>"
                "<th>Location</th><th>Status</th><th>Time</th><th>Reason</th></tr></thead><tbody>\n",
                HTML_LAST);
-    if (html_api->history_results(m->rd, s->site, s->check, 0, m->now + 1, HTML_LAST, row_cb, b) != 0)
+    if (html_api->history_results(m->rd, s->site, s->check, 0, m->now + 1, HTML_LAST, SW_HISTORY_SUMMARY,
+                                  row_cb, b) != 0)
         html_api->render_recent(m->rd, s->index, HTML_LAST, row_cb, b);
     buf_puts(b, "</tbody></table>\n</section>\n");
 }

@@ -54,6 +54,24 @@ static double gy(const struct axis *a, double v)
     return H - MB - v / a->top * (H - MB - MT);
 }
 
+/* A path point: CMD (M or L) and X Y. */
+static void svg_pt(struct buf *b, const char *cmd, double x, double y)
+{
+    buf_puts(b, cmd);
+    buf_fixed1(b, x);
+    buf_puts(b, " ");
+    buf_fixed1(b, y);
+}
+
+/* Attributes NAME="V" for each pair, V with one decimal. */
+static void svg_attr(struct buf *b, const char *name, double v)
+{
+    buf_puts(b, name);
+    buf_puts(b, "=\"");
+    buf_fixed1(b, v);
+    buf_puts(b, "\"");
+}
+
 static void svg_open(struct buf *b, const char *label)
 {
     buf_printf(b,
@@ -138,10 +156,10 @@ void html_svg_latency(struct buf *b, const struct html_graph *g, const char *lab
         snprintf(what, sizeof what, "%lld failure%s of %lld results", (long long)k->count[SW_FAIL],
                  k->count[SW_FAIL] == 1 ? "" : "s",
                  (long long)(k->count[0] + k->count[1] + k->count[2] + k->count[3]));
-        buf_printf(b,
-                   "<rect class=\"fail\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#c62828\" "
-                   "opacity=\"0.35\">",
-                   gx(g, k->start), MT, bw < 2 ? 2 : bw, H - MB - MT);
+        buf_puts(b, "<rect class=\"fail\"");
+        svg_attr(b, " x", gx(g, k->start));
+        svg_attr(b, " width", bw < 2 ? 2 : bw);
+        buf_printf(b, " y=\"%d\" height=\"%d\" fill=\"#c62828\" opacity=\"0.35\">", MT, H - MB - MT);
         svg_bucket_title(b, g, k, what);
         buf_puts(b, "</rect>\n");
     }
@@ -158,14 +176,14 @@ void html_svg_latency(struct buf *b, const struct html_graph *g, const char *lab
         }
         for (int k = i; k < j; k++) {
             double x = gx(g, g->b[k].start + g->b[k].span / 2);
-            buf_printf(&line, "%s%.1f %.1f", k == i ? "M" : "L", x, gy(&a, g->b[k].lat_avg));
-            buf_printf(&band, "%s%.1f %.1f", k == i ? "M" : "L", x, gy(&a, g->b[k].lat_max));
+            svg_pt(&line, k == i ? "M" : "L", x, gy(&a, g->b[k].lat_avg));
+            svg_pt(&band, k == i ? "M" : "L", x, gy(&a, g->b[k].lat_max));
         }
         if (j == i + 1) /* a lone bucket: a dot, as a line needs two */
             buf_printf(&dots, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"#1565c0\"/>",
                        gx(g, g->b[i].start + g->b[i].span / 2), gy(&a, g->b[i].lat_avg));
         for (int k = j - 1; k >= i; k--)
-            buf_printf(&band, "L%.1f %.1f", gx(g, g->b[k].start + g->b[k].span / 2), gy(&a, g->b[k].lat_min));
+            svg_pt(&band, "L", gx(g, g->b[k].start + g->b[k].span / 2), gy(&a, g->b[k].lat_min));
         buf_puts(&band, "Z");
         i = j;
     }
@@ -195,7 +213,9 @@ void html_svg_latency(struct buf *b, const struct html_graph *g, const char *lab
         if (k->count[SW_WARN]) {
             snprintf(what, sizeof what, "%lld warning%s", (long long)k->count[SW_WARN],
                      k->count[SW_WARN] == 1 ? "" : "s");
-            buf_printf(b, "<path class=\"warn\" d=\"M%.1f %dl5 -9l5 9z\" fill=\"#ef6c00\">", x - 5, MT + 11);
+            buf_puts(b, "<path class=\"warn\" d=\"");
+            svg_pt(b, "M", x - 5, MT + 11);
+            buf_puts(b, "l5 -9l5 9z\" fill=\"#ef6c00\">");
             svg_bucket_title(b, g, k, what);
             buf_puts(b, "</path>\n");
         }
@@ -238,10 +258,18 @@ void html_svg_phases(struct buf *b, const struct html_graph *g, const char *labe
             if (v <= 0)
                 continue;
             double y0 = gy(&a, base), y1 = gy(&a, base + v);
-            buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>", x,
-                       y1, bw * 0.8, y0 - y1, phase_colour[p]);
+            buf_puts(b, "<rect");
+            svg_attr(b, " x", x);
+            svg_attr(b, " y", y1);
+            svg_attr(b, " width", bw * 0.8);
+            svg_attr(b, " height", y0 - y1);
+            buf_puts(b, " fill=\"");
+            buf_puts(b, phase_colour[p]);
+            buf_puts(b, "\"><title>");
             html_time(b, k->start, 0);
-            buf_printf(b, ": %s ", phase_name[p]);
+            buf_puts(b, ": ");
+            buf_puts(b, phase_name[p]);
+            buf_puts(b, " ");
             html_ms(b, v);
             buf_puts(b, "</title></rect>");
             base += v;

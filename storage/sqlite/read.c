@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Reading back: results newest first (status, the recent cache, pages) and
  * buckets of aggregates (uptime, graphs).  A bucket query splits its window
- * into the widest rollup slots that fit whole (day, then hour, then 5 min)
+ * into the widest rollup slots that fit whole (day, then hour, then 10 min)
  * and reads only the ragged edges from raw results, so a 30-day uptime costs
  * about a hundred rows whatever the interval, and still counts exactly the
  * results started in [from, to). */
@@ -13,62 +13,76 @@
 
 #define SQLITE_MAX_BUCKETS 100000
 
-#define SQLITE_RESULT_COLS                                                                                   \
-    "SELECT s.site, s.check_name, s.location, r.scheduled, r.started, r.duration,"                           \
-    " r.verdict, r.since, r.reason, r.metrics, r.info FROM series s"                                         \
-    " JOIN results r ON r.series = s.id AND r.started >= ?3 AND r.started < ?4"
-
-/* The sums a bucket needs, as the rollups table and raw results give them:
- * series location, bucket index, then the 15 columns of struct sqlite_acc. */
-#define SQLITE_SUMS                                                                                          \
-    "sum(n_ok), sum(n_warn), sum(n_fail), sum(n_unknown), sum(lat_n), sum(lat_sum), min(lat_min),"           \
-    " max(lat_max), sum(ph_n), sum(ph_dns), sum(ph_connect), sum(ph_tls), sum(ph_first_byte),"               \
-    " sum(ph_transfer)"
+#define SQLITE_ROLLUP_COLS                                                                                   \
+    "start, n_ok, n_warn, n_fail, n_unknown, lat_n, lat_sum, lat_min, lat_max, ph_n, ph_dns, ph_connect,"    \
+    " ph_tls, ph_first_byte, ph_transfer"
+#define SQLITE_RAW_COLS                                                                                      \
+    "started, verdict, duration, json_extract(metrics, '$.\"time.total\"'),"                                 \
+    " json_extract(metrics, '$.\"time.dns\"'), json_extract(metrics, '$.\"time.connect\"'),"                 \
+    " json_extract(metrics, '$.\"time.tls\"'), json_extract(metrics, '$.\"time.first_byte\"')"
 
 int sqlite_prepare_read(struct sqlite_inst *s)
 {
-    return sqlite_prepare(s->rdb, SQLITE_RESULT_COLS " WHERE s.site = ?1 ORDER BY r.started DESC LIMIT ?5",
-                          &s->hist_all, s->path) ||
+    /* Newest first straight off the (series, started) index, one series
+     * at a time: joined over several series SQLite would sort every row
+     * in the window to keep the newest few. */
+    return sqlite_prepare(s->rdb, "SELECT id FROM series WHERE site = ?1 AND (?2 IS NULL OR check_name = ?2)",
+                          &s->series_ids, s->path) ||
            sqlite_prepare(s->rdb,
-                          SQLITE_RESULT_COLS " WHERE s.site = ?1 AND s.check_name = ?2"
-                                             " ORDER BY r.started DESC LIMIT ?5",
-                          &s->hist_one, s->path) ||
+                          "SELECT s.site, s.check_name, s.location, r.scheduled, r.started, r.duration,"
+                          " r.verdict, r.since, r.reason, r.metrics, r.info FROM results r"
+                          " JOIN series s ON s.id = r.series"
+                          " WHERE r.series = ?1 AND r.started >= ?2 AND r.started < ?3"
+                          " ORDER BY r.started DESC LIMIT ?4",
+                          &s->hist_series, s->path) ||
            sqlite_prepare(s->rdb, "SELECT key, value, type FROM json_each(?)", &s->each_json, s->path) ||
+           /* One series' slots and raw rows in two ranges (the left and right
+            * edges of a window at one level), each an index range: no join,
+            * no GROUP BY; the buckets are summed in C. */
            sqlite_prepare(s->rdb,
-                          "SELECT s.location, (u.start - ?3) / ?4, " SQLITE_SUMS
-                          " FROM series s JOIN rollups u ON u.series = s.id AND u.span = ?5"
-                          " AND u.start >= ?6 AND u.start < ?7"
-                          " WHERE s.site = ?1 AND (?2 IS NULL OR s.check_name = ?2) GROUP BY 1, 2",
+                          "SELECT " SQLITE_ROLLUP_COLS " FROM rollups"
+                          " WHERE series = ?1 AND span = ?2 AND start >= ?3 AND start < ?4 UNION ALL"
+                          " SELECT " SQLITE_ROLLUP_COLS " FROM rollups"
+                          " WHERE series = ?1 AND span = ?2 AND start >= ?5 AND start < ?6",
                           &s->sum_rollups, s->path) ||
+           sqlite_prepare(s->rdb,
+                          "SELECT " SQLITE_RAW_COLS " FROM results"
+                          " WHERE series = ?1 AND started >= ?3 AND started < ?4 UNION ALL"
+                          " SELECT " SQLITE_RAW_COLS " FROM results"
+                          " WHERE series = ?1 AND started >= ?5 AND started < ?6",
+                          &s->sum_raw, s->path) ||
            sqlite_prepare(
                s->rdb,
-               "SELECT location, (started - ?3) / ?4, " SQLITE_SUMS " FROM ("
-               " SELECT location, started, verdict = 0 AS n_ok, verdict = 1 AS n_warn,"
-               "  verdict = 2 AS n_fail, verdict = 3 AS n_unknown, verdict <= 1 AS lat_n,"
-               "  CASE WHEN verdict <= 1 THEN duration ELSE 0 END AS lat_sum,"
-               "  CASE WHEN verdict <= 1 THEN duration END AS lat_min,"
-               "  CASE WHEN verdict <= 1 THEN duration END AS lat_max,"
-               "  t IS NOT NULL AS ph_n, coalesce(d, 0) AS ph_dns, coalesce(c, 0) AS ph_connect,"
-               "  coalesce(l, 0) AS ph_tls, coalesce(f, 0) AS ph_first_byte,"
-               "  CASE WHEN t IS NULL THEN 0"
-               "   ELSE max(0, t - coalesce(d, 0) - coalesce(c, 0) - coalesce(l, 0) - coalesce(f, 0)) END"
-               "   AS ph_transfer"
-               " FROM (SELECT s.location, r.started, r.verdict, r.duration,"
-               "   json_extract(r.metrics, '$.\"time.total\"') AS t, json_extract(r.metrics, "
-               "'$.\"time.dns\"') AS d,"
-               "   json_extract(r.metrics, '$.\"time.connect\"') AS c,"
-               "   json_extract(r.metrics, '$.\"time.tls\"') AS l,"
-               "   json_extract(r.metrics, '$.\"time.first_byte\"') AS f"
-               "  FROM series s JOIN results r ON r.series = s.id AND r.started >= ?6 AND r.started < ?7"
-               "  WHERE s.site = ?1 AND (?2 IS NULL OR s.check_name = ?2)))"
-               " GROUP BY 1, 2",
-               &s->sum_raw, s->path);
+               "SELECT id, location FROM series WHERE site = ?1 AND (?2 IS NULL OR check_name = ?2)"
+               " ORDER BY location",
+               &s->series_locs, s->path) ||
+           sqlite_prepare(s->rdb, "BEGIN", &s->read_begin, s->path) ||
+           sqlite_prepare(s->rdb, "COMMIT", &s->read_end, s->path);
+}
+
+/* One read transaction around the statements of one call: one snapshot
+ * of the file, and one lock instead of one per statement. */
+static void sqlite_read_begin(struct sqlite_inst *s)
+{
+    sqlite3_reset(s->read_begin);
+    sqlite3_step(s->read_begin);
+}
+
+static void sqlite_read_end(struct sqlite_inst *s)
+{
+    sqlite3_reset(s->read_end);
+    if (sqlite3_step(s->read_end) != SQLITE_DONE)
+        sqlite3_exec(s->rdb, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_reset(s->read_end);
+    sqlite3_reset(s->read_begin);
 }
 
 /* ---- results, newest first ---- */
 
 static void sqlite_fill_json(struct sqlite_inst *s, sw_result *r, const char *json, int metrics)
 {
+    if (!json || strcmp(json, "{}") == 0)
+        return; /* most infos: no need to start the JSON reader */
     sqlite3_stmt *st = s->each_json;
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, json ? json : "{}", -1, SQLITE_TRANSIENT);
@@ -84,18 +98,10 @@ static void sqlite_fill_json(struct sqlite_inst *s, sw_result *r, const char *js
     sqlite3_reset(st);
 }
 
-int sqlite_history(void *p, const char *site, const char *check, int64_t from, int64_t to, int limit,
-                   sw_result_cb cb, void *ud)
+/* The rows of ST as results; each goes to CB, or into *KEEP when given. */
+static int sqlite_rows(struct sqlite_inst *s, sqlite3_stmt *st, uint32_t flags, sw_result_cb cb, void *ud,
+                       sw_result ***keep, int *nkeep)
 {
-    struct sqlite_inst *s = p;
-    sqlite3_stmt *st = check ? s->hist_one : s->hist_all;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, site, -1, SQLITE_TRANSIENT);
-    if (check)
-        sqlite3_bind_text(st, 2, check, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, from);
-    sqlite3_bind_int64(st, 4, to);
-    sqlite3_bind_int(st, 5, limit);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         sw_result *r = sqlite_api->result_new((const char *)sqlite3_column_text(st, 0),
@@ -104,21 +110,86 @@ int sqlite_history(void *p, const char *site, const char *check, int64_t from, i
         sqlite_api->result_set_times(r, sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
                                      sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 7));
         sqlite_api->result_set(r, sqlite3_column_int(st, 6), "%s", (const char *)sqlite3_column_text(st, 8));
-        sqlite_fill_json(s, r, (const char *)sqlite3_column_text(st, 9), 1);
-        sqlite_fill_json(s, r, (const char *)sqlite3_column_text(st, 10), 0);
+        if (!(flags & SW_HISTORY_SUMMARY)) {
+            sqlite_fill_json(s, r, (const char *)sqlite3_column_text(st, 9), 1);
+            sqlite_fill_json(s, r, (const char *)sqlite3_column_text(st, 10), 0);
+        }
+        if (keep) {
+            sw_result **v = realloc(*keep, sizeof *v * (size_t)(*nkeep + 1));
+            if (!v) {
+                sqlite_api->result_free(r);
+                return SW_ENOMEM;
+            }
+            *keep = v;
+            v[(*nkeep)++] = r;
+            continue;
+        }
         int stop = cb(r, ud);
         sqlite_api->result_free(r);
         if (stop)
-            break;
+            return 1;
     }
-    int ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+    return rc == SQLITE_DONE ? 0 : sqlite_fail(s->rdb, "cannot read results", s->path);
+}
+
+static int sqlite_newer_first(const void *a, const void *b)
+{
+    int64_t x = sqlite_api->result_started(*(sw_result *const *)a);
+    int64_t y = sqlite_api->result_started(*(sw_result *const *)b);
+    return (x < y) - (x > y);
+}
+
+int sqlite_history(void *p, const char *site, const char *check, int64_t from, int64_t to, int limit,
+                   uint32_t flags, sw_result_cb cb, void *ud)
+{
+    struct sqlite_inst *s = p;
+    sqlite3_int64 ids[256];
+    int n = 0, rc = 0;
+    sqlite3_stmt *st = s->series_ids;
     sqlite3_reset(st);
-    return ok ? 0 : sqlite_fail(s->rdb, "cannot read results", s->path);
+    sqlite3_bind_text(st, 1, site, -1, SQLITE_TRANSIENT);
+    if (check)
+        sqlite3_bind_text(st, 2, check, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 2);
+    while (n < 256 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        ids[n++] = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sqlite_fail(s->rdb, "cannot read series", s->path);
+    /* One series (one check, one location: the usual case) streams; several
+     * are read newest-first each and merged. */
+    sw_result **keep = NULL;
+    int nkeep = 0;
+    rc = 0;
+    sqlite_read_begin(s);
+    st = s->hist_series;
+    for (int i = 0; i < n && rc == 0; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, ids[i]);
+        sqlite3_bind_int64(st, 2, from);
+        sqlite3_bind_int64(st, 3, to);
+        sqlite3_bind_int(st, 4, limit);
+        rc = sqlite_rows(s, st, flags, cb, ud, n > 1 ? &keep : NULL, &nkeep);
+    }
+    sqlite3_reset(st);
+    sqlite_read_end(s);
+    if (keep) {
+        qsort(keep, (size_t)nkeep, sizeof *keep, sqlite_newer_first);
+        int stop = rc != 0;
+        for (int i = 0; i < nkeep; i++) {
+            if (!stop && i < limit)
+                stop = cb(keep[i], ud);
+            sqlite_api->result_free(keep[i]);
+        }
+        free(keep);
+    }
+    return rc < 0 ? rc : 0;
 }
 
 int sqlite_recent(void *p, const char *site, const char *check, int limit, sw_result_cb cb, void *ud)
 {
-    return sqlite_history(p, site, check, INT64_MIN, INT64_MAX, limit, cb, ud);
+    return sqlite_history(p, site, check, INT64_MIN, INT64_MAX, limit, 0, cb, ud);
 }
 
 /* ---- buckets ---- */
@@ -135,114 +206,132 @@ struct sqlite_loc {
 
 struct sqlite_sum {
     struct sqlite_inst *s;
-    const char *site, *check;
-    int64_t from, to, step;
-    int by_location;
-    int64_t nb;
-    struct sqlite_loc *locs;
-    int nlocs;
+    int64_t from, to, step, nb;
+    sqlite3_int64 series;
+    struct sqlite_acc *cur; /* the buckets of the series being read */
     int rc;
 };
 
-static struct sqlite_acc *sqlite_loc_buckets(struct sqlite_sum *q, const char *loc)
+static void sqlite_add(struct sqlite_sum *q, int64_t t, const int64_t n[4], int64_t lat_n, int64_t lat_sum,
+                       int64_t lat_min, int64_t lat_max, int64_t ph_n, const double ph[SW_PHASES])
 {
-    const char *name = q->by_location && loc ? loc : "";
-    for (int i = 0; i < q->nlocs; i++)
-        if (strcmp(q->locs[i].name, name) == 0)
-            return q->locs[i].b;
-    struct sqlite_loc *v = realloc(q->locs, sizeof *v * (size_t)(q->nlocs + 1));
-    if (!v)
-        return NULL;
-    q->locs = v;
-    struct sqlite_loc *l = &q->locs[q->nlocs];
-    l->name = strdup(name);
-    l->b = calloc((size_t)q->nb, sizeof *l->b);
-    if (!l->name || !l->b) {
-        free(l->name);
-        free(l->b);
-        return NULL;
+    /* One bucket takes everything: slots need not line up with it. */
+    int64_t i = q->nb == 1 ? 0 : (t - q->from) / q->step;
+    if (i < 0 || i >= q->nb)
+        return;
+    struct sqlite_acc *a = &q->cur[i];
+    for (int v = 0; v < 4; v++)
+        a->n[v] += n[v];
+    if (lat_n) {
+        a->lat_min = a->lat_n && a->lat_min < lat_min ? a->lat_min : lat_min;
+        a->lat_max = a->lat_n && a->lat_max > lat_max ? a->lat_max : lat_max;
+        a->lat_n += lat_n;
+        a->lat_sum += lat_sum;
     }
-    q->nlocs++;
-    return l->b;
+    a->ph_n += ph_n;
+    for (int p = 0; p < SW_PHASES; p++)
+        a->ph[p] += ph[p];
 }
 
-/* Add the rows of ST (rollups or raw, over [lo, hi)) into the buckets. */
-static void sqlite_sum_range(struct sqlite_sum *q, sqlite3_stmt *st, int64_t span, int64_t lo, int64_t hi)
+/* Add the series' rollup slots of SPAN in [lo, hi) and [lo2, hi2), or
+ * (SPAN 0) its raw results there, into its buckets. */
+static void sqlite_sum_range(struct sqlite_sum *q, int64_t span, int64_t lo, int64_t hi, int64_t lo2,
+                             int64_t hi2)
 {
-    if (q->rc || lo >= hi)
+    if (q->rc || (lo >= hi && lo2 >= hi2))
         return;
+    sqlite3_stmt *st = span ? q->s->sum_rollups : q->s->sum_raw;
     sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, q->site, -1, SQLITE_TRANSIENT);
-    if (q->check)
-        sqlite3_bind_text(st, 2, q->check, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, 2);
-    sqlite3_bind_int64(st, 3, q->from);
-    /* One bucket takes everything: slots need not line up with it. */
-    sqlite3_bind_int64(st, 4, q->nb == 1 ? INT64_MAX : q->step);
-    if (span) {
-        sqlite3_bind_int64(st, 5, span);
-        sqlite3_bind_int64(st, 6, lo);
-        sqlite3_bind_int64(st, 7, hi);
-    } else {
-        sqlite3_bind_int64(st, 6, lo);
-        sqlite3_bind_int64(st, 7, hi);
-    }
+    sqlite3_bind_int64(st, 1, q->series);
+    sqlite3_bind_int64(st, 2, span);
+    sqlite3_bind_int64(st, 3, lo);
+    sqlite3_bind_int64(st, 4, hi);
+    sqlite3_bind_int64(st, 5, lo2);
+    sqlite3_bind_int64(st, 6, hi2);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t i = sqlite3_column_int64(st, 1);
-        struct sqlite_acc *b = sqlite_loc_buckets(q, (const char *)sqlite3_column_text(st, 0));
-        if (!b) {
-            q->rc = SW_ENOMEM;
-            break;
-        }
-        if (i < 0 || i >= q->nb)
+        int64_t n[4] = {0}, t = sqlite3_column_int64(st, 0);
+        double ph[SW_PHASES] = {0};
+        if (span) {
+            for (int v = 0; v < 4; v++)
+                n[v] = sqlite3_column_int64(st, 1 + v);
+            for (int p = 0; p < SW_PHASES; p++)
+                ph[p] = sqlite3_column_double(st, 10 + p);
+            sqlite_add(q, t, n, sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6),
+                       sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8), sqlite3_column_int64(st, 9),
+                       ph);
             continue;
-        struct sqlite_acc *a = &b[i];
-        for (int v = 0; v < 4; v++)
-            a->n[v] += sqlite3_column_int64(st, 2 + v);
-        int64_t lat_n = sqlite3_column_int64(st, 6);
-        if (lat_n) {
-            int64_t mn = sqlite3_column_int64(st, 8), mx = sqlite3_column_int64(st, 9);
-            a->lat_min = a->lat_n && a->lat_min < mn ? a->lat_min : mn;
-            a->lat_max = a->lat_n && a->lat_max > mx ? a->lat_max : mx;
-            a->lat_n += lat_n;
-            a->lat_sum += sqlite3_column_int64(st, 7);
         }
-        a->ph_n += sqlite3_column_int64(st, 10);
-        for (int p = 0; p < SW_PHASES; p++)
-            a->ph[p] += sqlite3_column_double(st, 11 + p);
+        int verdict = sqlite3_column_int(st, 1) & 3;
+        int64_t d = sqlite3_column_int64(st, 2);
+        n[verdict] = 1;
+        int has_ph = sqlite3_column_type(st, 3) != SQLITE_NULL;
+        if (has_ph) {
+            double rest = sqlite3_column_double(st, 3);
+            for (int p = 0; p < SW_PHASE_TRANSFER; p++)
+                rest -= ph[p] = sqlite3_column_double(st, 4 + p);
+            ph[SW_PHASE_TRANSFER] = rest > 0 ? rest : 0;
+        }
+        int answered = verdict <= SW_WARN;
+        sqlite_add(q, t, n, answered, answered ? d : 0, d, d, has_ph, ph);
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE && !q->rc)
+    if (rc != SQLITE_DONE)
         q->rc = sqlite_fail(q->s->rdb, "cannot sum results", q->s->path);
     sqlite3_reset(st);
 }
 
-/* Cover [lo, hi) with whole slots of span LEVEL and finer, raw at the edges. */
-static void sqlite_cover(struct sqlite_sum *q, int64_t lo, int64_t hi, int level)
+/* Cover [lo, hi) with the widest whole slots, then finer ones towards each
+ * edge, raw results at the very edges.  After the first level there are
+ * two ranges left (one each side), read together: one statement a level. */
+static void sqlite_cover(struct sqlite_sum *q, int64_t lo, int64_t hi)
 {
-    if (lo >= hi)
-        return;
-    for (; level >= 0; level--) {
+    int64_t l0 = lo, l1 = hi, r0 = hi, r1 = hi; /* still to cover: [l0, l1) and [r0, r1) */
+    int split = 0;
+    for (int level = SQLITE_SPANS - 1; level >= 0; level--) {
         int64_t span = sqlite_spans[level];
         /* Slots are placed in a bucket by their start: with several buckets
          * a slot must not straddle two, so the span must divide the step. */
         if (q->nb > 1 && (q->step % span != 0 || q->from % span != 0))
             continue;
-        int64_t a = (lo + span - 1) / span * span, b = hi / span * span;
-        if (a >= b)
-            continue;
-        sqlite_sum_range(q, q->s->sum_rollups, span, a, b);
-        sqlite_cover(q, lo, a, level - 1);
-        sqlite_cover(q, b, hi, level - 1);
-        return;
+        if (!split) {
+            int64_t a = (lo + span - 1) / span * span, b = hi / span * span;
+            if (a >= b)
+                continue;
+            sqlite_sum_range(q, span, a, b, 0, 0);
+            l1 = a;
+            r0 = b;
+            split = 1;
+        } else {
+            /* l1 and r0 are whole slots of a coarser span, so of this one too */
+            int64_t a = (l0 + span - 1) / span * span, b = r1 / span * span;
+            sqlite_sum_range(q, span, a, l1, r0, b);
+            l1 = a;
+            r0 = b;
+        }
     }
-    sqlite_sum_range(q, q->s->sum_raw, 0, lo, hi);
+    sqlite_sum_range(q, 0, l0, l1, r0, r1);
 }
 
-static int sqlite_loc_cmp(const void *a, const void *b)
+static int sqlite_emit(const struct sqlite_sum *q, const char *location, const struct sqlite_acc *acc,
+                       sw_bucket_cb cb, void *ud)
 {
-    return strcmp(((const struct sqlite_loc *)a)->name, ((const struct sqlite_loc *)b)->name);
+    for (int64_t i = 0; i < q->nb; i++) {
+        const struct sqlite_acc *a = &acc[i];
+        if (!a->n[0] && !a->n[1] && !a->n[2] && !a->n[3])
+            continue;
+        struct sw_bucket b = {.size = sizeof b, .location = location};
+        b.start = q->from + i * q->step;
+        b.span = b.start + q->step > q->to ? q->to - b.start : q->step;
+        memcpy(b.count, a->n, sizeof b.count);
+        b.lat_min = a->lat_n ? (double)a->lat_min / 1e6 : NAN;
+        b.lat_max = a->lat_n ? (double)a->lat_max / 1e6 : NAN;
+        b.lat_avg = a->lat_n ? (double)a->lat_sum / (double)a->lat_n / 1e6 : NAN;
+        for (int ph = 0; ph < SW_PHASES; ph++)
+            b.phase[ph] = a->ph_n ? a->ph[ph] / (double)a->ph_n : NAN;
+        if (cb(&b, ud))
+            return 1;
+    }
+    return 0;
 }
 
 int sqlite_buckets(void *p, const char *site, const char *check, int64_t from, int64_t to, int64_t step,
@@ -252,32 +341,52 @@ int sqlite_buckets(void *p, const char *site, const char *check, int64_t from, i
      * arithmetic free of negative division. */
     if (step <= 0 || from < 0 || to <= from || (to - from) / step >= SQLITE_MAX_BUCKETS)
         return SW_EINVAL;
-    struct sqlite_sum q = {.s = p, .site = site, .check = check, .from = from, .to = to, .step = step};
-    q.by_location = (flags & SW_BUCKETS_BY_LOCATION) != 0;
+    struct sqlite_inst *s = p;
+    struct sqlite_sum q = {.s = s, .from = from, .to = to, .step = step};
     q.nb = (to - from + step - 1) / step;
-    sqlite_cover(&q, from, to, SQLITE_SPANS - 1);
-    if (q.by_location)
-        qsort(q.locs, (size_t)q.nlocs, sizeof *q.locs, sqlite_loc_cmp);
-    int stop = 0;
-    for (int l = 0; l < q.nlocs; l++) {
-        for (int64_t i = 0; i < q.nb && !stop && !q.rc; i++) {
-            const struct sqlite_acc *a = &q.locs[l].b[i];
-            if (!a->n[0] && !a->n[1] && !a->n[2] && !a->n[3])
-                continue;
-            struct sw_bucket b = {.size = sizeof b, .location = q.by_location ? q.locs[l].name : NULL};
-            b.start = from + i * step;
-            b.span = b.start + step > to ? to - b.start : step;
-            memcpy(b.count, a->n, sizeof b.count);
-            b.lat_min = a->lat_n ? (double)a->lat_min / 1e6 : NAN;
-            b.lat_max = a->lat_n ? (double)a->lat_max / 1e6 : NAN;
-            b.lat_avg = a->lat_n ? (double)a->lat_sum / (double)a->lat_n / 1e6 : NAN;
-            for (int ph = 0; ph < SW_PHASES; ph++)
-                b.phase[ph] = a->ph_n ? a->ph[ph] / (double)a->ph_n : NAN;
-            stop = cb(&b, ud);
-        }
-        free(q.locs[l].name);
-        free(q.locs[l].b);
+    /* The series of SITE/CHECK, by location; each summed on its own, and
+     * merged into one list unless asked per location. */
+    struct {
+        sqlite3_int64 id;
+        char *loc;
+    } ser[256];
+    int n = 0, rc;
+    sqlite_read_begin(s);
+    sqlite3_stmt *st = s->series_locs;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, site, -1, SQLITE_TRANSIENT);
+    if (check)
+        sqlite3_bind_text(st, 2, check, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 2);
+    while (n < 256 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ser[n].id = sqlite3_column_int64(st, 0);
+        ser[n].loc = strdup((const char *)sqlite3_column_text(st, 1));
+        if (!ser[n].loc)
+            q.rc = SW_ENOMEM;
+        n++;
     }
-    free(q.locs);
+    sqlite3_reset(st);
+    if (n == 0 || (rc != SQLITE_ROW && rc != SQLITE_DONE))
+        q.rc = n ? sqlite_fail(s->rdb, "cannot read series", s->path) : 0;
+    int by_loc = (flags & SW_BUCKETS_BY_LOCATION) != 0, stop = 0;
+    q.cur = calloc((size_t)q.nb, sizeof *q.cur);
+    if (!q.cur)
+        q.rc = SW_ENOMEM;
+    for (int i = 0; i < n && !q.rc && !stop; i++) {
+        q.series = ser[i].id;
+        sqlite_cover(&q, from, to);
+        /* A location's series (one per check) are consecutive: emit when the
+         * next one is elsewhere. */
+        int last = i + 1 == n || (by_loc && strcmp(ser[i + 1].loc, ser[i].loc) != 0);
+        if (last && (by_loc || i + 1 == n) && !q.rc) {
+            stop = sqlite_emit(&q, by_loc ? ser[i].loc : NULL, q.cur, cb, ud);
+            memset(q.cur, 0, sizeof *q.cur * (size_t)q.nb);
+        }
+    }
+    sqlite_read_end(s);
+    for (int i = 0; i < n; i++)
+        free(ser[i].loc);
+    free(q.cur);
     return q.rc;
 }

@@ -4,7 +4,7 @@
  * the writer thread, WAL so readers (status, outputs) never block it, a
  * schema_version table with numbered migrations, every metric of every
  * result kept as JSON that SQL can query (json_extract(metrics,
- * '$."time.total"')), and rollups (counts, latency, phases per 5 min, hour
+ * '$."time.total"')), and rollups (counts, latency, phases per 10 min, hour
  * and day) kept current in the same transaction for history reads.
  */
 #include <errno.h>
@@ -23,7 +23,7 @@ static const char *const sqlite_keys[] = {
 
 const struct sw_host_api *sqlite_api;
 
-const int64_t sqlite_spans[SQLITE_SPANS] = {300000000LL, 3600000000LL, 86400000000LL};
+const int64_t sqlite_spans[SQLITE_SPANS] = {600000000LL, 3600000000LL, 86400000000LL};
 
 /* Append-only: each entry moves the schema from version i to i + 1. */
 static const char *const sqlite_migrations[] = {
@@ -45,7 +45,7 @@ static const char *const sqlite_migrations[] = {
     "  CASE r.verdict WHEN 0 THEN 'OK' WHEN 1 THEN 'WARN' WHEN 2 THEN 'FAIL' ELSE 'UNKNOWN' END AS verdict,"
     "  r.since, r.reason, r.metrics, r.info"
     "  FROM results r JOIN series s ON s.id = r.series;",
-    /* 2: rollups per series and slot (5 min, 1 h, 1 d; span and start in
+    /* 2: rollups per series and slot (10 min, 1 h, 1 d; span and start in
      * microseconds), with the results already stored counted in. */
     "CREATE TABLE rollups("
     "  series INTEGER NOT NULL, span INTEGER NOT NULL, start INTEGER NOT NULL,"
@@ -65,7 +65,7 @@ static const char *const sqlite_migrations[] = {
     "    json_extract(metrics, '$.\"time.total\"') AS t, json_extract(metrics, '$.\"time.dns\"') AS d,"
     "    json_extract(metrics, '$.\"time.connect\"') AS c, json_extract(metrics, '$.\"time.tls\"') AS s,"
     "    json_extract(metrics, '$.\"time.first_byte\"') AS f FROM results),"
-    "  (SELECT 300000000 AS span UNION ALL SELECT 3600000000 UNION ALL SELECT 86400000000)"
+    "  (SELECT 600000000 AS span UNION ALL SELECT 3600000000 UNION ALL SELECT 86400000000)"
     "  GROUP BY 1, 2, 3;",
 };
 #define SQLITE_SCHEMA_VERSION ((int)(sizeof sqlite_migrations / sizeof *sqlite_migrations))
@@ -145,8 +145,9 @@ static void sqlite_close(void *p)
     struct sqlite_inst *s = p;
     if (!s)
         return;
-    sqlite3_stmt *sts[] = {s->ins_series, s->get_series, s->ins_result,  s->upsert_rollup, s->hist_all,
-                           s->hist_one,   s->each_json,  s->sum_rollups, s->sum_raw};
+    sqlite3_stmt *sts[] = {s->ins_series, s->get_series,  s->ins_result, s->upsert_rollup,
+                           s->series_ids, s->hist_series, s->each_json,  s->sum_rollups,
+                           s->sum_raw,    s->series_locs, s->read_begin, s->read_end};
     for (size_t i = 0; i < sizeof sts / sizeof *sts; i++)
         sqlite3_finalize(sts[i]);
     sqlite3_close(s->rdb);

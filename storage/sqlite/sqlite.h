@@ -12,7 +12,7 @@
 
 extern const struct sw_host_api *sqlite_api;
 
-/* Rollup spans, microseconds: every result is also counted into the 5-min,
+/* Rollup spans, microseconds: every result is also counted into the 10-min,
  * hourly and daily slot it falls in, so history reads aggregate a few
  * hundred rows instead of every result. */
 #define SQLITE_SPANS 3
@@ -23,7 +23,8 @@ struct sqlite_inst {
     sqlite3 *wdb; /* the writer thread's connection */
     sqlite3 *rdb; /* readers' connection */
     sqlite3_stmt *ins_series, *get_series, *ins_result, *upsert_rollup;
-    sqlite3_stmt *hist_all, *hist_one, *each_json, *sum_rollups, *sum_raw;
+    sqlite3_stmt *series_ids, *hist_series, *each_json, *sum_rollups, *sum_raw, *series_locs;
+    sqlite3_stmt *read_begin, *read_end;
 };
 
 int sqlite_fail(sqlite3 *db, const char *what, const char *path);
@@ -38,7 +39,7 @@ int sqlite_write(void *inst, const sw_result *const *results, size_t n);
 int sqlite_prepare_read(struct sqlite_inst *s);
 int sqlite_recent(void *inst, const char *site, const char *check, int limit, sw_result_cb cb, void *ud);
 int sqlite_history(void *inst, const char *site, const char *check, int64_t from, int64_t to, int limit,
-                   sw_result_cb cb, void *ud);
+                   uint32_t flags, sw_result_cb cb, void *ud);
 int sqlite_buckets(void *inst, const char *site, const char *check, int64_t from, int64_t to, int64_t step,
                    uint32_t flags, sw_bucket_cb cb, void *ud);
 
