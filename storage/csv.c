@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "../plugins/common/buf.h"
+#include "../plugins/common/fs.h"
 
 static const struct sw_host_api *api;
 
@@ -189,7 +190,7 @@ static int csv_use_day(struct csv_inst *c, const char *day)
     if (!rc && fstat(fd, &st) == 0 && st.st_size == 0) {
         struct buf h = {0};
         csv_header(&h);
-        if (h.failed || write(fd, h.s, h.len) != (ssize_t)h.len)
+        if (h.failed || fs_write_all(fd, h.s, h.len) != 0)
             rc = SW_EIO;
         buf_free(&h);
     }
@@ -213,17 +214,7 @@ static int csv_flush(struct csv_inst *c, struct buf *b)
     if (b->failed)
         return SW_ENOMEM;
     off_t before = lseek(c->fd, 0, SEEK_END);
-    size_t off = 0;
-    int rc = 0;
-    while (off < b->len && !rc) {
-        ssize_t w = write(c->fd, b->s + off, b->len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            rc = SW_EIO;
-        else
-            off += (size_t)w;
-    }
+    int rc = fs_write_all(c->fd, b->s, b->len) != 0 ? SW_EIO : 0;
     if (!rc && c->fsync && fdatasync(c->fd) != 0)
         rc = SW_EIO;
     if (rc) {
@@ -288,21 +279,12 @@ static int csv_open(void *state, const sw_config *cfg, void **out)
     }
     c->fd = -1;
     c->fsync = !fs || strcmp(fs, "batch") == 0;
-    /* mkdir -p */
-    for (char *s = c->dir + 1;; s++) {
-        if (*s && *s != '/')
-            continue;
-        char was = *s;
-        *s = '\0';
-        if (mkdir(c->dir, 0755) != 0 && errno != EEXIST) {
-            api->log(SW_LOG_ERROR, "csv: cannot create %s: %s", c->dir, strerror(errno));
-            *s = was;
-            csv_close(c);
-            return SW_EIO;
-        }
-        *s = was;
-        if (!was)
-            break;
+    char *failed = NULL;
+    if (fs_mkdirs(c->dir, -1, &failed) != 0) {
+        api->log(SW_LOG_ERROR, "csv: cannot create %s: %s", failed ? failed : c->dir, strerror(errno));
+        free(failed);
+        csv_close(c);
+        return SW_EIO;
     }
     /* Repair the newest file now: a crash may have torn its last row. */
     struct dirent **names;

@@ -283,6 +283,31 @@ START_TEST(bad_output_config)
 }
 END_TEST
 
+/* Headless Chromium with the flags this machine needs (no sandbox as root,
+ * nothing from the network), a profile of the test's own, and up to three
+ * more arguments; fails the test unless it exits 0. */
+static struct t_out chromium(const char *profile, const char *a, const char *b, const char *c)
+{
+    char *argv[] = {"chromium",
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--hide-scrollbars",
+                    (char *)profile,
+                    (char *)a,
+                    (char *)b,
+                    (char *)c,
+                    NULL};
+    struct t_out o = t_run(argv, 90);
+    ck_assert_msg(o.status == 0, "chromium exited %d: %s", o.status, o.err);
+    return o;
+}
+
 /* The pages in a real browser, from file://: the DOM shows every site with
  * its verdict; screenshots land in the build folder for people to look at. */
 START_TEST(chromium_reads_pages)
@@ -295,21 +320,7 @@ START_TEST(chromium_reads_pages)
     const char *pages[][2] = {{"index.html", "html-index.png"}, {"site/alpha.html", "html-site.png"}};
     for (int i = 0; i < 2; i++) {
         snprintf(url, sizeof url, "file://%s/%s", pub, pages[i][0]);
-        char *dom_argv[] = {"chromium",
-                            "--headless",
-                            "--no-sandbox",
-                            "--disable-gpu",
-                            "--disable-quic",
-                            "--no-first-run",
-                            "--disable-background-networking",
-                            "--disable-component-update",
-                            "--disable-sync",
-                            profile,
-                            "--dump-dom",
-                            url,
-                            NULL};
-        o = t_run(dom_argv, 90);
-        ck_assert_msg(o.status == 0, "chromium exited %d: %s", o.status, o.err);
+        o = chromium(profile, "--dump-dom", url, NULL);
         if (i == 0) {
             const char *rows[] = {"data-site=\"alpha\" data-check=\"http\" data-verdict=\"OK\"",
                                   "data-site=\"beta\" data-check=\"http\" data-verdict=\"FAIL\"",
@@ -327,23 +338,7 @@ START_TEST(chromium_reads_pages)
         snprintf(shot, sizeof shot, "%s/tests/%s", t_build_root(), pages[i][1]);
         unlink(shot);
         snprintf(arg, sizeof arg, "--screenshot=%s", shot);
-        char *shot_argv[] = {"chromium",
-                             "--headless",
-                             "--no-sandbox",
-                             "--disable-gpu",
-                             "--disable-quic",
-                             "--no-first-run",
-                             "--disable-background-networking",
-                             "--disable-component-update",
-                             "--disable-sync",
-                             "--hide-scrollbars",
-                             profile,
-                             "--window-size=1200,900",
-                             arg,
-                             url,
-                             NULL};
-        o = t_run(shot_argv, 90);
-        ck_assert_msg(o.status == 0, "chromium exited %d: %s", o.status, o.err);
+        o = chromium(profile, "--window-size=1200,900", arg, url);
         t_out_free(&o);
         struct stat st;
         ck_assert_msg(stat(shot, &st) == 0 && st.st_size > 10000, "no screenshot at %s", shot);

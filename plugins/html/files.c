@@ -9,28 +9,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/fs.h"
 #include "html.h"
 
 int html_mkdirs(const char *dir, const char *sub)
 {
     struct buf p = {0};
-    buf_printf(&p, "%s/%s", dir, sub ? sub : "");
-    if (p.failed)
-        return SW_ENOMEM;
-    int rc = 0;
-    for (char *c = p.s + 1; !rc; c++) {
-        if (*c != '/' && *c)
-            continue;
-        char was = *c;
-        *c = '\0';
-        if (mkdir(p.s, 0777) != 0 && errno != EEXIST) {
-            html_api->log(SW_LOG_ERROR, "html: cannot create folder %s: %s", p.s, strerror(errno));
-            rc = SW_EIO;
-        }
-        *c = was;
-        if (!was)
-            break;
+    buf_printf(&p, "%s/%s", dir, sub);
+    char *failed = NULL;
+    int rc = p.failed ? SW_ENOMEM : 0;
+    if (!rc && fs_mkdirs(p.s, -1, &failed) != 0) {
+        html_api->log(SW_LOG_ERROR, "html: cannot create folder %s: %s", failed ? failed : p.s,
+                      strerror(errno));
+        rc = SW_EIO;
     }
+    free(failed);
     buf_free(&p);
     return rc;
 }
@@ -75,16 +68,8 @@ int html_write_file(const struct html_inst *h, const char *rel, const struct buf
         html_api->log(SW_LOG_ERROR, "html: cannot create a file in %s: %s", h->dir, strerror(errno));
         rc = SW_EIO;
     } else {
-        size_t off = 0;
-        while (off < b->len && !rc) {
-            ssize_t w = write(fd, b->s + off, b->len - off);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                rc = SW_EIO;
-            else
-                off += (size_t)w;
-        }
+        if (fs_write_all(fd, b->s, b->len) != 0)
+            rc = SW_EIO;
         /* mkstemp makes 0600; the pages are for a web server to read. */
         if (!rc && fchmod(fd, (mode_t)h->mode) != 0)
             rc = SW_EIO;

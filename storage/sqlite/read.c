@@ -26,9 +26,7 @@ int sqlite_prepare_read(struct sqlite_inst *s)
     /* Newest first straight off the (series, started) index, one series
      * at a time: joined over several series SQLite would sort every row
      * in the window to keep the newest few. */
-    return sqlite_prepare(s->rdb, "SELECT id FROM series WHERE site = ?1 AND (?2 IS NULL OR check_name = ?2)",
-                          &s->series_ids, s->path) ||
-           sqlite_prepare(s->rdb,
+    return sqlite_prepare(s->rdb,
                           "SELECT s.site, s.check_name, s.location, r.scheduled, r.started, r.duration,"
                           " r.verdict, r.since, r.reason, r.metrics, r.info FROM results r"
                           " JOIN series s ON s.id = r.series"
@@ -75,6 +73,45 @@ static void sqlite_read_end(struct sqlite_inst *s)
         sqlite3_exec(s->rdb, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_reset(s->read_end);
     sqlite3_reset(s->read_begin);
+}
+
+/* The series of SITE/CHECK (CHECK NULL: every check), by location. */
+struct sqlite_series {
+    sqlite3_int64 id;
+    char *loc;
+};
+#define SQLITE_MAX_SERIES 256
+
+static int sqlite_series_of(struct sqlite_inst *s, const char *site, const char *check,
+                            struct sqlite_series *v, int *n)
+{
+    sqlite3_stmt *st = s->series_locs;
+    int rc = SQLITE_DONE;
+    *n = 0;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, site, -1, SQLITE_TRANSIENT);
+    if (check)
+        sqlite3_bind_text(st, 2, check, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 2);
+    while (*n < SQLITE_MAX_SERIES && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        v[*n].id = sqlite3_column_int64(st, 0);
+        if (!(v[*n].loc = strdup((const char *)sqlite3_column_text(st, 1)))) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        (*n)++;
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return 0;
+    return rc == SQLITE_NOMEM ? SW_ENOMEM : sqlite_fail(s->rdb, "cannot read series", s->path);
+}
+
+static void sqlite_series_free(struct sqlite_series *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(v[i].loc);
 }
 
 /* ---- results, newest first ---- */
@@ -143,30 +180,23 @@ int sqlite_history(void *p, const char *site, const char *check, int64_t from, i
                    uint32_t flags, sw_result_cb cb, void *ud)
 {
     struct sqlite_inst *s = p;
-    sqlite3_int64 ids[256];
-    int n = 0, rc = 0;
-    sqlite3_stmt *st = s->series_ids;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, site, -1, SQLITE_TRANSIENT);
-    if (check)
-        sqlite3_bind_text(st, 2, check, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, 2);
-    while (n < 256 && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        ids[n++] = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return sqlite_fail(s->rdb, "cannot read series", s->path);
+    struct sqlite_series ser[SQLITE_MAX_SERIES];
+    int n = 0;
+    sqlite_read_begin(s);
+    int rc = sqlite_series_of(s, site, check, ser, &n);
+    if (rc) {
+        sqlite_read_end(s);
+        sqlite_series_free(ser, n);
+        return rc;
+    }
     /* One series (one check, one location: the usual case) streams; several
      * are read newest-first each and merged. */
     sw_result **keep = NULL;
     int nkeep = 0;
-    rc = 0;
-    sqlite_read_begin(s);
-    st = s->hist_series;
+    sqlite3_stmt *st = s->hist_series;
     for (int i = 0; i < n && rc == 0; i++) {
         sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, ids[i]);
+        sqlite3_bind_int64(st, 1, ser[i].id);
         sqlite3_bind_int64(st, 2, from);
         sqlite3_bind_int64(st, 3, to);
         sqlite3_bind_int(st, 4, limit);
@@ -174,6 +204,7 @@ int sqlite_history(void *p, const char *site, const char *check, int64_t from, i
     }
     sqlite3_reset(st);
     sqlite_read_end(s);
+    sqlite_series_free(ser, n);
     if (keep) {
         qsort(keep, (size_t)nkeep, sizeof *keep, sqlite_newer_first);
         int stop = rc != 0;
@@ -346,30 +377,11 @@ int sqlite_buckets(void *p, const char *site, const char *check, int64_t from, i
     q.nb = (to - from + step - 1) / step;
     /* The series of SITE/CHECK, by location; each summed on its own, and
      * merged into one list unless asked per location. */
-    struct {
-        sqlite3_int64 id;
-        char *loc;
-    } ser[256];
-    int n = 0, rc;
+    struct sqlite_series ser[SQLITE_MAX_SERIES];
+    int n = 0, stop = 0;
     sqlite_read_begin(s);
-    sqlite3_stmt *st = s->series_locs;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, site, -1, SQLITE_TRANSIENT);
-    if (check)
-        sqlite3_bind_text(st, 2, check, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, 2);
-    while (n < 256 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        ser[n].id = sqlite3_column_int64(st, 0);
-        ser[n].loc = strdup((const char *)sqlite3_column_text(st, 1));
-        if (!ser[n].loc)
-            q.rc = SW_ENOMEM;
-        n++;
-    }
-    sqlite3_reset(st);
-    if (n == 0 || (rc != SQLITE_ROW && rc != SQLITE_DONE))
-        q.rc = n ? sqlite_fail(s->rdb, "cannot read series", s->path) : 0;
-    int by_loc = (flags & SW_BUCKETS_BY_LOCATION) != 0, stop = 0;
+    q.rc = sqlite_series_of(s, site, check, ser, &n);
+    int by_loc = (flags & SW_BUCKETS_BY_LOCATION) != 0;
     q.cur = calloc((size_t)q.nb, sizeof *q.cur);
     if (!q.cur)
         q.rc = SW_ENOMEM;
@@ -385,8 +397,7 @@ int sqlite_buckets(void *p, const char *site, const char *check, int64_t from, i
         }
     }
     sqlite_read_end(s);
-    for (int i = 0; i < n; i++)
-        free(ser[i].loc);
+    sqlite_series_free(ser, n);
     free(q.cur);
     return q.rc;
 }

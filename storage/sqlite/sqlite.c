@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../../plugins/common/fs.h"
 #include "sqlite.h"
 
 static const char *const sqlite_keys[] = {
@@ -145,31 +146,15 @@ static void sqlite_close(void *p)
     struct sqlite_inst *s = p;
     if (!s)
         return;
-    sqlite3_stmt *sts[] = {s->ins_series, s->get_series,  s->ins_result, s->upsert_rollup,
-                           s->series_ids, s->hist_series, s->each_json,  s->sum_rollups,
-                           s->sum_raw,    s->series_locs, s->read_begin, s->read_end};
+    sqlite3_stmt *sts[] = {s->ins_series,  s->get_series, s->ins_result,  s->upsert_rollup,
+                           s->hist_series, s->each_json,  s->sum_rollups, s->sum_raw,
+                           s->series_locs, s->read_begin, s->read_end};
     for (size_t i = 0; i < sizeof sts / sizeof *sts; i++)
         sqlite3_finalize(sts[i]);
     sqlite3_close(s->rdb);
     sqlite3_close(s->wdb);
     free(s->path);
     free(s);
-}
-
-/* mkdir -p the folder that will hold PATH. */
-static void sqlite_mkdirs(const char *path)
-{
-    char *d = strdup(path);
-    if (!d)
-        return;
-    for (char *p = d + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        mkdir(d, 0755);
-        *p = '/';
-    }
-    free(d);
 }
 
 static int sqlite_open(void *state, const sw_config *cfg, void **out)
@@ -186,7 +171,9 @@ static int sqlite_open(void *state, const sw_config *cfg, void **out)
         free(s);
         return SW_ENOMEM;
     }
-    sqlite_mkdirs(path);
+    const char *slash = strrchr(path, '/');
+    if (slash && slash > path)
+        fs_mkdirs(path, (int)(slash - path), NULL); /* sqlite3_open names the failure */
     int ms = (int)(busy / 1000);
     int rc = sqlite_connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, ms, &s->wdb);
     if (!rc)

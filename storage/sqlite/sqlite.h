@@ -23,7 +23,7 @@ struct sqlite_inst {
     sqlite3 *wdb; /* the writer thread's connection */
     sqlite3 *rdb; /* readers' connection */
     sqlite3_stmt *ins_series, *get_series, *ins_result, *upsert_rollup;
-    sqlite3_stmt *series_ids, *hist_series, *each_json, *sum_rollups, *sum_raw, *series_locs;
+    sqlite3_stmt *hist_series, *each_json, *sum_rollups, *sum_raw, *series_locs;
     sqlite3_stmt *read_begin, *read_end;
 };
 
