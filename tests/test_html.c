@@ -257,15 +257,29 @@ END_TEST
 /* A site no longer configured loses its page and badge at the next render. */
 START_TEST(removed_site_pruned)
 {
+    /* Enough sites that pages are written by several threads. */
+    char *more = t_write(dir, "more.ini", "%s", "");
+    FILE *f = fopen(more, "w");
+    for (int i = 0; i < 80; i++)
+        fprintf(f, "[site extra-%02d]\nurl = http://127.0.0.1:1/\nchecks = http\n", i);
+    fclose(f);
     struct t_out o = t_sitewatch(dir, "render", NULL);
-    ck_assert_int_eq(o.status, 0);
+    ck_assert_msg(o.status == 0, "%s", o.err);
     t_out_free(&o);
+    for (int i = 0; i < 80; i++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "site/extra-%02d.html", i);
+        ck_assert_msg(exists(rel), "%s missing", rel);
+    }
+    unlink(more);
+    free(more);
     free(t_write(dir, "sites.ini", "[site alpha]\nurl = http://127.0.0.1:1/\nchecks = http\n"));
     o = t_sitewatch(dir, "render", NULL);
     ck_assert_int_eq(o.status, 0);
     t_out_free(&o);
     ck_assert(!exists("site/beta.html"));
     ck_assert(!exists("badge/beta.svg"));
+    ck_assert(!exists("site/extra-00.html"));
     ck_assert(exists("site/alpha.html"));
     ck_assert(exists("badge/alpha.svg"));
 }

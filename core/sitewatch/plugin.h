@@ -344,8 +344,9 @@ struct sw_plugin {
     /* New members go here, each marked with the minor that added it. */
 
     /* ABI 1.2, storage: the history reads behind api->history_results and
-     * api->history_buckets (same meaning, same thread rule as
-     * storage_recent).  Both optional.  Buckets are computed by the storage
+     * api->history_buckets (same meaning).  Both optional.  Unlike
+     * storage_recent they may be called from several threads at once (an
+     * output rendering pages in parallel).  Buckets are computed by the storage
      * (in SQL for sqlite), never by handing every row to the caller. */
     int (*storage_history)(void *inst, const char *site, const char *check, int64_t from, int64_t to,
                            int limit, uint32_t flags, sw_result_cb cb, void *ud);

@@ -10,6 +10,7 @@
  * into place; pages of sites no longer configured are removed.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -130,6 +131,67 @@ static void html_prune(const struct html_inst *h, const struct html_model *m, co
     buf_free(&path);
 }
 
+/* Site pages and badges, the bulk of a render, share out over a few
+ * threads: the model is read-only by now, and the host's history reads may
+ * come from several threads at once (ABI 1.2). */
+struct html_pages_job {
+    const struct html_inst *h;
+    const struct html_model *m;
+    int first, step, rc;
+};
+
+static void *html_pages_share(void *arg)
+{
+    struct html_pages_job *j = arg;
+    struct buf b = {0}, name = {0};
+    for (int i = j->first; i < j->m->nsites && !j->rc; i += j->step) {
+        const struct html_site *site = &j->m->sites[i];
+        buf_reset(&b);
+        buf_reset(&name);
+        j->rc = html_site_page(&b, j->m, site);
+        buf_printf(&name, "site/%s.html", site->slug);
+        if (!j->rc)
+            j->rc = name.failed ? SW_ENOMEM : html_write_file(j->h, name.s, &b, 0);
+        buf_reset(&b);
+        buf_reset(&name);
+        html_badge(&b, site);
+        buf_printf(&name, "badge/%s.svg", site->slug);
+        if (!j->rc)
+            j->rc = name.failed ? SW_ENOMEM : html_write_file(j->h, name.s, &b, 1);
+    }
+    buf_free(&b);
+    buf_free(&name);
+    return NULL;
+}
+
+static int html_pages(const struct html_inst *h, const struct html_model *m)
+{
+    enum { MAX_THREADS = 4, SITES_PER_THREAD = 32 };
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int n = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : (int)cpus;
+    if (n > 1 + m->nsites / SITES_PER_THREAD)
+        n = 1 + m->nsites / SITES_PER_THREAD;
+    struct html_pages_job jobs[MAX_THREADS];
+    pthread_t tid[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    for (int t = 0; t < n; t++) {
+        jobs[t] = (struct html_pages_job){h, m, t, n, 0};
+        if (t > 0)
+            started[t] = pthread_create(&tid[t], NULL, html_pages_share, &jobs[t]) == 0;
+    }
+    /* This thread takes the first share, and any share whose thread did not start. */
+    for (int t = 0; t < n; t++)
+        if (t == 0 || !started[t])
+            html_pages_share(&jobs[t]);
+    int rc = 0;
+    for (int t = 0; t < n; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        rc = rc ? rc : jobs[t].rc;
+    }
+    return rc;
+}
+
 static int html_render(void *p, const sw_render *rd)
 {
     struct html_inst *h = p;
@@ -142,21 +204,8 @@ static int html_render(void *p, const sw_render *rd)
         buf_puts(&b, html_css);
         rc = html_write_file(h, "style.css", &b, 1);
     }
-    for (int i = 0; i < m.nsites && !rc; i++) {
-        struct buf name = {0};
-        buf_reset(&b);
-        rc = html_site_page(&b, &m, &m.sites[i]);
-        buf_printf(&name, "site/%s.html", m.sites[i].slug);
-        if (!rc)
-            rc = name.failed ? SW_ENOMEM : html_write_file(h, name.s, &b, 0);
-        buf_reset(&b);
-        buf_reset(&name);
-        html_badge(&b, &m.sites[i]);
-        buf_printf(&name, "badge/%s.svg", m.sites[i].slug);
-        if (!rc)
-            rc = name.failed ? SW_ENOMEM : html_write_file(h, name.s, &b, 1);
-        buf_free(&name);
-    }
+    if (!rc)
+        rc = html_pages(h, &m);
     if (!rc) {
         buf_reset(&b);
         html_status_json(&b, &m);

@@ -21,7 +21,7 @@
     " json_extract(metrics, '$.\"time.dns\"'), json_extract(metrics, '$.\"time.connect\"'),"                 \
     " json_extract(metrics, '$.\"time.tls\"'), json_extract(metrics, '$.\"time.first_byte\"')"
 
-int sqlite_prepare_read(struct sqlite_inst *s)
+static int sqlite_prepare_read(struct sqlite_reader *s)
 {
     /* Newest first straight off the (series, started) index, one series
      * at a time: joined over several series SQLite would sort every row
@@ -60,13 +60,13 @@ int sqlite_prepare_read(struct sqlite_inst *s)
 
 /* One read transaction around the statements of one call: one snapshot
  * of the file, and one lock instead of one per statement. */
-static void sqlite_read_begin(struct sqlite_inst *s)
+static void sqlite_read_begin(struct sqlite_reader *s)
 {
     sqlite3_reset(s->read_begin);
     sqlite3_step(s->read_begin);
 }
 
-static void sqlite_read_end(struct sqlite_inst *s)
+static void sqlite_read_end(struct sqlite_reader *s)
 {
     sqlite3_reset(s->read_end);
     if (sqlite3_step(s->read_end) != SQLITE_DONE)
@@ -82,7 +82,7 @@ struct sqlite_series {
 };
 #define SQLITE_MAX_SERIES 256
 
-static int sqlite_series_of(struct sqlite_inst *s, const char *site, const char *check,
+static int sqlite_series_of(struct sqlite_reader *s, const char *site, const char *check,
                             struct sqlite_series *v, int *n)
 {
     sqlite3_stmt *st = s->series_locs;
@@ -116,7 +116,7 @@ static void sqlite_series_free(struct sqlite_series *v, int n)
 
 /* ---- results, newest first ---- */
 
-static void sqlite_fill_json(struct sqlite_inst *s, sw_result *r, const char *json, int metrics)
+static void sqlite_fill_json(struct sqlite_reader *s, sw_result *r, const char *json, int metrics)
 {
     if (!json || strcmp(json, "{}") == 0)
         return; /* most infos: no need to start the JSON reader */
@@ -136,7 +136,7 @@ static void sqlite_fill_json(struct sqlite_inst *s, sw_result *r, const char *js
 }
 
 /* The rows of ST as results; each goes to CB, or into *KEEP when given. */
-static int sqlite_rows(struct sqlite_inst *s, sqlite3_stmt *st, uint32_t flags, sw_result_cb cb, void *ud,
+static int sqlite_rows(struct sqlite_reader *s, sqlite3_stmt *st, uint32_t flags, sw_result_cb cb, void *ud,
                        sw_result ***keep, int *nkeep)
 {
     int rc;
@@ -176,10 +176,9 @@ static int sqlite_newer_first(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-int sqlite_history(void *p, const char *site, const char *check, int64_t from, int64_t to, int limit,
-                   uint32_t flags, sw_result_cb cb, void *ud)
+static int sqlite_history_on(struct sqlite_reader *s, const char *site, const char *check, int64_t from,
+                             int64_t to, int limit, uint32_t flags, sw_result_cb cb, void *ud)
 {
-    struct sqlite_inst *s = p;
     struct sqlite_series ser[SQLITE_MAX_SERIES];
     int n = 0;
     sqlite_read_begin(s);
@@ -236,7 +235,7 @@ struct sqlite_loc {
 };
 
 struct sqlite_sum {
-    struct sqlite_inst *s;
+    struct sqlite_reader *s;
     int64_t from, to, step, nb;
     sqlite3_int64 series;
     struct sqlite_acc *cur; /* the buckets of the series being read */
@@ -365,14 +364,13 @@ static int sqlite_emit(const struct sqlite_sum *q, const char *location, const s
     return 0;
 }
 
-int sqlite_buckets(void *p, const char *site, const char *check, int64_t from, int64_t to, int64_t step,
-                   uint32_t flags, sw_bucket_cb cb, void *ud)
+static int sqlite_buckets_on(struct sqlite_reader *s, const char *site, const char *check, int64_t from,
+                             int64_t to, int64_t step, uint32_t flags, sw_bucket_cb cb, void *ud)
 {
     /* Times before 1970 cannot be stored; refusing them keeps the slot
      * arithmetic free of negative division. */
     if (step <= 0 || from < 0 || to <= from || (to - from) / step >= SQLITE_MAX_BUCKETS)
         return SW_EINVAL;
-    struct sqlite_inst *s = p;
     struct sqlite_sum q = {.s = s, .from = from, .to = to, .step = step};
     q.nb = (to - from + step - 1) / step;
     /* The series of SITE/CHECK, by location; each summed on its own, and
@@ -400,4 +398,73 @@ int sqlite_buckets(void *p, const char *site, const char *check, int64_t from, i
     sqlite_series_free(ser, n);
     free(q.cur);
     return q.rc;
+}
+
+/* ---- the reader pool ---- */
+
+void sqlite_reader_close(struct sqlite_reader *r)
+{
+    sqlite3_stmt *sts[] = {r->hist_series, r->each_json,  r->sum_rollups, r->sum_raw,
+                           r->series_locs, r->read_begin, r->read_end};
+    for (size_t i = 0; i < sizeof sts / sizeof *sts; i++)
+        sqlite3_finalize(sts[i]);
+    sqlite3_close(r->rdb);
+    memset(r, 0, sizeof *r);
+}
+
+/* A free reader, opened on first use; waits while all are busy. */
+static struct sqlite_reader *sqlite_reader_get(struct sqlite_inst *s, int *rc)
+{
+    struct sqlite_reader *r = NULL;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        for (int i = 0; i < SQLITE_READERS && !r; i++)
+            if (!s->readers[i].busy)
+                r = &s->readers[i];
+        if (r)
+            break;
+        pthread_cond_wait(&s->freed, &s->lock);
+    }
+    r->busy = 1;
+    pthread_mutex_unlock(&s->lock);
+    *rc = 0;
+    if (!r->rdb) {
+        r->path = s->path;
+        *rc = sqlite_connect(s->path, SQLITE_OPEN_READONLY, s->busy_ms, &r->rdb);
+        if (!*rc)
+            *rc = sqlite_prepare_read(r) ? SW_ESTORAGE : 0;
+        if (*rc)
+            sqlite_reader_close(r);
+    }
+    return r;
+}
+
+static void sqlite_reader_put(struct sqlite_inst *s, struct sqlite_reader *r)
+{
+    pthread_mutex_lock(&s->lock);
+    r->busy = 0;
+    pthread_cond_signal(&s->freed);
+    pthread_mutex_unlock(&s->lock);
+}
+
+int sqlite_history(void *p, const char *site, const char *check, int64_t from, int64_t to, int limit,
+                   uint32_t flags, sw_result_cb cb, void *ud)
+{
+    int rc;
+    struct sqlite_reader *r = sqlite_reader_get(p, &rc);
+    if (!rc)
+        rc = sqlite_history_on(r, site, check, from, to, limit, flags, cb, ud);
+    sqlite_reader_put(p, r);
+    return rc;
+}
+
+int sqlite_buckets(void *p, const char *site, const char *check, int64_t from, int64_t to, int64_t step,
+                   uint32_t flags, sw_bucket_cb cb, void *ud)
+{
+    int rc;
+    struct sqlite_reader *r = sqlite_reader_get(p, &rc);
+    if (!rc)
+        rc = sqlite_buckets_on(r, site, check, from, to, step, flags, cb, ud);
+    sqlite_reader_put(p, r);
+    return rc;
 }

@@ -131,7 +131,7 @@ int sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, const char *
     return 0;
 }
 
-static int sqlite_connect(const char *path, int flags, int busy_ms, sqlite3 **db)
+int sqlite_connect(const char *path, int flags, int busy_ms, sqlite3 **db)
 {
     if (sqlite3_open_v2(path, db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
         return sqlite_fail(*db, "cannot open", path);
@@ -146,12 +146,13 @@ static void sqlite_close(void *p)
     struct sqlite_inst *s = p;
     if (!s)
         return;
-    sqlite3_stmt *sts[] = {s->ins_series,  s->get_series, s->ins_result,  s->upsert_rollup,
-                           s->hist_series, s->each_json,  s->sum_rollups, s->sum_raw,
-                           s->series_locs, s->read_begin, s->read_end};
+    sqlite3_stmt *sts[] = {s->ins_series, s->get_series, s->ins_result, s->upsert_rollup};
     for (size_t i = 0; i < sizeof sts / sizeof *sts; i++)
         sqlite3_finalize(sts[i]);
-    sqlite3_close(s->rdb);
+    for (int i = 0; i < SQLITE_READERS; i++)
+        sqlite_reader_close(&s->readers[i]);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->freed);
     sqlite3_close(s->wdb);
     free(s->path);
     free(s);
@@ -174,14 +175,14 @@ static int sqlite_open(void *state, const sw_config *cfg, void **out)
     const char *slash = strrchr(path, '/');
     if (slash && slash > path)
         fs_mkdirs(path, (int)(slash - path), NULL); /* sqlite3_open names the failure */
-    int ms = (int)(busy / 1000);
-    int rc = sqlite_connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, ms, &s->wdb);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->freed, NULL);
+    s->busy_ms = (int)(busy / 1000);
+    int rc = sqlite_connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, s->busy_ms, &s->wdb);
     if (!rc)
         rc = sqlite_migrate(s);
     if (!rc)
-        rc = sqlite_connect(path, SQLITE_OPEN_READONLY, ms, &s->rdb);
-    if (!rc)
-        rc = sqlite_prepare_write(s) || sqlite_prepare_read(s);
+        rc = sqlite_prepare_write(s);
     if (rc) {
         sqlite_close(s);
         return rc < 0 ? rc : SW_ESTORAGE;

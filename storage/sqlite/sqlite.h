@@ -5,6 +5,7 @@
 #ifndef SW_STORAGE_SQLITE_H
 #define SW_STORAGE_SQLITE_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 
@@ -18,25 +19,40 @@ extern const struct sw_host_api *sqlite_api;
 #define SQLITE_SPANS 3
 extern const int64_t sqlite_spans[SQLITE_SPANS];
 
-struct sqlite_inst {
-    char *path;
-    sqlite3 *wdb; /* the writer thread's connection */
-    sqlite3 *rdb; /* readers' connection */
-    sqlite3_stmt *ins_series, *get_series, *ins_result, *upsert_rollup;
+/* A read connection with its statements.  Reads (status, seeding, renders)
+ * take one from the instance's small pool, so an output may read from
+ * several threads at once, each on its own connection. */
+struct sqlite_reader {
+    const char *path;
+    sqlite3 *rdb;
     sqlite3_stmt *hist_series, *each_json, *sum_rollups, *sum_raw, *series_locs;
     sqlite3_stmt *read_begin, *read_end;
+    int busy;
+};
+#define SQLITE_READERS 4
+
+struct sqlite_inst {
+    char *path;
+    int busy_ms;
+    sqlite3 *wdb; /* the writer thread's connection */
+    sqlite3_stmt *ins_series, *get_series, *ins_result, *upsert_rollup;
+    pthread_mutex_t lock; /* guards the readers' busy flags */
+    pthread_cond_t freed;
+    struct sqlite_reader readers[SQLITE_READERS];
 };
 
 int sqlite_fail(sqlite3 *db, const char *what, const char *path);
 int sqlite_exec(sqlite3 *db, const char *sql, const char *path);
 int sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, const char *path);
+/* Open PATH with FLAGS (read-write connections get WAL). */
+int sqlite_connect(const char *path, int flags, int busy_ms, sqlite3 **db);
 
 /* write.c */
 int sqlite_prepare_write(struct sqlite_inst *s);
 int sqlite_write(void *inst, const sw_result *const *results, size_t n);
 
 /* read.c */
-int sqlite_prepare_read(struct sqlite_inst *s);
+void sqlite_reader_close(struct sqlite_reader *r);
 int sqlite_recent(void *inst, const char *site, const char *check, int limit, sw_result_cb cb, void *ud);
 int sqlite_history(void *inst, const char *site, const char *check, int64_t from, int64_t to, int limit,
                    uint32_t flags, sw_result_cb cb, void *ud);
