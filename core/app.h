@@ -41,5 +41,11 @@ int sw_cmd_status(struct sw_app *a);
 int sw_cmd_plugins(struct sw_app *a);
 int sw_cmd_validate(struct sw_app *a);
 int sw_cmd_render(struct sw_app *a);
+int sw_cmd_add(struct sw_app *a);
+int sw_cmd_remove(struct sw_app *a);
+int sw_cmd_set_interval(struct sw_app *a);
+int sw_cmd_purge(struct sw_app *a);
+int sw_cmd_history(struct sw_app *a);
+int sw_cmd_uptime(struct sw_app *a);
 
 #endif

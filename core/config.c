@@ -188,12 +188,13 @@ static int cfg_is_ini(const struct dirent *d)
     return d->d_name[0] != '.' && n > 4 && strcmp(d->d_name + n - 4, ".ini") == 0;
 }
 
-static void cfg_read_file(struct sw_conf *c, const char *path)
+/* Read PATH, or TEXT in its place when given (a change not yet written). */
+static void cfg_read_file(struct sw_conf *c, const char *path, const char *text)
 {
     c->files = sw_xrealloc(c->files, sizeof *c->files * (size_t)(c->nfiles + 1));
     char *file = c->files[c->nfiles++] = sw_xstrdup(path);
     struct cfg_parse p = {.conf = c, .file = file};
-    p.f = fopen(path, "r");
+    p.f = text ? fmemopen((void *)text, strlen(text), "r") : fopen(path, "r");
     if (!p.f) {
         sw_conf_error(c, "%s: cannot read: %s", path, strerror(errno));
         return;
@@ -355,6 +356,11 @@ static void cfg_site(struct sw_conf *c, struct sw_section *sec)
 
 struct sw_conf *sw_conf_load(const char *dir)
 {
+    return sw_conf_load_with(dir, NULL, NULL);
+}
+
+struct sw_conf *sw_conf_load_with(const char *dir, const char *name, const char *text)
+{
     struct sw_conf *c = sw_xcalloc(1, sizeof *c);
     c->dir = sw_xstrdup(dir);
     struct dirent **names;
@@ -362,17 +368,37 @@ struct sw_conf *sw_conf_load(const char *dir)
     if (n < 0) {
         sw_conf_error(c, "%s: cannot read the config folder: %s", dir, strerror(errno));
         n = 0;
-    } else if (n == 0) {
-        sw_conf_error(c, "%s: no *.ini files: expected at least one with a [site NAME] section", dir);
     }
-    for (int i = 0; i < n; i++) {
-        char *path = sw_xasprintf("%s/%s", dir, names[i]->d_name);
-        cfg_read_file(c, path);
+    /* The file NAME is left out (TEXT NULL) or read from TEXT, in its place
+     * in name order even when it does not exist yet. */
+    int overlaid = !name, files = 0;
+    for (int i = 0; i <= n; i++) {
+        const char *d = i < n ? names[i]->d_name : NULL;
+        if (!overlaid && (!d || strcmp(name, d) <= 0)) {
+            overlaid = 1;
+            if (text) {
+                char *path = sw_xasprintf("%s/%s", dir, name);
+                cfg_read_file(c, path, text);
+                free(path);
+                files++;
+            }
+            if (d && strcmp(name, d) == 0) {
+                free(names[i]);
+                continue;
+            }
+        }
+        if (!d)
+            break;
+        char *path = sw_xasprintf("%s/%s", dir, d);
+        cfg_read_file(c, path, NULL);
         free(path);
         free(names[i]);
+        files++;
     }
     if (n > 0 || names)
         free(names);
+    if (files == 0 && n >= 0)
+        sw_conf_error(c, "%s: no *.ini files: expected at least one with a [site NAME] section", dir);
 
     cfg_core(c);
     for (int i = 0; i < c->nsecs; i++)

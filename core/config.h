@@ -64,6 +64,9 @@ struct sw_config {
 
 /* Read DIR.  Always returns a conf (free with sw_conf_free); check nerrors. */
 struct sw_conf *sw_conf_load(const char *dir);
+/* The same with DIR/NAME read from TEXT instead of the disk, or left out
+ * when TEXT is NULL: how a change is checked before it is written. */
+struct sw_conf *sw_conf_load_with(const char *dir, const char *name, const char *text);
 void sw_conf_free(struct sw_conf *c);
 /* Record an error. */
 void sw_conf_error(struct sw_conf *c, const char *fmt, ...) SW_PRINTF(2, 3);

@@ -22,6 +22,16 @@ static void usage(FILE *f)
             "  validate        check the configuration; exit 1 and list every error\n"
             "  render          write every [output] now (the status pages) and exit\n"
             "\n"
+            "  add NAME URL [--checks https,dns] [--interval 60s] [--set KEY=VALUE ...]\n"
+            "                  write NAME.ini for a new site (checked first; refused with the reason)\n"
+            "  remove NAME [--purge]      remove the site (--purge: its stored results too)\n"
+            "  set-interval NAME 30s      change a site's interval in its file\n"
+            "  purge [--site NAME] [--before 2026-10-01 | --older-than 90d]\n"
+            "                  delete stored results\n"
+            "  history NAME [--last 50]   a site's past results, newest first\n"
+            "  uptime [NAME] [--since 30d]  uptime per site and check, WARN counted apart\n"
+            "  (a running daemon sees add, remove and set-interval by itself)\n"
+            "\n"
             "  -c DIR          the configuration folder (default %s)\n"
             "  -v, -q          more or less logging\n"
             "  --format json   one JSON object a line instead of a table\n",
@@ -74,6 +84,8 @@ int main(int argc, char **argv)
     } cmds[] = {
         {"check", sw_cmd_check},     {"run", sw_cmd_run},           {"status", sw_cmd_status},
         {"plugins", sw_cmd_plugins}, {"validate", sw_cmd_validate}, {"render", sw_cmd_render},
+        {"add", sw_cmd_add},         {"remove", sw_cmd_remove},     {"set-interval", sw_cmd_set_interval},
+        {"purge", sw_cmd_purge},     {"history", sw_cmd_history},   {"uptime", sw_cmd_uptime},
     };
     int rc = -1;
     for (size_t i = 0; cmd && i < sizeof cmds / sizeof *cmds; i++)

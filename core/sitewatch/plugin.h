@@ -355,6 +355,19 @@ struct sw_plugin {
     /* ABI 1.2, output: render from RD (preferred over output_render when
      * set).  Runs off the event loop, one render at a time. */
     int (*output_render_view)(void *inst, const sw_render *rd);
+
+    /* ABI 1.2, storage, both optional, called where nothing else writes
+     * (a command, or the writer thread between batches):
+     * storage_purge deletes the results of SITE (NULL: every site) started
+     * before BEFORE (INT64_MAX: all), with their rollups (whole slots before
+     * BEFORE); *DELETED gets how many results went.
+     * storage_retain applies retention in small steps: deletes results
+     * started before RAW_BEFORE and summaries of slots that ended before
+     * ROLLUPS_BEFORE (after making sure what is deleted is summed up), at
+     * most about BUDGET rows a call; returns 1 while more is left to do, 0
+     * when done, or an SW_E* error. */
+    int (*storage_purge)(void *inst, const char *site, int64_t before, int64_t *deleted);
+    int (*storage_retain)(void *inst, int64_t raw_before, int64_t rollups_before, int budget);
 };
 
 /* Smallest descriptor the core accepts: the v1.0 layout. */

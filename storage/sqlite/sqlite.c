@@ -204,6 +204,7 @@ static const struct sw_plugin sqlite_plugin = {
     .storage_recent = sqlite_recent,
     .storage_history = sqlite_history,
     .storage_buckets = sqlite_buckets,
+    .storage_purge = sqlite_purge,
 };
 
 SW_EXPORT const struct sw_plugin *sitewatch_plugin_v1(const struct sw_host_api *host)

@@ -51,6 +51,9 @@ int sqlite_connect(const char *path, int flags, int busy_ms, sqlite3 **db);
 int sqlite_prepare_write(struct sqlite_inst *s);
 int sqlite_write(void *inst, const sw_result *const *results, size_t n);
 
+/* retain.c */
+int sqlite_purge(void *inst, const char *site, int64_t before, int64_t *deleted);
+
 /* read.c */
 void sqlite_reader_close(struct sqlite_reader *r);
 int sqlite_recent(void *inst, const char *site, const char *check, int limit, sw_result_cb cb, void *ud);

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT
+ * `history` (past results of one site) and `uptime` (per site and check,
+ * with WARN counted apart), read from the first storage that can answer:
+ * the same history reads output plugins use, so uptime is summed by the
+ * storage from its rollups, not by reading every result. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "host.h"
+#include "log.h"
+#include "result.h"
+#include "units.h"
+#include "util.h"
+
+/* The first storage target whose descriptor has the member at OFF. */
+static struct sw_loaded *history_storage(struct sw_app *a, size_t off, void **inst)
+{
+    for (int t = 0; t < sw_storeq_ntargets(a->q); t++) {
+        struct sw_loaded *p = sw_storeq_target(a->q, t, inst);
+        if (*(void **)((char *)&p->desc + off))
+            return p;
+    }
+    fprintf(stderr, "sitewatch: no [storage] section whose plugin can read history back (sqlite can)\n");
+    return NULL;
+}
+
+static int history_known(struct sw_app *a, const char *name)
+{
+    for (int s = 0; s < a->conf->nsites; s++)
+        if (strcmp(a->conf->sites[s].name, name) == 0)
+            return 1;
+    fprintf(stderr,
+            "sitewatch: no site named '%s' in %s (results of removed sites: sqlite3 on the database)\n", name,
+            a->dir);
+    return 0;
+}
+
+static int print_cb(const sw_result *r, void *ud)
+{
+    struct sw_app *a = ud;
+    if (a->json) {
+        struct sw_buf b = {0};
+        sw_result_json(r, &b);
+        puts(b.s);
+        sw_buf_free(&b);
+        return 0;
+    }
+    char t[40], d[32];
+    sw_fmt_time(r->started, t, sizeof t);
+    t[10] = ' ';
+    t[19] = '\0';
+    printf("%-19s  %-6s  %-10s  %-7s  %8s  %s\n", t, r->check, r->location, sw_verdict_name(r->verdict),
+           sw_fmt_duration(r->duration, d, sizeof d), r->reason ? r->reason : "");
+    return 0;
+}
+
+int sw_cmd_history(struct sw_app *a)
+{
+    const char *name = NULL;
+    long last = 50;
+    for (int i = 0; i < a->nargs; i++) {
+        char *end;
+        if (strcmp(a->args[i], "--last") == 0 && i + 1 < a->nargs) {
+            last = strtol(a->args[++i], &end, 10);
+            if (*end || last <= 0 || last > 1000000) {
+                fprintf(stderr, "sitewatch: history: --last takes a count from 1, not '%s'\n", a->args[i]);
+                return 3;
+            }
+        } else if (a->args[i][0] != '-' && !name) {
+            name = a->args[i];
+        } else {
+            fprintf(stderr, "sitewatch: history: unexpected '%s'\n", a->args[i]);
+            return 3;
+        }
+    }
+    if (!name) {
+        fprintf(stderr, "usage: sitewatch history NAME [--last 50] [--format json]\n");
+        return 3;
+    }
+    if (sw_app_load(a, 0) < 0 || !history_known(a, name)) {
+        sw_app_close(a);
+        return 1;
+    }
+    sw_app_open_storage(a);
+    void *inst;
+    struct sw_loaded *p = history_storage(a, offsetof(struct sw_plugin, storage_history), &inst);
+    int rc = p ? 0 : 1;
+    if (p && !a->json)
+        printf("%-19s  %-6s  %-10s  %-7s  %8s  %s\n", "STARTED (UTC)", "CHECK", "LOCATION", "VERDICT", "TIME",
+               "REASON");
+    if (p && (rc = p->desc.storage_history(inst, name, NULL, 0, INT64_MAX, (int)last, 0, print_cb, a)) != 0)
+        fprintf(stderr, "sitewatch: %s: cannot read history: %s\n", p->name, sw_strerror(rc));
+    sw_app_close(a);
+    return rc ? 1 : 0;
+}
+
+static int sum_cb(const struct sw_bucket *b, void *ud)
+{
+    int64_t *n = ud;
+    for (int v = 0; v < 4; v++)
+        n[v] += b->count[v];
+    return 0;
+}
+
+int sw_cmd_uptime(struct sw_app *a)
+{
+    const char *name = NULL, *since_text = "30d";
+    int64_t since = 30 * 86400000000LL;
+    for (int i = 0; i < a->nargs; i++) {
+        if (strcmp(a->args[i], "--since") == 0 && i + 1 < a->nargs) {
+            since_text = a->args[++i];
+            if (sw_parse_duration(since_text, &since) < 0 || since <= 0) {
+                fprintf(stderr, "sitewatch: uptime: --since takes a %s or 30d, not '%s'\n", SW_DURATION_WORDS,
+                        a->args[i]);
+                return 3;
+            }
+        } else if (a->args[i][0] != '-' && !name) {
+            name = a->args[i];
+        } else {
+            fprintf(stderr, "sitewatch: uptime: unexpected '%s'\n", a->args[i]);
+            return 3;
+        }
+    }
+    if (sw_app_load(a, 0) < 0 || (name && !history_known(a, name))) {
+        sw_app_close(a);
+        return 1;
+    }
+    sw_app_open_storage(a);
+    void *inst;
+    struct sw_loaded *p = history_storage(a, offsetof(struct sw_plugin, storage_buckets), &inst);
+    int rc = p ? 0 : 1;
+    int64_t now = sw_now_wall(), from = now - since > 0 ? now - since : 0;
+    if (p && !a->json)
+        printf("%-24s %-6s %8s %8s %8s %7s %7s %7s %7s   (last %s)\n", "SITE", "CHECK", "UPTIME", "WARN",
+               "RESULTS", "OK", "WARN", "FAIL", "UNKNOWN", since_text);
+    for (int s = 0; p && s < a->conf->nsites && !rc; s++) {
+        struct sw_site *site = &a->conf->sites[s];
+        if (name && strcmp(site->name, name) != 0)
+            continue;
+        for (int c = 0; c < site->nchecks && !rc; c++) {
+            int64_t n[4] = {0};
+            rc = p->desc.storage_buckets(inst, site->name, site->checks[c], from, now + 1, now + 1 - from, 0,
+                                         sum_cb, n);
+            if (rc) {
+                fprintf(stderr, "sitewatch: %s: cannot sum results: %s\n", p->name, sw_strerror(rc));
+                break;
+            }
+            int64_t judged = n[SW_OK] + n[SW_WARN] + n[SW_FAIL];
+            double up = judged ? 100.0 * (double)(n[SW_OK] + n[SW_WARN]) / (double)judged : NAN;
+            double warn = judged ? 100.0 * (double)n[SW_WARN] / (double)judged : NAN;
+            if (a->json) {
+                struct sw_buf b = {0};
+                sw_buf_puts(&b, "{\"site\":");
+                sw_buf_json_str(&b, site->name);
+                sw_buf_puts(&b, ",\"check\":");
+                sw_buf_json_str(&b, site->checks[c]);
+                sw_buf_printf(&b, ",\"since_s\":%lld,\"percent\":", (long long)(since / 1000000));
+                sw_buf_json_num(&b, up);
+                sw_buf_puts(&b, ",\"warn_percent\":");
+                sw_buf_json_num(&b, warn);
+                sw_buf_printf(&b, ",\"ok\":%lld,\"warn\":%lld,\"fail\":%lld,\"unknown\":%lld}",
+                              (long long)n[0], (long long)n[1], (long long)n[2], (long long)n[3]);
+                puts(b.s);
+                sw_buf_free(&b);
+            } else {
+                char u[16] = "-", w[16] = "-";
+                if (judged) {
+                    snprintf(u, sizeof u, "%.3f%%", up);
+                    snprintf(w, sizeof w, "%.3f%%", warn);
+                }
+                printf("%-24s %-6s %8s %8s %8lld %7lld %7lld %7lld %7lld\n", site->name, site->checks[c], u,
+                       w, (long long)(judged + n[SW_UNKNOWN]), (long long)n[0], (long long)n[1],
+                       (long long)n[2], (long long)n[3]);
+            }
+        }
+    }
+    sw_app_close(a);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+#include "confedit.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "loader.h"
+#include "output.h"
+#include "util.h"
+
+char *sw_edit_read(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    struct sw_buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        sw_buf_put(&b, chunk, n);
+    fclose(f);
+    return b.s ? b.s : sw_xstrdup("");
+}
+
+/* One line of TEXT: [*s, *e) without its newline; *next the next line. */
+struct edit_line {
+    const char *s, *e, *next;
+};
+
+static int edit_next(const char **p, struct edit_line *l)
+{
+    if (!**p)
+        return 0;
+    l->s = *p;
+    const char *nl = strchr(*p, '\n');
+    l->e = nl ? nl : *p + strlen(*p);
+    l->next = nl ? nl + 1 : l->e;
+    *p = l->next;
+    return 1;
+}
+
+/* The first non-blank of L, or its end. */
+static const char *edit_skip(const struct edit_line *l)
+{
+    const char *t = l->s;
+    while (t < l->e && isspace((unsigned char)*t))
+        t++;
+    return t;
+}
+
+/* Whether L is a section header, and whether it is [KIND NAME]. */
+static int edit_header(const struct edit_line *l, const char *kind, const char *name, int *match)
+{
+    const char *t = edit_skip(l);
+    *match = 0;
+    if (t == l->e || *t != '[')
+        return 0;
+    const char *close = memchr(t, ']', (size_t)(l->e - t));
+    if (!close)
+        return 1;
+    char head[512];
+    size_t n = (size_t)(close - t - 1);
+    if (n >= sizeof head)
+        return 1;
+    memcpy(head, t + 1, n);
+    head[n] = '\0';
+    char k[64], nm[448];
+    if (sscanf(head, " %63s %447s", k, nm) == 2 && strcmp(k, kind) == 0 && strcmp(nm, name) == 0)
+        *match = 1;
+    return 1;
+}
+
+/* The key of a "key = value" line, into KEY; 0 when L is not one. */
+static int edit_key(const struct edit_line *l, char *key, size_t n)
+{
+    const char *t = edit_skip(l);
+    if (t == l->e || *t == ';' || *t == '#' || *t == '[')
+        return 0;
+    const char *eq = memchr(t, '=', (size_t)(l->e - t));
+    if (!eq)
+        return 0;
+    const char *ke = eq;
+    while (ke > t && isspace((unsigned char)ke[-1]))
+        ke--;
+    size_t len = (size_t)(ke - t);
+    if (len >= n)
+        return 0;
+    memcpy(key, t, len);
+    key[len] = '\0';
+    return 1;
+}
+
+char *sw_edit_set_key(const char *text, const char *kind, const char *name, const char *key,
+                      const char *value)
+{
+    const char *p = text, *header_end = NULL, *last = NULL;
+    struct edit_line l, target = {0};
+    int in = 0, match;
+    while (edit_next(&p, &l)) {
+        if (edit_header(&l, kind, name, &match)) {
+            in = match;
+            if (match)
+                header_end = l.next;
+            continue;
+        }
+        char k[128];
+        if (in && edit_key(&l, k, sizeof k)) {
+            header_end = l.next; /* a new key goes after the section's last one */
+            if (strcmp(k, key) == 0) {
+                target = l;
+                last = l.s;
+            }
+        }
+    }
+    if (!header_end)
+        return NULL;
+    struct sw_buf b = {0};
+    if (last) {
+        /* Keep "  key = " as written and an inline comment after the value. */
+        const char *eq = memchr(target.s, '=', (size_t)(target.e - target.s));
+        const char *v = eq + 1;
+        while (v < target.e && (*v == ' ' || *v == '\t'))
+            v++;
+        const char *comment = NULL;
+        for (const char *c = v; c < target.e; c++)
+            if (*c == ';' && c > v && isspace((unsigned char)c[-1])) {
+                comment = c;
+                break;
+            }
+        const char *ve = comment ? comment : target.e;
+        while (ve > v && isspace((unsigned char)ve[-1]))
+            ve--;
+        size_t pad = comment ? (size_t)(comment - ve) : 0;
+        sw_buf_put(&b, text, (size_t)(v - text));
+        sw_buf_puts(&b, value);
+        if (comment) {
+            /* keep the comment's column when the new value fits */
+            size_t old = (size_t)(ve - v), now = strlen(value);
+            size_t spaces = old + pad > now ? old + pad - now : 1;
+            for (size_t i = 0; i < spaces; i++)
+                sw_buf_put(&b, " ", 1);
+            sw_buf_put(&b, comment, (size_t)(target.e - comment));
+        }
+        sw_buf_puts(&b, target.e);
+    } else {
+        sw_buf_put(&b, text, (size_t)(header_end - text));
+        if (header_end == text + strlen(text) && header_end > text && header_end[-1] != '\n')
+            sw_buf_puts(&b, "\n");
+        sw_buf_printf(&b, "%s = %s\n", key, value);
+        sw_buf_puts(&b, header_end);
+    }
+    return b.s;
+}
+
+char *sw_edit_drop_section(const char *text, const char *kind, const char *name)
+{
+    const char *p = text, *from = NULL, *to = NULL, *comments = NULL;
+    struct edit_line l;
+    int match;
+    while (edit_next(&p, &l)) {
+        const char *t = edit_skip(&l);
+        int is_comment = t < l.e && (*t == ';' || *t == '#');
+        if (edit_header(&l, kind, name, &match)) {
+            if (from && !to)
+                to = l.s;
+            if (match && !from)
+                from = comments ? comments : l.s;
+        }
+        /* comment lines directly above a header belong to it */
+        if (is_comment && !comments)
+            comments = l.s;
+        else if (!is_comment)
+            comments = NULL;
+    }
+    if (!from)
+        return NULL;
+    if (!to)
+        to = text + strlen(text);
+    struct sw_buf b = {0};
+    sw_buf_put(&b, text, (size_t)(from - text));
+    sw_buf_puts(&b, to);
+    return b.s ? b.s : sw_xstrdup("");
+}
+
+int sw_edit_has_sections(const char *text)
+{
+    const char *p = text;
+    struct edit_line l;
+    int match;
+    while (edit_next(&p, &l))
+        if (edit_header(&l, "", "", &match))
+            return 1;
+    return 0;
+}
+
+char *sw_edit_check(const char *dir, const char *name, const char *text)
+{
+    struct sw_conf *c = sw_conf_load_with(dir, name, text);
+    int n = 0;
+    struct sw_job **jobs = sw_jobs_bind(c, &n);
+    struct sw_outputs *out = sw_outputs_open(c);
+    char *errors = NULL;
+    if (c->nerrors) {
+        struct sw_buf b = {0};
+        for (int i = 0; i < c->nerrors; i++)
+            sw_buf_printf(&b, "%s\n", c->errors[i]);
+        errors = b.s;
+    }
+    sw_outputs_free(out);
+    sw_jobs_free(jobs);
+    sw_conf_free(c);
+    return errors;
+}
+
+int sw_edit_apply(const char *dir, const char *name, const char *text, char **why)
+{
+    char *path = sw_xasprintf("%s/%s", dir, name);
+    int rc = 0;
+    if (!text) {
+        if (unlink(path) != 0) {
+            *why = sw_xasprintf("cannot remove %s: %s", path, strerror(errno));
+            rc = -1;
+        }
+        free(path);
+        return rc;
+    }
+    /* A dot-name: the folder's reader skips it until the rename. */
+    char *tmp = sw_xasprintf("%s/.%s.XXXXXX", dir, name);
+    int fd = mkstemp(tmp);
+    struct stat st;
+    /* An edited file keeps its mode; a new one gets 0644 less the umask. */
+    mode_t mask = umask(022);
+    umask(mask);
+    mode_t mode = stat(path, &st) == 0 ? st.st_mode & 07777 : 0644 & ~mask;
+    size_t len = strlen(text);
+    int ok = fd >= 0;
+    ok = ok && write(fd, text, len) == (ssize_t)len && fchmod(fd, mode) == 0 && fsync(fd) == 0;
+    int saved = errno;
+    if (fd >= 0 && close(fd) != 0 && ok) {
+        ok = 0;
+        saved = errno;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        ok = 0;
+        saved = errno;
+    }
+    if (!ok) {
+        *why = sw_xasprintf("cannot write %s: %s", path, strerror(saved));
+        if (fd >= 0)
+            unlink(tmp);
+        rc = -1;
+    }
+    free(tmp);
+    free(path);
+    return rc;
+}
