@@ -98,6 +98,10 @@ int sw_config_bad_value(const struct sw_config *v, const char *key, const char *
 /* The same about the NTH value of a repeated KEY (-1: the last). */
 int sw_config_bad_value_nth(const struct sw_config *v, const char *key, int nth, const char *what);
 
+/* Log, a line each, the sites NOW adds, removes or changes compared with
+ * OLD; returns how many lines (confdiff.c). */
+int sw_conf_log_changes(struct sw_conf *old, struct sw_conf *now);
+
 /* Check that every key of SEC that belongs to PLUGIN is in KEYS (the
  * plugin's NULL-terminated list) or is CORE_KEY, the one key the core reads
  * for every plugin of that kind ("timeout" for checks, "every" for outputs;

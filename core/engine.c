@@ -29,6 +29,8 @@ struct sw_engine {
     struct sw_heap heap;
     uv_timer_t tick;
     uv_signal_t sig_term, sig_int, sig_hup;
+    uv_fs_event_t watch; /* the config folder */
+    uv_timer_t settle;   /* a burst of file events makes one reload */
     int inflight;
     struct sw_job *wait_head, *wait_tail;
     sw_result_fn on_result;
@@ -388,8 +390,9 @@ static void engine_arm(struct sw_engine *e)
 static void engine_close_handles(struct sw_engine *e)
 {
     uv_timer_stop(&e->tick);
-    uv_handle_t *hs[] = {(uv_handle_t *)&e->sig_term, (uv_handle_t *)&e->sig_int, (uv_handle_t *)&e->sig_hup};
-    for (int i = 0; i < 3; i++)
+    uv_handle_t *hs[] = {(uv_handle_t *)&e->sig_term, (uv_handle_t *)&e->sig_int, (uv_handle_t *)&e->sig_hup,
+                         (uv_handle_t *)&e->watch, (uv_handle_t *)&e->settle};
+    for (int i = 0; i < 5; i++)
         if (hs[i]->loop && !uv_is_closing(hs[i]))
             uv_close(hs[i], NULL);
     uv_stop(e->loop);
@@ -454,9 +457,9 @@ static void engine_stop(struct sw_engine *e, const char *why)
     engine_maybe_done(e);
 }
 
-static void engine_reload(struct sw_engine *e)
+static void engine_reload(struct sw_engine *e, const char *why)
 {
-    sw_info("SIGHUP: reloading %s", e->dir);
+    sw_info("%s: reloading %s", why, e->dir);
     struct sw_conf *nc = sw_conf_load(e->dir);
     int n = 0;
     struct sw_job **nj = sw_jobs_bind(nc, &n);
@@ -470,6 +473,8 @@ static void engine_reload(struct sw_engine *e)
     }
     if (e->q)
         sw_jobs_store_mask(nj, e->q);
+    if (!sw_conf_log_changes(e->conf, nc))
+        sw_info("reload: no site changed");
     /* Carry each surviving pair's phase and recent results across. */
     int kept = 0;
     for (int i = 0; i < n; i++) {
@@ -537,9 +542,40 @@ static void engine_signal(uv_signal_t *h, int sig)
     if (sig == SIGHUP && e->stopping)
         sw_info("SIGHUP ignored: stopping");
     else if (sig == SIGHUP)
-        engine_reload(e);
+        engine_reload(e, "SIGHUP");
     else
         engine_stop(e, sig == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+static void engine_settled(uv_timer_t *t)
+{
+    struct sw_engine *e = t->data;
+    if (!e->stopping)
+        engine_reload(e, "the config folder changed");
+}
+
+/* An *.ini file in the folder changed (commands write NAME.ini through a
+ * dot-named temporary, so one rename, but editors may make several
+ * events): reload once things have been quiet for a moment. */
+static void engine_folder_event(uv_fs_event_t *h, const char *file, int events, int status)
+{
+    (void)events;
+    struct sw_engine *e = h->data;
+    size_t n = file ? strlen(file) : 0;
+    if (status < 0 || e->stopping || !file || file[0] == '.' || n < 5 || strcmp(file + n - 4, ".ini") != 0)
+        return;
+    uv_timer_start(&e->settle, engine_settled, 300, 0);
+}
+
+static void engine_watch_folder(struct sw_engine *e)
+{
+    uv_timer_init(e->loop, &e->settle);
+    e->settle.data = e;
+    uv_fs_event_init(e->loop, &e->watch);
+    e->watch.data = e;
+    int rc = uv_fs_event_start(&e->watch, engine_folder_event, e->dir, 0);
+    if (rc < 0)
+        sw_warn("cannot watch %s for changes (%s): send SIGHUP after editing it", e->dir, uv_strerror(rc));
 }
 
 void sw_engine_run_daemon(struct sw_engine *e, const char *dir)
@@ -552,6 +588,7 @@ void sw_engine_run_daemon(struct sw_engine *e, const char *dir)
         sigs[i]->data = e;
         uv_signal_start(sigs[i], engine_signal, nums[i]);
     }
+    engine_watch_folder(e);
     engine_schedule_all(e, 1);
     sw_info("running: %d site(s), %d check(s), location %s", e->conf->nsites, e->njobs, e->conf->location);
     uv_run(e->loop, UV_RUN_DEFAULT);
