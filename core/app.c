@@ -38,12 +38,13 @@ int sw_app_load(struct sw_app *a, int bind)
     return 0;
 }
 
-void sw_app_open_storage(struct sw_app *a)
+int sw_app_open_storage(struct sw_app *a)
 {
     int before = a->conf->nerrors;
     a->q = sw_storeq_new((size_t)a->conf->queue_size);
-    sw_storage_open(a->conf, a->q, a->jobs);
+    int busy = sw_storage_open(a->conf, a->q, a->jobs);
     sw_app_print_errors(a->conf, before);
+    return busy;
 }
 
 void sw_app_close(struct sw_app *a)

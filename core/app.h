@@ -29,8 +29,9 @@ struct sw_app {
  * every output.  Prints
  * every error and returns -1 when there are any. */
 int sw_app_load(struct sw_app *a, int bind);
-/* Open storage targets (and start nothing yet). */
-void sw_app_open_storage(struct sw_app *a);
+/* Open storage targets (and start nothing yet); returns how many are in
+ * use by another daemon (SW_EBUSY). */
+int sw_app_open_storage(struct sw_app *a);
 /* Print conf errors from index FROM on, to stderr. */
 void sw_app_print_errors(const struct sw_conf *c, int from);
 void sw_app_close(struct sw_app *a);

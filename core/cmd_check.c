@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * `check` (every pair once, printed, exit code of the worst verdict) and
- * `run` (the daemon). */
+ * `check`: every pair once, printed, exit code of the worst verdict. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,33 +115,4 @@ int sw_cmd_check(struct sw_app *a)
         worst = sw_verdict_worst(worst, SW_UNKNOWN);
     sw_app_close(a);
     return n ? worst : SW_UNKNOWN;
-}
-
-int sw_cmd_run(struct sw_app *a)
-{
-    if (a->nargs) {
-        fprintf(stderr, "sitewatch: run takes no arguments\n");
-        return 3;
-    }
-    if (sw_app_load(a, 1) < 0) {
-        sw_app_close(a);
-        return 1;
-    }
-    sw_app_open_storage(a);
-    a->eng = sw_engine_new(a->loop, a->conf, a->jobs, a->q);
-    sw_engine_seed(a->eng);
-    sw_storeq_start(a->q);
-    sw_outputs_start(a->out, a->loop, a->eng, a->q);
-    sw_engine_run_daemon(a->eng, a->dir);
-    sw_outputs_stop(a->out);
-    sw_storeq_stop(a->q);
-    /* One last render with everything stored, so the pages left behind
-     * show how things stood when the daemon stopped. */
-    if (sw_outputs_count(a->out))
-        sw_outputs_render_now(a->out, a->eng, a->q);
-    uint64_t dropped = sw_storeq_dropped(a->q);
-    sw_info("stopped: %llu result(s) stored, %llu dropped", (unsigned long long)sw_storeq_written(a->q),
-            (unsigned long long)dropped);
-    sw_app_close(a);
-    return 0;
 }

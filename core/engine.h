@@ -54,8 +54,9 @@ typedef void (*sw_result_fn)(const sw_result *r, void *ud);
 struct sw_job **sw_jobs_bind(struct sw_conf *conf, int *njobs);
 void sw_jobs_free(struct sw_job **jobs);
 void sw_job_free(struct sw_job *job);
-/* Open every [storage NAME] into Q; set each job's store_mask. */
-void sw_storage_open(struct sw_conf *conf, struct sw_storeq *q, struct sw_job **jobs);
+/* Open every [storage NAME] into Q; set each job's store_mask.  Returns
+ * how many could not open because another daemon uses them (SW_EBUSY). */
+int sw_storage_open(struct sw_conf *conf, struct sw_storeq *q, struct sw_job **jobs);
 /* Which of Q's targets each job's results go to (the site's store = list,
  * or all).  Storage sections are read at start only; a reload keeps them. */
 void sw_jobs_store_mask(struct sw_job **jobs, const struct sw_storeq *q);

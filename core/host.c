@@ -17,6 +17,17 @@
 #include "util.h"
 
 static uv_loop_t *host_loop;
+static int host_daemon;
+
+void sw_host_set_daemon(int on)
+{
+    host_daemon = on;
+}
+
+static int host_is_daemon(void)
+{
+    return host_daemon;
+}
 
 void sw_host_set_loop(uv_loop_t *loop)
 {
@@ -372,6 +383,7 @@ static const struct sw_host_api host_table = {
     .render_recent = sw_render_recent,
     .history_results = sw_history_results,
     .history_buckets = sw_history_buckets,
+    .is_daemon = host_is_daemon,
 };
 
 const struct sw_host_api *sw_host_api(void)

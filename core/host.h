@@ -12,6 +12,8 @@ const struct sw_host_api *sw_host_api(void);
 void sw_host_set_loop(uv_loop_t *loop);
 uv_loop_t *sw_host_loop(void);
 int64_t sw_now_mono(void);
+/* This process is the daemon (`run`): api->is_daemon() says so to plugins. */
+void sw_host_set_daemon(int on);
 int64_t sw_now_wall(void);
 
 #endif

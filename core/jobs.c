@@ -140,8 +140,9 @@ void sw_jobs_free(struct sw_job **jobs)
     free(jobs);
 }
 
-void sw_storage_open(struct sw_conf *c, struct sw_storeq *q, struct sw_job **jobs)
+int sw_storage_open(struct sw_conf *c, struct sw_storeq *q, struct sw_job **jobs)
 {
+    int busy = 0;
     for (int i = 0; i < c->nsecs; i++) {
         struct sw_section *s = c->secs[i];
         if (s->kind != SW_SEC_STORAGE)
@@ -160,8 +161,10 @@ void sw_storage_open(struct sw_conf *c, struct sw_storeq *q, struct sw_job **job
         else
             sw_err("[storage %s] (%s:%d): cannot open: %s; its results are not stored", s->name, s->file,
                    s->line, sw_strerror(rc));
+        busy += rc == SW_EBUSY;
     }
     sw_jobs_store_mask(jobs, q);
+    return busy;
 }
 
 void sw_jobs_store_mask(struct sw_job **jobs, const struct sw_storeq *q)

@@ -34,6 +34,8 @@ static void usage(FILE *f)
             "\n"
             "  -c DIR          the configuration folder (default %s)\n"
             "  -v, -q          more or less logging\n"
+            "  --syslog        log to syslog instead of stderr (under systemd, stderr\n"
+            "                  lines carry journal priorities by themselves)\n"
             "  --format json   one JSON object a line instead of a table\n",
             SW_CONF_DIR);
 }
@@ -41,6 +43,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     struct sw_app a = {.dir = SW_CONF_DIR};
+    int log_to = SW_LOG_TO_STDERR;
     const char *cmd = NULL;
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
     int nrest = 0;
@@ -58,6 +61,8 @@ int main(int argc, char **argv)
                 return 3;
             }
             a.json = strcmp(f, "json") == 0;
+        } else if (strcmp(s, "--syslog") == 0) {
+            log_to = SW_LOG_TO_SYSLOG;
         } else if (strcmp(s, "-v") == 0) {
             sw_log_set_level(SW_LOG_DEBUG);
         } else if (strcmp(s, "-q") == 0) {
@@ -76,6 +81,7 @@ int main(int argc, char **argv)
             rest[nrest++] = argv[i];
         }
     }
+    sw_log_set_output(log_to);
     a.args = rest;
     a.nargs = nrest;
     static const struct {

@@ -288,6 +288,12 @@ struct sw_host_api {
                            int limit, uint32_t flags, sw_result_cb cb, void *ud);
     int (*history_buckets)(const sw_render *rd, const char *site, const char *check, int64_t from, int64_t to,
                            int64_t step, uint32_t flags, sw_bucket_cb cb, void *ud);
+
+    /* ABI 1.2: non-zero in the daemon (`sitewatch run`), zero in one-shot
+     * commands.  Storage that must have a single writer claims its file in
+     * storage_open when this is set, and returns SW_EBUSY (with a log line
+     * naming the other process) when another daemon has it. [any thread] */
+    int (*is_daemon)(void);
 };
 
 /* ---- the plugin descriptor: plugin -> core ----------------------------- */

@@ -8,6 +8,9 @@
  * and day) kept current in the same transaction for history reads.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +144,43 @@ int sqlite_connect(const char *path, int flags, int busy_ms, sqlite3 **db)
     return sqlite_exec(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", path);
 }
 
+/* The daemon that writes PATH holds PATH.lock (flock) for its life: a
+ * second daemon on the same file is refused with the first one's pid
+ * instead of taking turns with it unknowingly.  Commands (check, status,
+ * render) do not take it: SQLite's own locking serves them. */
+static int sqlite_claim(struct sqlite_inst *s)
+{
+    char *lock = malloc(strlen(s->path) + 6);
+    if (!lock)
+        return SW_ENOMEM;
+    sprintf(lock, "%s.lock", s->path);
+    int rc = 0;
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        sqlite_api->log(SW_LOG_ERROR, "sqlite: cannot open %s: %s", lock, strerror(errno));
+        rc = SW_ESTORAGE;
+    } else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = "";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        sqlite_api->log(SW_LOG_ERROR,
+                        "sqlite: %s is being written by another sitewatch daemon (pid %s, holding %s); two "
+                        "daemons must not share a database: stop that one, or give this one its own path",
+                        s->path, *pid ? pid : "?", lock);
+        close(fd);
+        rc = SW_EBUSY;
+    } else {
+        char pid[32];
+        int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+        if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len)
+            sqlite_api->log(SW_LOG_WARN, "sqlite: cannot write the pid into %s", lock);
+        s->lock_fd = fd;
+    }
+    free(lock);
+    return rc;
+}
+
 static void sqlite_close(void *p)
 {
     struct sqlite_inst *s = p;
@@ -154,6 +194,8 @@ static void sqlite_close(void *p)
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->freed);
     sqlite3_close(s->wdb);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
     free(s->path);
     free(s);
 }
@@ -178,7 +220,13 @@ static int sqlite_open(void *state, const sw_config *cfg, void **out)
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->freed, NULL);
     s->busy_ms = (int)(busy / 1000);
-    int rc = sqlite_connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, s->busy_ms, &s->wdb);
+    s->lock_fd = -1;
+    int rc = SW_API_HAS(sqlite_api, is_daemon) && sqlite_api->is_daemon() ? sqlite_claim(s) : 0;
+    if (rc) {
+        sqlite_close(s);
+        return rc;
+    }
+    rc = sqlite_connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, s->busy_ms, &s->wdb);
     if (!rc)
         rc = sqlite_migrate(s);
     if (!rc)

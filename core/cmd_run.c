@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT
+ * `run`: the daemon.  Exit codes: 0 after SIGTERM/SIGINT with everything
+ * stored, 1 when it cannot start (configuration, pid file, a database
+ * another daemon writes), 3 for a bad command line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "host.h"
+#include "log.h"
+#include "pidfile.h"
+
+int sw_cmd_run(struct sw_app *a)
+{
+    const char *pidfile = NULL;
+    for (int i = 0; i < a->nargs; i++) {
+        if (strcmp(a->args[i], "--pid-file") == 0 && i + 1 < a->nargs)
+            pidfile = a->args[++i];
+        else if (strncmp(a->args[i], "--pid-file=", 11) == 0)
+            pidfile = a->args[i] + 11;
+        else {
+            fprintf(stderr, "sitewatch: run: unexpected '%s' (run takes --pid-file PATH)\n", a->args[i]);
+            return 3;
+        }
+    }
+    int pidfd = -1;
+    char *why = NULL;
+    if (pidfile && sw_pidfile_take(pidfile, &pidfd, &why) != 0) {
+        sw_err("not starting: %s", why);
+        free(why);
+        return 1;
+    }
+    /* Storage that must have one writer (sqlite) claims its file now. */
+    sw_host_set_daemon(1);
+    int rc = 0;
+    if (sw_app_load(a, 1) < 0) {
+        rc = 1;
+    } else if (sw_app_open_storage(a) > 0) {
+        sw_err("not starting: a database above is written by another sitewatch daemon");
+        rc = 1;
+    }
+    if (rc) {
+        sw_app_close(a);
+        sw_pidfile_drop(pidfile, pidfd);
+        return rc;
+    }
+    a->eng = sw_engine_new(a->loop, a->conf, a->jobs, a->q);
+    sw_engine_seed(a->eng);
+    sw_storeq_start(a->q);
+    sw_outputs_start(a->out, a->loop, a->eng, a->q);
+    sw_engine_run_daemon(a->eng, a->dir);
+    sw_outputs_stop(a->out);
+    sw_storeq_stop(a->q);
+    /* One last render with everything stored, so the pages left behind
+     * show how things stood when the daemon stopped. */
+    if (sw_outputs_count(a->out))
+        sw_outputs_render_now(a->out, a->eng, a->q);
+    uint64_t dropped = sw_storeq_dropped(a->q);
+    sw_info("stopped: %llu result(s) stored, %llu dropped", (unsigned long long)sw_storeq_written(a->q),
+            (unsigned long long)dropped);
+    sw_app_close(a);
+    sw_pidfile_drop(pidfile, pidfd);
+    return 0;
+}
