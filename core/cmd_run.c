@@ -47,6 +47,7 @@ int sw_cmd_run(struct sw_app *a)
     }
     a->eng = sw_engine_new(a->loop, a->conf, a->jobs, a->q);
     sw_engine_seed(a->eng);
+    sw_storeq_set_retention(a->q, a->conf->keep_raw, a->conf->keep_rollups);
     sw_storeq_start(a->q);
     sw_outputs_start(a->out, a->loop, a->eng, a->q);
     sw_engine_run_daemon(a->eng, a->dir);

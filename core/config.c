@@ -16,9 +16,17 @@
 /* Keys of a [site] section the core itself reads; a plugin's view falls
  * back to them (so "timeout" or "url" apply to every check of the site). */
 static const char *const cfg_site_keys[] = {"url", "checks", "store", "interval", "timeout", NULL};
-static const char *const cfg_core_keys[] = {"plugin_dir",      "location",     "default_interval",
-                                            "default_timeout", "min_interval", "max_in_flight",
-                                            "recent",          "queue_size",   NULL};
+static const char *const cfg_core_keys[] = {"plugin_dir",
+                                            "location",
+                                            "default_interval",
+                                            "default_timeout",
+                                            "min_interval",
+                                            "max_in_flight",
+                                            "recent",
+                                            "queue_size",
+                                            "keep_raw",
+                                            "keep_rollups",
+                                            NULL};
 
 static int cfg_in_list(const char *const *list, const char *key)
 {
@@ -284,6 +292,19 @@ static void cfg_core(struct sw_conf *c)
     cfg_count(c, core, "max_in_flight", 1000, 1, &c->max_in_flight);
     cfg_count(c, core, "recent", 7, 1, &c->recent);
     cfg_count(c, core, "queue_size", 100000, 16, &c->queue_size);
+    /* Daily percentiles are taken from the raw results once a day is over,
+     * so raw results must outlive a whole day and the next one. */
+    c->keep_raw = 30 * 86400000000LL;
+    c->keep_rollups = 400 * 86400000000LL;
+    if (core) {
+        struct sw_config v = cfg_plain_view(c, core);
+        sw_config_number(&v, "keep_raw", sw_parse_duration, 2 * 86400000000LL, "a duration of at least 2d",
+                         c->keep_raw, &c->keep_raw);
+        char *what = sw_xasprintf("a duration no shorter than keep_raw");
+        sw_config_number(&v, "keep_rollups", sw_parse_duration, c->keep_raw, what, c->keep_rollups,
+                         &c->keep_rollups);
+        free(what);
+    }
     if (core)
         cfg_unknown_keys(c, core, cfg_core_keys);
 }

@@ -47,6 +47,7 @@ struct sw_conf {
     char *plugin_dir, *location;
     int64_t default_interval, default_timeout, min_interval;
     int64_t max_in_flight, recent, queue_size;
+    int64_t keep_raw, keep_rollups; /* retention of raw results and of rollups */
     struct sw_site *sites;
     int nsites;
     /* Collected error lines ("file:line: ..."), in the order found. */

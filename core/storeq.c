@@ -29,7 +29,19 @@ struct sw_storeq {
     atomic_uint_fast64_t dropped, written;
     struct sq_target targets[STOREQ_MAX_TARGETS];
     int ntargets;
+    int64_t keep_raw, keep_rollups; /* 0: no retention */
 };
+
+#define STOREQ_RETAIN_FIRST  2000000   /* the first pass, after start */
+#define STOREQ_RETAIN_EVERY  600000000 /* then a pass every 10 min */
+#define STOREQ_RETAIN_STEP   50000     /* between steps of a pass when idle */
+#define STOREQ_RETAIN_BUDGET 5000      /* rows a step may touch */
+
+void sw_storeq_set_retention(struct sw_storeq *q, int64_t keep_raw, int64_t keep_rollups)
+{
+    q->keep_raw = keep_raw;
+    q->keep_rollups = keep_rollups;
+}
 
 struct sw_storeq *sw_storeq_new(size_t cap)
 {
@@ -131,18 +143,67 @@ static void sq_write_target(struct sw_storeq *q, int t, sw_result **batch, size_
     }
 }
 
+/* One step of retention on every target that offers it; 1 while any has
+ * more to do. */
+static int sq_retain_step(struct sw_storeq *q)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    int more = 0;
+    for (int t = 0; t < q->ntargets; t++) {
+        struct sq_target *tg = &q->targets[t];
+        if (!tg->plugin->desc.storage_retain)
+            continue;
+        int rc = tg->plugin->desc.storage_retain(tg->inst, now - q->keep_raw, now - q->keep_rollups,
+                                                 STOREQ_RETAIN_BUDGET);
+        if (rc < 0)
+            sw_warn("%s: retention step failed (%s); tried again at the next pass", tg->plugin->name,
+                    sw_strerror(rc));
+        more |= rc == 1;
+    }
+    return more;
+}
+
+static int64_t sq_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void *sq_main(void *arg)
 {
     struct sw_storeq *q = arg;
     sw_result **batch = sw_xcalloc(STOREQ_BATCH, sizeof *batch);
     const sw_result **sel = sw_xcalloc(STOREQ_BATCH, sizeof *sel);
+    int64_t retain_due = sq_mono() + STOREQ_RETAIN_FIRST;
     for (;;) {
         pthread_mutex_lock(&q->lock);
-        while (!q->count && !q->stop)
-            pthread_cond_wait(&q->cond, &q->lock);
+        while (!q->count && !q->stop && !(q->keep_raw && sq_mono() >= retain_due)) {
+            if (!q->keep_raw) {
+                pthread_cond_wait(&q->cond, &q->lock);
+                continue;
+            }
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            int64_t wait = retain_due - sq_mono();
+            ts.tv_sec += (time_t)(wait / 1000000);
+            ts.tv_nsec += (long)(wait % 1000000) * 1000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&q->cond, &q->lock, &ts);
+        }
         if (!q->count && q->stop) {
             pthread_mutex_unlock(&q->lock);
             break;
+        }
+        if (!q->count) { /* idle and retention is due: one step */
+            pthread_mutex_unlock(&q->lock);
+            retain_due = sq_mono() + (sq_retain_step(q) ? STOREQ_RETAIN_STEP : STOREQ_RETAIN_EVERY);
+            continue;
         }
         size_t n = 0;
         while (q->count && n < STOREQ_BATCH) {
@@ -157,6 +218,9 @@ static void *sq_main(void *arg)
         atomic_fetch_add(&q->written, n);
         for (size_t i = 0; i < n; i++)
             sw_result_unref(batch[i]);
+        /* Under steady load the queue is never empty: a step between batches. */
+        if (q->keep_raw && sq_mono() >= retain_due)
+            retain_due = sq_mono() + (sq_retain_step(q) ? STOREQ_RETAIN_STEP : STOREQ_RETAIN_EVERY);
     }
     free(batch);
     free(sel);

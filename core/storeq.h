@@ -21,6 +21,10 @@ struct sw_storeq *sw_storeq_new(size_t cap);
 int sw_storeq_add_target(struct sw_storeq *q, struct sw_loaded *plugin, void *inst);
 int sw_storeq_ntargets(const struct sw_storeq *q);
 struct sw_loaded *sw_storeq_target(const struct sw_storeq *q, int i, void **inst);
+/* Retention (keep raw results and rollups this long, microseconds): the
+ * writer thread applies it to every target that can, in small steps
+ * between batches, two seconds after start and then every ten minutes. */
+void sw_storeq_set_retention(struct sw_storeq *q, int64_t keep_raw, int64_t keep_rollups);
 void sw_storeq_start(struct sw_storeq *q);
 /* Queue R (takes a new reference; never blocks). */
 void sw_storeq_push(struct sw_storeq *q, sw_result *r);

@@ -71,6 +71,12 @@ static const char *const sqlite_migrations[] = {
     "    json_extract(metrics, '$.\"time.first_byte\"') AS f FROM results),"
     "  (SELECT 600000000 AS span UNION ALL SELECT 3600000000 UNION ALL SELECT 86400000000)"
     "  GROUP BY 1, 2, 3;",
+    /* 3: the 95th percentile of answered latency per hourly and daily slot,
+     * filled in by retention once a slot is complete (from the raw results,
+     * before they go), and how far each series has been done. */
+    "ALTER TABLE rollups ADD COLUMN lat_p95 INTEGER;"
+    "ALTER TABLE series ADD COLUMN p95_hour_until INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE series ADD COLUMN p95_day_until INTEGER NOT NULL DEFAULT 0;",
 };
 #define SQLITE_SCHEMA_VERSION ((int)(sizeof sqlite_migrations / sizeof *sqlite_migrations))
 
@@ -253,6 +259,7 @@ static const struct sw_plugin sqlite_plugin = {
     .storage_history = sqlite_history,
     .storage_buckets = sqlite_buckets,
     .storage_purge = sqlite_purge,
+    .storage_retain = sqlite_retain,
 };
 
 SW_EXPORT const struct sw_plugin *sitewatch_plugin_v1(const struct sw_host_api *host)

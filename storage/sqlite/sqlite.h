@@ -35,6 +35,7 @@ struct sqlite_inst {
     char *path;
     int busy_ms;
     int lock_fd; /* PATH.lock, held by the daemon that writes PATH, or -1 */
+    int64_t retain_cursor; /* the last series retention went through */
     sqlite3 *wdb; /* the writer thread's connection */
     sqlite3_stmt *ins_series, *get_series, *ins_result, *upsert_rollup;
     pthread_mutex_t lock; /* guards the readers' busy flags */
@@ -54,6 +55,7 @@ int sqlite_write(void *inst, const sw_result *const *results, size_t n);
 
 /* retain.c */
 int sqlite_purge(void *inst, const char *site, int64_t before, int64_t *deleted);
+int sqlite_retain(void *inst, int64_t raw_before, int64_t rollups_before, int budget);
 
 /* read.c */
 void sqlite_reader_close(struct sqlite_reader *r);
