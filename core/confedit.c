@@ -168,8 +168,8 @@ char *sw_edit_drop_section(const char *text, const char *kind, const char *name)
         const char *t = edit_skip(&l);
         int is_comment = t < l.e && (*t == ';' || *t == '#');
         if (edit_header(&l, kind, name, &match)) {
-            if (from && !to)
-                to = l.s;
+            if (from && !to) /* the next section keeps the comments above it */
+                to = comments ? comments : l.s;
             if (match && !from)
                 from = comments ? comments : l.s;
         }

@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: MIT
+ * Managing sites from the command line (add, remove, set-interval: the
+ * files they write and every refusal), a running daemon picking changes
+ * up, purge and retention on a database the test fills with old results
+ * (rows gone, rollups and uptime right, percentiles from the raw rows),
+ * history, the pid file, one daemon per database, journald lines, and the
+ * systemd unit. */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "result.h"
+#include "store.h"
+#include "support.h"
+
+#define DAY  86400000000LL
+#define HOUR 3600000000LL
+
+static char *dir, *db, *errlog;
+
+static void setup(void)
+{
+    dir = t_conf_dir("min_interval = 1s\nlocation = lab\n", &db);
+    errlog = malloc(strlen(dir) + 16);
+    sprintf(errlog, "%s.log", dir);
+    free(t_write(dir, "sites.ini",
+                 "; the main site\n[site main]\nurl = http://127.0.0.1:1/\nchecks = http\n"
+                 "interval = 60s      ; once a minute\nhttp.warn_after = 2s\n\n"
+                 "; another\n[site other]\nurl = http://127.0.0.1:1/o\nchecks = http\n"));
+}
+
+static void teardown(void)
+{
+    if (!getenv("SW_KEEP_TMP")) {
+        t_rmtree(dir);
+        unlink(errlog);
+    }
+    free(dir);
+    free(db);
+    free(errlog);
+}
+
+static char *conf_file(const char *name)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return t_read(path);
+}
+
+static int conf_exists(const char *name)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+/* Fail unless S holds WANT (no WANT: anything goes). */
+static void has(const char *s, const char *want)
+{
+    if (want)
+        T_HAS(s, want);
+}
+
+/* Run sitewatch with ARGS; expect STATUS and, when given, TEXT in its
+ * stdout (OUT) or stderr (ERR). */
+#define RUN(want_status, want_out, want_err, ...)                                                            \
+    do {                                                                                                     \
+        struct t_out o_ = t_sitewatch(dir, __VA_ARGS__, NULL);                                               \
+        ck_assert_msg(o_.status == (want_status), "exit %d, not %d\nout: %s\nerr: %s", o_.status,            \
+                      (want_status), o_.out, o_.err);                                                        \
+        has(o_.out, want_out);                                                                               \
+        has(o_.err, want_err);                                                                               \
+        t_out_free(&o_);                                                                                     \
+    } while (0)
+
+START_TEST(add_writes_a_file)
+{
+    RUN(0, "added site shop in", NULL, "add", "shop", "https://127.0.0.1:1/cart", "--interval", "30s",
+        "--set", "https.expect_content=Basket", "--set", "timeout=5s");
+    char *t = conf_file("shop.ini");
+    T_HAS(t, "[site shop]\nurl = https://127.0.0.1:1/cart\nchecks = https\ninterval = 30s\n"
+             "https.expect_content = Basket\ntimeout = 5s\n");
+    free(t);
+    RUN(0, "OK, 3 site(s)", NULL, "validate");
+    /* --checks when the URL does not say */
+    RUN(0, NULL, NULL, "add", "ns", "http://127.0.0.1:1/", "--checks", "http,dns", "--set",
+        "dns.server=127.0.0.1");
+    t = conf_file("ns.ini");
+    T_HAS(t, "checks = http,dns\n");
+    free(t);
+}
+END_TEST
+
+START_TEST(add_refusals)
+{
+    char *before = conf_file("sites.ini");
+    RUN(1, NULL, "sitewatch: add: site main already exists (", "add", "main", "http://127.0.0.1:1/");
+    RUN(1, NULL, "x.ini:3: in [site x], url = \"notaurl\": expected an http:// or https:// URL", "add", "x",
+        "notaurl", "--checks", "http");
+    RUN(1, NULL, "unknown check plugin 'nope': there is no", "add", "x", "http://127.0.0.1:1/", "--checks",
+        "nope");
+    RUN(1, NULL, "x.ini:5: unknown key 'http.colour' in [site x]: plugin http accepts", "add", "x",
+        "http://127.0.0.1:1/", "--set", "http.colour=red");
+    RUN(1, NULL, "x.ini:5: in [site x], interval = \"soon\": expected", "add", "x", "http://127.0.0.1:1/",
+        "--interval", "soon");
+    RUN(1, NULL, "cannot be a site name", "add", "a/b", "http://127.0.0.1:1/");
+    RUN(1, NULL, "cannot be a site name", "add", ".hidden", "http://127.0.0.1:1/");
+    RUN(1, NULL, "which checks? give --checks", "add", "x", "ftp://127.0.0.1/");
+    RUN(3, NULL, "--set takes KEY=VALUE", "add", "x", "http://127.0.0.1:1/", "--set", "novalue");
+    RUN(3, NULL, "usage: sitewatch add NAME URL", "add", "x");
+    RUN(1, NULL, "nothing was changed", "add", "x", "notaurl", "--checks", "http");
+    ck_assert(!conf_exists("x.ini"));
+    char *after = conf_file("sites.ini");
+    ck_assert_str_eq(before, after);
+    free(before);
+    free(after);
+    /* A folder with an error already is refused before any change. */
+    free(t_write(dir, "broken.ini", "[site broken]\nurl = http://127.0.0.1:1/\n"));
+    RUN(1, NULL, "has 1 error(s) already; fix them first", "add", "y", "http://127.0.0.1:1/");
+}
+END_TEST
+
+START_TEST(set_interval_keeps_the_file)
+{
+    RUN(0, "main: interval 60 s -> 5 min in", NULL, "set-interval", "main", "5m");
+    RUN(0, "other: interval 60 s -> 2 s in", NULL, "set-interval", "other", "2s");
+    char *t = conf_file("sites.ini");
+    ck_assert_str_eq(t,
+                     "; the main site\n[site main]\nurl = http://127.0.0.1:1/\nchecks = http\n"
+                     "interval = 5m       ; once a minute\nhttp.warn_after = 2s\n\n"
+                     "; another\n[site other]\nurl = http://127.0.0.1:1/o\nchecks = http\ninterval = 2s\n");
+    free(t);
+    RUN(1, NULL, "set-interval: 'fast' is not a positive duration", "set-interval", "main", "fast");
+    RUN(1, NULL, "interval = 500 ms is below min_interval (1 s)", "set-interval", "main",
+        "500ms"); /* below min_interval */
+    RUN(1, NULL, "no site named 'nobody'", "set-interval", "nobody", "5m");
+    t = conf_file("sites.ini");
+    T_HAS(t, "interval = 5m       ; once a minute\n");
+    free(t);
+}
+END_TEST
+
+START_TEST(remove_section_and_file)
+{
+    RUN(0, "add", NULL, "add", "solo", "http://127.0.0.1:1/");
+    RUN(0, "removed site main from", NULL, "remove", "main");
+    char *t = conf_file("sites.ini");
+    ck_assert_str_eq(t, "; another\n[site other]\nurl = http://127.0.0.1:1/o\nchecks = http\n");
+    free(t);
+    RUN(0, "(the file held nothing else: deleted)", NULL, "remove", "solo");
+    ck_assert(!conf_exists("solo.ini"));
+    RUN(1, NULL, "no site named 'main'", "remove", "main");
+}
+END_TEST
+
+/* Results of SITE every MINUTES over the last DAYS, verdict by K. */
+static int verdict_of(long k)
+{
+    return k % 11 == 5 ? SW_FAIL : k % 7 == 2 ? SW_WARN : k % 97 == 13 ? SW_UNKNOWN : SW_OK;
+}
+
+static int64_t t0;
+
+/* Half an interval off the minute, so no result sits on a window's edge
+ * while a command computes "now". */
+static int64_t started_at(long k, int minutes)
+{
+    return t0 - (2 * k + 1) * minutes * 30000000LL;
+}
+
+static void fill(const char *site, int days, int minutes)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    t0 = ((int64_t)tv.tv_sec * 1000000 + tv.tv_usec) / 60000000 * 60000000;
+    long n = (long)days * 1440 / minutes;
+    sw_result **v = calloc((size_t)n, sizeof *v);
+    for (long k = 0; k < n; k++) {
+        sw_result *r = sw_result_new(site, "http", "lab");
+        r->started = r->scheduled = started_at(k, minutes);
+        r->duration = 1000 * (10 + k % 37);
+        r->since = r->started;
+        sw_result_set(r, verdict_of(k), "result %ld", k);
+        sw_result_metric(r, "time.total", (double)r->duration / 1e6);
+        v[k] = r;
+    }
+    t_store(dir, "sqlite", v, (size_t)n);
+    for (long k = 0; k < n; k++)
+        sw_result_unref(v[k]);
+    free(v);
+}
+
+START_TEST(purge_and_history)
+{
+    fill("main", 10, 30);
+    fill("other", 10, 30);
+    long all = t_sql_long(db, "SELECT count(*) FROM results");
+    ck_assert_int_eq(all, 2 * 480);
+    /* history: newest first, as a table and as JSON */
+    struct t_out o = t_sitewatch(dir, "history", "main", "--last", "3", NULL);
+    ck_assert_int_eq(o.status, 0);
+    T_HAS(o.out, "STARTED (UTC)");
+    T_HAS(o.out, "result 0\n");
+    T_HAS(o.out, "result 2\n");
+    ck_assert_ptr_null(strstr(o.out, "result 3\n"));
+    t_out_free(&o);
+    o = t_sitewatch(dir, "history", "main", "--last", "1", "--format", "json", NULL);
+    T_HAS(o.out, "\"reason\":\"result 0\"");
+    t_out_free(&o);
+    /* refusals */
+    RUN(3, NULL, "at least one of them", "purge");
+    RUN(3, NULL, "--before takes a UTC date", "purge", "--before", "yesterday");
+    RUN(3, NULL, "not both", "purge", "--before", "2026-01-01", "--older-than", "1d");
+    /* older than 5 days: the other half of each site's results */
+    RUN(0, "sqlite: deleted 480 result(s)", NULL, "purge", "--older-than", "5d");
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results"), 480);
+    /* one site, all of it */
+    RUN(0, "sqlite: deleted 240 result(s) of other", NULL, "purge", "--site", "other");
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site = 'other'"), 0);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM rollups u JOIN series s ON s.id = u.series"
+                                    " WHERE s.site = 'other'"),
+                     0);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site = 'main'"), 240);
+    /* remove --purge: the file and the results */
+    RUN(0, "sqlite: deleted 240 result(s) of main", NULL, "remove", "main", "--purge");
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results"), 0);
+}
+END_TEST
+
+/* Uptime of main from FROM on, from the results fill() made. */
+static void expect_uptime(int64_t from, int minutes, long n, char *want, size_t len)
+{
+    long c[4] = {0};
+    for (long k = 0; k < n; k++)
+        if (started_at(k, minutes) >= from)
+            c[verdict_of(k)]++;
+    long judged = c[0] + c[1] + c[2];
+    snprintf(want, len, "main                     http   %7.3f%%  %6.3f%% %8ld %7ld %7ld %7ld %7ld\n",
+             100.0 * (double)(c[0] + c[1]) / (double)judged, 100.0 * (double)c[1] / (double)judged,
+             judged + c[3], c[0], c[1], c[2], c[3]);
+}
+
+/* 40 days of results every 10 min; the daemon with keep_raw = 2d deletes
+ * the older raw rows, keeps hourly and daily rollups, fills in their 95th
+ * percentile first; uptime over 60 days is what the raw rows said. */
+START_TEST(retention_rolls_up_then_deletes)
+{
+    free(t_write(dir, "sites.ini", "[site main]\nurl = http://127.0.0.1:1/\nchecks = http\ninterval = 1h\n"));
+    fill("main", 40, 10);
+    long n = 40 * 144;
+    char want[256];
+    expect_uptime(t0 - 60 * DAY, 10, n, want, sizeof want);
+    RUN(0, want, NULL, "uptime", "--since", "60d");
+    char want7[256];
+    expect_uptime(t0 - 7 * DAY, 10, n, want7, sizeof want7);
+    RUN(0, want7, NULL, "uptime", "main", "--since", "7d");
+    /* The 95th percentile of one complete hour three days back, from the rows. */
+    int64_t hour = (t0 - 3 * DAY) / HOUR * HOUR;
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT duration FROM results WHERE started >= %lld AND started < %lld AND verdict <= 1"
+             " ORDER BY duration LIMIT 1 OFFSET (SELECT (95 * count(*) + 99) / 100 - 1 FROM results"
+             " WHERE started >= %lld AND started < %lld AND verdict <= 1)",
+             (long long)hour, (long long)(hour + HOUR), (long long)hour, (long long)(hour + HOUR));
+    long p95 = t_sql_long(db, sql);
+    ck_assert(p95 > 0);
+    free(t_write(dir, "1keep.ini", "[core]\nkeep_raw = 2d\nkeep_rollups = 400d\n"));
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    /* the first pass starts 2 s in; 5,760 rows in steps of 5,000 */
+    for (int i = 0;
+         i < 100 &&
+         t_sql_long(
+             db, "SELECT count(*) FROM results WHERE started < strftime('%s','now','-2 days') * 1000000") > 0;
+         i++)
+        t_msleep(100);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 20), 0);
+    ck_assert_int_eq(
+        t_sql_long(db,
+                   "SELECT count(*) FROM results WHERE started < strftime('%s','now','-2 days') * 1000000"),
+        0);
+    ck_assert(t_sql_long(db, "SELECT count(*) FROM results") >= 2 * 144 - 1);
+    /* 10-minute slots went with the raw rows; hours and days stay. */
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM rollups WHERE span = 600000000 AND start + span <= "
+                                    "strftime('%s','now','-2 days') * 1000000"),
+                     0);
+    ck_assert_int_eq(t_sql_long(db,
+                                "SELECT sum(n_ok + n_warn + n_fail + n_unknown) FROM rollups WHERE span = "
+                                "86400000000"),
+                     n);
+    snprintf(sql, sizeof sql, "SELECT lat_p95 FROM rollups WHERE span = 3600000000 AND start = %lld",
+             (long long)hour);
+    ck_assert_int_eq(t_sql_long(db, sql), p95);
+    ck_assert_int_eq(t_sql_long(db,
+                                "SELECT count(*) FROM rollups WHERE span >= 3600000000 AND lat_p95 IS NULL"
+                                " AND start + span <= strftime('%s','now','-1 days') * 1000000"),
+                     0);
+    /* The same uptime, now from rollups (the window's old edge is empty). */
+    RUN(0, want, NULL, "uptime", "--since", "60d");
+    /* A window that starts where only hourly rollups are left starts at the
+     * next whole hour: the results before it in that hour are gone. */
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    int64_t from = ((int64_t)tv.tv_sec * 1000000 - 7 * DAY + HOUR - 1) / HOUR * HOUR;
+    expect_uptime(from, 10, n, want7, sizeof want7);
+    RUN(0, want7, NULL, "uptime", "main", "--since", "7d");
+}
+END_TEST
+
+/* The daemon sees add, set-interval and remove by itself. */
+START_TEST(daemon_picks_up_changes)
+{
+    struct t_nginx ngx;
+    ck_assert_int_eq(t_nginx_start(&ngx), 0);
+    free(t_write(dir, "sites.ini",
+                 "[site main]\nurl = http://127.0.0.1:%d/ok\nchecks = http\ninterval = 1s\n", ngx.port));
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    t_msleep(800);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/ok?new", ngx.port);
+    RUN(0, "added site fresh", NULL, "add", "fresh", url, "--interval", "1s");
+    long got = 0;
+    for (int i = 0; i < 60 && got < 2; i++) {
+        t_msleep(100);
+        got = t_sql_long(db, "SELECT count(*) FROM results_v WHERE site = 'fresh' AND verdict = 'OK'");
+    }
+    ck_assert_msg(got >= 2, "the new site has %ld results", got);
+    RUN(0, NULL, NULL, "set-interval", "fresh", "2s");
+    RUN(0, NULL, NULL, "remove", "main");
+    t_msleep(1500);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 20), 0);
+    t_nginx_stop(&ngx);
+    char *log = t_read(errlog);
+    T_HAS(log, "the config folder changed: reloading");
+    T_HAS(log, "added site fresh (http, every 1 s) from");
+    T_HAS(log, "site fresh: interval 1 s -> 2 s");
+    T_HAS(log, "removed site main");
+    free(log);
+}
+END_TEST
+
+START_TEST(one_daemon_per_database_and_pid_file)
+{
+    char pidfile[2048], second[2048];
+    snprintf(pidfile, sizeof pidfile, "%s/sw.pid", dir);
+    snprintf(second, sizeof second, "%s.2", errlog);
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", "--pid-file", pidfile, NULL);
+    char *text = NULL;
+    for (int i = 0; i < 50 && !(text && *text); i++) {
+        free(text);
+        t_msleep(100);
+        text = t_read(pidfile);
+    }
+    char want[64];
+    snprintf(want, sizeof want, "%d\n", (int)pid);
+    ck_assert_str_eq(text, want);
+    free(text);
+    /* the same pid file */
+    pid_t p2 = t_sitewatch_bg(dir, second, "run", "--pid-file", pidfile, NULL);
+    ck_assert_int_eq(t_wait(p2, 20), 1);
+    char *log = t_read(second);
+    snprintf(want, sizeof want, "another sitewatch (pid %d) is running with the pid file", (int)pid);
+    T_HAS(log, want);
+    free(log);
+    /* another pid file, the same database */
+    p2 = t_sitewatch_bg(dir, second, "run", NULL);
+    ck_assert_int_eq(t_wait(p2, 20), 1);
+    log = t_read(second);
+    snprintf(want, sizeof want, "is being written by another sitewatch daemon (pid %d", (int)pid);
+    T_HAS(log, want);
+    T_HAS(log, "not starting");
+    free(log);
+    unlink(second);
+    /* one-shot commands still work beside the daemon */
+    RUN(2, NULL, NULL, "check", "main");
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 20), 0);
+    ck_assert_int_eq(access(pidfile, F_OK), -1);
+}
+END_TEST
+
+/* Under systemd stderr is the journal: priorities instead of timestamps. */
+START_TEST(journal_lines)
+{
+    free(t_write(dir, "sites.ini", "[site main]\nurl = http://127.0.0.1:1/\nchecks = http\ninterval = 1s\n"));
+    FILE *f = fopen(errlog, "w");
+    fclose(f);
+    struct stat st;
+    ck_assert_int_eq(stat(errlog, &st), 0);
+    char js[64];
+    snprintf(js, sizeof js, "%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+    setenv("JOURNAL_STREAM", js, 1);
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    unsetenv("JOURNAL_STREAM");
+    t_msleep(1500);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 20), 0);
+    char *log = t_read(errlog);
+    T_HAS(log, "<6>running: 1 site(s)");
+    T_HAS(log, "<6>SIGTERM: stopping");
+    ck_assert_ptr_null(strstr(log, "Z info:"));
+    free(log);
+}
+END_TEST
+
+/* The shipped unit is valid for systemd (when this machine has it). */
+START_TEST(systemd_unit)
+{
+    if (access("/usr/bin/systemd-analyze", X_OK) != 0) {
+        fprintf(stderr, "systemd_unit: skipped: no systemd-analyze on this machine\n");
+        return;
+    }
+    char src[2048], *unit = NULL;
+    snprintf(src, sizeof src, "%s/dist/sitewatch.service", t_source_root());
+    char *text = t_read(src);
+    T_HAS(text, "DynamicUser=yes");
+    T_HAS(text, "ProtectSystem=strict");
+    T_HAS(text, "StateDirectory=sitewatch");
+    T_HAS(text, "NoNewPrivileges=yes");
+    /* verify wants the binary where ExecStart says: point it at the build */
+    char *at = strstr(text, "/usr/local/bin/sitewatch -c");
+    ck_assert_ptr_nonnull(at);
+    unit = t_write(dir, "sitewatch.service", "%.*s%s%s", (int)(at - text), text, t_bin(),
+                   at + strlen("/usr/local/bin/sitewatch"));
+    char *argv[] = {"systemd-analyze", "verify", unit, NULL};
+    struct t_out o = t_run(argv, 60);
+    ck_assert_msg(o.status == 0, "%s%s", o.out, o.err);
+    t_out_free(&o);
+    free(text);
+    free(unit);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("manage");
+    TCase *tc = tcase_create("manage");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, add_writes_a_file);
+    tcase_add_test(tc, add_refusals);
+    tcase_add_test(tc, set_interval_keeps_the_file);
+    tcase_add_test(tc, remove_section_and_file);
+    tcase_add_test(tc, purge_and_history);
+    tcase_add_test(tc, retention_rolls_up_then_deletes);
+    tcase_add_test(tc, daemon_picks_up_changes);
+    tcase_add_test(tc, one_daemon_per_database_and_pid_file);
+    tcase_add_test(tc, journal_lines);
+    tcase_add_test(tc, systemd_unit);
+    suite_add_tcase(s, tc);
+    return t_run_suite(s, 0);
+}
