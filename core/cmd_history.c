@@ -4,6 +4,7 @@
  * the same history reads output plugins use, so uptime is summed by the
  * storage from its rollups, not by reading every result. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,11 +98,18 @@ int sw_cmd_history(struct sw_app *a)
     return rc ? 1 : 0;
 }
 
+struct uptime_sum {
+    int64_t n[4];
+    double p95;
+};
+
 static int sum_cb(const struct sw_bucket *b, void *ud)
 {
-    int64_t *n = ud;
+    struct uptime_sum *u = ud;
     for (int v = 0; v < 4; v++)
-        n[v] += b->count[v];
+        u->n[v] += b->count[v];
+    if (b->size >= offsetof(struct sw_bucket, lat_p95) + sizeof b->lat_p95)
+        u->p95 = b->lat_p95;
     return 0;
 }
 
@@ -141,9 +149,10 @@ int sw_cmd_uptime(struct sw_app *a)
         if (name && strcmp(site->name, name) != 0)
             continue;
         for (int c = 0; c < site->nchecks && !rc; c++) {
-            int64_t n[4] = {0};
+            struct uptime_sum u = {.p95 = NAN};
+            int64_t *n = u.n;
             rc = p->desc.storage_buckets(inst, site->name, site->checks[c], from, now + 1, now + 1 - from, 0,
-                                         sum_cb, n);
+                                         sum_cb, &u);
             if (rc) {
                 fprintf(stderr, "sitewatch: %s: cannot sum results: %s\n", p->name, sw_strerror(rc));
                 break;
@@ -161,8 +170,10 @@ int sw_cmd_uptime(struct sw_app *a)
                 sw_buf_json_num(&b, up);
                 sw_buf_puts(&b, ",\"warn_percent\":");
                 sw_buf_json_num(&b, warn);
-                sw_buf_printf(&b, ",\"ok\":%lld,\"warn\":%lld,\"fail\":%lld,\"unknown\":%lld}",
+                sw_buf_printf(&b, ",\"ok\":%lld,\"warn\":%lld,\"fail\":%lld,\"unknown\":%lld,\"p95_ms_max\":",
                               (long long)n[0], (long long)n[1], (long long)n[2], (long long)n[3]);
+                sw_buf_json_num(&b, u.p95 * 1e3);
+                sw_buf_puts(&b, "}");
                 puts(b.s);
                 sw_buf_free(&b);
             } else {

@@ -134,6 +134,10 @@ struct sw_bucket {
      * none): SW_PHASE_DNS time.dns, _CONNECT time.connect, _TLS time.tls,
      * _FIRST_BYTE time.first_byte, _TRANSFER time.total minus the others. */
     double phase[5];
+    /* The 95th percentile of answered latency, seconds: exact for one
+     * complete hourly or daily slot, the largest of its slots' when the
+     * bucket spans several (an upper bound); NaN until storage has it. */
+    double lat_p95;
 };
 enum { SW_PHASE_DNS, SW_PHASE_CONNECT, SW_PHASE_TLS, SW_PHASE_FIRST_BYTE, SW_PHASE_TRANSFER, SW_PHASES };
 /* Flags of a bucket query. */

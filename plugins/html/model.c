@@ -3,6 +3,7 @@
  * recent cache, uptime counts from storage buckets (one bucket per window,
  * computed by the storage), and sites ordered worst first. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,7 +47,9 @@ int bucket_cb(const struct sw_bucket *b, void *ud)
     struct sw_bucket *k = &l->v[l->n++];
     memset(k, 0, sizeof *k);
     memcpy(k, b, b->size < sizeof *k ? b->size : sizeof *k);
-    if (b->size < sizeof *k)
+    if (b->size < offsetof(struct sw_bucket, lat_p95) + sizeof k->lat_p95)
+        k->lat_p95 = NAN;
+    if (b->size < offsetof(struct sw_bucket, phase) + sizeof k->phase)
         for (int p = 0; p < SW_PHASES; p++)
             k->phase[p] = NAN;
     k->location = b->location ? strdup(b->location) : NULL;

@@ -64,6 +64,7 @@ static void site_phases(struct buf *b, const struct html_model *m, const struct 
         struct sw_bucket *k = &hb[g.n++];
         memset(k, 0, sizeof *k);
         k->size = sizeof *k;
+        k->lat_p95 = NAN;
         k->start = g.from + h * H_HOUR;
         k->span = H_HOUR;
         for (int p = 0; p < SW_PHASES; p++)

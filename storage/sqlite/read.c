@@ -15,7 +15,7 @@
 
 #define SQLITE_ROLLUP_COLS                                                                                   \
     "start, n_ok, n_warn, n_fail, n_unknown, lat_n, lat_sum, lat_min, lat_max, ph_n, ph_dns, ph_connect,"    \
-    " ph_tls, ph_first_byte, ph_transfer"
+    " ph_tls, ph_first_byte, ph_transfer, lat_p95"
 #define SQLITE_RAW_COLS                                                                                      \
     "started, verdict, duration, json_extract(metrics, '$.\"time.total\"'),"                                 \
     " json_extract(metrics, '$.\"time.dns\"'), json_extract(metrics, '$.\"time.connect\"'),"                 \
@@ -227,6 +227,7 @@ int sqlite_recent(void *p, const char *site, const char *check, int limit, sw_re
 struct sqlite_acc {
     int64_t n[4], lat_n, lat_sum, lat_min, lat_max, ph_n;
     double ph[SW_PHASES];
+    int64_t p95; /* the largest slot p95 seen, or 0 */
 };
 
 struct sqlite_loc {
@@ -290,6 +291,11 @@ static void sqlite_sum_range(struct sqlite_sum *q, int64_t span, int64_t lo, int
             sqlite_add(q, t, n, sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6),
                        sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8), sqlite3_column_int64(st, 9),
                        ph);
+            if (sqlite3_column_type(st, 15) != SQLITE_NULL) {
+                int64_t b = q->nb == 1 ? 0 : (t - q->from) / q->step, p95 = sqlite3_column_int64(st, 15);
+                if (b >= 0 && b < q->nb && p95 > q->cur[b].p95)
+                    q->cur[b].p95 = p95;
+            }
             continue;
         }
         int verdict = sqlite3_column_int(st, 1) & 3;
@@ -358,6 +364,7 @@ static int sqlite_emit(const struct sqlite_sum *q, const char *location, const s
         b.lat_avg = a->lat_n ? (double)a->lat_sum / (double)a->lat_n / 1e6 : NAN;
         for (int ph = 0; ph < SW_PHASES; ph++)
             b.phase[ph] = a->ph_n ? a->ph[ph] / (double)a->ph_n : NAN;
+        b.lat_p95 = a->p95 ? (double)a->p95 / 1e6 : NAN;
         if (cb(&b, ud))
             return 1;
     }
