@@ -257,11 +257,12 @@ START_TEST(bad_site_name_and_core_key)
 {
     core_ini("workers = 4\n");
     free(t_write(dir, "a.ini", "[site my site!]\nurl = http://x/\n"));
-    EXPECT_ERRORS("DIR/a.ini:1: section [site my site!]: the name may hold only letters, digits, '.', '-' "
-                  "and '_'\n"
-                  "DIR/0core.ini:4: unknown key 'workers' in [core]: expected one of plugin_dir, location, "
-                  "default_interval, default_timeout, min_interval, max_in_flight, recent, queue_size, keep_raw, "
-                  "keep_rollups\n");
+    EXPECT_ERRORS(
+        "DIR/a.ini:1: section [site my site!]: the name may hold only letters, digits, '.', '-' "
+        "and '_'\n"
+        "DIR/0core.ini:4: unknown key 'workers' in [core]: expected one of plugin_dir, location, "
+        "default_interval, default_timeout, min_interval, max_in_flight, recent, queue_size, keep_raw, "
+        "keep_rollups\n");
 }
 END_TEST
 
