@@ -34,9 +34,9 @@ struct sqlite_reader {
 struct sqlite_inst {
     char *path;
     int busy_ms;
-    int lock_fd; /* PATH.lock, held by the daemon that writes PATH, or -1 */
+    int lock_fd;           /* PATH.lock, held by the daemon that writes PATH, or -1 */
     int64_t retain_cursor; /* the last series retention went through */
-    sqlite3 *wdb; /* the writer thread's connection */
+    sqlite3 *wdb;          /* the writer thread's connection */
     sqlite3_stmt *ins_series, *get_series, *ins_result, *upsert_rollup;
     pthread_mutex_t lock; /* guards the readers' busy flags */
     pthread_cond_t freed;
