@@ -120,10 +120,22 @@ void buf_json_str(struct buf *b, const char *s)
 
 void buf_json_num(struct buf *b, double v)
 {
-    if (!isfinite(v))
+    if (!isfinite(v)) {
         buf_puts(b, "null");
-    else
+    } else if (v == (double)(long long)v && v > -1e15 && v < 1e15) {
+        /* Sizes, statuses, counts: whole numbers need no float printing. */
+        char s[24], *p = s + sizeof s;
+        long long x = (long long)v;
+        unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
+        do
+            *--p = (char)('0' + u % 10);
+        while (u /= 10);
+        if (x < 0)
+            *--p = '-';
+        buf_put(b, p, (size_t)(s + sizeof s - p));
+    } else {
         buf_printf(b, "%.15g", v);
+    }
 }
 
 /* Length of the valid UTF-8 sequence at P (1-4), or 0 when it is not one. */

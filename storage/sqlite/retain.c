@@ -15,11 +15,9 @@ int sqlite_purge(void *p, const char *site, int64_t before, int64_t *deleted)
     struct sqlite_inst *s = p;
     static const char *const sql[] = {
         "DELETE FROM results WHERE started < ?2 AND series IN (" SERIES_OF ")",
-        /* slots that straddle BEFORE stay whole */
+        /* slots that straddle BEFORE stay whole; series rows stay too (the
+         * writer caches their ids, and a row costs a few bytes) */
         "DELETE FROM rollups WHERE start + span <= ?2 AND series IN (" SERIES_OF ")",
-        "DELETE FROM series WHERE (?1 IS NULL OR site = ?1)"
-        " AND NOT EXISTS (SELECT 1 FROM results r WHERE r.series = series.id)"
-        " AND NOT EXISTS (SELECT 1 FROM rollups u WHERE u.series = series.id)",
     };
     *deleted = 0;
     if (sqlite_exec(s->wdb, "BEGIN IMMEDIATE", s->path))

@@ -147,7 +147,9 @@ int sqlite_connect(const char *path, int flags, int busy_ms, sqlite3 **db)
     sqlite3_busy_timeout(*db, busy_ms);
     if (flags & SQLITE_OPEN_READONLY)
         return 0;
-    return sqlite_exec(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", path);
+    /* The writer touches the index and rollup pages of every series in each
+     * batch: 16 MB of page cache keeps them instead of re-reading them. */
+    return sqlite_exec(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;", path);
 }
 
 /* The daemon that writes PATH holds PATH.lock (flock) for its life: a
@@ -202,6 +204,7 @@ static void sqlite_close(void *p)
     sqlite3_close(s->wdb);
     if (s->lock_fd >= 0)
         close(s->lock_fd);
+    sqlite_series_cache_clear(s);
     free(s->path);
     free(s);
 }

@@ -31,12 +31,21 @@ struct sqlite_reader {
 };
 #define SQLITE_READERS 4
 
+struct sqlite_series_slot {
+    char *key; /* site NUL check NUL location */
+    size_t len;
+    uint64_t hash;
+    sqlite3_int64 id;
+};
+
 struct sqlite_inst {
     char *path;
     int busy_ms;
-    int lock_fd;           /* PATH.lock, held by the daemon that writes PATH, or -1 */
-    int64_t retain_cursor; /* the last series retention went through */
-    sqlite3 *wdb;          /* the writer thread's connection */
+    int lock_fd;                      /* PATH.lock, held by the daemon that writes PATH, or -1 */
+    int64_t retain_cursor;            /* the last series retention went through */
+    struct sqlite_series_slot *cache; /* the writer's series ids */
+    size_t cache_cap, cache_n;
+    sqlite3 *wdb; /* the writer thread's connection */
     sqlite3_stmt *ins_series, *get_series, *ins_result, *upsert_rollup;
     pthread_mutex_t lock; /* guards the readers' busy flags */
     pthread_cond_t freed;
@@ -52,6 +61,7 @@ int sqlite_connect(const char *path, int flags, int busy_ms, sqlite3 **db);
 /* write.c */
 int sqlite_prepare_write(struct sqlite_inst *s);
 int sqlite_write(void *inst, const sw_result *const *results, size_t n);
+void sqlite_series_cache_clear(struct sqlite_inst *s);
 
 /* retain.c */
 int sqlite_purge(void *inst, const char *site, int64_t before, int64_t *deleted);

@@ -3,6 +3,8 @@
  * in the three rollups.  Rollups are updated in place (an upsert per span),
  * so a result that arrives late still lands in the right slot. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../plugins/common/buf.h"
@@ -22,8 +24,7 @@ int sqlite_prepare_write(struct sqlite_inst *s)
                s->wdb,
                "INSERT INTO rollups(series, span, start, n_ok, n_warn, n_fail, n_unknown, lat_n, lat_sum,"
                " lat_min, lat_max, ph_n, ph_dns, ph_connect, ph_tls, ph_first_byte, ph_transfer)"
-               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 IS NOT NULL, coalesce(?8, 0), ?8, ?8,"
-               "  ?9, ?10, ?11, ?12, ?13, ?14)"
+               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
                " ON CONFLICT DO UPDATE SET n_ok = n_ok + excluded.n_ok, n_warn = n_warn + excluded.n_warn,"
                "  n_fail = n_fail + excluded.n_fail, n_unknown = n_unknown + excluded.n_unknown,"
                "  lat_n = lat_n + excluded.lat_n, lat_sum = lat_sum + excluded.lat_sum,"
@@ -62,10 +63,84 @@ static void sqlite_json_of(const sw_result *r, int metrics, struct buf *b)
     buf_puts(b, "}");
 }
 
+/* ---- series ids, cached ----
+ * Each result names its series by site, check and location; looking the
+ * id up in SQL costs two statements a result, so the writer keeps the ids
+ * it has seen in a small open-addressing table.  Series rows are never
+ * deleted (purge keeps them), so an id never goes stale; after a rolled
+ * back batch the table is emptied, as its new ids went with the batch. */
+
+static uint64_t series_hash(const char *a, const char *b, const char *c)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *s[] = {a, b, c}, **p = s; p < s + 3; p++) {
+        for (const unsigned char *q = (const unsigned char *)*p; *q; q++)
+            h = (h ^ *q) * 1099511628211ULL;
+        h = (h ^ 0xff) * 1099511628211ULL; /* a separator no byte of a name can be */
+    }
+    return h;
+}
+
+void sqlite_series_cache_clear(struct sqlite_inst *s)
+{
+    for (size_t i = 0; i < s->cache_cap; i++)
+        free(s->cache[i].key);
+    free(s->cache);
+    s->cache = NULL;
+    s->cache_cap = s->cache_n = 0;
+}
+
+static struct sqlite_series_slot *series_slot(struct sqlite_inst *s, uint64_t h, const char *key, size_t len)
+{
+    for (size_t i = h & (s->cache_cap - 1);; i = (i + 1) & (s->cache_cap - 1)) {
+        struct sqlite_series_slot *e = &s->cache[i];
+        if (!e->key || (e->hash == h && e->len == len && memcmp(e->key, key, len) == 0))
+            return e;
+    }
+}
+
+static void series_remember(struct sqlite_inst *s, uint64_t h, const char *key, size_t len, sqlite3_int64 id)
+{
+    if ((s->cache_n + 1) * 2 > s->cache_cap) { /* keep it at most half full */
+        size_t cap = s->cache_cap ? s->cache_cap * 2 : 1024;
+        struct sqlite_series_slot *old = s->cache, *v = calloc(cap, sizeof *v);
+        size_t oldcap = s->cache_cap;
+        if (!v)
+            return; /* no cache: the next lookup asks SQL again */
+        s->cache = v;
+        s->cache_cap = cap;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i].key)
+                *series_slot(s, old[i].hash, old[i].key, old[i].len) = old[i];
+        free(old);
+    }
+    struct sqlite_series_slot *e = series_slot(s, h, key, len);
+    if (e->key)
+        return;
+    if (!(e->key = malloc(len)))
+        return;
+    memcpy(e->key, key, len);
+    e->len = len;
+    e->hash = h;
+    e->id = id;
+    s->cache_n++;
+}
+
 static int sqlite_series(struct sqlite_inst *s, const sw_result *r, sqlite3_int64 *id)
 {
     const char *v[3] = {sqlite_api->result_site(r), sqlite_api->result_check(r),
                         sqlite_api->result_location(r)};
+    char key[768];
+    int len = snprintf(key, sizeof key, "%s%c%s%c%s", v[0], 0, v[1], 0, v[2]);
+    uint64_t h = series_hash(v[0], v[1], v[2]);
+    int cacheable = len > 0 && (size_t)len < sizeof key;
+    if (cacheable && s->cache_cap) {
+        struct sqlite_series_slot *e = series_slot(s, h, key, (size_t)len);
+        if (e->key) {
+            *id = e->id;
+            return 0;
+        }
+    }
     sqlite3_stmt *sts[2] = {s->ins_series, s->get_series};
     for (int k = 0; k < 2; k++) {
         sqlite3_reset(sts[k]);
@@ -78,6 +153,8 @@ static int sqlite_series(struct sqlite_inst *s, const sw_result *r, sqlite3_int6
             return -1;
     }
     sqlite3_reset(s->get_series);
+    if (cacheable)
+        series_remember(s, h, key, (size_t)len, *id);
     return 0;
 }
 
@@ -107,32 +184,100 @@ static int sqlite_phases(const sw_result *r, double ph[SW_PHASES])
     return 1;
 }
 
-static int sqlite_count_in_rollups(struct sqlite_inst *s, sqlite3_int64 series, const sw_result *r)
+/* ---- rollups, summed per batch ----
+ * A batch's results are first summed per (series, span, slot) in memory,
+ * then each sum is one upsert: a batch of many results per slot costs a
+ * statement per slot, not three per result. */
+
+struct rollup_add {
+    int64_t series, span, start;
+    int64_t n[4], lat_n, lat_sum, lat_min, lat_max, ph_n;
+    double ph[SW_PHASES];
+};
+
+static int rollup_cmp(const void *a, const void *b)
 {
-    int verdict = sqlite_api->result_verdict(r);
-    int64_t started = sqlite_api->result_started(r);
+    const struct rollup_add *x = a, *y = b;
+    if (x->series != y->series)
+        return x->series < y->series ? -1 : 1;
+    if (x->span != y->span)
+        return x->span < y->span ? -1 : 1;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+/* Add R's three slots to V (3 entries). */
+static void rollup_of(struct rollup_add *v, sqlite3_int64 series, const sw_result *r)
+{
+    int verdict = sqlite_api->result_verdict(r) & 3;
+    int64_t started = sqlite_api->result_started(r), d = sqlite_api->result_duration(r);
     double ph[SW_PHASES];
     int has_ph = sqlite_phases(r, ph);
-    sqlite3_stmt *st = s->upsert_rollup;
     for (int k = 0; k < SQLITE_SPANS; k++) {
-        int64_t span = sqlite_spans[k];
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, series);
-        sqlite3_bind_int64(st, 2, span);
-        sqlite3_bind_int64(st, 3, started / span * span);
-        for (int v = 0; v < 4; v++)
-            sqlite3_bind_int(st, 4 + v, verdict == v);
-        if (verdict <= SW_WARN)
-            sqlite3_bind_int64(st, 8, sqlite_api->result_duration(r));
-        else
-            sqlite3_bind_null(st, 8);
-        sqlite3_bind_int(st, 9, has_ph);
-        for (int p = 0; p < SW_PHASES; p++)
-            sqlite3_bind_double(st, 10 + p, ph[p]);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            return -1;
+        struct rollup_add *a = &v[k];
+        memset(a, 0, sizeof *a);
+        a->series = series;
+        a->span = sqlite_spans[k];
+        a->start = started / a->span * a->span;
+        a->n[verdict] = 1;
+        if (verdict <= SW_WARN) {
+            a->lat_n = 1;
+            a->lat_sum = a->lat_min = a->lat_max = d;
+        }
+        a->ph_n = has_ph;
+        for (int p = 0; p < SW_PHASES && has_ph; p++)
+            a->ph[p] = ph[p];
     }
+}
+
+static void rollup_merge(struct rollup_add *a, const struct rollup_add *b)
+{
+    for (int v = 0; v < 4; v++)
+        a->n[v] += b->n[v];
+    if (b->lat_n) {
+        a->lat_min = a->lat_n && a->lat_min < b->lat_min ? a->lat_min : b->lat_min;
+        a->lat_max = a->lat_n && a->lat_max > b->lat_max ? a->lat_max : b->lat_max;
+        a->lat_n += b->lat_n;
+        a->lat_sum += b->lat_sum;
+    }
+    a->ph_n += b->ph_n;
+    for (int p = 0; p < SW_PHASES; p++)
+        a->ph[p] += b->ph[p];
+}
+
+static int rollup_upsert(struct sqlite_inst *s, const struct rollup_add *a)
+{
+    sqlite3_stmt *st = s->upsert_rollup;
     sqlite3_reset(st);
+    int64_t ints[] = {a->series, a->span, a->start, a->n[0], a->n[1], a->n[2], a->n[3], a->lat_n, a->lat_sum};
+    for (int i = 0; i < 9; i++)
+        sqlite3_bind_int64(st, i + 1, ints[i]);
+    if (a->lat_n) {
+        sqlite3_bind_int64(st, 10, a->lat_min);
+        sqlite3_bind_int64(st, 11, a->lat_max);
+    } else {
+        sqlite3_bind_null(st, 10);
+        sqlite3_bind_null(st, 11);
+    }
+    sqlite3_bind_int64(st, 12, a->ph_n);
+    for (int p = 0; p < SW_PHASES; p++)
+        sqlite3_bind_double(st, 13 + p, a->ph[p]);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int rollups_write(struct sqlite_inst *s, struct rollup_add *v, size_t n)
+{
+    qsort(v, n, sizeof *v, rollup_cmp);
+    for (size_t i = 0; i < n;) {
+        struct rollup_add sum = v[i];
+        size_t j = i + 1;
+        for (; j < n && rollup_cmp(&v[j], &sum) == 0; j++)
+            rollup_merge(&sum, &v[j]);
+        if (rollup_upsert(s, &sum) < 0)
+            return -1;
+        i = j;
+    }
     return 0;
 }
 
@@ -140,8 +285,13 @@ int sqlite_write(void *p, const sw_result *const *results, size_t n)
 {
     struct sqlite_inst *s = p;
     struct buf mb = {0}, ib = {0};
-    if (sqlite_exec(s->wdb, "BEGIN IMMEDIATE", s->path))
+    struct rollup_add *adds = malloc(sizeof *adds * SQLITE_SPANS * (n ? n : 1));
+    if (!adds)
+        return SW_ENOMEM;
+    if (sqlite_exec(s->wdb, "BEGIN IMMEDIATE", s->path)) {
+        free(adds);
         return SW_ESTORAGE;
+    }
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         const sw_result *r = results[i];
@@ -169,14 +319,17 @@ int sqlite_write(void *p, const sw_result *const *results, size_t n)
         sqlite3_bind_text(st, 9, ib.s, (int)ib.len, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = sqlite_fail(s->wdb, "cannot store a result", s->path);
-        else if (sqlite_count_in_rollups(s, series, r) < 0)
-            rc = sqlite_fail(s->wdb, "cannot update the rollups", s->path);
+        rollup_of(&adds[SQLITE_SPANS * i], series, r);
         sqlite3_reset(st);
     }
+    if (!rc && rollups_write(s, adds, SQLITE_SPANS * n) < 0)
+        rc = sqlite_fail(s->wdb, "cannot update the rollups", s->path);
+    free(adds);
     buf_free(&mb);
     buf_free(&ib);
     if (rc || sqlite_exec(s->wdb, "COMMIT", s->path)) {
         sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
+        sqlite_series_cache_clear(s); /* ids made in the batch are gone */
         return rc == SW_ENOMEM ? rc : SW_ESTORAGE;
     }
     return 0;
