@@ -36,6 +36,7 @@ struct sw_storeq {
 #define STOREQ_RETAIN_EVERY  600000000 /* then a pass every 10 min */
 #define STOREQ_RETAIN_STEP   50000     /* between steps of a pass when idle */
 #define STOREQ_RETAIN_BUDGET 5000      /* rows a step may touch */
+#define STOREQ_LINGER        100000    /* gather results this long before a batch */
 
 void sw_storeq_set_retention(struct sw_storeq *q, int64_t keep_raw, int64_t keep_rollups)
 {
@@ -88,7 +89,10 @@ void sw_storeq_push(struct sw_storeq *q, sw_result *r)
         return;
     }
     q->ring[(q->head + q->count++) % q->cap] = sw_result_ref(r);
-    pthread_cond_signal(&q->cond);
+    /* The writer wants to know when there is work, and when a batch is
+     * full; while it lingers, a wake-up per result is only a syscall. */
+    if (q->count == 1 || q->count == STOREQ_BATCH)
+        pthread_cond_signal(&q->cond);
     pthread_mutex_unlock(&q->lock);
 }
 
@@ -204,6 +208,21 @@ static void *sq_main(void *arg)
             pthread_mutex_unlock(&q->lock);
             retain_due = sq_mono() + (sq_retain_step(q) ? STOREQ_RETAIN_STEP : STOREQ_RETAIN_EVERY);
             continue;
+        }
+        /* Let more results come for a moment: a transaction costs about the
+         * same for one result as for a thousand (the commit writes the same
+         * index and rollup pages), and checks finish a few at a time. */
+        int64_t linger_end = sq_mono() + STOREQ_LINGER;
+        while (q->count < STOREQ_BATCH && !q->stop && sq_mono() < linger_end) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            int64_t wait = linger_end - sq_mono();
+            ts.tv_nsec += (long)(wait > 0 ? wait : 0) * 1000;
+            while (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&q->cond, &q->lock, &ts);
         }
         size_t n = 0;
         while (q->count && n < STOREQ_BATCH) {

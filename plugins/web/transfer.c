@@ -21,10 +21,17 @@
 const struct sw_host_api *web_api;
 #define api web_api
 
+/* Easy handles kept for the next checks: making one costs more than
+ * resetting one.  Every transfer sets its options afresh, session-id and
+ * DNS caches off, so nothing of the last check carries over. */
+#define WEB_SPARE_MAX 256
+
 struct web_state {
     CURLM *multi;
     sw_timer *timer;
     struct web_xfer *xfers; /* in flight, to find one by run on cancel */
+    CURL *spare[WEB_SPARE_MAX];
+    int nspare;
 };
 
 static struct web_state *web_g; /* one per plugin, from init() */
@@ -368,7 +375,12 @@ static void web_xfer_free(struct web_xfer *x)
     if (web_flavour.xfer_free)
         web_flavour.xfer_free(x);
     match_scan_free(x->scan);
-    curl_easy_cleanup(x->easy);
+    if (x->easy && web_g && web_g->nspare < WEB_SPARE_MAX) {
+        curl_easy_reset(x->easy);
+        web_g->spare[web_g->nspare++] = x->easy;
+    } else {
+        curl_easy_cleanup(x->easy);
+    }
     free(x);
 }
 
@@ -425,7 +437,9 @@ int web_run(void *site_state, sw_run *run)
     struct web_site *hs = site_state;
     struct web_state *g = web_g;
     struct web_xfer *x = calloc(1, sizeof *x);
-    if (!x || !(x->easy = curl_easy_init())) {
+    if (x)
+        x->easy = g->nspare ? g->spare[--g->nspare] : curl_easy_init();
+    if (!x || !x->easy) {
         free(x);
         return SW_ENOMEM;
     }
@@ -508,6 +522,8 @@ void web_shutdown(void *state)
     struct web_state *g = state;
     while (g->xfers)
         web_cancel(NULL, g->xfers->run);
+    while (g->nspare)
+        curl_easy_cleanup(g->spare[--g->nspare]);
     curl_multi_cleanup(g->multi);
     if (g->timer)
         api->timer_close(g->timer);
