@@ -58,8 +58,8 @@ int main(int argc, char **argv)
         r->duration = 40000 + i % 60000;
         r->since = t0;
         sw_result_set(r, i % 200 == 0 ? SW_FAIL : SW_OK, "HTTP 200, 48 KB in %ld ms", r->duration / 1000);
-        const char *names[] = {"sched.lag", "time.dns", "time.connect", "time.tls", "time.first_byte",
-                               "time.total", "size.body", "http.status", "match.failed"};
+        const char *names[] = {"sched.lag",  "time.dns",  "time.connect", "time.tls",    "time.first_byte",
+                               "time.total", "size.body", "http.status",  "match.failed"};
         for (int m = 0; m < 9; m++)
             sw_result_metric(r, names[m], m == 7 ? 200 : (double)(m + 1) / 1000);
         sw_result_info(r, "http.ip", "127.0.0.1");
@@ -73,8 +73,8 @@ int main(int argc, char **argv)
     double wall = now_s() - w0, cpu = cpu_s() - c0;
     for (int t = 0; t < sw_storeq_ntargets(q); t++)
         printf("%s%s", t ? "+" : "", sw_storeq_target(q, t, NULL)->name);
-    printf(": %ld results (%ld sites) in %.2f s: %.0f results/s, %.1f us CPU per result, %llu dropped\n", n, sites,
-           wall, (double)n / wall, cpu / (double)n * 1e6, (unsigned long long)sw_storeq_dropped(q));
+    printf(": %ld results (%ld sites) in %.2f s: %.0f results/s, %.1f us CPU per result, %llu dropped\n", n,
+           sites, wall, (double)n / wall, cpu / (double)n * 1e6, (unsigned long long)sw_storeq_dropped(q));
     for (long i = 0; i < n; i++)
         sw_result_unref(v[i]);
     free(v);

@@ -149,7 +149,8 @@ int sqlite_connect(const char *path, int flags, int busy_ms, sqlite3 **db)
         return 0;
     /* The writer touches the index and rollup pages of every series in each
      * batch: 16 MB of page cache keeps them instead of re-reading them. */
-    return sqlite_exec(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;", path);
+    return sqlite_exec(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;",
+                       path);
 }
 
 /* The daemon that writes PATH holds PATH.lock (flock) for its life: a
