@@ -10,8 +10,9 @@
 #include "sitewatch/plugin.h"
 
 struct sw_metric {
-    char *name;
+    const char *name; /* interned (shared, never freed) unless OWNED */
     double value;
+    int owned;
 };
 struct sw_info {
     char *key, *value;
@@ -25,9 +26,9 @@ struct sw_result {
     int has_verdict;                             /* set by result_set */
     char *reason;
     struct sw_metric *metrics;
-    int nmetrics;
+    int nmetrics, cmetrics; /* used, allocated */
     struct sw_info *infos;
-    int ninfos;
+    int ninfos, cinfos;
     uint32_t store_mask; /* which storage targets take it (bit per target) */
 };
 
