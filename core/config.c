@@ -78,6 +78,45 @@ static int cfg_valid_name(const char *s)
     return 1;
 }
 
+/* ---- finding a section by kind and name ----
+ * A folder may hold 10,000 sites: every header checks for a duplicate and
+ * every site x check looks up its [check NAME] defaults, so sections are
+ * also kept in an open-addressing table (at most half full). */
+
+static uint64_t cfg_index_hash(int kind, const char *name)
+{
+    char k[2] = {(char)('0' + kind), 0};
+    return sw_hash(k, name ? name : "");
+}
+
+static int cfg_index_same(const struct sw_section *s, int kind, const char *name)
+{
+    return s->kind == kind && ((!name && !s->name) || (name && s->name && strcmp(name, s->name) == 0));
+}
+
+static void cfg_index_put(struct sw_section **v, size_t cap, struct sw_section *s)
+{
+    size_t i = cfg_index_hash(s->kind, s->name) & (cap - 1);
+    while (v[i])
+        i = (i + 1) & (cap - 1);
+    v[i] = s;
+}
+
+static void cfg_index_add(struct sw_conf *c, struct sw_section *s)
+{
+    if ((size_t)c->nsecs * 2 > c->index_cap) {
+        size_t cap = c->index_cap ? c->index_cap * 2 : 64;
+        struct sw_section **v = sw_xcalloc(cap, sizeof *v);
+        for (size_t i = 0; i < c->index_cap; i++)
+            if (c->index[i])
+                cfg_index_put(v, cap, c->index[i]);
+        free(c->index);
+        c->index = v;
+        c->index_cap = cap;
+    }
+    cfg_index_put(c->index, c->index_cap, s);
+}
+
 static void cfg_section_header(struct cfg_parse *p, char *text)
 {
     static const char *const kinds[] = {"core", "site", "check", "storage", "output"};
@@ -134,8 +173,12 @@ static void cfg_section_header(struct cfg_parse *p, char *text)
     s->file = p->file;
     s->line = p->line;
     struct sw_conf *c = p->conf;
-    c->secs = sw_xrealloc(c->secs, sizeof *c->secs * (size_t)(c->nsecs + 1));
+    if (c->nsecs == c->csecs) {
+        c->csecs = c->csecs ? c->csecs * 2 : 16;
+        c->secs = sw_xrealloc(c->secs, sizeof *c->secs * (size_t)c->csecs);
+    }
     c->secs[c->nsecs++] = s;
+    cfg_index_add(c, s);
     p->cur = s;
 }
 
@@ -450,6 +493,7 @@ void sw_conf_free(struct sw_conf *c)
         free(s);
     }
     free(c->secs);
+    free(c->index);
     for (int i = 0; i < c->nfiles; i++)
         free(c->files[i]);
     free(c->files);
@@ -464,11 +508,12 @@ void sw_conf_free(struct sw_conf *c)
 
 struct sw_section *sw_conf_section(struct sw_conf *c, int kind, const char *name)
 {
-    for (int i = 0; i < c->nsecs; i++) {
-        struct sw_section *s = c->secs[i];
-        if (s->kind == kind && ((!name && !s->name) || (name && s->name && strcmp(name, s->name) == 0)))
-            return s;
-    }
+    if (!c->index_cap)
+        return NULL;
+    for (size_t i = cfg_index_hash(kind, name) & (c->index_cap - 1); c->index[i];
+         i = (i + 1) & (c->index_cap - 1))
+        if (cfg_index_same(c->index[i], kind, name))
+            return c->index[i];
     return NULL;
 }
 

@@ -42,7 +42,9 @@ struct sw_conf {
     char **files; /* every file read, owned here */
     int nfiles;
     struct sw_section **secs;
-    int nsecs;
+    int nsecs, csecs;
+    struct sw_section **index; /* by kind and name, see sw_conf_section */
+    size_t index_cap;
     /* [core] */
     char *plugin_dir, *location;
     int64_t default_interval, default_timeout, min_interval;

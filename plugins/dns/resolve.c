@@ -9,7 +9,11 @@
  * can then say which server answered (or did not), a TCP site does not share
  * connections with a UDP one, and cancelling is ares_destroy().  A channel
  * is cheap once /etc/resolv.conf is not read, so every option that would
- * make c-ares read it is given.
+ * make c-ares read it is given; cheaper still is not to make it again: a
+ * channel whose query ended normally goes to a small pool, keyed by its
+ * server, protocol and timeout, for the next query of the same kind (a
+ * cancelled one is destroyed).  An idle channel holds no socket: without
+ * ARES_FLAG_STAYOPEN c-ares closes them when nothing is pending.
  */
 #include <arpa/inet.h>
 #include <ares.h>
@@ -27,7 +31,24 @@ struct dns_watch {
     sw_watch *w;
 };
 
+/* Idle channels for reuse; the sock-state callback finds the query a
+ * channel serves through its slot, as the callback's data is fixed when
+ * the channel is made. */
+#define DNS_POOL 64
+
+struct dns_chan {
+    ares_channel ch;
+    struct dns_query *q; /* the query it serves, or NULL when idle */
+    char *key;           /* server, protocol and timeout */
+};
+
+static struct dns_chan *dns_pool[DNS_POOL];
+static int dns_npool;
+
+static void dns_chan_destroy(struct dns_chan *chan);
+
 struct dns_query {
+    struct dns_chan *chan;
     ares_channel ch;
     sw_timer *timer;
     struct dns_watch watches[4]; /* one UDP socket, or a TCP one, per server */
@@ -71,6 +92,8 @@ int dns_resolve_init(void)
 
 void dns_resolve_cleanup(void)
 {
+    while (dns_npool)
+        dns_chan_destroy(dns_pool[--dns_npool]);
     for (int i = 0; dns_system[i]; i++) {
         free(dns_system[i]);
         dns_system[i] = NULL;
@@ -106,7 +129,10 @@ static void dns_on_timer(sw_timer *t, void *ud)
 
 static void dns_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 {
-    struct dns_query *q = data;
+    struct dns_chan *chan = data;
+    struct dns_query *q = chan->q;
+    if (!q)
+        return; /* an idle channel closing a socket: no watcher left to drop */
     int ev = (readable ? SW_WATCH_READ : 0) | (writable ? SW_WATCH_WRITE : 0);
     for (int i = 0; i < q->nwatches; i++) {
         if (q->watches[i].fd != fd)
@@ -141,9 +167,23 @@ static void dns_answered(void *arg, int status, int timeouts, unsigned char *abu
     }
 }
 
-static void dns_free(struct dns_query *q)
+static void dns_chan_destroy(struct dns_chan *chan)
 {
-    ares_destroy(q->ch); /* closes its sockets: dns_sock_state drops the watchers */
+    ares_destroy(chan->ch);
+    free(chan->key);
+    free(chan);
+}
+
+/* KEEP: the query ended normally, its channel may serve another. */
+static void dns_free(struct dns_query *q, int keep)
+{
+    struct dns_chan *chan = q->chan;
+    if (keep && dns_npool < DNS_POOL && ares_timeout(chan->ch, NULL, &(struct timeval){0}) == NULL) {
+        chan->q = NULL; /* nothing pending: its sockets are closed or closing */
+        dns_pool[dns_npool++] = chan;
+    } else {
+        dns_chan_destroy(chan); /* closes its sockets: dns_sock_state drops the watchers */
+    }
     while (q->nwatches)
         api->watch_close(q->watches[--q->nwatches].w);
     api->timer_close(q->timer);
@@ -162,7 +202,7 @@ static void dns_step(struct dns_query *q)
         unsigned char *abuf = q->abuf;
         int64_t took = q->took;
         q->abuf = NULL;
-        dns_free(q);
+        dns_free(q, 1);
         cb(ud, status, abuf, alen, took);
         free(abuf);
         return;
@@ -174,14 +214,13 @@ static void dns_step(struct dns_query *q)
         api->timer_stop(q->timer);
 }
 
-struct dns_query *dns_query_start(const char *server, const char *name, int type, int tcp, int64_t timeout,
-                                  dns_done_cb cb, void *ud)
+static struct dns_chan *dns_chan_new(const char *server, int tcp, int64_t timeout, const char *key)
 {
-    struct dns_query *q = calloc(1, sizeof *q);
-    if (!q)
+    struct dns_chan *chan = calloc(1, sizeof *chan);
+    if (!chan || !(chan->key = strdup(key))) {
+        free(chan);
         return NULL;
-    q->cb = cb;
-    q->ud = ud;
+    }
     struct in_addr placeholder = {htonl(INADDR_LOOPBACK)};
     char lookups[] = "b";
     struct ares_options o = {
@@ -196,17 +235,46 @@ struct dns_query *dns_query_start(const char *server, const char *name, int type
         .nservers = 1,
         .lookups = lookups,
         .sock_state_cb = dns_sock_state,
-        .sock_state_cb_data = q,
+        .sock_state_cb_data = chan,
     };
     int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_NDOTS | ARES_OPT_SERVERS |
                ARES_OPT_DOMAINS | ARES_OPT_LOOKUPS | ARES_OPT_SORTLIST | ARES_OPT_SOCK_STATE_CB;
-    if (ares_init_options(&q->ch, &o, mask) != ARES_SUCCESS) {
+    if (ares_init_options(&chan->ch, &o, mask) != ARES_SUCCESS) {
+        free(chan->key);
+        free(chan);
+        return NULL;
+    }
+    if (ares_set_servers_ports_csv(chan->ch, server) != ARES_SUCCESS) {
+        dns_chan_destroy(chan);
+        return NULL;
+    }
+    return chan;
+}
+
+struct dns_query *dns_query_start(const char *server, const char *name, int type, int tcp, int64_t timeout,
+                                  dns_done_cb cb, void *ud)
+{
+    struct dns_query *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
+    q->cb = cb;
+    q->ud = ud;
+    char key[512];
+    snprintf(key, sizeof key, "%s|%d|%lld", server, tcp, (long long)timeout);
+    for (int i = dns_npool - 1; i >= 0 && !q->chan; i--) {
+        if (strcmp(dns_pool[i]->key, key) == 0) {
+            q->chan = dns_pool[i];
+            dns_pool[i] = dns_pool[--dns_npool];
+        }
+    }
+    if (!q->chan && !(q->chan = dns_chan_new(server, tcp, timeout, key))) {
         free(q);
         return NULL;
     }
-    if (ares_set_servers_ports_csv(q->ch, server) != ARES_SUCCESS ||
-        !(q->timer = api->timer_new(dns_on_timer, q))) {
-        ares_destroy(q->ch);
+    q->chan->q = q;
+    q->ch = q->chan->ch;
+    if (!(q->timer = api->timer_new(dns_on_timer, q))) {
+        dns_chan_destroy(q->chan);
         free(q);
         return NULL;
     }
@@ -224,5 +292,5 @@ struct dns_query *dns_query_start(const char *server, const char *name, int type
 void dns_query_cancel(struct dns_query *q)
 {
     q->done = 1; /* dns_answered ignores the destruction it causes */
-    dns_free(q);
+    dns_free(q, 0);
 }
