@@ -280,7 +280,8 @@ struct sw_host_api {
                             const char **url, int64_t *interval);
     /* The newest results of series I held in memory (the recent cache, at
      * least [core] recent of them), newest first, at most LIMIT, each lent
-     * to CB. */
+     * to CB.  Only the newest carries metrics and facts; the older ones
+     * carry times, verdict and reason. */
     int (*render_recent)(const sw_render *rd, int i, int limit, sw_result_cb cb, void *ud);
     /* History from the first storage that can answer (SW_EUNSUPPORTED when
      * none can): results of SITE/CHECK (CHECK NULL = every check) started in
