@@ -16,16 +16,11 @@
 #include "units.h"
 #include "util.h"
 
-/* The first storage target whose descriptor has the member at OFF. */
-static struct sw_loaded *history_storage(struct sw_app *a, size_t off, void **inst)
+static struct sw_loaded *history_storage(struct sw_loaded *p)
 {
-    for (int t = 0; t < sw_storeq_ntargets(a->q); t++) {
-        struct sw_loaded *p = sw_storeq_target(a->q, t, inst);
-        if (*(void **)((char *)&p->desc + off))
-            return p;
-    }
-    fprintf(stderr, "sitewatch: no [storage] section whose plugin can read history back (sqlite can)\n");
-    return NULL;
+    if (!p)
+        fprintf(stderr, "sitewatch: no [storage] section whose plugin can read history back (sqlite can)\n");
+    return p;
 }
 
 static int history_known(struct sw_app *a, const char *name)
@@ -87,7 +82,7 @@ int sw_cmd_history(struct sw_app *a)
     }
     sw_app_open_storage(a);
     void *inst;
-    struct sw_loaded *p = history_storage(a, offsetof(struct sw_plugin, storage_history), &inst);
+    struct sw_loaded *p = history_storage(SW_STOREQ_READER(a->q, storage_history, &inst));
     int rc = p ? 0 : 1;
     if (p && !a->json)
         printf("%-19s  %-6s  %-10s  %-7s  %8s  %s\n", "STARTED (UTC)", "CHECK", "LOCATION", "VERDICT", "TIME",
@@ -138,7 +133,7 @@ int sw_cmd_uptime(struct sw_app *a)
     }
     sw_app_open_storage(a);
     void *inst;
-    struct sw_loaded *p = history_storage(a, offsetof(struct sw_plugin, storage_buckets), &inst);
+    struct sw_loaded *p = history_storage(SW_STOREQ_READER(a->q, storage_buckets, &inst));
     int rc = p ? 0 : 1;
     int64_t now = sw_now_wall(), from = now - since > 0 ? now - since : 0;
     if (p && !a->json)

@@ -48,12 +48,7 @@ int sw_cmd_status(struct sw_app *a)
     }
     sw_app_open_storage(a);
     void *inst = NULL;
-    struct sw_loaded *p = NULL;
-    for (int t = 0; t < sw_storeq_ntargets(a->q) && !p; t++) {
-        p = sw_storeq_target(a->q, t, &inst);
-        if (!p->desc.storage_recent)
-            p = NULL;
-    }
+    struct sw_loaded *p = SW_STOREQ_READER(a->q, storage_recent, &inst);
     if (!p) {
         fprintf(stderr, "sitewatch: no [storage] section whose plugin can read results back\n");
         sw_app_close(a);

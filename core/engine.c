@@ -125,11 +125,10 @@ static int seed_cb(const sw_result *r, void *ud)
 
 void sw_engine_seed(struct sw_engine *e)
 {
-    for (int t = 0; t < sw_storeq_ntargets(e->q); t++) {
-        void *inst;
-        struct sw_loaded *p = sw_storeq_target(e->q, t, &inst);
-        if (!p->desc.storage_recent)
-            continue;
+    /* The first storage that can answer is enough. */
+    void *inst;
+    struct sw_loaded *p = SW_STOREQ_READER(e->q, storage_recent, &inst);
+    if (p) {
         for (struct sw_job **pj = e->jobs; *pj; pj++) {
             struct seed_ctx s = {.job = *pj};
             if (p->desc.storage_recent(inst, (*pj)->site->name, (*pj)->check, (*pj)->maxrecent, seed_cb,
@@ -140,7 +139,6 @@ void sw_engine_seed(struct sw_engine *e)
                 sw_result_unref(s.got[i]);
             }
         }
-        return; /* the first storage that can answer is enough */
     }
 }
 

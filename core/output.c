@@ -137,22 +137,11 @@ int sw_render_recent(const sw_render *rd, int i, int limit, sw_result_cb cb, voi
     return 0;
 }
 
-/* The first storage target that has the member at OFFSET in its descriptor. */
-static struct sw_loaded *render_storage(const sw_render *rd, size_t member, void **inst)
-{
-    for (int t = 0; rd->q && t < sw_storeq_ntargets(rd->q); t++) {
-        struct sw_loaded *p = sw_storeq_target(rd->q, t, inst);
-        if (*(void **)((char *)&p->desc + member))
-            return p;
-    }
-    return NULL;
-}
-
 int sw_history_results(const sw_render *rd, const char *site, const char *check, int64_t from, int64_t to,
                        int limit, uint32_t flags, sw_result_cb cb, void *ud)
 {
     void *inst;
-    struct sw_loaded *p = render_storage(rd, offsetof(struct sw_plugin, storage_history), &inst);
+    struct sw_loaded *p = SW_STOREQ_READER(rd->q, storage_history, &inst);
     if (!p || !site || !cb)
         return p ? SW_EINVAL : SW_EUNSUPPORTED;
     return p->desc.storage_history(inst, site, check, from, to, limit, flags, cb, ud);
@@ -162,7 +151,7 @@ int sw_history_buckets(const sw_render *rd, const char *site, const char *check,
                        int64_t step, uint32_t flags, sw_bucket_cb cb, void *ud)
 {
     void *inst;
-    struct sw_loaded *p = render_storage(rd, offsetof(struct sw_plugin, storage_buckets), &inst);
+    struct sw_loaded *p = SW_STOREQ_READER(rd->q, storage_buckets, &inst);
     if (!p || !site || !cb || step <= 0 || to <= from)
         return p ? SW_EINVAL : SW_EUNSUPPORTED;
     return p->desc.storage_buckets(inst, site, check, from, to, step, flags, cb, ud);

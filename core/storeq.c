@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "log.h"
@@ -65,6 +66,19 @@ int sw_storeq_add_target(struct sw_storeq *q, struct sw_loaded *plugin, void *in
 int sw_storeq_ntargets(const struct sw_storeq *q)
 {
     return q->ntargets;
+}
+
+struct sw_loaded *sw_storeq_reader(const struct sw_storeq *q, size_t offset, void **inst)
+{
+    for (int t = 0; q && t < q->ntargets; t++) {
+        void (*fn)(void);
+        memcpy(&fn, (const char *)&q->targets[t].plugin->desc + offset, sizeof fn);
+        if (fn) {
+            *inst = q->targets[t].inst;
+            return q->targets[t].plugin;
+        }
+    }
+    return NULL;
 }
 
 struct sw_loaded *sw_storeq_target(const struct sw_storeq *q, int i, void **inst)

@@ -20,6 +20,11 @@ struct sw_storeq *sw_storeq_new(size_t cap);
  * sw_storeq_free).  Returns its index, the bit in a result's store_mask. */
 int sw_storeq_add_target(struct sw_storeq *q, struct sw_loaded *plugin, void *inst);
 int sw_storeq_ntargets(const struct sw_storeq *q);
+/* The first target whose plugin offers the descriptor member at OFFSET
+ * (a read such as storage_recent), its instance in *INST; NULL if none.
+ * SW_STOREQ_READER(q, storage_buckets, &inst) names the member. */
+struct sw_loaded *sw_storeq_reader(const struct sw_storeq *q, size_t offset, void **inst);
+#define SW_STOREQ_READER(q, member, inst) sw_storeq_reader((q), offsetof(struct sw_plugin, member), (inst))
 struct sw_loaded *sw_storeq_target(const struct sw_storeq *q, int i, void **inst);
 /* Retention (keep raw results and rollups this long, microseconds): the
  * writer thread applies it to every target that can, in small steps
