@@ -114,12 +114,11 @@ void sw_result_set(sw_result *r, int verdict, const char *fmt, ...)
     va_start(ap, fmt);
     sw_buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    /* A reason is one line: fold control characters a server may have sent. */
-    for (size_t i = 0; i < b.len; i++)
-        if ((unsigned char)b.s[i] < 0x20)
-            b.s[i] = ' ';
+    /* A reason is one line of valid UTF-8, whatever a server sent: every
+     * store, log and page can then take it as it is. */
     free(r->reason);
-    r->reason = b.s ? b.s : sw_xstrdup("");
+    r->reason = sw_text_clean(b.s, 1);
+    sw_buf_free(&b);
     r->verdict = verdict;
     r->has_verdict = 1;
 }
@@ -146,7 +145,7 @@ void sw_result_info(sw_result *r, const char *key, const char *value)
     for (int i = 0; i < r->ninfos; i++) {
         if (strcmp(r->infos[i].key, key) == 0) {
             free(r->infos[i].value);
-            r->infos[i].value = sw_xstrdup(value ? value : "");
+            r->infos[i].value = sw_text_clean(value, 0);
             return;
         }
     }
@@ -154,7 +153,7 @@ void sw_result_info(sw_result *r, const char *key, const char *value)
         r->cinfos = r->cinfos ? r->cinfos * 2 : 2;
         r->infos = sw_xrealloc(r->infos, sizeof *r->infos * (size_t)r->cinfos);
     }
-    r->infos[r->ninfos++] = (struct sw_info){sw_xstrdup(key), sw_xstrdup(value ? value : "")};
+    r->infos[r->ninfos++] = (struct sw_info){sw_text_clean(key, 1), sw_text_clean(value, 0)};
 }
 
 void sw_result_json(const sw_result *r, struct sw_buf *b)

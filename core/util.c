@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "utf8.h"
+
 static void util_oom(void)
 {
     fputs("sitewatch: out of memory\n", stderr);
@@ -127,6 +129,29 @@ void sw_buf_json_num(struct sw_buf *b, double v)
         sw_buf_printf(b, "%lld", (long long)v);
     else
         sw_buf_printf(b, "%.6g", v);
+}
+
+char *sw_text_clean(const char *s, int one_line)
+{
+    struct sw_buf b = {0};
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    sw_buf_put(&b, "", 0);
+    while (*p) {
+        int n = sw_utf8_len(p);
+        if (n && *p >= 0x20 && *p != 0x7f) {
+            sw_buf_put(&b, (const char *)p, (size_t)n);
+            p += n;
+            continue;
+        }
+        if (n && one_line)
+            sw_buf_put(&b, " ", 1);
+        else if (n && (*p == '\n' || *p == '\t'))
+            sw_buf_put(&b, (const char *)p, 1);
+        else
+            sw_buf_puts(&b, "\xef\xbf\xbd"); /* U+FFFD */
+        p++;
+    }
+    return b.s;
 }
 
 void sw_buf_free(struct sw_buf *b)

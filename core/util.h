@@ -30,6 +30,9 @@ void sw_buf_json_str(struct sw_buf *b, const char *s);
 /* Append a JSON number; non-finite values become null. */
 void sw_buf_json_num(struct sw_buf *b, double v);
 void sw_buf_free(struct sw_buf *b);
+/* S made safe to store and show: invalid UTF-8 becomes U+FFFD; control
+ * characters become a space (ONE_LINE) or U+FFFD (tab and newline kept). */
+char *sw_text_clean(const char *s, int one_line);
 
 /* Split a comma-separated list into trimmed, non-empty items.  Returns the
  * count; *out is a NULL-terminated array the caller frees with sw_strv_free. */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -115,18 +116,28 @@ void t_msleep(int ms)
         ;
 }
 
-int t_wait(pid_t pid, int timeout_s)
+/* t_wait, also giving the child's peak RSS in KB. */
+static int t_wait_rss(pid_t pid, int timeout_s, long *maxrss_kb)
 {
+    struct rusage ru;
     for (int i = 0; i < timeout_s * 100; i++) {
         int st;
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid)
+        pid_t r = wait4(pid, &st, WNOHANG, &ru);
+        if (r == pid) {
+            if (maxrss_kb)
+                *maxrss_kb = ru.ru_maxrss;
             return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        }
         t_msleep(10);
     }
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     return -1;
+}
+
+int t_wait(pid_t pid, int timeout_s)
+{
+    return t_wait_rss(pid, timeout_s, NULL);
 }
 
 struct t_out t_run(char *const argv[], int timeout_s)
@@ -176,7 +187,7 @@ struct t_out t_run(char *const argv[], int timeout_s)
     fclose(ms[1]);
     o.out = bufs[0];
     o.err = bufs[1];
-    o.status = t_wait(pid, open_fds ? 1 : timeout_s);
+    o.status = t_wait_rss(pid, open_fds ? 1 : timeout_s, &o.maxrss_kb);
     return o;
 }
 

@@ -18,6 +18,7 @@ char *t_read(const char *path);
 struct t_out {
     int status; /* exit code, or 128+signal */
     char *out, *err;
+    long maxrss_kb; /* the child's peak RSS */
 };
 /* Run ARGV (NULL-terminated) with a time limit; capture stdout/stderr. */
 struct t_out t_run(char *const argv[], int timeout_s);

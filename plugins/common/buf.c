@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 static int buf_grow(struct buf *b, size_t n)
 {
     if (b->failed)
@@ -138,32 +140,12 @@ void buf_json_num(struct buf *b, double v)
     }
 }
 
-/* Length of the valid UTF-8 sequence at P (1-4), or 0 when it is not one. */
-static int utf8_len(const unsigned char *p)
-{
-    if (*p < 0x80)
-        return 1;
-    int n = (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
-    if (!n || (n == 2 && *p < 0xc2) || (n == 4 && *p > 0xf4))
-        return 0;
-    for (int i = 1; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    unsigned cp = *p & (0x7f >> n);
-    for (int i = 1; i < n; i++)
-        cp = cp << 6 | (p[i] & 0x3f);
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 void buf_html(struct buf *b, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     while (*p) {
         const char *ent = NULL;
-        int n = utf8_len(p);
+        int n = sw_utf8_len(p);
         switch (*p) {
         case '&': ent = "&amp;"; break;
         case '<': ent = "&lt;"; break;

@@ -38,9 +38,10 @@ struct tls_seen {
     const struct tls_site *site;
     X509 *leaf;
     int verify_err, err_depth;
-    int version; /* the server's choice, from its ServerHello */
-    int alert;   /* the fatal alert the server sent, if any */
-    int probing; /* this handshake only asks which version the server has */
+    int version;              /* the server's choice, from its ServerHello */
+    int alert;                /* the fatal alert the server sent, if any */
+    int probing;              /* this handshake only asks which version the server has */
+    int hello_sent, finished; /* how far the handshake got, for a timeout */
 };
 
 static int tls_idx = -1; /* SSL_CTX ex_data slot for the tls_seen */
@@ -171,9 +172,13 @@ static void tls_msg_cb(int write_p, int version, int content_type, const void *b
     (void)ssl;
     struct tls_seen *t = arg;
     const unsigned char *p = buf;
-    if (write_p)
+    if (write_p) {
+        t->hello_sent |= content_type == SSL3_RT_HANDSHAKE && len > 0 && p[0] == SSL3_MT_CLIENT_HELLO;
         return;
-    if (content_type == SSL3_RT_HANDSHAKE && len > 0 && p[0] == SSL3_MT_SERVER_HELLO)
+    }
+    if (content_type == SSL3_RT_HANDSHAKE && len > 0 && p[0] == SSL3_MT_FINISHED)
+        t->finished = 1;
+    else if (content_type == SSL3_RT_HANDSHAKE && len > 0 && p[0] == SSL3_MT_SERVER_HELLO)
         t->version = tls_server_hello_version(p, len);
     else if (content_type == SSL3_RT_ALERT && len == 2 && p[0] == SSL3_AL_FATAL)
         t->alert = p[1];
@@ -420,6 +425,15 @@ static int tls_judge(struct web_xfer *x, CURLcode cc, sw_result *r, struct verdi
         int minor = t->version - TLS1_VERSION;
         if (minor >= 0 && minor < 10)
             api->result_metric(r, "tls.version", 1.0 + minor / 10.0);
+    }
+    /* A server that takes the connection and then stalls the handshake: the
+     * timers cannot tell this from a slow connect, the handshake can. */
+    if (cc == CURLE_OPERATION_TIMEDOUT && t->hello_sent && !t->finished) {
+        char to[32];
+        api->format_duration(api->run_timeout(x->run), to, sizeof to);
+        verdict_fail(v, SW_FAIL, "timed out after %s (TLS handshake%s)", to,
+                     t->version ? ", after the ServerHello" : ", no ServerHello");
+        return 1;
     }
     /* The server's version below the minimum: curl refused the handshake. */
     if (t->version && t->version < ts->min_proto && cc != CURLE_OK) {

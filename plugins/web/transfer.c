@@ -179,7 +179,10 @@ static void web_on_fd(sw_watch *w, int fd, int events, void *ud)
 {
     (void)w;
     struct web_state *g = ud;
-    int flags = events < 0 ? CURL_CSELECT_ERR
+    /* On a socket error (a reset, say) let curl read: the read names the
+     * error ("Connection reset by peer"), CURL_CSELECT_ERR only says
+     * "select/poll returned error". */
+    int flags = events < 0 ? CURL_CSELECT_IN | CURL_CSELECT_OUT
                            : ((events & SW_WATCH_READ) ? CURL_CSELECT_IN : 0) |
                                  ((events & SW_WATCH_WRITE) ? CURL_CSELECT_OUT : 0);
     int running;
@@ -312,6 +315,17 @@ static void web_transfer_failed(struct web_xfer *x, CURLcode cc, struct verdict 
         verdict_fail(v, SW_FAIL, "timed out after %s (%s)", to, phase);
     } else if (cc == CURLE_TOO_MANY_REDIRECTS) {
         verdict_fail(v, SW_FAIL, "more than %ld redirects", x->site->max_redirects);
+    } else if (cc == CURLE_OUT_OF_MEMORY && x->code) {
+        /* After the status line, curl says "Out of memory" for one header
+         * line over its 100 KB limit: the server's fault, not ours. */
+        verdict_fail(v, SW_FAIL, "invalid HTTP answer: a header line longer than 100 KB");
+    } else if (cc == CURLE_WEIRD_SERVER_REPLY || cc == CURLE_UNSUPPORTED_PROTOCOL ||
+               cc == CURLE_BAD_CONTENT_ENCODING) {
+        verdict_fail(v, SW_FAIL, "invalid HTTP answer: %s", err);
+    } else if (strncmp(err, "Too large response headers", 26) == 0) {
+        verdict_fail(v, SW_FAIL, "invalid HTTP answer: %s", err);
+    } else if (cc == CURLE_RECV_ERROR || cc == CURLE_PARTIAL_FILE) {
+        verdict_fail(v, SW_FAIL, "connection broken%s: %s", x->code ? " during the answer" : "", err);
     } else if (cc == CURLE_COULDNT_RESOLVE_HOST) {
         verdict_fail(v, SW_FAIL, "DNS: %s", err);
     } else if (cc == CURLE_COULDNT_CONNECT) {
