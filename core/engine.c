@@ -144,10 +144,36 @@ void sw_engine_seed(struct sw_engine *e)
 
 /* ---- finishing a run ---- */
 
-static void run_free_cb(uv_handle_t *h)
+static void run_free(sw_run *run)
+{
+    if (run->res)
+        sw_result_unref(run->res);
+    free(run);
+}
+
+static void run_guard_closed_cb(uv_handle_t *h)
 {
     sw_run *run = h->data;
-    free(run);
+    run->guard_closed = 1;
+    if (run->released)
+        run_free(run);
+}
+
+/* The job lets go of a finished run (its next one finished, or the job is
+ * going away). */
+static void run_release(sw_run *run)
+{
+    run->job = NULL;
+    run->released = 1;
+    if (run->guard_closed)
+        run_free(run);
+}
+
+void sw_job_forget_runs(struct sw_job *j)
+{
+    if (j->spent)
+        run_release(j->spent);
+    j->spent = NULL;
 }
 
 static void engine_deliver(struct sw_engine *e, struct sw_job *j, sw_result *r)
@@ -191,15 +217,24 @@ static void run_start(struct sw_engine *e, struct sw_job *j, int64_t due);
 static void engine_finish(sw_run *run)
 {
     struct sw_job *j = run->job;
-    struct sw_engine *e = j->eng;
     sw_result *r = run->res;
     char d[32];
     if (run->completed) {
-        sw_err("%s: run of %s completed twice; the second is ignored (plugin bug)", j->check, j->site->name);
+        if (j)
+            sw_err("%s: run of %s completed %s; ignored (plugin bug)", j->check, j->site->name,
+                   run->abandoned ? "after sitewatch gave up on it" : "twice");
         return;
     }
+    struct sw_engine *e = j->eng;
     run->completed = 1;
     uv_timer_stop(&run->guard);
+    if (run->abandoned) {
+        /* The plugin may still write into its result: deliver another. */
+        r = sw_result_clone_slim(r);
+        sw_result_metric(r, "sched.lag", (double)(run->start - run->due) / 1e6);
+    } else {
+        run->res = NULL;
+    }
     r->duration = sw_now_mono() - run->start;
     if (run->cancelled == RUN_CANCEL_STOP)
         sw_result_set(r, SW_UNKNOWN, "cancelled after %s: sitewatch is stopping",
@@ -213,10 +248,11 @@ static void engine_finish(sw_run *run)
         sw_result_set(r, SW_UNKNOWN, "check plugin %s gave no verdict", j->check);
     engine_deliver(e, j, r);
     sw_result_unref(r);
-    run->res = NULL;
     j->inflight = NULL;
     e->inflight--;
-    uv_close((uv_handle_t *)&run->guard, run_free_cb);
+    uv_close((uv_handle_t *)&run->guard, run_guard_closed_cb);
+    sw_job_forget_runs(j);
+    j->spent = run;
     if (j->retired)
         engine_free_retired(e, j);
     if (e->once)
@@ -240,7 +276,7 @@ sw_result *sw_run_result(sw_run *run)
 
 int64_t sw_run_timeout(const sw_run *run)
 {
-    return run->job->timeout;
+    return run->job ? run->job->timeout : 0;
 }
 
 void sw_run_complete(sw_run *run)
@@ -263,6 +299,14 @@ static void run_guard_cb(uv_timer_t *t)
     }
     run->cancelled = run->cancelled ? run->cancelled : RUN_CANCEL_GUARD;
     j->plugin->desc.check_cancel(j->site_state, run);
+    if (!run->completed) {
+        /* Cancel did not end it either: the site must still get its one
+         * result, and the schedule its slot back. */
+        sw_err("%s: run of %s not completed even after cancel; sitewatch gives its result (plugin bug)",
+               j->check, j->site->name);
+        run->abandoned = 1;
+        engine_finish(run);
+    }
 }
 
 static void run_work_cb(uv_work_t *w)
@@ -456,13 +500,19 @@ static void engine_stop(struct sw_engine *e, const char *why)
     struct sw_job **lists[] = {e->jobs, e->retired};
     int counts[] = {e->njobs, e->nretired};
     for (int l = 0; l < 2; l++) {
-        for (int i = 0; i < counts[l]; i++) {
+        /* Backwards: a retired job whose run ends here leaves its list by
+         * swapping the last one into its place. */
+        for (int i = counts[l] - 1; i >= 0; i--) {
             struct sw_job *j = lists[l][i];
             j->waiting = 0;
             sw_run *run = j->inflight;
             if (run && (j->plugin->desc.flags & SW_CHECK_ASYNC) && !run->completed) {
                 run->cancelled = RUN_CANCEL_STOP;
                 j->plugin->desc.check_cancel(j->site_state, run);
+                if (!run->completed) { /* a plugin that ignores cancel must not hold the stop */
+                    run->abandoned = 1;
+                    engine_finish(run);
+                }
             }
         }
     }

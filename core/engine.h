@@ -27,6 +27,10 @@ struct sw_job {
     char *disabled; /* why it cannot run (plugin failed to load), or NULL */
     uint32_t store_mask;
     struct sw_run *inflight;
+    /* The last finished run, kept (not freed) until the next one finishes:
+     * a plugin that completes a run twice then hits a run marked completed,
+     * not freed memory. */
+    struct sw_run *spent;
     int waiting; /* in the max_in_flight queue */
     int64_t wait_due;
     struct sw_job *wait_next;
@@ -44,6 +48,9 @@ struct sw_run {
     int completed;
     int cancelled; /* RUN_CANCEL_* */
     int rc;
+    int abandoned;    /* the core gave the result: the plugin never completed */
+    int guard_closed; /* free only once the guard's close is done... */
+    int released;     /* ...and the job no longer keeps it */
 };
 
 typedef void (*sw_result_fn)(const sw_result *r, void *ud);
@@ -54,6 +61,8 @@ typedef void (*sw_result_fn)(const sw_result *r, void *ud);
 struct sw_job **sw_jobs_bind(struct sw_conf *conf, int *njobs);
 void sw_jobs_free(struct sw_job **jobs);
 void sw_job_free(struct sw_job *job);
+/* Let go of the job's finished runs (sw_job_free does this). */
+void sw_job_forget_runs(struct sw_job *job);
 /* Open every [storage NAME] into Q; set each job's store_mask.  Returns
  * how many could not open because another daemon uses them (SW_EBUSY). */
 int sw_storage_open(struct sw_conf *conf, struct sw_storeq *q, struct sw_job **jobs);

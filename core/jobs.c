@@ -19,6 +19,13 @@ static struct sw_loaded *jobs_plugin(struct sw_conf *c, const char *name, int ki
 {
     char label[128];
     sw_section_label(sec, label, sizeof label);
+    if (!*name || name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")]) {
+        sw_conf_error(c,
+                      "%s:%d: in %s, %s plugin name '%s' is not a name: plugins are found by name in "
+                      "plugin_dir (letters, digits, '_' and '-')",
+                      e ? e->file : sec->file, e ? e->line : sec->line, label, sw_kind_name(kind), name);
+        return NULL;
+    }
     struct sw_loaded *p = sw_loader_get(c->plugin_dir, name);
     if (!p->found) {
         sw_conf_error(c, "%s:%d: in %s, unknown %s plugin '%s': there is no %s/%s.so",
@@ -123,6 +130,7 @@ struct sw_job **sw_jobs_bind(struct sw_conf *c, int *njobs)
 
 void sw_job_free(struct sw_job *j)
 {
+    sw_job_forget_runs(j);
     if (j->site_state && j->plugin->desc.check_release)
         j->plugin->desc.check_release(j->site_state);
     for (int i = 0; i < j->nrecent; i++)

@@ -63,6 +63,22 @@ static void ld_load(struct sw_loaded *p)
         return;
     }
     p->found = 1;
+    /* Whoever can write the file or swap it in its folder runs code as
+     * sitewatch: refuse what other users may change. */
+    char *dir = sw_xstrdup(p->file), *slash = strrchr(dir, '/');
+    struct stat dst;
+    if (slash)
+        *slash = '\0';
+    int dir_open = slash && stat(dir, &dst) == 0 && (dst.st_mode & S_IWOTH) && !(dst.st_mode & S_ISVTX);
+    if (st.st_mode & S_IWOTH)
+        ld_fail(p, "%s: refused: the file is writable by other users (mode %04o); chmod o-w it", p->file,
+                (unsigned)(st.st_mode & 07777));
+    else if (dir_open)
+        ld_fail(p, "%s: refused: its folder %s is writable by other users (mode %04o); chmod o-w it", p->file,
+                dir, (unsigned)(dst.st_mode & 07777));
+    free(dir);
+    if (p->error)
+        return;
     if (!ld_ready) {
         lt_dlinit();
         ld_ready = 1;

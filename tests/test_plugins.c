@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT
+ * Plugins that break their promises (tests/abi/misbehave.c) and plugin
+ * files that must not be loaded: the core stays correct (one result per
+ * run, a log line naming the plugin, the other sites on schedule) and says
+ * why it refused a file. */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "support.h"
+
+static char *plugins;
+
+static void link_plugin(const char *dir, const char *from_dir, const char *file, const char *as)
+{
+    char from[1024], to[1024];
+    snprintf(from, sizeof from, "%s/%s", from_dir, file);
+    snprintf(to, sizeof to, "%s/%s", dir, as);
+    ck_assert_int_eq(symlink(from, to), 0);
+}
+
+static void setup(void)
+{
+    plugins = t_tmpdir();
+    const char *test = getenv("SW_TEST_PLUGINS");
+    link_plugin(plugins, t_plugin_dir(), "sqlite.so", "sqlite.so");
+    link_plugin(plugins, test, "misbehave.so", "misbehave.so");
+    link_plugin(plugins, test, "initfail.so", "initfail.so");
+    link_plugin(plugins, test, "noentry.so", "noentry.so");
+    free(t_write(plugins, "text.so", "this is not a shared object\n"));
+    /* A real plugin, but anyone may rewrite it. */
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cp %s/misbehave.so %s/writable.so && chmod 0666 %s/writable.so", test, plugins,
+             plugins);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static void teardown(void)
+{
+    t_rmtree(plugins);
+    free(plugins);
+}
+
+START_TEST(misbehaving_runs_still_give_one_result_each)
+{
+    char *dir = t_tmpdir();
+    char db[1100], errlog[1100];
+    snprintf(db, sizeof db, "%s/sw.db", dir);
+    snprintf(errlog, sizeof errlog, "%s/err.log", dir);
+    free(t_write(dir, "0core.ini",
+                 "[core]\nplugin_dir = %s\nmin_interval = 1s\n[storage sqlite]\npath = %s\n", plugins, db));
+    free(t_write(
+        dir, "sites.ini",
+        "[site ok]\nurl = http://unused.invalid/\nchecks = misbehave\nmisbehave.mode = ok\ninterval = 1s\n"
+        "[site twice]\nurl = http://unused.invalid/\nchecks = misbehave\nmisbehave.mode = twice\n"
+        "interval = 1s\n"
+        "[site twice-later]\nurl = http://unused.invalid/\nchecks = misbehave\n"
+        "misbehave.mode = twice-later\ninterval = 1s\n"
+        "[site never]\nurl = http://unused.invalid/\nchecks = misbehave\nmisbehave.mode = never\ninterval = "
+        "4s\ntimeout = 1s\n"
+        "[site late]\nurl = http://unused.invalid/\nchecks = misbehave\nmisbehave.mode = late\ninterval = "
+        "4s\ntimeout = 1s\n"));
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    t_msleep(8500);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 20), 0); /* a plugin that ignores cancel does not hold the stop */
+    char *log = t_read(errlog);
+
+    /* The well-behaved site kept its schedule. */
+    ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='ok' AND verdict='OK'"), 7);
+    /* Completing twice: logged, and still one result per scheduled run. */
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) - count(DISTINCT site || scheduled) FROM results_v"), 0);
+    ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='twice' AND verdict='OK'"), 7);
+    ck_assert_int_ge(
+        t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='twice-later' AND verdict='OK'"), 7);
+    T_HAS(log, "misbehave: run of twice completed twice; ignored (plugin bug)");
+    T_HAS(log, "misbehave: run of twice-later completed twice; ignored (plugin bug)");
+    /* Never completing: the core gives the result at timeout + grace. */
+    T_HAS(log,
+          "misbehave: run of never not completed even after cancel; sitewatch gives its result (plugin bug)");
+    ck_assert_int_ge(t_sql_long(db,
+                                "SELECT count(*) FROM results_v WHERE site='never' AND verdict='UNKNOWN' AND "
+                                "reason = 'check plugin misbehave did not finish within 3.0 s; cancelled'"),
+                     1);
+    ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='never'"), 2);
+    ck_assert_int_eq(
+        t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='never' AND verdict<>'UNKNOWN'"), 0);
+    /* Completing after the core gave up: ignored, no second result. */
+    T_HAS(log, "misbehave: run of late completed after sitewatch gave up on it; ignored (plugin bug)");
+    ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='late' AND verdict='UNKNOWN'"),
+                     2);
+    free(log);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* One row per plugin file that must not run, with the reason its users get. */
+START_TEST(bad_plugin_files_are_refused_with_a_reason)
+{
+    char *open_dir = t_tmpdir();
+    link_plugin(open_dir, getenv("SW_TEST_PLUGINS"), "misbehave.so", "misbehave.so");
+    ck_assert_int_eq(chmod(open_dir, 0777), 0);
+    char *dir = t_tmpdir();
+    free(t_write(dir, "0core.ini", "[core]\nplugin_dir = %s\n", plugins));
+    free(t_write(dir, "sites.ini",
+                 "[site initfail]\nurl = http://unused.invalid/\nchecks = initfail\n"
+                 "[site noentry]\nurl = http://unused.invalid/\nchecks = noentry\n"
+                 "[site text]\nurl = http://unused.invalid/\nchecks = text\n"
+                 "[site writable]\nurl = http://unused.invalid/\nchecks = writable\n"
+                 "[site fine]\nurl = http://unused.invalid/\nchecks = misbehave\nmisbehave.mode = ok\n"));
+    struct t_out o = t_sitewatch(dir, "check", "--format", "json", NULL);
+    ck_assert_int_eq(o.status, 3);
+    const struct {
+        const char *site, *reason;
+    } rows[] = {
+        {"initfail", "plugin initfail failed to load: %s/initfail.so: init failed: "},
+        {"noentry", "plugin noentry failed to load: %s/noentry.so: no sitewatch_plugin_v1 symbol"},
+        {"text",
+         "plugin text failed to load: %s/text.so: cannot load: file too short (is it a shared object"},
+        {"writable", "plugin writable failed to load: %s/writable.so: refused: the file is writable by other "
+                     "users (mode 0666); chmod o-w it"},
+        {"fine", "answered (ok)"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        char want[2048];
+        snprintf(want, sizeof want, rows[i].reason, plugins);
+        char *l = t_site_line(&o, rows[i].site);
+        T_HAS(l, want);
+        free(l);
+    }
+    t_out_free(&o);
+
+    /* A folder anyone may write to: a plugin there could be swapped. */
+    free(t_write(dir, "0core.ini", "[core]\nplugin_dir = %s\n", open_dir));
+    free(t_write(dir, "sites.ini",
+                 "[site fine]\nurl = http://unused.invalid/\nchecks = misbehave\nmisbehave.mode = ok\n"));
+    o = t_sitewatch(dir, "validate", NULL);
+    ck_assert_int_eq(o.status, 1);
+    char want[2048];
+    snprintf(want, sizeof want,
+             "check misbehave cannot run: plugin misbehave failed to load: %s/misbehave.so: refused: its "
+             "folder %s "
+             "is writable by other users (mode 0777); chmod o-w it",
+             open_dir, open_dir);
+    T_HAS(o.err, want);
+    t_out_free(&o);
+
+    /* A site cannot name a plugin by path: names are looked up in plugin_dir. */
+    free(t_write(dir, "0core.ini", "[core]\nplugin_dir = %s\n", plugins));
+    free(t_write(dir, "sites.ini", "[site path]\nurl = http://unused.invalid/\nchecks = ../../tmp/evil\n"));
+    o = t_sitewatch(dir, "validate", NULL);
+    ck_assert_int_eq(o.status, 1);
+    T_HAS(o.err, "sites.ini:3: in [site path], check plugin name '../../tmp/evil' is not a name: plugins are "
+                 "found by name in plugin_dir (letters, digits, '_' and '-')");
+    t_out_free(&o);
+
+    /* A prepare that refuses names the key and what it wanted. */
+    free(t_write(
+        dir, "sites.ini",
+        "[site bogus]\nurl = http://unused.invalid/\nchecks = misbehave\nmisbehave.mode = sideways\n"));
+    o = t_sitewatch(dir, "validate", NULL);
+    ck_assert_int_eq(o.status, 1);
+    T_HAS(
+        o.err,
+        "sites.ini:4: in [site bogus], misbehave.mode = \"sideways\": expected ok, twice, twice-later, never "
+        "or late");
+    t_out_free(&o);
+    chmod(open_dir, 0700);
+    t_rmtree(open_dir);
+    t_rmtree(dir);
+    free(open_dir);
+    free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("plugins");
+    TCase *tc = tcase_create("misbehaving");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, misbehaving_runs_still_give_one_result_each);
+    tcase_add_test(tc, bad_plugin_files_are_refused_with_a_reason);
+    suite_add_tcase(s, tc);
+    return t_run_suite(s, 0);
+}
