@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "health.h"
 #include "host.h"
 #include "log.h"
 #include "pidfile.h"
@@ -50,9 +51,11 @@ int sw_cmd_run(struct sw_app *a)
     sw_storeq_set_retention(a->q, a->conf->keep_raw, a->conf->keep_rollups);
     sw_storeq_start(a->q);
     sw_outputs_start(a->out, a->loop, a->eng, a->q);
+    struct sw_health *health = sw_health_start(a->loop, a->conf->health_file, a->q);
     sw_engine_run_daemon(a->eng, a->dir);
     sw_outputs_stop(a->out);
     sw_storeq_stop(a->q);
+    sw_health_stop(health);
     /* One last render with everything stored, so the pages left behind
      * show how things stood when the daemon stopped. */
     if (sw_outputs_count(a->out))

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "health.h"
 #include "host.h"
 #include "log.h"
 #include "result.h"
@@ -47,6 +48,9 @@ int sw_cmd_status(struct sw_app *a)
         return SW_UNKNOWN;
     }
     sw_app_open_storage(a);
+    /* The daemon's word on its storage first: when storage fails, the
+     * table below may be stale or missing. */
+    sw_health_show(a->conf->health_file, a->json, stdout);
     void *inst = NULL;
     struct sw_loaded *p = SW_STOREQ_READER(a->q, storage_recent, &inst);
     if (!p) {

@@ -16,17 +16,9 @@
 /* Keys of a [site] section the core itself reads; a plugin's view falls
  * back to them (so "timeout" or "url" apply to every check of the site). */
 static const char *const cfg_site_keys[] = {"url", "checks", "store", "interval", "timeout", NULL};
-static const char *const cfg_core_keys[] = {"plugin_dir",
-                                            "location",
-                                            "default_interval",
-                                            "default_timeout",
-                                            "min_interval",
-                                            "max_in_flight",
-                                            "recent",
-                                            "queue_size",
-                                            "keep_raw",
-                                            "keep_rollups",
-                                            NULL};
+static const char *const cfg_core_keys[] = {
+    "plugin_dir", "location",   "default_interval", "default_timeout", "min_interval", "max_in_flight",
+    "recent",     "queue_size", "keep_raw",         "keep_rollups",    "health_file",  NULL};
 
 static int cfg_in_list(const char *const *list, const char *key)
 {
@@ -329,6 +321,8 @@ static void cfg_core(struct sw_conf *c)
     struct sw_entry *e;
     c->plugin_dir = sw_xstrdup(core && (e = sw_section_get(core, "plugin_dir")) ? e->value : SW_PLUGIN_DIR);
     c->location = sw_xstrdup(core && (e = sw_section_get(core, "location")) ? e->value : "local");
+    c->health_file =
+        core && (e = sw_section_get(core, "health_file")) && *e->value ? sw_xstrdup(e->value) : NULL;
     cfg_duration(c, core, "default_interval", 60000000, &c->default_interval);
     cfg_duration(c, core, "default_timeout", 10000000, &c->default_timeout);
     cfg_duration(c, core, "min_interval", 10000000, &c->min_interval);
@@ -502,6 +496,7 @@ void sw_conf_free(struct sw_conf *c)
     free(c->errors);
     free(c->plugin_dir);
     free(c->location);
+    free(c->health_file);
     free(c->dir);
     free(c);
 }

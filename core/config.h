@@ -47,6 +47,7 @@ struct sw_conf {
     size_t index_cap;
     /* [core] */
     char *plugin_dir, *location;
+    char *health_file; /* the daemon's health file, or NULL */
     int64_t default_interval, default_timeout, min_interval;
     int64_t max_in_flight, recent, queue_size;
     int64_t keep_raw, keep_rollups; /* retention of raw results and of rollups */

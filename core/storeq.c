@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,17 @@
 struct sq_target {
     struct sw_loaded *plugin;
     void *inst;
+    /* What this target has still to write, oldest first.  A target that
+     * fails keeps its own results (up to the queue's size) and is retried
+     * with backoff; the other targets go on. */
+    sw_result **pend; /* a ring of the queue's size */
+    size_t phead, npend;
+    int64_t retry_at, backoff; /* monotonic */
+    /* Health, read by other threads under the queue's lock. */
+    int failing;
+    int64_t failing_since; /* wall clock */
+    char error[160];
+    uint64_t dropped, written;
 };
 
 struct sw_storeq {
@@ -38,6 +50,8 @@ struct sw_storeq {
 #define STOREQ_RETAIN_STEP   50000     /* between steps of a pass when idle */
 #define STOREQ_RETAIN_BUDGET 5000      /* rows a step may touch */
 #define STOREQ_LINGER        100000    /* gather results this long before a batch */
+#define STOREQ_RETRY_FIRST   250000    /* a failed write is tried again after this... */
+#define STOREQ_RETRY_MAX     10000000  /* ...doubling up to this */
 
 void sw_storeq_set_retention(struct sw_storeq *q, int64_t keep_raw, int64_t keep_rollups)
 {
@@ -49,7 +63,11 @@ struct sw_storeq *sw_storeq_new(size_t cap)
 {
     struct sw_storeq *q = sw_xcalloc(1, sizeof *q);
     pthread_mutex_init(&q->lock, NULL);
-    pthread_cond_init(&q->cond, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&q->cond, &ca);
+    pthread_condattr_destroy(&ca);
     q->cap = cap;
     q->ring = sw_xcalloc(cap, sizeof *q->ring);
     return q;
@@ -59,7 +77,8 @@ int sw_storeq_add_target(struct sw_storeq *q, struct sw_loaded *plugin, void *in
 {
     if (q->ntargets == STOREQ_MAX_TARGETS)
         return SW_EBUSY;
-    q->targets[q->ntargets] = (struct sq_target){plugin, inst};
+    q->targets[q->ntargets] = (struct sq_target){.plugin = plugin, .inst = inst};
+    q->targets[q->ntargets].pend = sw_xcalloc(q->cap, sizeof(sw_result *));
     return q->ntargets++;
 }
 
@@ -110,59 +129,118 @@ void sw_storeq_push(struct sw_storeq *q, sw_result *r)
     pthread_mutex_unlock(&q->lock);
 }
 
-/* Wait up to US microseconds unless asked to stop; returns q->stop. */
-static int sq_sleep(struct sw_storeq *q, int64_t us)
+static int64_t sq_mono(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)(us / 1000000);
-    ts.tv_nsec += (long)(us % 1000000) * 1000;
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
-    pthread_mutex_lock(&q->lock);
-    while (!q->stop && pthread_cond_timedwait(&q->cond, &q->lock, &ts) != ETIMEDOUT)
-        ;
-    int stop = q->stop;
-    pthread_mutex_unlock(&q->lock);
-    return stop;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void sq_write_target(struct sw_storeq *q, int t, sw_result **batch, size_t n, const sw_result **sel)
+/* Wait on the queue's condition (lock held) until the monotonic time UNTIL,
+ * or for ever when UNTIL is 0.  The condition runs on the monotonic clock:
+ * a wall-clock jump neither stalls nor hurries the writer. */
+static void sq_wait_until(struct sw_storeq *q, int64_t until)
 {
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (batch[i]->store_mask & (1u << t))
-            sel[m++] = batch[i];
-    if (!m)
+    if (!until) {
+        pthread_cond_wait(&q->cond, &q->lock);
         return;
+    }
+    struct timespec ts = {(time_t)(until / 1000000), (long)(until % 1000000) * 1000};
+    pthread_cond_timedwait(&q->cond, &q->lock, &ts);
+}
+
+static int64_t sq_min_due(int64_t a, int64_t b)
+{
+    return !a ? b : !b ? a : a < b ? a : b;
+}
+
+/* Give target T its share of a batch (by store_mask).  When it already
+ * holds as many results as the queue can, its oldest go: counted and
+ * logged, never blocking the others. */
+static void sq_take(struct sw_storeq *q, int t, sw_result **batch, size_t n)
+{
     struct sq_target *tg = &q->targets[t];
-    int64_t backoff = 100000;
-    int tries_after_stop = 0;
-    for (;;) {
-        int rc = tg->plugin->desc.storage_write(tg->inst, sel, m);
-        if (rc == 0)
-            return;
-        /* Keep the batch and retry: results are lost only if we must exit. */
-        int stopping;
+    for (size_t i = 0; i < n; i++) {
+        if (!(batch[i]->store_mask & (1u << t)))
+            continue;
+        if (tg->npend == q->cap) {
+            sw_result_unref(tg->pend[tg->phead]);
+            tg->phead = (tg->phead + 1) % q->cap;
+            pthread_mutex_lock(&q->lock);
+            tg->npend--;
+            uint64_t d = ++tg->dropped;
+            pthread_mutex_unlock(&q->lock);
+            if ((d & (d - 1)) == 0) /* the first, then every power of two */
+                sw_err("%s: storage is failing and %zu result(s) wait for it: %llu oldest dropped so far",
+                       tg->plugin->name, q->cap, (unsigned long long)d);
+        }
+        tg->pend[(tg->phead + tg->npend) % q->cap] = sw_result_ref(batch[i]);
         pthread_mutex_lock(&q->lock);
-        stopping = q->stop;
+        tg->npend++;
         pthread_mutex_unlock(&q->lock);
-        if (stopping && ++tries_after_stop >= 3) {
-            sw_err("%s: storage write failed (%s) while stopping; %zu result(s) not stored", tg->plugin->name,
-                   sw_strerror(rc), m);
+    }
+}
+
+static void sq_failed(struct sw_storeq *q, struct sq_target *tg, int rc, size_t m)
+{
+    tg->backoff = tg->backoff ? (tg->backoff * 2 > STOREQ_RETRY_MAX ? STOREQ_RETRY_MAX : tg->backoff * 2)
+                              : STOREQ_RETRY_FIRST;
+    tg->retry_at = sq_mono() + tg->backoff;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    pthread_mutex_lock(&q->lock);
+    int first = !tg->failing;
+    if (first) {
+        tg->failing = 1;
+        tg->failing_since = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    }
+    snprintf(tg->error, sizeof tg->error, "%s", sw_strerror(rc));
+    size_t waiting = tg->npend;
+    pthread_mutex_unlock(&q->lock);
+    if (first)
+        sw_err("%s: cannot store %zu result(s) (%s); they wait, with what follows (up to %zu), and are "
+               "written when it works again",
+               tg->plugin->name, m, sw_strerror(rc), q->cap);
+    else if (tg->backoff == STOREQ_RETRY_MAX)
+        sw_warn("%s: still cannot store (%s); %zu result(s) waiting; next try in %lld s", tg->plugin->name,
+                sw_strerror(rc), waiting, (long long)(tg->backoff / 1000000));
+}
+
+/* Write what target TG holds, a batch at a time; stops at a failure. */
+static void sq_flush(struct sw_storeq *q, struct sq_target *tg, const sw_result **sel)
+{
+    while (tg->npend) {
+        size_t m = 0;
+        while (m < tg->npend && m < STOREQ_BATCH) {
+            sel[m] = tg->pend[(tg->phead + m) % q->cap];
+            m++;
+        }
+        int rc = tg->plugin->desc.storage_write(tg->inst, sel, m);
+        if (rc != 0) {
+            sq_failed(q, tg, rc, m);
             return;
         }
-        sw_warn("%s: storage write of %zu result(s) failed (%s); retrying in %lld ms", tg->plugin->name, m,
-                sw_strerror(rc), (long long)(backoff / 1000));
-        sq_sleep(q, backoff);
-        backoff = backoff * 2 > 30000000 ? 30000000 : backoff * 2;
+        for (size_t i = 0; i < m; i++) {
+            sw_result_unref(tg->pend[tg->phead]);
+            tg->phead = (tg->phead + 1) % q->cap;
+        }
+        pthread_mutex_lock(&q->lock);
+        tg->npend -= m;
+        tg->written += m;
+        int was_failing = tg->failing;
+        tg->failing = 0;
+        size_t left = tg->npend;
+        pthread_mutex_unlock(&q->lock);
+        atomic_fetch_add(&q->written, m);
+        tg->backoff = 0;
+        tg->retry_at = 0;
+        if (was_failing)
+            sw_info("%s: storing again; %zu waiting result(s) written, %zu to go", tg->plugin->name, m, left);
     }
 }
 
 /* One step of retention on every target that offers it; 1 while any has
- * more to do. */
+ * more to do.  A failing target is left alone until it writes again. */
 static int sq_retain_step(struct sw_storeq *q)
 {
     struct timespec ts;
@@ -171,7 +249,7 @@ static int sq_retain_step(struct sw_storeq *q)
     int more = 0;
     for (int t = 0; t < q->ntargets; t++) {
         struct sq_target *tg = &q->targets[t];
-        if (!tg->plugin->desc.storage_retain)
+        if (!tg->plugin->desc.storage_retain || tg->retry_at)
             continue;
         int rc = tg->plugin->desc.storage_retain(tg->inst, now - q->keep_raw, now - q->keep_rollups,
                                                  STOREQ_RETAIN_BUDGET);
@@ -183,11 +261,41 @@ static int sq_retain_step(struct sw_storeq *q)
     return more;
 }
 
-static int64_t sq_mono(void)
+/* When the writer must wake up with nothing queued: a retry or retention. */
+static int64_t sq_next_due(struct sw_storeq *q, int64_t retain_due)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    int64_t due = q->keep_raw ? retain_due : 0;
+    for (int t = 0; t < q->ntargets; t++)
+        if (q->targets[t].npend && q->targets[t].retry_at)
+            due = sq_min_due(due, q->targets[t].retry_at);
+    return due;
+}
+
+/* Stopping: a few last tries for targets still failing, then what they
+ * hold is lost, and said so. */
+static void sq_last_tries(struct sw_storeq *q, const sw_result **sel)
+{
+    for (int t = 0; t < q->ntargets; t++) {
+        struct sq_target *tg = &q->targets[t];
+        for (int i = 0; i < 3 && tg->npend; i++) {
+            if (i) {
+                struct timespec ts = {0, 200000000};
+                nanosleep(&ts, NULL);
+            }
+            sq_flush(q, tg, sel);
+        }
+        if (tg->npend)
+            sw_err("%s: storage still failing at stop (%s): %zu result(s) not stored", tg->plugin->name,
+                   tg->error, tg->npend);
+        pthread_mutex_lock(&q->lock);
+        tg->dropped += tg->npend;
+        pthread_mutex_unlock(&q->lock);
+        while (tg->npend) {
+            sw_result_unref(tg->pend[tg->phead]);
+            tg->phead = (tg->phead + 1) % q->cap;
+            tg->npend--;
+        }
+    }
 }
 
 static void *sq_main(void *arg)
@@ -198,59 +306,40 @@ static void *sq_main(void *arg)
     int64_t retain_due = sq_mono() + STOREQ_RETAIN_FIRST;
     for (;;) {
         pthread_mutex_lock(&q->lock);
-        while (!q->count && !q->stop && !(q->keep_raw && sq_mono() >= retain_due)) {
-            if (!q->keep_raw) {
-                pthread_cond_wait(&q->cond, &q->lock);
-                continue;
-            }
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            int64_t wait = retain_due - sq_mono();
-            ts.tv_sec += (time_t)(wait / 1000000);
-            ts.tv_nsec += (long)(wait % 1000000) * 1000;
-            if (ts.tv_nsec >= 1000000000) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000;
-            }
-            pthread_cond_timedwait(&q->cond, &q->lock, &ts);
-        }
-        if (!q->count && q->stop) {
-            pthread_mutex_unlock(&q->lock);
-            break;
-        }
-        if (!q->count) { /* idle and retention is due: one step */
-            pthread_mutex_unlock(&q->lock);
-            retain_due = sq_mono() + (sq_retain_step(q) ? STOREQ_RETAIN_STEP : STOREQ_RETAIN_EVERY);
-            continue;
+        for (;;) {
+            int64_t due = sq_next_due(q, retain_due);
+            if (q->count || q->stop || (due && sq_mono() >= due))
+                break;
+            sq_wait_until(q, due);
         }
         /* Let more results come for a moment: a transaction costs about the
          * same for one result as for a thousand (the commit writes the same
          * index and rollup pages), and checks finish a few at a time. */
         int64_t linger_end = sq_mono() + STOREQ_LINGER;
-        while (q->count < STOREQ_BATCH && !q->stop && sq_mono() < linger_end) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            int64_t wait = linger_end - sq_mono();
-            ts.tv_nsec += (long)(wait > 0 ? wait : 0) * 1000;
-            while (ts.tv_nsec >= 1000000000) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000;
-            }
-            pthread_cond_timedwait(&q->cond, &q->lock, &ts);
-        }
+        while (q->count && q->count < STOREQ_BATCH && !q->stop && sq_mono() < linger_end)
+            sq_wait_until(q, linger_end);
         size_t n = 0;
         while (q->count && n < STOREQ_BATCH) {
             batch[n++] = q->ring[q->head];
             q->head = (q->head + 1) % q->cap;
             q->count--;
         }
+        int done = q->stop && !q->count;
         pthread_mutex_unlock(&q->lock);
 
-        for (int t = 0; t < q->ntargets; t++)
-            sq_write_target(q, t, batch, n, sel);
-        atomic_fetch_add(&q->written, n);
+        int64_t now = sq_mono();
+        for (int t = 0; t < q->ntargets; t++) {
+            struct sq_target *tg = &q->targets[t];
+            sq_take(q, t, batch, n);
+            if (tg->npend && (!tg->retry_at || now >= tg->retry_at))
+                sq_flush(q, tg, sel);
+        }
         for (size_t i = 0; i < n; i++)
             sw_result_unref(batch[i]);
+        if (done) {
+            sq_last_tries(q, sel);
+            break;
+        }
         /* Under steady load the queue is never empty: a step between batches. */
         if (q->keep_raw && sq_mono() >= retain_due)
             retain_due = sq_mono() + (sq_retain_step(q) ? STOREQ_RETAIN_STEP : STOREQ_RETAIN_EVERY);
@@ -281,9 +370,39 @@ void sw_storeq_stop(struct sw_storeq *q)
     q->running = 0;
 }
 
-uint64_t sw_storeq_dropped(const struct sw_storeq *q)
+uint64_t sw_storeq_dropped(struct sw_storeq *q)
 {
-    return atomic_load(&q->dropped);
+    uint64_t n = atomic_load(&q->dropped);
+    pthread_mutex_lock(&q->lock);
+    for (int t = 0; t < q->ntargets; t++)
+        n += q->targets[t].dropped;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
+void sw_storeq_health_json(struct sw_storeq *q, struct sw_buf *b)
+{
+    pthread_mutex_lock(&q->lock);
+    sw_buf_printf(b, "{\"queued\":%zu,\"capacity\":%zu,\"dropped\":%llu,\"storage\":[", q->count, q->cap,
+                  (unsigned long long)atomic_load(&q->dropped));
+    for (int t = 0; t < q->ntargets; t++) {
+        const struct sq_target *tg = &q->targets[t];
+        char since[40];
+        sw_buf_puts(b, t ? ",{\"name\":" : "{\"name\":");
+        sw_buf_json_str(b, tg->plugin->name);
+        sw_buf_printf(b, ",\"state\":\"%s\",\"waiting\":%zu,\"written\":%llu,\"dropped\":%llu",
+                      tg->failing ? "failing" : "ok", tg->npend, (unsigned long long)tg->written,
+                      (unsigned long long)tg->dropped);
+        if (tg->failing) {
+            sw_buf_puts(b, ",\"error\":");
+            sw_buf_json_str(b, tg->error);
+            sw_buf_printf(b, ",\"failing_since\":\"%s\"",
+                          sw_fmt_time(tg->failing_since, since, sizeof since));
+        }
+        sw_buf_puts(b, "}");
+    }
+    sw_buf_puts(b, "]}");
+    pthread_mutex_unlock(&q->lock);
 }
 
 uint64_t sw_storeq_written(const struct sw_storeq *q)
@@ -298,9 +417,14 @@ void sw_storeq_free(struct sw_storeq *q)
     sw_storeq_stop(q);
     for (size_t i = 0; i < q->count; i++)
         sw_result_unref(q->ring[(q->head + i) % q->cap]);
-    for (int t = 0; t < q->ntargets; t++)
-        if (q->targets[t].plugin->desc.storage_close)
-            q->targets[t].plugin->desc.storage_close(q->targets[t].inst);
+    for (int t = 0; t < q->ntargets; t++) {
+        struct sq_target *tg = &q->targets[t];
+        for (size_t i = 0; i < tg->npend; i++)
+            sw_result_unref(tg->pend[(tg->phead + i) % q->cap]);
+        free(tg->pend);
+        if (tg->plugin->desc.storage_close)
+            tg->plugin->desc.storage_close(tg->inst);
+    }
     free(q->ring);
     pthread_mutex_destroy(&q->lock);
     pthread_cond_destroy(&q->cond);

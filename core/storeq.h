@@ -35,8 +35,16 @@ void sw_storeq_start(struct sw_storeq *q);
 void sw_storeq_push(struct sw_storeq *q, sw_result *r);
 /* Write everything queued, stop the thread. */
 void sw_storeq_stop(struct sw_storeq *q);
-uint64_t sw_storeq_dropped(const struct sw_storeq *q);
+/* Results lost: the queue was full, or a failing target held too many
+ * (or still held some at stop). */
+uint64_t sw_storeq_dropped(struct sw_storeq *q);
+/* Results written (by each target: with two targets, counted twice). */
 uint64_t sw_storeq_written(const struct sw_storeq *q);
+/* The queue and each target's health as one JSON object: queued,
+ * capacity, dropped, and per storage its state (ok, failing with the error
+ * and since when), results waiting, written and dropped. */
+struct sw_buf;
+void sw_storeq_health_json(struct sw_storeq *q, struct sw_buf *b);
 /* Stop if running, close the targets, free. */
 void sw_storeq_free(struct sw_storeq *q);
 

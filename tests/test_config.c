@@ -262,7 +262,7 @@ START_TEST(bad_site_name_and_core_key)
         "and '_'\n"
         "DIR/0core.ini:4: unknown key 'workers' in [core]: expected one of plugin_dir, location, "
         "default_interval, default_timeout, min_interval, max_in_flight, recent, queue_size, keep_raw, "
-        "keep_rollups\n");
+        "keep_rollups, health_file\n");
 }
 END_TEST
 

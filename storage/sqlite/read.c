@@ -435,7 +435,11 @@ static struct sqlite_reader *sqlite_reader_get(struct sqlite_inst *s, int *rc)
     r->busy = 1;
     pthread_mutex_unlock(&s->lock);
     *rc = 0;
+    int gen = __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE);
+    if (r->rdb && r->generation != gen) /* the writer opened a new file */
+        sqlite_reader_close(r);
     if (!r->rdb) {
+        r->generation = gen;
         r->path = s->path;
         *rc = sqlite_connect(s->path, SQLITE_OPEN_READONLY, s->busy_ms, &r->rdb);
         if (!*rc)

@@ -20,7 +20,7 @@ int sqlite_purge(void *p, const char *site, int64_t before, int64_t *deleted)
         "DELETE FROM rollups WHERE start + span <= ?2 AND series IN (" SERIES_OF ")",
     };
     *deleted = 0;
-    if (sqlite_exec(s->wdb, "BEGIN IMMEDIATE", s->path))
+    if (sqlite_writer_ready(s) || sqlite_exec(s->wdb, "BEGIN IMMEDIATE", s->path))
         return SW_ESTORAGE;
     int rc = 0;
     for (size_t i = 0; i < sizeof sql / sizeof *sql && !rc; i++) {
@@ -125,7 +125,7 @@ int sqlite_retain(void *p, int64_t raw_before, int64_t rollups_before, int budge
     struct sqlite_inst *s = p;
     int64_t now = retain_now(), work = 0;
     int64_t hour = sqlite_spans[1], day = sqlite_spans[2], ten = sqlite_spans[0];
-    if (sqlite_exec(s->wdb, "BEGIN IMMEDIATE", s->path))
+    if (sqlite_writer_ready(s) || sqlite_exec(s->wdb, "BEGIN IMMEDIATE", s->path))
         return SW_ESTORAGE;
     sqlite3_stmt *st;
     int rc = 0, more = 0, n = 0;

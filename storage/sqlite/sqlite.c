@@ -97,14 +97,9 @@ int sqlite_exec(sqlite3 *db, const char *sql, const char *path)
     return SW_ESTORAGE;
 }
 
-static int sqlite_migrate(struct sqlite_inst *s)
+/* The schema version of DB, without taking the write lock (0 if none). */
+static int sqlite_version(sqlite3 *db)
 {
-    sqlite3 *db = s->wdb;
-    if (sqlite_exec(db,
-                    "BEGIN IMMEDIATE;"
-                    "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);",
-                    s->path))
-        return SW_ESTORAGE;
     int version = 0;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1, &st, NULL) == SQLITE_OK) {
@@ -112,6 +107,22 @@ static int sqlite_migrate(struct sqlite_inst *s)
             version = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
     }
+    return version;
+}
+
+static int sqlite_migrate(struct sqlite_inst *s)
+{
+    sqlite3 *db = s->wdb;
+    /* Up to date: nothing to write, so a file another process holds
+     * locked can still be opened (status, history while it writes). */
+    if (sqlite_version(db) == SQLITE_SCHEMA_VERSION)
+        return 0;
+    if (sqlite_exec(db,
+                    "BEGIN IMMEDIATE;"
+                    "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);",
+                    s->path))
+        return SW_ESTORAGE;
+    int version = sqlite_version(db);
     if (version > SQLITE_SCHEMA_VERSION) {
         sqlite_exec(db, "ROLLBACK", s->path);
         sqlite_api->log(SW_LOG_ERROR,
@@ -190,19 +201,68 @@ static int sqlite_claim(struct sqlite_inst *s)
     return rc;
 }
 
+static void sqlite_writer_close(struct sqlite_inst *s)
+{
+    sqlite3_stmt *sts[] = {s->ins_series, s->get_series, s->ins_result, s->upsert_rollup};
+    for (size_t i = 0; i < sizeof sts / sizeof *sts; i++)
+        sqlite3_finalize(sts[i]);
+    s->ins_series = s->get_series = s->ins_result = s->upsert_rollup = NULL;
+    sqlite3_close(s->wdb);
+    s->wdb = NULL;
+    sqlite_series_cache_clear(s);
+}
+
+static int sqlite_writer_open(struct sqlite_inst *s)
+{
+    int rc = sqlite_connect(s->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, s->busy_ms, &s->wdb);
+    if (!rc)
+        rc = sqlite_migrate(s);
+    if (!rc)
+        rc = sqlite_prepare_write(s);
+    struct stat st;
+    if (!rc && stat(s->path, &st) != 0)
+        rc = SW_ESTORAGE;
+    if (rc) {
+        sqlite_writer_close(s);
+        return rc < 0 ? rc : SW_ESTORAGE;
+    }
+    s->dev = st.st_dev;
+    s->ino = st.st_ino;
+    __atomic_add_fetch(&s->generation, 1, __ATOMIC_RELEASE);
+    return 0;
+}
+
+int sqlite_writer_ready(struct sqlite_inst *s)
+{
+    struct stat st;
+    if (s->wdb) {
+        if (stat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
+            return 0;
+        /* Writing on would fill a file nobody can see any more. */
+        sqlite_api->log(SW_LOG_WARN, "sqlite: %s was deleted or replaced under sitewatch; opening it again",
+                        s->path);
+        sqlite_writer_close(s);
+    }
+    int rc = s->daemon && s->lock_fd < 0 ? sqlite_claim(s) : 0;
+    if (!rc)
+        rc = sqlite_writer_open(s);
+    if (!rc && s->waiting_since_open) {
+        sqlite_api->log(SW_LOG_INFO, "sqlite: %s is open now", s->path);
+        s->waiting_since_open = 0;
+    }
+    return rc;
+}
+
 static void sqlite_close(void *p)
 {
     struct sqlite_inst *s = p;
     if (!s)
         return;
-    sqlite3_stmt *sts[] = {s->ins_series, s->get_series, s->ins_result, s->upsert_rollup};
-    for (size_t i = 0; i < sizeof sts / sizeof *sts; i++)
-        sqlite3_finalize(sts[i]);
+    sqlite_writer_close(s);
     for (int i = 0; i < SQLITE_READERS; i++)
         sqlite_reader_close(&s->readers[i]);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->freed);
-    sqlite3_close(s->wdb);
     if (s->lock_fd >= 0)
         close(s->lock_fd);
     sqlite_series_cache_clear(s);
@@ -231,19 +291,19 @@ static int sqlite_open(void *state, const sw_config *cfg, void **out)
     pthread_cond_init(&s->freed, NULL);
     s->busy_ms = (int)(busy / 1000);
     s->lock_fd = -1;
-    int rc = SW_API_HAS(sqlite_api, is_daemon) && sqlite_api->is_daemon() ? sqlite_claim(s) : 0;
+    s->daemon = SW_API_HAS(sqlite_api, is_daemon) && sqlite_api->is_daemon();
+    int rc = sqlite_writer_ready(s);
+    if (rc && s->daemon && rc != SW_EBUSY) {
+        /* The daemon starts anyway (a folder not mounted or writable yet, a
+         * full disk): results wait in the queue, and each batch tries
+         * again to open the file. */
+        sqlite_api->log(SW_LOG_ERROR, "sqlite: cannot open %s now; results wait and it is tried again", path);
+        s->waiting_since_open = 1;
+        rc = 0;
+    }
     if (rc) {
         sqlite_close(s);
         return rc;
-    }
-    rc = sqlite_connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, s->busy_ms, &s->wdb);
-    if (!rc)
-        rc = sqlite_migrate(s);
-    if (!rc)
-        rc = sqlite_prepare_write(s);
-    if (rc) {
-        sqlite_close(s);
-        return rc < 0 ? rc : SW_ESTORAGE;
     }
     *out = s;
     return 0;

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <sitewatch/plugin.h>
 
@@ -25,6 +26,7 @@ extern const int64_t sqlite_spans[SQLITE_SPANS];
 struct sqlite_reader {
     const char *path;
     sqlite3 *rdb;
+    int generation; /* the instance's generation it was opened in */
     sqlite3_stmt *hist_series, *each_json, *sum_rollups, *sum_raw, *series_locs;
     sqlite3_stmt *read_begin, *read_end;
     int busy;
@@ -45,7 +47,12 @@ struct sqlite_inst {
     int64_t retain_cursor;            /* the last series retention went through */
     struct sqlite_series_slot *cache; /* the writer's series ids */
     size_t cache_cap, cache_n;
-    sqlite3 *wdb; /* the writer thread's connection */
+    sqlite3 *wdb; /* the writer thread's connection; NULL until it can be opened */
+    dev_t dev;    /* the file it has open, to notice the file deleted or replaced */
+    ino_t ino;
+    int daemon;             /* opened by `sitewatch run`: claim the file, wait for it */
+    int generation;         /* bumped when the writer opens a new file: readers reopen */
+    int waiting_since_open; /* the daemon started without the file */
     sqlite3_stmt *ins_series, *get_series, *ins_result, *upsert_rollup;
     pthread_mutex_t lock; /* guards the readers' busy flags */
     pthread_cond_t freed;
@@ -57,6 +64,11 @@ int sqlite_exec(sqlite3 *db, const char *sql, const char *path);
 int sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, const char *path);
 /* Open PATH with FLAGS (read-write connections get WAL). */
 int sqlite_connect(const char *path, int flags, int busy_ms, sqlite3 **db);
+
+/* The writer connection, ready to write: opened now if it could not be
+ * before, opened again if its file was deleted or replaced.  0 or an
+ * SW_E* code. */
+int sqlite_writer_ready(struct sqlite_inst *s);
 
 /* write.c */
 int sqlite_prepare_write(struct sqlite_inst *s);

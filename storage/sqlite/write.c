@@ -284,6 +284,9 @@ static int rollups_write(struct sqlite_inst *s, struct rollup_add *v, size_t n)
 int sqlite_write(void *p, const sw_result *const *results, size_t n)
 {
     struct sqlite_inst *s = p;
+    int ready = sqlite_writer_ready(s);
+    if (ready)
+        return ready;
     struct buf mb = {0}, ib = {0};
     struct rollup_add *adds = malloc(sizeof *adds * SQLITE_SPANS * (n ? n : 1));
     if (!adds)

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "health.h"
+#include "log.h"
+#include "host.h"
+#include "util.h"
+
+#define HEALTH_EVERY 5000 /* ms */
+
+struct sw_health {
+    uv_timer_t timer;
+    char *path;
+    struct sw_storeq *q;
+    int warned;
+};
+
+/* Write through a temporary and a rename: a reader sees the old file or
+ * the new one, never half of one. */
+static void health_write(struct sw_health *h, int stopped)
+{
+    struct sw_buf b = {0};
+    char now[40];
+    sw_buf_printf(&b, "{\"pid\":%ld,\"updated\":\"%s\",\"running\":%s,\"queue\":", (long)getpid(),
+                  sw_fmt_time(sw_now_wall(), now, sizeof now), stopped ? "false" : "true");
+    sw_storeq_health_json(h->q, &b);
+    sw_buf_puts(&b, "}\n");
+    char *tmp = sw_xasprintf("%s.tmp", h->path);
+    FILE *f = fopen(tmp, "w");
+    int ok = f && fwrite(b.s, 1, b.len, f) == b.len;
+    ok = f && fclose(f) == 0 && ok;
+    if (ok && rename(tmp, h->path) != 0)
+        ok = 0;
+    if (!ok) {
+        unlink(tmp);
+        if (!h->warned++)
+            sw_warn("cannot write the health file %s: %s", h->path, sw_strerror(SW_ESTORAGE));
+    } else {
+        h->warned = 0;
+    }
+    free(tmp);
+    sw_buf_free(&b);
+}
+
+static void health_tick(uv_timer_t *t)
+{
+    health_write(t->data, 0);
+}
+
+struct sw_health *sw_health_start(uv_loop_t *loop, const char *path, struct sw_storeq *q)
+{
+    if (!path || !*path)
+        return NULL;
+    struct sw_health *h = sw_xcalloc(1, sizeof *h);
+    h->path = sw_xstrdup(path);
+    h->q = q;
+    uv_timer_init(loop, &h->timer);
+    h->timer.data = h;
+    health_write(h, 0);
+    uv_timer_start(&h->timer, health_tick, HEALTH_EVERY, HEALTH_EVERY);
+    uv_unref((uv_handle_t *)&h->timer); /* it does not keep the loop alive */
+    return h;
+}
+
+static void health_free(uv_handle_t *t)
+{
+    struct sw_health *h = t->data;
+    free(h->path);
+    free(h);
+}
+
+void sw_health_stop(struct sw_health *h)
+{
+    if (!h)
+        return;
+    health_write(h, 1);
+    uv_close((uv_handle_t *)&h->timer, health_free);
+}
+
+/* The number after "KEY": in S (0 if absent). */
+static long long health_num(const char *s, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof k, "\"%s\":", key);
+    const char *p = strstr(s, k);
+    return p ? strtoll(p + strlen(k), NULL, 10) : 0;
+}
+
+/* The string after "KEY":" in S into BUF. */
+static void health_str(const char *s, const char *key, char *buf, size_t n)
+{
+    char k[64];
+    snprintf(k, sizeof k, "\"%s\":\"", key);
+    const char *p = strstr(s, k);
+    size_t len = 0;
+    if (p) {
+        p += strlen(k);
+        while (p[len] && p[len] != '"' && len + 1 < n)
+            len++;
+        memcpy(buf, p, len);
+    }
+    buf[len] = '\0';
+}
+
+void sw_health_show(const char *path, int json, FILE *out)
+{
+    if (!path || !*path)
+        return;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char text[8192];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    text[strcspn(text, "\n")] = '\0';
+    if (json) {
+        fprintf(out, "{\"daemon\":%s}\n", text);
+        return;
+    }
+    char updated[40];
+    health_str(text, "updated", updated, sizeof updated);
+    /* One line per storage that is failing or lost results; none when all
+     * is well (the table below is the news then). */
+    const char *p = strstr(text, "\"storage\":[");
+    while (p && (p = strstr(p, "{\"name\":\""))) {
+        const char *end = strchr(p, '}');
+        char one[1024], name[64], state[16], err[200], since[40];
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        len = len < sizeof one - 1 ? len : sizeof one - 1;
+        memcpy(one, p, len);
+        one[len] = '\0';
+        health_str(one, "name", name, sizeof name);
+        health_str(one, "state", state, sizeof state);
+        long long waiting = health_num(one, "waiting"), dropped = health_num(one, "dropped");
+        if (strcmp(state, "failing") == 0) {
+            health_str(one, "error", err, sizeof err);
+            health_str(one, "failing_since", since, sizeof since);
+            fprintf(out,
+                    "storage %s: FAILING since %s (%s): %lld result(s) waiting, %lld dropped (as of %s)\n",
+                    name, since, err, waiting, dropped, updated);
+        } else if (dropped) {
+            fprintf(out, "storage %s: ok, but %lld result(s) were dropped while it failed (as of %s)\n", name,
+                    dropped, updated);
+        }
+        p += len;
+    }
+    long long qdrop = health_num(text, "dropped");
+    if (qdrop)
+        fprintf(out, "storage queue: %lld result(s) dropped because it was full (as of %s)\n", qdrop,
+                updated);
+}

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT
+ * Faults in what sitewatch depends on.  The daemon writes every result to
+ * SQLite (on a small tmpfs this test mounts, so it can be made read-only
+ * or full) and to CSV (on the normal disk, which keeps working): while
+ * SQLite fails, its results wait and `status` says so; when it works again
+ * they are written, once each, and the CSV never stopped.  Then kill -9
+ * mid-run and SIGTERM under load. */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "support.h"
+
+static char *dir, *data, *db, *errlog, *plugins;
+static int mounted;
+
+static void link_plugin(const char *from_dir, const char *file)
+{
+    char from[1024], to[1024];
+    snprintf(from, sizeof from, "%s/%s", from_dir, file);
+    snprintf(to, sizeof to, "%s/%s", plugins, file);
+    ck_assert_int_eq(symlink(from, to), 0);
+}
+
+static void setup(void)
+{
+    dir = t_tmpdir();
+    plugins = t_tmpdir();
+    link_plugin(t_plugin_dir(), "sqlite.so");
+    link_plugin(t_plugin_dir(), "csv.so");
+    link_plugin(t_plugin_dir(), "http.so");
+    link_plugin(getenv("SW_TEST_PLUGINS"), "constcheck.so");
+    data = malloc(strlen(dir) + 16);
+    sprintf(data, "%s/data", dir);
+    mkdir(data, 0755);
+    /* A file system of our own to make read-only or full (needs root). */
+    mounted = mount("tmpfs", data, "tmpfs", 0, "size=4m") == 0;
+    db = malloc(strlen(dir) + 32);
+    sprintf(db, "%s/data/sw.db", dir);
+    errlog = malloc(strlen(dir) + 16);
+    sprintf(errlog, "%s/err.log", dir);
+    free(t_write(dir, "0core.ini",
+                 "[core]\nplugin_dir = %s\nmin_interval = 1s\nhealth_file = %s/health.json\n"
+                 "[storage sqlite]\npath = %s\nbusy_timeout = 200ms\n"
+                 "[storage csv]\ndir = %s/csv\n",
+                 plugins, dir, db, dir));
+    free(t_write(dir, "sites.ini",
+                 "[site a]\nurl = http://unused.invalid/\nchecks = constcheck\ninterval = 1s\n"
+                 "[site b]\nurl = http://unused.invalid/\nchecks = constcheck\ninterval = 1s\n"
+                 "[site c]\nurl = http://unused.invalid/\nchecks = constcheck\ninterval = 1s\n"));
+}
+
+static void teardown(void)
+{
+    if (mounted)
+        umount2(data, MNT_DETACH);
+    t_rmtree(dir);
+    t_rmtree(plugins);
+    free(dir);
+    free(plugins);
+    free(data);
+    free(db);
+    free(errlog);
+}
+
+/* Rows in the CSV files (each result one line: constcheck's fields have
+ * no newline), headers left out. */
+static long csv_rows(void)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "cat %s/csv/*.csv | grep -vc '^started,' ", dir);
+    FILE *p = popen(cmd, "r");
+    long n = -1;
+    if (fscanf(p, "%ld", &n) != 1)
+        n = -1;
+    pclose(p);
+    return n;
+}
+
+static void sh(const char *fmt, const char *arg)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, fmt, arg, arg, arg);
+    ck_assert_msg(system(cmd) == 0, "%s", cmd);
+}
+
+/* Run the daemon; FAULT(1) breaks storage after 2.5 s (or before the
+ * start, when BROKEN_AT_START), FAULT(0) mends it 4 s later; checks status
+ * in between; stops 3 s after.  Then SQLite and CSV must hold the same
+ * results, each once. */
+static void survive(void (*fault)(int on), const char *why, int broken_at_start)
+{
+    if (broken_at_start)
+        fault(1);
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    t_msleep(2500);
+    long before = broken_at_start ? 0 : t_sql_long(db, "SELECT count(*) FROM results");
+    if (!broken_at_start) {
+        ck_assert_int_ge(before, 3);
+        fault(1);
+    }
+    t_msleep(2500);
+    long csv_during = csv_rows();
+    struct t_out st = t_sitewatch(dir, "status", NULL);
+    T_HAS(st.out, "storage sqlite: FAILING since ");
+    T_HAS(st.out, " result(s) waiting, 0 dropped");
+    t_out_free(&st);
+    t_msleep(1500);
+    ck_assert_int_gt(csv_rows(), csv_during); /* the other storage went on */
+    fault(0);
+    t_msleep(3000);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 20), 0);
+    char *log = t_read(errlog);
+    T_HAS(log, broken_at_start ? "sqlite: cannot open " : "sqlite: cannot store ");
+    T_HAS(log, "sqlite: storing again; ");
+    T_HAS(log, why);
+    long rows = t_sql_long(db, "SELECT count(*) FROM results");
+    long distinct = t_sql_long(db, "SELECT count(DISTINCT series || ':' || scheduled) FROM results");
+    long csv = csv_rows();
+    fprintf(stderr, "faults: %s: %ld rows in sqlite (%ld before the fault), %ld in csv\n", why, rows, before,
+            csv);
+    ck_assert_int_eq(rows, distinct); /* nothing twice */
+    ck_assert_int_eq(rows, csv);      /* nothing lost */
+    ck_assert_int_ge(rows, 3 * 8);    /* three sites, every second, for about 9 s */
+    char *integrity = t_sql(db, "PRAGMA integrity_check");
+    ck_assert_str_eq(integrity, "ok");
+    free(integrity);
+    st = t_sitewatch(dir, "status", NULL);
+    ck_assert_msg(strstr(st.out, "FAILING") == NULL, "%s", st.out);
+    t_out_free(&st);
+    free(log);
+}
+
+static pid_t locker;
+static void fault_locked(int on)
+{
+    if (on) {
+        /* Another process takes the write lock and holds it. */
+        locker = fork();
+        if (locker == 0) {
+            char code[1200];
+            snprintf(code, sizeof code,
+                     "import sqlite3,time\nc=sqlite3.connect('%s',isolation_level=None)\n"
+                     "c.execute('BEGIN IMMEDIATE')\ntime.sleep(60)\n",
+                     db);
+            execlp("python3", "python3", "-c", code, (char *)NULL);
+            _exit(127);
+        }
+    } else {
+        kill(locker, SIGKILL);
+        t_wait(locker, 5);
+    }
+}
+
+START_TEST(database_locked_by_another_process)
+{
+    survive(fault_locked, "database is locked", 0);
+}
+END_TEST
+
+static void fault_readonly(int on)
+{
+    ck_assert_int_eq(mount("tmpfs", data, NULL, MS_REMOUNT | (on ? MS_RDONLY : 0), "size=4m"), 0);
+}
+
+START_TEST(database_folder_read_only)
+{
+    if (!mounted) {
+        fprintf(stderr, "faults: SKIPPED read-only: cannot mount a tmpfs here (not root?)\n");
+        return;
+    }
+    /* The kernel refuses to make a file system read-only while a file on
+     * it is open for writing, so the folder is read-only from the start. */
+    survive(fault_readonly, "Read-only file system", 1);
+}
+END_TEST
+
+static void fault_full(int on)
+{
+    if (on)
+        sh("dd if=/dev/zero of=%s/filler bs=64k 2>/dev/null; test -f %s/filler", data);
+    else
+        sh("rm %s/filler", data);
+}
+
+START_TEST(disk_full)
+{
+    if (!mounted) {
+        fprintf(stderr, "faults: SKIPPED disk full: cannot mount a tmpfs here (not root?)\n");
+        return;
+    }
+    survive(fault_full, "database or disk is full", 0);
+}
+END_TEST
+
+/* The database deleted under the daemon: writing on into the unlinked
+ * file would lose everything; it notices and starts a new file. */
+START_TEST(database_deleted_under_the_daemon)
+{
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    t_msleep(2500);
+    ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results"), 3);
+    sh("rm -f %s %s-wal %s-shm", db);
+    t_msleep(3000);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 20), 0);
+    char *log = t_read(errlog);
+    T_HAS(log, "was deleted or replaced under sitewatch; opening it again");
+    free(log);
+    long rows = t_sql_long(db, "SELECT count(*) FROM results");
+    fprintf(stderr, "faults: deleted: %ld rows in the new file\n", rows);
+    ck_assert_int_ge(rows, 3 * 2);
+    /* status reads the new file too (its readers were reopened). */
+    struct t_out st = t_sitewatch(dir, "status", NULL);
+    ck_assert_msg(strstr(st.out, "no results yet") == NULL, "%s", st.out);
+    t_out_free(&st);
+}
+END_TEST
+
+/* kill -9 in the middle of things, then a restart on the same file: it
+ * opens, is intact, and holds no result twice. */
+START_TEST(kill_9_then_restart)
+{
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    t_msleep(3300);
+    long before = t_sql_long(db, "SELECT count(*) FROM results");
+    kill(pid, SIGKILL);
+    t_wait(pid, 5);
+    pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    t_msleep(2500);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 20), 0);
+    char *integrity = t_sql(db, "PRAGMA integrity_check");
+    ck_assert_str_eq(integrity, "ok");
+    free(integrity);
+    long rows = t_sql_long(db, "SELECT count(*) FROM results");
+    long distinct = t_sql_long(db, "SELECT count(DISTINCT series || ':' || scheduled) FROM results");
+    /* Per site, the slots stored before the kill are all still there: at
+     * most the batch being written (100 ms of results) was lost. */
+    fprintf(stderr, "faults: kill -9: %ld rows before, %ld after the restart\n", before, rows);
+    ck_assert_int_eq(rows, distinct);
+    ck_assert_int_ge(rows, before + 3);
+    ck_assert_int_eq(
+        t_sql_long(db, "SELECT count(*) FROM rollups WHERE span = 600000000"),
+        t_sql_long(db, "SELECT count(DISTINCT series || ':' || (started / 600000000)) FROM results"));
+    ck_assert_int_eq(t_sql_long(db,
+                                "SELECT sum(n_ok + n_warn + n_fail + n_unknown) FROM rollups WHERE span = "
+                                "86400000000"),
+                     rows);
+}
+END_TEST
+
+/* SIGTERM under load: 300 sites against nginx every second.  Every check
+ * nginx answered has its row (OK ones can be no more than nginx served;
+ * the cancelled ones are stored as UNKNOWN), and none was dropped. */
+START_TEST(sigterm_under_load_loses_nothing)
+{
+    struct t_nginx ngx;
+    ck_assert_int_eq(t_nginx_start(&ngx), 0);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/sites.ini", dir);
+    FILE *f = fopen(path, "w");
+    for (int i = 0; i < 300; i++)
+        fprintf(f, "[site s%d]\nurl = http://127.0.0.1:%d/ok\nchecks = http\ninterval = 1s\n", i, ngx.port);
+    fclose(f);
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    t_msleep(4200);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 20), 0);
+    long served = t_nginx_hits(&ngx, "GET /ok");
+    long rows = t_sql_long(db, "SELECT count(*) FROM results");
+    long ok = t_sql_long(db, "SELECT count(*) FROM results WHERE verdict = 0");
+    long csv = csv_rows();
+    char *log = t_read(errlog);
+    fprintf(stderr, "faults: SIGTERM under load: nginx served %ld, %ld rows (%ld OK), %ld in csv\n", served,
+            rows, ok, csv);
+    T_HAS(log, ", 0 dropped");
+    ck_assert_int_ge(rows, 300 * 3);
+    ck_assert_int_le(ok, served);
+    ck_assert_int_ge(rows, served); /* every request nginx saw has its result */
+    ck_assert_int_eq(rows, csv);
+    free(log);
+    t_nginx_stop(&ngx);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("faults");
+    TCase *tc = tcase_create("storage");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, database_locked_by_another_process);
+    tcase_add_test(tc, database_folder_read_only);
+    tcase_add_test(tc, disk_full);
+    tcase_add_test(tc, database_deleted_under_the_daemon);
+    tcase_add_test(tc, kill_9_then_restart);
+    tcase_add_test(tc, sigterm_under_load_loses_nothing);
+    suite_add_tcase(s, tc);
+    return t_run_suite(s, 0);
+}
