@@ -28,6 +28,10 @@ static int check_filter(struct sw_app *a)
     if (!a->nargs)
         return 0;
     for (int i = 0; i < a->nargs; i++) {
+        if (a->args[i][0] == '-') {
+            fprintf(stderr, "sitewatch: check: unknown option '%s' (check takes site names)\n", a->args[i]);
+            return -1;
+        }
         int known = 0;
         for (int s = 0; s < a->conf->nsites; s++)
             known |= strcmp(a->conf->sites[s].name, a->args[i]) == 0;

@@ -74,6 +74,15 @@ int sw_cmd_plugins(struct sw_app *a)
 int sw_cmd_validate(struct sw_app *a)
 {
     int rc = sw_app_load(a, 1);
+    /* Storage checks its values when opened (sqlite then creates its
+     * file, as nginx -t opens its logs). */
+    if (rc == 0) {
+        sw_app_open_storage(a);
+        if (a->conf->nerrors) {
+            fprintf(stderr, "%s: %d configuration error(s)\n", a->dir, a->conf->nerrors);
+            rc = -1;
+        }
+    }
     int disabled = 0;
     for (int i = 0; rc == 0 && i < a->njobs; i++) {
         if (a->jobs[i]->disabled) {

@@ -20,7 +20,10 @@ int sw_cmd_run(struct sw_app *a)
             pidfile = a->args[++i];
         else if (strncmp(a->args[i], "--pid-file=", 11) == 0)
             pidfile = a->args[i] + 11;
-        else {
+        else if (strcmp(a->args[i], "--pid-file") == 0) {
+            fprintf(stderr, "sitewatch: run: --pid-file needs a PATH\n");
+            return 3;
+        } else {
             fprintf(stderr, "sitewatch: run: unexpected '%s' (run takes --pid-file PATH)\n", a->args[i]);
             return 3;
         }
@@ -39,6 +42,9 @@ int sw_cmd_run(struct sw_app *a)
         rc = 1;
     } else if (sw_app_open_storage(a) > 0) {
         sw_err("not starting: a database above is written by another sitewatch daemon");
+        rc = 1;
+    } else if (a->conf->nerrors) {
+        sw_err("not starting: %d error(s) in the storage configuration above", a->conf->nerrors);
         rc = 1;
     }
     if (rc) {

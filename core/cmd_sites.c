@@ -275,7 +275,7 @@ int sw_cmd_set_interval(struct sw_app *a)
     int64_t us;
     if (sw_parse_duration(value, &us) < 0 || us <= 0) {
         fprintf(stderr, "sitewatch: set-interval: '%s' is not %s\n", value, SW_DURATION_POSITIVE);
-        return 1;
+        return 3;
     }
     struct sw_conf *c = edit_load(a);
     if (!c)

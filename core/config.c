@@ -12,6 +12,7 @@
 
 #include "units.h"
 #include "util.h"
+#include "utf8.h"
 
 /* Keys of a [site] section the core itself reads; a plugin's view falls
  * back to them (so "timeout" or "url" apply to every check of the site). */
@@ -35,6 +36,16 @@ void sw_conf_error(struct sw_conf *c, const char *fmt, ...)
     va_start(ap, fmt);
     sw_buf_vprintf(&b, fmt, ap);
     va_end(ap);
+    /* The core and a plugin may both refuse one value (a site's timeout,
+     * an output's every): one message per value is enough. */
+    const char *cut = strstr(b.s, ": expected ");
+    for (int i = 0; cut && i < c->nerrors; i++) {
+        if (strncmp(c->errors[i], b.s, (size_t)(cut - b.s)) == 0 &&
+            strncmp(c->errors[i] + (cut - b.s), ": expected ", 11) == 0) {
+            sw_buf_free(&b);
+            return;
+        }
+    }
     c->errors = sw_xrealloc(c->errors, sizeof *c->errors * (size_t)(c->nerrors + 1));
     c->errors[c->nerrors++] = b.s;
 }
@@ -58,6 +69,8 @@ struct cfg_parse {
     int line;
     struct sw_section *cur;
     int bad_header; /* the last header was refused: its keys are dropped quietly */
+    int not_utf8;   /* said once per file */
+    char why[64];
 };
 
 static int cfg_valid_name(const char *s)
@@ -177,19 +190,64 @@ static void cfg_section_header(struct cfg_parse *p, char *text)
 /* inih's line reader, counting lines (Debian's inih has no
  * INI_HANDLER_LINENO) and taking section headers itself so that a section
  * with no keys still exists and knows its line. */
+/* A line that is not text (a NUL byte, a control character, bytes that
+ * are not UTF-8) is refused whole, with where and what; NULL if it is fine. */
+static const char *cfg_line_problem(struct cfg_parse *p, const char *s, size_t n, size_t *col)
+{
+    for (size_t i = 0; i < n;) {
+        const unsigned char *c = (const unsigned char *)s + i;
+        *col = i + 1;
+        if (*c == '\0')
+            return "a NUL byte: this is not a text file";
+        if ((*c < 0x20 && *c != '\t' && *c != '\n' && *c != '\r') || *c == 0x7f) {
+            snprintf(p->why, sizeof p->why, "control character 0x%02x (not allowed in a value)", *c);
+            return p->why;
+        }
+        int len = sw_utf8_len(c);
+        if (!len || i + (size_t)len > n) {
+            if (p->not_utf8++)
+                return "";
+            return "bytes that are not UTF-8: save the file as UTF-8";
+        }
+        i += (size_t)len;
+    }
+    return NULL;
+}
+
 static char *cfg_reader(char *str, int num, void *stream)
 {
     struct cfg_parse *p = stream;
-    if (!fgets(str, num, p->f))
+    /* fgets would stop quietly at a NUL byte: read byte by byte. */
+    size_t n = 0, extra = 0;
+    int ch = EOF;
+    while (n + 1 < (size_t)num && (ch = fgetc(p->f)) != EOF) {
+        str[n++] = (char)ch;
+        if (ch == '\n')
+            break;
+    }
+    if (n == 0 && ch == EOF)
         return NULL;
+    str[n] = '\0';
     p->line++;
-    size_t n = strlen(str);
-    if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(p->f)) {
-        int ch, extra = 0;
-        while ((ch = fgetc(p->f)) != EOF && ch != '\n')
+    if (n + 1 == (size_t)num && str[n - 1] != '\n') {
+        int more = 0;
+        while ((ch = fgetc(p->f)) != EOF && ch != '\n') {
             extra++;
-        sw_conf_error(p->conf, "%s:%d: line is %zu characters long; the limit is %d", p->file, p->line,
-                      n + (size_t)extra, num - 2);
+            more = 1;
+        }
+        if (more) {
+            sw_conf_error(p->conf, "%s:%d: line is %zu characters long; the limit is %d", p->file, p->line,
+                          n + extra, num - 2);
+            str[0] = '\n';
+            str[1] = '\0';
+            return str;
+        }
+    }
+    size_t col;
+    const char *why = cfg_line_problem(p, str, n, &col);
+    if (why) {
+        if (*why)
+            sw_conf_error(p->conf, "%s:%d: column %zu: %s; the line is ignored", p->file, p->line, col, why);
         str[0] = '\n';
         str[1] = '\0';
         return str;
@@ -323,6 +381,17 @@ static void cfg_core(struct sw_conf *c)
     c->location = sw_xstrdup(core && (e = sw_section_get(core, "location")) ? e->value : "local");
     c->health_file =
         core && (e = sw_section_get(core, "health_file")) && *e->value ? sw_xstrdup(e->value) : NULL;
+    if (core) {
+        struct sw_config v = cfg_plain_view(c, core);
+        if (!*c->plugin_dir)
+            sw_config_bad_value(&v, "plugin_dir",
+                                "the folder of the plugins, e.g. /usr/lib/sitewatch/plugins");
+        if (!*c->location || !cfg_valid_name(c->location))
+            sw_config_bad_value(
+                &v, "location",
+                "a name for where this sitewatch probes from (letters, digits, '.', '-', '_'), "
+                "e.g. eu-west");
+    }
     cfg_duration(c, core, "default_interval", 60000000, &c->default_interval);
     cfg_duration(c, core, "default_timeout", 10000000, &c->default_timeout);
     cfg_duration(c, core, "min_interval", 10000000, &c->min_interval);

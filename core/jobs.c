@@ -166,7 +166,7 @@ int sw_storage_open(struct sw_conf *c, struct sw_storeq *q, struct sw_job **jobs
         int rc = p->desc.storage_open(p->state, &view, &inst);
         if (rc == 0)
             sw_storeq_add_target(q, p, inst);
-        else
+        else if (rc != SW_ECONFIG) /* a config error has said it all */
             sw_err("[storage %s] (%s:%d): cannot open: %s; its results are not stored", s->name, s->file,
                    s->line, sw_strerror(rc));
         busy += rc == SW_EBUSY;

@@ -50,8 +50,11 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         if (strcmp(s, "-c") == 0 || strcmp(s, "--config") == 0) {
-            if (++i == argc)
-                return usage(stderr), free(rest), 3;
+            if (++i == argc) {
+                fprintf(stderr, "sitewatch: %s needs the configuration folder\n", s);
+                free(rest);
+                return 3;
+            }
             a.dir = argv[i];
         } else if (strcmp(s, "--format") == 0 || strncmp(s, "--format=", 9) == 0) {
             const char *f = s[8] == '=' ? s + 9 : (++i < argc ? argv[i] : "");
@@ -93,6 +96,15 @@ int main(int argc, char **argv)
         {"add", sw_cmd_add},         {"remove", sw_cmd_remove},     {"set-interval", sw_cmd_set_interval},
         {"purge", sw_cmd_purge},     {"history", sw_cmd_history},   {"uptime", sw_cmd_uptime},
     };
+    /* Commands that take nothing say so, rather than ignore what they got. */
+    static const char *const bare[] = {"status", "plugins", "validate", NULL};
+    for (int i = 0; cmd && nrest && bare[i]; i++) {
+        if (strcmp(cmd, bare[i]) == 0) {
+            fprintf(stderr, "sitewatch: %s takes no arguments, not '%s'\n", cmd, rest[0]);
+            free(rest);
+            return 3;
+        }
+    }
     int rc = -1;
     for (size_t i = 0; cmd && i < sizeof cmds / sizeof *cmds; i++)
         if (strcmp(cmd, cmds[i].name) == 0)

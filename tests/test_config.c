@@ -309,6 +309,275 @@ START_TEST(shipped_config_is_valid)
 }
 END_TEST
 
+/* Every key with a wrong, empty or out-of-range value: one row each, the
+ * exact message `validate` gives (and only that one). */
+static const struct bad_value {
+    const char *where, *key, *value, *message;
+} bad_values[] = {
+    {"core", "default_interval", "soon",
+     "DIR/0core.ini:3: in [core], default_interval = \"soon\": expected a positive duration such as 250ms, "
+     "10s, 5m or 1h"},
+    {"core", "default_interval", "",
+     "DIR/0core.ini:3: in [core], default_interval = \"\": expected a positive duration such as 250ms, 10s, "
+     "5m or 1h"},
+    {"core", "default_timeout", "-5s",
+     "DIR/0core.ini:3: in [core], default_timeout = \"-5s\": expected a positive duration such as 250ms, "
+     "10s, 5m or 1h"},
+    {"core", "max_in_flight", "many",
+     "DIR/0core.ini:3: in [core], max_in_flight = \"many\": expected a whole number of at least 1"},
+    {"core", "max_in_flight", "0",
+     "DIR/0core.ini:3: in [core], max_in_flight = \"0\": expected a whole number of at least 1"},
+    {"core", "max_in_flight", "99999999999",
+     "DIR/0core.ini:3: in [core], max_in_flight = \"99999999999\": expected a whole number of at least 1"},
+    {"core", "recent", "",
+     "DIR/0core.ini:3: in [core], recent = \"\": expected a whole number of at least 1"},
+    {"core", "queue_size", "1e6",
+     "DIR/0core.ini:3: in [core], queue_size = \"1e6\": expected a whole number of at least 16"},
+    {"core", "keep_raw", "1d",
+     "DIR/0core.ini:3: in [core], keep_raw = \"1d\": expected a duration of at least 2d"},
+    {"core", "keep_rollups", "10d",
+     "DIR/0core.ini:3: in [core], keep_rollups = \"10d\": expected a duration no shorter than keep_raw"},
+    {"core", "location", "",
+     "DIR/0core.ini:3: in [core], location = \"\": expected a name for where this sitewatch probes from "
+     "(letters, digits, '.', '-', '_'), e.g. eu-west"},
+    {"core", "location", "two words",
+     "DIR/0core.ini:3: in [core], location = \"two words\": expected a name for where this sitewatch probes "
+     "from (letters, digits, '.', '-', '_'), e.g. eu-west"},
+    {"site", "url", "", "DIR/a.ini:1: [site x] has no url: expected url = http://... or https://..."},
+    {"site", "url", "not a url",
+     "DIR/a.ini:4: in [site x], url = \"not a url\": expected an http:// or https:// URL"},
+    {"site", "checks", "",
+     "DIR/a.ini:4: [site x] has no checks: expected checks = a list of check plugins such as http"},
+    {"site", "store", "nosuch",
+     "DIR/a.ini:4: in [site x], store = \"nosuch\": no [storage nosuch] section is configured"},
+    {"site", "interval", "0s",
+     "DIR/a.ini:4: in [site x], interval = \"0s\": expected a positive duration such as 250ms, 10s, 5m or "
+     "1h"},
+    {"site", "interval", "1.5.3s",
+     "DIR/a.ini:4: in [site x], interval = \"1.5.3s\": expected a positive duration such as 250ms, 10s, 5m "
+     "or 1h"},
+    {"site", "timeout", "never",
+     "DIR/a.ini:4: in [site x], timeout = \"never\": expected a positive duration such as 250ms, 10s, 5m or "
+     "1h"},
+    {"http", "expect_status", "abc",
+     "DIR/a.ini:4: in [site x], http.expect_status = \"abc\": expected status codes 100-599 as a list of N "
+     "or N-M, e.g. 200-399"},
+    {"http", "warn_after", "5",
+     "DIR/a.ini:4: in [site x], http.warn_after = \"5\": expected a duration such as 250ms, 10s, 5m or 1h"},
+    {"http", "fail_after", "1s",
+     "DIR/a.ini:4: in [site x], http.fail_after = \"1s\": expected a duration longer than warn_after (5 s)"},
+    {"http", "max_size", "-1",
+     "DIR/a.ini:4: in [site x], http.max_size = \"-1\": expected a size such as 512, 200k or 2M"},
+    {"http", "max_size", "9999999999999999999999",
+     "DIR/a.ini:4: in [site x], http.max_size = \"9999999999999999999999\": expected a size such as 512, "
+     "200k or 2M"},
+    {"http", "max_redirects", "-1",
+     "DIR/a.ini:4: in [site x], http.max_redirects = \"-1\": expected a number from 0 to 50"},
+    {"http", "method", "", "DIR/a.ini:4: in [site x], http.method = \"\": expected GET or HEAD"},
+    {"http", "headers", "NoColon",
+     "DIR/a.ini:4: in [site x], http.headers = \"NoColon\": expected a header line such as 'Accept: "
+     "text/html'"},
+    {"http", "ip", "5", "DIR/a.ini:4: in [site x], http.ip = \"5\": expected any, 4 or 6"},
+    {"http", "expect_content", "",
+     "DIR/a.ini:4: in [site x], http.expect_content = \"\": expected the text to look for"},
+    {"http", "expect_regex", "(unclosed",
+     "DIR/a.ini:4: in [site x], http.expect_regex = \"(unclosed\": expected a PCRE2 regular expression "
+     "(missing closing parenthesis at offset 9)"},
+    {"http", "ignore_case", "maybe",
+     "DIR/a.ini:4: in [site x], http.ignore_case = \"maybe\": expected yes or no"},
+    {"https", "cert_warn_days", "soon",
+     "DIR/a.ini:4: in [site x], https.cert_warn_days = \"soon\": expected a number of days from 0 to 3650, "
+     "e.g. 14"},
+    {"https", "min_tls", "1.4",
+     "DIR/a.ini:4: in [site x], https.min_tls = \"1.4\": expected 1.0, 1.1, 1.2 or 1.3"},
+    {"https", "ca_file", "/nonexistent.pem",
+     "DIR/a.ini:4: in [site x], https.ca_file = \"/nonexistent.pem\": expected a readable PEM file of "
+     "trusted CA certificates (No such file or directory)"},
+    {"https", "verify", "perhaps",
+     "DIR/a.ini:4: in [site x], https.verify = \"perhaps\": expected yes or no"},
+    {"dns", "type", "AXFR",
+     "DIR/a.ini:4: in [site x], dns.type = \"AXFR\": expected one of A AAAA CNAME MX NS TXT SOA SRV CAA PTR"},
+    {"dns", "server", "not an address",
+     "DIR/a.ini:4: in [site x], dns.server = \"not an address\": expected IP addresses with an optional "
+     "port, e.g. 127.0.0.1:5353, [::1]:53"},
+    {"dns", "match", "some", "DIR/a.ini:4: in [site x], dns.match = \"some\": expected any, all or exactly"},
+    {"dns", "protocol", "sctp", "DIR/a.ini:4: in [site x], dns.protocol = \"sctp\": expected udp or tcp"},
+    {"dns", "name", "",
+     "DIR/a.ini:4: in [site x], dns.name = \"\": expected a DNS name: labels of letters, digits, '-' or '_', "
+     "1-63 bytes each, 253 in all"},
+    {"sqlite", "path", "",
+     "DIR/0core.ini:4: in [storage sqlite], path = \"\": expected the database file, e.g. var/sitewatch.db"},
+    {"sqlite", "busy_timeout", "long",
+     "DIR/0core.ini:4: in [storage sqlite], busy_timeout = \"long\": expected a duration such as 250ms, 10s, "
+     "5m or 1h"},
+    {"csv", "fsync", "always", "DIR/0core.ini:4: in [storage csv], fsync = \"always\": expected "},
+    {"html", "every", "often",
+     "DIR/0core.ini:4: in [output html], every = \"often\": expected a duration of at least 1s"},
+    {"html", "dir", "",
+     "DIR/0core.ini:4: in [output html], dir = \"\": expected the folder to write the pages to, e.g. public"},
+};
+
+START_TEST(bad_value_table)
+{
+    const struct bad_value *r = &bad_values[_i];
+    int core = strcmp(r->where, "core") == 0, site = strcmp(r->where, "site") == 0;
+    int storage = strcmp(r->where, "sqlite") == 0 || strcmp(r->where, "csv") == 0;
+    int output = strcmp(r->where, "html") == 0;
+    int plugin = !core && !site && !storage && !output;
+    char sec[1200] = "";
+    if (storage || output)
+        snprintf(sec, sizeof sec, "[%s %s]\n%s = %s\n%s", storage ? "storage" : "output", r->where, r->key,
+                 r->value,
+                 strcmp(r->key, "path") == 0 || strcmp(r->key, "dir") == 0 ? ""
+                 : strcmp(r->where, "sqlite") == 0                         ? "path = db/sw.db\n"
+                                                                           : "dir = out\n");
+    free(t_write(dir, "0core.ini", "[core]\nplugin_dir = %s\n%s%s%s%s", t_plugin_dir(), core ? r->key : "",
+                 core ? " = " : "", core ? r->value : "", core ? "\n" : sec));
+    const char *check = plugin ? r->where : "http";
+    if (site && (strcmp(r->key, "url") == 0 || strcmp(r->key, "checks") == 0))
+        free(t_write(dir, "a.ini", "[site x]\n; the key under test is below\n%s = %s\n%s = %s\n",
+                     strcmp(r->key, "url") == 0 ? "checks" : "url",
+                     strcmp(r->key, "url") == 0 ? check : "https://x.example/", r->key, r->value));
+    else
+        free(t_write(dir, "a.ini", "[site x]\nurl = https://x.example/\nchecks = %s\n%s%s%s = %s\n", check,
+                     plugin ? r->where : "", plugin ? "." : "",
+                     site     ? r->key
+                     : plugin ? r->key
+                              : "; none",
+                     site || plugin ? r->value : ""));
+    struct t_out o = t_sitewatch(dir, "validate", NULL);
+    struct sw_buf want = {0};
+    for (const char *m = r->message, *p; *m; m = p + 3) {
+        p = strstr(m, "DIR");
+        if (!p) {
+            sw_buf_puts(&want, m);
+            break;
+        }
+        sw_buf_put(&want, m, (size_t)(p - m));
+        sw_buf_puts(&want, dir);
+    }
+    ck_assert_msg(o.status == 1, "%s %s: exit %d\n%s", r->where, r->key, o.status, o.err);
+    ck_assert_msg(strstr(o.err, want.s) == o.err, "%s %s = '%s':\nwant %s\ngot  %s", r->where, r->key,
+                  r->value, want.s, o.err);
+    ck_assert_msg(strstr(o.err, ": 1 configuration error(s)\n"), "more than one error:\n%s", o.err);
+    sw_buf_free(&want);
+    t_out_free(&o);
+}
+END_TEST
+
+/* Input that is not text, or far too much of it. */
+START_TEST(not_text)
+{
+    core_ini(NULL);
+    FILE *f = fopen(t_write(dir, "a.ini", "%s", ""), "w");
+    fputs("[site caf\xe9]\nurl = http://x/\nchecks = http\n", f); /* Latin-1, not UTF-8 */
+    fputs("[site y]\nurl = http://x/\x01y\nchecks = http\n", f);  /* a control character */
+    fputs("[site z]\nurl = http://a", f);                         /* a NUL byte */
+    fputc(0, f);
+    fputs("b/\nchecks = http\n", f);
+    fclose(f);
+    EXPECT_ERRORS("DIR/a.ini:1: column 10: bytes that are not UTF-8: save the file as UTF-8; the line is "
+                  "ignored\n"
+                  "DIR/a.ini:2: key 'url' outside any section: expected a [section] first\n"
+                  "DIR/a.ini:3: key 'checks' outside any section: expected a [section] first\n"
+                  "DIR/a.ini:5: column 16: control character 0x01 (not allowed in a value); the line is "
+                  "ignored\n"
+                  "DIR/a.ini:8: column 15: a NUL byte: this is not a text file; the line is ignored\n"
+                  "DIR/a.ini:4: [site y] has no url: expected url = http://... or https://...\n"
+                  "DIR/a.ini:7: [site z] has no url: expected url = http://... or https://...\n");
+}
+END_TEST
+
+/* A 1 MB value: the line-length limit says so, once. */
+START_TEST(huge_value)
+{
+    core_ini(NULL);
+    char *big = malloc(1024 * 1024 + 1);
+    memset(big, 'v', 1024 * 1024);
+    big[1024 * 1024] = '\0';
+    free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\nhttp.expect_content = %s\n", big));
+    free(big);
+    EXPECT_ERRORS("DIR/a.ini:4: line is 1048598 characters long; the limit is 198\n");
+}
+END_TEST
+
+/* 10,000 sites in 100 files load, bind and validate. */
+START_TEST(ten_thousand_sites)
+{
+    core_ini(NULL);
+    for (int f = 0; f < 100; f++) {
+        char name[32];
+        snprintf(name, sizeof name, "sites%02d.ini", f);
+        struct sw_buf b = {0};
+        for (int i = 0; i < 100; i++)
+            sw_buf_printf(&b, "[site s%d-%d]\nurl = http://127.0.0.1:1/%d\nchecks = http\n", f, i, i);
+        free(t_write(dir, name, "%s", b.s));
+        sw_buf_free(&b);
+    }
+    struct t_out o = t_sitewatch(dir, "validate", NULL);
+    ck_assert_int_eq(o.status, 0);
+    T_HAS(o.out, ": OK, 10000 site(s), 10000 check(s)");
+    t_out_free(&o);
+}
+END_TEST
+
+/* The command line: each bad use, its exit code and its first line. */
+static const struct bad_args {
+    const char *args[5];
+    int status;
+    const char *first_line;
+} bad_args[] = {
+    {{NULL}, 3, "usage: sitewatch [-c DIR] [-v|-q] COMMAND [ARGS] [--format table|json]"},
+    {{"bogus"}, 3, "sitewatch: unknown command 'bogus'"},
+    {{"-V"}, 3, "sitewatch: unknown command '-V'"},
+    {{"--format", "xml", "check"}, 3, "sitewatch: --format takes table or json, not 'xml'"},
+    {{"run", "--pid-file"}, 3, "sitewatch: run: --pid-file needs a PATH"},
+    {{"run", "extra"}, 3, "sitewatch: run: unexpected 'extra' (run takes --pid-file PATH)"},
+    {{"check", "--bogus"}, 3, "sitewatch: check: unknown option '--bogus' (check takes site names)"},
+    {{"check", "nosuchsite"}, 3, "sitewatch: no site named 'nosuchsite' in @DIR@"},
+    {{"status", "extra"}, 3, "sitewatch: status takes no arguments, not 'extra'"},
+    {{"validate", "extra"}, 3, "sitewatch: validate takes no arguments, not 'extra'"},
+    {{"render", "extra"}, 3, "sitewatch: render takes no arguments"},
+    {{"add"}, 3, "usage: sitewatch add NAME URL [--checks https,dns] [--interval 60s] [--set KEY=VALUE ...]"},
+    {{"remove"}, 3, "usage: sitewatch remove NAME [--purge]"},
+    {{"set-interval", "x"}, 3, "usage: sitewatch set-interval NAME DURATION (e.g. 30s, 5m)"},
+    {{"set-interval", "x", "5q"},
+     3,
+     "sitewatch: set-interval: '5q' is not a positive duration such as 250ms, 10s, 5m or 1h"},
+    {{"purge"}, 3, "usage: sitewatch purge [--site NAME] [--before 2026-10-01 | --older-than 90d]"},
+    {{"purge", "--older-than", "soon"},
+     3,
+     "sitewatch: purge: --older-than takes a duration such as 250ms, 10s, 5m or 1h or 90d, not 'soon'"},
+    {{"history"}, 3, "usage: sitewatch history NAME [--last 50] [--format json]"},
+    {{"history", "x", "--last", "abc"}, 3, "sitewatch: history: --last takes a count from 1, not 'abc'"},
+    {{"uptime", "x", "--since", "yesterday"},
+     3,
+     "sitewatch: uptime: --since takes a duration such as 250ms, 10s, 5m or 1h or 30d, not 'yesterday'"},
+};
+
+START_TEST(bad_arguments_table)
+{
+    const struct bad_args *r = &bad_args[_i];
+    core_ini(NULL);
+    free(t_write(dir, "a.ini", "[site x]\nurl = http://127.0.0.1:1/\nchecks = http\n"));
+    char *argv[12] = {(char *)t_bin(), "-c", dir};
+    int n = 3;
+    for (int i = 0; i < 5 && r->args[i]; i++)
+        argv[n++] = (char *)r->args[i];
+    struct t_out o = t_run(argv, 30);
+    char want[512];
+    const char *d = strstr(r->first_line, "@DIR@");
+    if (d)
+        snprintf(want, sizeof want, "%.*s%s%s\n", (int)(d - r->first_line), r->first_line, dir, d + 5);
+    else
+        snprintf(want, sizeof want, "%s\n", r->first_line);
+    ck_assert_msg(o.status == r->status, "%s: exit %d, want %d\n%s", r->args[0], o.status, r->status, o.err);
+    ck_assert_msg(strncmp(o.err, want, strlen(want)) == 0, "%s %s:\nwant %sgot  %s",
+                  r->args[0] ? r->args[0] : "", r->args[1] ? r->args[1] : "", want, o.err);
+    t_out_free(&o);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("config");
@@ -333,6 +602,11 @@ int main(void)
     tcase_add_test(tc, bad_site_name_and_core_key);
     tcase_add_test(tc, all_errors_reported);
     tcase_add_loop_test(tc, shipped_config_is_valid, 0, 7);
+    tcase_add_loop_test(tc, bad_value_table, 0, (int)(sizeof bad_values / sizeof *bad_values));
+    tcase_add_test(tc, not_text);
+    tcase_add_test(tc, huge_value);
+    tcase_add_test(tc, ten_thousand_sites);
+    tcase_add_loop_test(tc, bad_arguments_table, 0, (int)(sizeof bad_args / sizeof *bad_args));
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }

@@ -127,7 +127,7 @@ START_TEST(bad_config)
     t_validate_errors(
         "[site x]\nurl = http://127.0.0.1:1/\nchecks = http\n[storage csv]\ngzip = yes\ndir = x\n", want, 1);
     /* Values are checked when the storage opens: the check still runs and
-     * says which storage it could not use and why. */
+     * says which value it could not use and why (once: no second line). */
     char *d = t_conf_dir(NULL, NULL);
     free(t_write(d, "a.ini",
                  "[site x]\nurl = http://127.0.0.1:1/\nchecks = http\n[storage csv]\nfsync = sometimes\n"
@@ -135,7 +135,7 @@ START_TEST(bad_config)
                  d));
     struct t_out o = t_sitewatch(d, "check", NULL);
     T_HAS(o.err, "a.ini:5: in [storage csv], fsync = \"sometimes\": expected batch or never");
-    T_HAS(o.err, "[storage csv] (");
+    ck_assert_msg(strstr(o.err, "[storage csv] (") == NULL, "%s", o.err);
     T_HAS(o.out, "x     http");
     t_out_free(&o);
     t_rmtree(d);

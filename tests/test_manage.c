@@ -135,7 +135,7 @@ START_TEST(set_interval_keeps_the_file)
                      "interval = 5m       ; once a minute\nhttp.warn_after = 2s\n\n"
                      "; another\n[site other]\nurl = http://127.0.0.1:1/o\nchecks = http\ninterval = 2s\n");
     free(t);
-    RUN(1, NULL, "set-interval: 'fast' is not a positive duration", "set-interval", "main", "fast");
+    RUN(3, NULL, "set-interval: 'fast' is not a positive duration", "set-interval", "main", "fast");
     RUN(1, NULL, "interval = 500 ms is below min_interval (1 s)", "set-interval", "main",
         "500ms"); /* below min_interval */
     RUN(1, NULL, "no site named 'nobody'", "set-interval", "nobody", "5m");
