@@ -490,9 +490,10 @@ struct sw_conf *sw_conf_load_with(const char *dir, const char *name, const char 
 {
     struct sw_conf *c = sw_xcalloc(1, sizeof *c);
     c->dir = sw_xstrdup(dir);
-    struct dirent **names;
+    struct dirent **names = NULL; /* scandir leaves it alone when it fails */
     int n = scandir(dir, &names, cfg_is_ini, alphasort);
-    if (n < 0) {
+    int unreadable = n < 0;
+    if (unreadable) {
         sw_conf_error(c, "%s: cannot read the config folder: %s", dir, strerror(errno));
         n = 0;
     }
@@ -522,9 +523,9 @@ struct sw_conf *sw_conf_load_with(const char *dir, const char *name, const char 
         free(names[i]);
         files++;
     }
-    if (n > 0 || names)
+    if (names)
         free(names);
-    if (files == 0 && n >= 0)
+    if (files == 0 && !unreadable)
         sw_conf_error(c, "%s: no *.ini files: expected at least one with a [site NAME] section", dir);
 
     cfg_core(c);

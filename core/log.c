@@ -10,6 +10,8 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "util.h"
+
 static int log_level = SW_LOG_INFO;
 static int log_to = SW_LOG_TO_STDERR;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -46,37 +48,34 @@ void sw_log(int level, const char *fmt, ...)
     if (level > log_level)
         return;
     level = level < 0 ? 0 : level > 3 ? 3 : level;
-    if (log_to != SW_LOG_TO_STDERR) {
-        va_list ap;
-        va_start(ap, fmt);
-        if (log_to == SW_LOG_TO_SYSLOG) {
-            vsyslog(log_priority[level], fmt, ap);
-        } else {
-            pthread_mutex_lock(&log_lock);
-            fprintf(stderr, "<%d>", log_priority[level]);
-            vfprintf(stderr, fmt, ap);
-            fputc('\n', stderr);
-            pthread_mutex_unlock(&log_lock);
-        }
-        va_end(ap);
-        return;
-    }
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    struct tm tm;
-    gmtime_r(&tv.tv_sec, &tm);
-    char stamp[32];
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-
+    /* Formatted once, then secrets taken out (a URL's password, an
+     * Authorization value), whatever the line came from. */
+    struct sw_buf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    /* One lock so lines from the writer thread never interleave. */
-    pthread_mutex_lock(&log_lock);
-    fprintf(stderr, "%s.%03ldZ %s: ", stamp, (long)(tv.tv_usec / 1000), names[level]);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    pthread_mutex_unlock(&log_lock);
+    sw_buf_vprintf(&b, fmt, ap);
     va_end(ap);
+    char *line = sw_redact(b.s ? b.s : "");
+    sw_buf_free(&b);
+    if (log_to == SW_LOG_TO_SYSLOG) {
+        syslog(log_priority[level], "%s", line);
+    } else if (log_to != SW_LOG_TO_STDERR) {
+        pthread_mutex_lock(&log_lock);
+        fprintf(stderr, "<%d>%s\n", log_priority[level], line);
+        pthread_mutex_unlock(&log_lock);
+    } else {
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        struct tm tm;
+        gmtime_r(&tv.tv_sec, &tm);
+        char stamp[32];
+        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+        /* One lock so lines from the writer thread never interleave. */
+        pthread_mutex_lock(&log_lock);
+        fprintf(stderr, "%s.%03ldZ %s: %s\n", stamp, (long)(tv.tv_usec / 1000), names[level], line);
+        pthread_mutex_unlock(&log_lock);
+    }
+    free(line);
 }
 
 const char *sw_strerror(int err)

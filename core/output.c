@@ -65,7 +65,7 @@ struct sw_render *sw_render_new(struct sw_engine *eng, struct sw_storeq *q)
         struct render_series *s = &rd->s[rd->n++];
         s->site = sw_xstrdup(j->site->name);
         s->check = sw_xstrdup(j->check);
-        s->url = j->site->url ? sw_xstrdup(j->site->url) : NULL;
+        s->url = j->site->url ? sw_redact(j->site->url) : NULL; /* pages show it: no password */
         s->interval = j->interval;
         s->recent = sw_xcalloc((size_t)j->nrecent + 1, sizeof *s->recent);
         /* Results are immutable once delivered: sharing references with the

@@ -105,6 +105,15 @@ sw_result *sw_result_clone(const sw_result *r)
     return c;
 }
 
+/* A fact as stored and shown: valid UTF-8, no secrets. */
+static char *sw_info_text(const char *value)
+{
+    char *safe = sw_redact(value);
+    char *clean = sw_text_clean(safe, 0);
+    free(safe);
+    return clean;
+}
+
 void sw_result_set(sw_result *r, int verdict, const char *fmt, ...)
 {
     if (verdict < SW_OK || verdict > SW_UNKNOWN)
@@ -117,7 +126,9 @@ void sw_result_set(sw_result *r, int verdict, const char *fmt, ...)
     /* A reason is one line of valid UTF-8, whatever a server sent: every
      * store, log and page can then take it as it is. */
     free(r->reason);
-    r->reason = sw_text_clean(b.s, 1);
+    char *safe = sw_redact(b.s);
+    r->reason = sw_text_clean(safe, 1);
+    free(safe);
     sw_buf_free(&b);
     r->verdict = verdict;
     r->has_verdict = 1;
@@ -145,7 +156,7 @@ void sw_result_info(sw_result *r, const char *key, const char *value)
     for (int i = 0; i < r->ninfos; i++) {
         if (strcmp(r->infos[i].key, key) == 0) {
             free(r->infos[i].value);
-            r->infos[i].value = sw_text_clean(value, 0);
+            r->infos[i].value = sw_info_text(value);
             return;
         }
     }
@@ -153,7 +164,7 @@ void sw_result_info(sw_result *r, const char *key, const char *value)
         r->cinfos = r->cinfos ? r->cinfos * 2 : 2;
         r->infos = sw_xrealloc(r->infos, sizeof *r->infos * (size_t)r->cinfos);
     }
-    r->infos[r->ninfos++] = (struct sw_info){sw_text_clean(key, 1), sw_text_clean(value, 0)};
+    r->infos[r->ninfos++] = (struct sw_info){sw_text_clean(key, 1), sw_info_text(value)};
 }
 
 void sw_result_json(const sw_result *r, struct sw_buf *b)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "utf8.h"
@@ -150,6 +151,44 @@ char *sw_text_clean(const char *s, int one_line)
         else
             sw_buf_puts(&b, "\xef\xbf\xbd"); /* U+FFFD */
         p++;
+    }
+    return b.s;
+}
+
+char *sw_redact(const char *s)
+{
+    struct sw_buf b = {0};
+    sw_buf_put(&b, "", 0);
+    s = s ? s : "";
+    while (*s) {
+        /* scheme://userinfo@host: the userinfo ends at '@' before any of
+         * "/?#" or a space. */
+        if (s[0] == ':' && s[1] == '/' && s[2] == '/') {
+            const char *u = s + 3, *end = u + strcspn(u, "/?#@ \t\"'<>");
+            if (*end == '@' && end > u) {
+                const char *colon = memchr(u, ':', (size_t)(end - u));
+                sw_buf_put(&b, s, 3);
+                if (colon) {
+                    sw_buf_put(&b, u, (size_t)(colon - u));
+                    sw_buf_puts(&b, ":***");
+                } else {
+                    sw_buf_puts(&b, "***");
+                }
+                s = end;
+                continue;
+            }
+        }
+        if (strncasecmp(s, "authorization:", 14) == 0) {
+            sw_buf_put(&b, s, 14);
+            s += 14;
+            while (*s == ' ')
+                sw_buf_put(&b, s++, 1);
+            sw_buf_puts(&b, "***");
+            s += strcspn(s, "\"';,\n");
+            continue;
+        }
+        sw_buf_put(&b, s, 1);
+        s++;
     }
     return b.s;
 }

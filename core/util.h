@@ -33,6 +33,10 @@ void sw_buf_free(struct sw_buf *b);
 /* S made safe to store and show: invalid UTF-8 becomes U+FFFD; control
  * characters become a space (ONE_LINE) or U+FFFD (tab and newline kept). */
 char *sw_text_clean(const char *s, int one_line);
+/* S with secrets replaced by ***: the password of a URL's user:password@
+ * (a bare user@ too, as tokens are passed that way) and the value after
+ * "Authorization:".  A new string. */
+char *sw_redact(const char *s);
 
 /* Split a comma-separated list into trimmed, non-empty items.  Returns the
  * count; *out is a NULL-terminated array the caller frees with sw_strv_free. */

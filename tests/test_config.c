@@ -529,6 +529,11 @@ static const struct bad_args {
 } bad_args[] = {
     {{NULL}, 3, "usage: sitewatch [-c DIR] [-v|-q] COMMAND [ARGS] [--format table|json]"},
     {{"bogus"}, 3, "sitewatch: unknown command 'bogus'"},
+    {{"-c", "/nonexistent/conf", "validate"},
+     1,
+     "/nonexistent/conf: cannot read the config folder: No such file or directory\n"
+     "/nonexistent/conf: 1 configuration error(s)"},
+    {{"validate", "-c"}, 3, "sitewatch: -c needs the configuration folder"},
     {{"-V"}, 3, "sitewatch: unknown command '-V'"},
     {{"--format", "xml", "check"}, 3, "sitewatch: --format takes table or json, not 'xml'"},
     {{"run", "--pid-file"}, 3, "sitewatch: run: --pid-file needs a PATH"},
