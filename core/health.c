@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,10 @@ static void health_write(struct sw_health *h, int stopped)
     sw_storeq_health_json(h->q, &b);
     sw_buf_puts(&b, "}\n");
     char *tmp = sw_xasprintf("%s.tmp", h->path);
-    FILE *f = fopen(tmp, "w");
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (fd >= 0 && !f)
+        close(fd);
     int ok = f && fwrite(b.s, 1, b.len, f) == b.len;
     ok = f && fclose(f) == 0 && ok;
     if (ok && rename(tmp, h->path) != 0)

@@ -102,6 +102,10 @@ def f_huge_header(conn, port):  # one header line of 1 MB
     send(conn, head(extra=b"X-Huge: " + b"h" * (1024 * 1024) + b"\r\n", length=2) + b"ok")
 
 
+def f_cred_redirect(conn, port):  # a redirect to a URL with a password in it
+    send(conn, head("302 Found", b"Location: http://joe:hunter2@127.0.0.1:%d/nul-header\r\n" % port, 0))
+
+
 def f_loop(conn, port):  # a redirect to itself, forever
     send(conn, head("302 Found", b"Location: http://127.0.0.1:%d/loop\r\n" % port, 0))
 
@@ -136,6 +140,7 @@ FAULTS = {
     "/binary": f_binary,
     "/binary-status": f_binary_status,
     "/nul-header": f_nul_header,
+    "/cred-redirect": f_cred_redirect,
 }
 
 

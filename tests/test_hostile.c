@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "support.h"
@@ -218,6 +219,60 @@ START_TEST(healthy_site_keeps_its_schedule_under_attack)
 }
 END_TEST
 
+/* Secrets stay out of logs, storage and pages, and files are made with
+ * safe modes under the umask. */
+START_TEST(secrets_stay_out_and_files_are_private)
+{
+    char *db;
+    char *dir = t_conf_dir("min_interval = 1s\nhealth_file = health.json\n", &db);
+    free(t_write(dir, "out.ini", "[storage csv]\ndir = %s/csv\n[output html]\ndir = %s/public\nevery = 1s\n",
+                 dir, dir));
+    free(t_write(
+        dir, "s.ini",
+        "[site secret]\nurl = http://alice:s3cret@127.0.0.1:%d/cred-redirect\nchecks = http\n"
+        "interval = 1s\nhttp.headers = Authorization: Bearer t0ken-value\n"
+        "[site token]\nurl = http://ghp_tokenvalue@127.0.0.1:%d/silent\nchecks = http\ninterval = 2s\n"
+        "timeout = 1s\n",
+        fport, t_free_port()));
+    char errlog[1100];
+    snprintf(errlog, sizeof errlog, "%s/err.log", dir);
+    mode_t old = umask(027);
+    char cwd[1100];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    ck_assert_int_eq(chdir(dir), 0); /* health.json is relative */
+    pid_t pid = t_sitewatch_bg(dir, errlog, "-v", "run", NULL);
+    ck_assert_int_eq(chdir(cwd), 0);
+    umask(old);
+    t_msleep(3500);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 20), 0);
+    /* What was stored and published says where, without the secrets. */
+    char *info = t_sql(db, "SELECT info FROM results_v WHERE site='secret' LIMIT 1");
+    T_HAS(info, "http://joe:***@127.0.0.1:");
+    free(info);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "grep -rla --exclude=*.ini -e s3cret -e hunter2 -e t0ken-value -e ghp_tokenvalue %s; "
+             "sqlite3 %s .dump | grep -c -e s3cret -e hunter2 -e t0ken -e ghp_token",
+             dir, db);
+    char *argv[] = {"sh", "-c", cmd, NULL};
+    struct t_out o = t_run(argv, 30);
+    ck_assert_msg(strcmp(o.out, "0\n") == 0, "secrets found in:\n%s", o.out);
+    t_out_free(&o);
+    /* Files: nothing writable or readable by others under umask 027, the
+     * pages readable by the group (the web server's). */
+    snprintf(cmd, sizeof cmd,
+             "find %s -newer %s/s.ini -type f -perm /007 ! -name '*.ini'; stat -c %%a %s/public/index.html",
+             dir, dir, dir);
+    o = t_run(argv, 30);
+    ck_assert_str_eq(o.out, "640\n");
+    t_out_free(&o);
+    t_rmtree(dir);
+    free(dir);
+    free(db);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hostile");
@@ -227,6 +282,7 @@ int main(void)
     tcase_add_test(tc, each_fault_fails_clearly_within_its_timeout);
     tcase_add_test(tc, memory_does_not_grow_with_what_servers_send);
     tcase_add_test(tc, healthy_site_keeps_its_schedule_under_attack);
+    tcase_add_test(tc, secrets_stay_out_and_files_are_private);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }

@@ -100,6 +100,13 @@ static void fill(void)
             sw_result_metric(r, "time.first_byte", (double)r->duration / 2e6);
             if (k == 0)
                 sw_result_info(r, "http.ip", "127.0.0.1");
+            /* Facts and metric names come from plugins (third parties')
+             * and from the servers they talked to: hostile too. */
+            if (k == 0 && strcmp(s->site, "hostile") == 0) {
+                sw_result_info(r, "<b>fact</b>", "<script>alert(2)</script>\n<i>line two</i> & more");
+                sw_result_info(r, "http.final_url", "http://joe:hunter2@127.0.0.1:1/next");
+                sw_result_metric(r, "<m>\"x\"", 1);
+            }
             v[n++] = r;
         }
     }
@@ -120,7 +127,7 @@ static void setup(void)
     free(t_write(dir, "sites.ini",
                  "[site alpha]\nurl = http://127.0.0.1:1/\nchecks = http\n"
                  "[site beta]\nurl = http://127.0.0.1:1/\nchecks = http, dns\n"
-                 "[site hostile]\nurl = http://127.0.0.1:1/?q=<b>&x=\"y\"\nchecks = http\n"));
+                 "[site hostile]\nurl = http://user:s3cret@127.0.0.1:1/?q=<b>&x=\"y\"\nchecks = http\n"));
     fill();
 }
 
@@ -220,12 +227,31 @@ START_TEST(render_from_sqlite)
                                  "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quoted&quot; "
                                  "&#39;single&#39;"));
     ck_assert_ptr_nonnull(strstr(index, "<title>Lab &amp; &lt;friends&gt;</title>"));
-    ck_assert_ptr_nonnull(strstr(index, "http://127.0.0.1:1/?q=&lt;b&gt;&amp;x=&quot;y&quot;"));
+    /* The URL shown without its password. */
+    ck_assert_ptr_nonnull(strstr(index, "http://user:***@127.0.0.1:1/?q=&lt;b&gt;&amp;x=&quot;y&quot;"));
     free(index);
     char *page = file("site/hostile.html");
     ck_assert_ptr_null(strstr(page, "<script>"));
     ck_assert_ptr_nonnull(strstr(page, "&lt;script&gt;"));
+    /* Each field from outside, escaped: a fact's name and value, the URL. */
+    T_HAS(page, "&lt;b&gt;fact&lt;/b&gt;");
+    T_HAS(page, "&lt;script&gt;alert(2)&lt;/script&gt;");
+    T_HAS(page, "&lt;i&gt;line two&lt;/i&gt; &amp; more");
+    T_HAS(page, "http://joe:***@127.0.0.1:1/next");
+    T_HAS(page, "http://user:***@127.0.0.1:1/?q=&lt;b&gt;");
+    ck_assert_ptr_null(strstr(page, "<b>fact"));
+    ck_assert_ptr_null(strstr(page, "<i>line"));
     free(page);
+    /* No password anywhere in what is published. */
+    struct t_out leak =
+        python("import glob,sys\n"
+               "bad=[f for f in glob.glob(sys.argv[1]+'/**',recursive=True)\n"
+               "     if f.endswith(('.html','.json','.svg')) and\n"
+               "     any(w in open(f,encoding='utf-8').read() for w in ('s3cret','hunter2'))]\n"
+               "print(bad)\n",
+               pub);
+    ck_assert_str_eq(leak.out, "[]\n");
+    t_out_free(&leak);
     /* Several locations: a row each on alpha's page. */
     page = file("site/alpha.html");
     T_HAS(page, "data-location=\"cloud\"");

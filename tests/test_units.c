@@ -8,6 +8,43 @@
 #include "units.h"
 #include "util.h"
 
+/* Secrets out of any text: one row per shape. */
+START_TEST(redaction)
+{
+    static const char *const cases[][2] = {
+        {"http://alice:s3cret@example.com/x", "http://alice:***@example.com/x"},
+        {"see https://ghp_abc@github.com/o/r.git now", "see https://***@github.com/o/r.git now"},
+        {"two: http://a:b@h/ and ftp://c:d@e/", "two: http://a:***@h/ and ftp://c:***@e/"},
+        {"Authorization: Bearer abc.def", "Authorization: ***"},
+        {"header \"authorization: Basic Zm9vOmJhcg==\", expected", "header \"authorization: ***\", expected"},
+        {"http://example.com/path@v2", "http://example.com/path@v2"}, /* an @ in the path is no user */
+        {"mail bob@example.com", "mail bob@example.com"},
+        {"http://h/?next=http://x:y@z/", "http://h/?next=http://x:***@z/"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *got = sw_redact(cases[i][0]);
+        ck_assert_str_eq(got, cases[i][1]);
+        free(got);
+    }
+}
+END_TEST
+
+/* Reasons and facts: valid UTF-8, no control characters (one line). */
+START_TEST(text_cleaning)
+{
+    char *got = sw_text_clean("caf\xe9 \xc3\xa9 \x1b[31m\tend\xf0\x9f", 1);
+    ck_assert_str_eq(got, "caf\xef\xbf\xbd \xc3\xa9  [31m end\xef\xbf\xbd\xef\xbf\xbd");
+    free(got);
+    got = sw_text_clean("a\nb\tc\x01"
+                        "d\xed\xa0\x80",
+                        0); /* a surrogate is not UTF-8 */
+    ck_assert_str_eq(got, "a\nb\tc\xef\xbf\xbd"
+                          "d\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    free(got);
+}
+END_TEST
+
 START_TEST(durations)
 {
     int64_t us;
@@ -79,6 +116,8 @@ int main(void)
 {
     Suite *s = suite_create("units");
     TCase *tc = tcase_create("parse");
+    tcase_add_test(tc, redaction);
+    tcase_add_test(tc, text_cleaning);
     tcase_add_test(tc, durations);
     tcase_add_test(tc, sizes);
     tcase_add_test(tc, words);

@@ -82,7 +82,7 @@ static int html_open(void *state, const sw_config *cfg, void **out)
      * would give.  Read here, on the main thread, before any render. */
     mode_t mask = umask(022);
     umask(mask);
-    h->mode = 0666 & ~(int)mask;
+    h->mode = 0644 & ~(int)mask; /* readable by the web server, writable by no one else */
     if (!h->dir || !h->title) {
         free(h->dir);
         free(h->title);
