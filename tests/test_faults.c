@@ -290,6 +290,77 @@ START_TEST(sigterm_under_load_loses_nothing)
 }
 END_TEST
 
+/* The wall clock jumps an hour forward, then two back (libfaketime moves
+ * it for the daemon alone; the monotonic clock is left true).  Scheduling
+ * runs on the monotonic clock: each site keeps one run a second, none is
+ * skipped or doubled, lags stay small, and the writer (which waits on the
+ * monotonic clock) keeps storing through the jumps. */
+START_TEST(wall_clock_jumps)
+{
+    const char *lib = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
+    if (access(lib, R_OK) != 0 || getenv("SW_VALGRIND")) {
+        fprintf(stderr, "faults: SKIPPED clock jumps: %s\n",
+                getenv("SW_VALGRIND") ? "not under valgrind" : lib);
+        return;
+    }
+    char clockfile[1100];
+    snprintf(clockfile, sizeof clockfile, "%s/faketime", dir);
+    free(t_write(dir, "faketime", "+0\n"));
+    setenv("LD_PRELOAD", lib, 1);
+    setenv("FAKETIME_TIMESTAMP_FILE", clockfile, 1);
+    setenv("FAKETIME_NO_CACHE", "1", 1);
+    setenv("DONT_FAKE_MONOTONIC", "1", 1);
+    char *asan = getenv("ASAN_OPTIONS") ? strdup(getenv("ASAN_OPTIONS")) : NULL;
+    char opts[512];
+    snprintf(opts, sizeof opts, "%s:verify_asan_link_order=0", asan ? asan : "");
+    setenv("ASAN_OPTIONS", opts, 1); /* the preload comes before ASan's runtime */
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    unsetenv("LD_PRELOAD");
+    if (asan)
+        setenv("ASAN_OPTIONS", asan, 1);
+    free(asan);
+    t_msleep(2500);
+    free(t_write(dir, "faketime", "+3600\n"));
+    t_msleep(2500);
+    long mid = t_sql_long(db, "SELECT count(*) FROM results");
+    free(t_write(dir, "faketime", "-3600\n"));
+    t_msleep(2500);
+    long late = t_sql_long(db, "SELECT count(*) FROM results");
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 20), 0);
+    char *log = t_read(errlog);
+    long rows = t_sql_long(db, "SELECT count(*) FROM results");
+    long ahead =
+        t_sql_long(db, "SELECT count(*) FROM results WHERE started > strftime('%s','now') * 1000000 + "
+                       "1800000000");
+    long behind =
+        t_sql_long(db, "SELECT count(*) FROM results WHERE started < strftime('%s','now') * 1000000 - "
+                       "1800000000");
+    fprintf(stderr,
+            "faults: clock jumps: %ld rows (%ld an hour ahead, %ld an hour behind), %ld then %ld stored "
+            "during the run\n",
+            rows, ahead, behind, mid, late);
+    /* One run a second per site, through both jumps. */
+    ck_assert_int_ge(rows, 3 * 6);
+    ck_assert_int_le(rows, 3 * 9);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results WHERE json_extract(metrics, "
+                                    "'$.\"sched.skipped\"') IS NOT NULL"),
+                     0);
+    ck_assert_int_eq(
+        t_sql_long(db, "SELECT count(*) FROM results WHERE json_extract(metrics, '$.\"sched.lag\"') > "
+                       "0.2 OR duration < 0 OR duration > 1000000 OR started < scheduled OR "
+                       "started - scheduled > 500000"),
+        0);
+    ck_assert_msg(strstr(log, "missed") == NULL, "%s", log);
+    /* Stored times follow the wall clock as it was: some an hour ahead,
+     * some an hour behind; and the writer kept writing after each jump. */
+    ck_assert_int_gt(ahead, 0);
+    ck_assert_int_gt(behind, 0);
+    ck_assert_int_gt(late, mid);
+    free(log);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("faults");
@@ -302,6 +373,7 @@ int main(void)
     tcase_add_test(tc, database_deleted_under_the_daemon);
     tcase_add_test(tc, kill_9_then_restart);
     tcase_add_test(tc, sigterm_under_load_loses_nothing);
+    tcase_add_test(tc, wall_clock_jumps);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }
