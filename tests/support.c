@@ -232,12 +232,30 @@ struct t_out t_sitewatch(const char *dir, ...)
     return o;
 }
 
+/* PID has exited (a zombie, not yet reaped) or is gone. */
+static int t_exited(pid_t pid)
+{
+    char path[64], stat[256] = "";
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 1;
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *p = strrchr(stat, ')');
+    return !p || p[2] == 'Z' || p[2] == 'X';
+}
+
 pid_t t_sitewatch_bg(const char *dir, const char *errfile, ...)
 {
     va_list ap;
     va_start(ap, errfile);
     char **argv = t_argv(t_bin(), dir, ap);
     va_end(ap);
+    int daemon = 0;
+    for (char **a = argv; *a; a++)
+        daemon |= strcmp(*a, "run") == 0;
     pid_t pid = fork();
     if (pid == 0) {
         int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -248,6 +266,16 @@ pid_t t_sitewatch_bg(const char *dir, const char *errfile, ...)
         _exit(127);
     }
     free(argv);
+    /* A daemon is started once it says so: its signal handlers are set and
+     * its schedule begins (under valgrind that takes seconds). */
+    for (int i = 0; daemon && i < 3000; i++) {
+        char *log = t_read(errfile);
+        int up = log && strstr(log, "running: ") != NULL;
+        free(log);
+        if (up || t_exited(pid))
+            break;
+        t_msleep(10);
+    }
     return pid;
 }
 

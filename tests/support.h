@@ -25,7 +25,8 @@ struct t_out t_run(char *const argv[], int timeout_s);
 /* Run the built sitewatch with -c DIR and the given arguments. */
 struct t_out t_sitewatch(const char *dir, ...);
 void t_out_free(struct t_out *o);
-/* Start the built sitewatch in the background; stderr to ERRFILE. */
+/* Start the built sitewatch in the background; stderr to ERRFILE.  For
+ * `run`, returns once the daemon logged that it is running (or exited). */
 pid_t t_sitewatch_bg(const char *dir, const char *errfile, ...);
 /* Wait for PID up to TIMEOUT_S; returns its exit code or -1. */
 int t_wait(pid_t pid, int timeout_s);

@@ -281,7 +281,7 @@ START_TEST(sigterm_under_load_loses_nothing)
     fprintf(stderr, "faults: SIGTERM under load: nginx served %ld, %ld rows (%ld OK), %ld in csv\n", served,
             rows, ok, csv);
     T_HAS(log, ", 0 dropped");
-    ck_assert_int_ge(rows, 300 * 3);
+    ck_assert_int_ge(rows, getenv("SW_VALGRIND") ? 300 : 300 * 3); /* valgrind: memory, not speed */
     ck_assert_int_le(ok, served);
     ck_assert_int_ge(rows, served); /* every request nginx saw has its result */
     ck_assert_int_eq(rows, csv);
