@@ -502,6 +502,15 @@ int t_run_suite(Suite *s, int nofork)
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+double t_json_num(const char *line, const char *key)
+{
+    char k[128];
+    snprintf(k, sizeof k, "\"%s\":", key);
+    const char *p = strstr(line, k);
+    ck_assert_msg(p != NULL, "no %s in %s", key, line);
+    return strtod(p + strlen(k), NULL);
+}
+
 char *t_site_line(const struct t_out *o, const char *site)
 {
     char *l = t_json_line(o->out, site);

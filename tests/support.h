@@ -79,6 +79,8 @@ char *t_json_line(const char *out, const char *site);
 /* The same for a Check test: fails the test (showing O's output) when
  * SITE has no line. */
 char *t_site_line(const struct t_out *o, const char *site);
+/* The number after "KEY": in the JSON LINE; fails the test when absent. */
+double t_json_num(const char *line, const char *key);
 /* Fail the test unless LINE contains TEXT. */
 #define T_HAS(line, text) ck_assert_msg(strstr(line, text) != NULL, "'%s' not in %s", text, line)
 

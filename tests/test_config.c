@@ -469,7 +469,9 @@ END_TEST
 START_TEST(not_text)
 {
     core_ini(NULL);
-    FILE *f = fopen(t_write(dir, "a.ini", "%s", ""), "w");
+    char *path = t_write(dir, "a.ini", "%s", "");
+    FILE *f = fopen(path, "w");
+    free(path);
     fputs("[site caf\xe9]\nurl = http://x/\nchecks = http\n", f); /* Latin-1, not UTF-8 */
     fputs("[site y]\nurl = http://x/\x01y\nchecks = http\n", f);  /* a control character */
     fputs("[site z]\nurl = http://a", f);                         /* a NUL byte */

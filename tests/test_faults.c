@@ -199,6 +199,42 @@ START_TEST(disk_full)
 }
 END_TEST
 
+/* More results wait than the queue holds: the oldest go, counted, logged
+ * and shown by status; what was kept is written once; CSV lost nothing. */
+START_TEST(overflow_is_counted_logged_and_shown)
+{
+    free(t_write(dir, "1queue.ini", "[core]\nqueue_size = 16\n"));
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    t_msleep(1500);
+    fault_locked(1);
+    t_msleep(9000); /* about 27 results for a queue of 16 */
+    struct t_out st = t_sitewatch(dir, "status", NULL);
+    T_HAS(st.out, "storage sqlite: FAILING since ");
+    ck_assert_msg(strstr(st.out, " 0 dropped") == NULL, "%s", st.out);
+    t_out_free(&st);
+    fault_locked(0);
+    t_msleep(2500);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 20), 0);
+    char *log = t_read(errlog);
+    T_HAS(log, "sqlite: storage is failing and 16 result(s) wait for it: 1 oldest dropped so far");
+    T_HAS(log, "stopped: ");
+    free(log);
+    st = t_sitewatch(dir, "status", NULL);
+    const char *p = strstr(st.out, "storage sqlite: ok, but ");
+    ck_assert_msg(p != NULL, "%s", st.out);
+    long dropped = strtol(p + strlen("storage sqlite: ok, but "), NULL, 10);
+    long rows = t_sql_long(db, "SELECT count(*) FROM results");
+    long distinct = t_sql_long(db, "SELECT count(DISTINCT series || ':' || scheduled) FROM results");
+    long csv = csv_rows();
+    fprintf(stderr, "faults: overflow: %ld dropped, %ld rows in sqlite, %ld in csv\n", dropped, rows, csv);
+    ck_assert_int_gt(dropped, 0);
+    ck_assert_int_eq(rows, distinct);
+    ck_assert_int_eq(rows + dropped, csv);
+    t_out_free(&st);
+}
+END_TEST
+
 /* The database deleted under the daemon: writing on into the unlinked
  * file would lose everything; it notices and starts a new file. */
 START_TEST(database_deleted_under_the_daemon)
@@ -370,6 +406,7 @@ int main(void)
     tcase_add_test(tc, database_locked_by_another_process);
     tcase_add_test(tc, database_folder_read_only);
     tcase_add_test(tc, disk_full);
+    tcase_add_test(tc, overflow_is_counted_logged_and_shown);
     tcase_add_test(tc, database_deleted_under_the_daemon);
     tcase_add_test(tc, kill_9_then_restart);
     tcase_add_test(tc, sigterm_under_load_loses_nothing);

@@ -109,15 +109,6 @@ static char *fault_conf(int timeout_s, const char *extra)
     return dir;
 }
 
-static double json_num(const char *line, const char *key)
-{
-    char k[64];
-    snprintf(k, sizeof k, "\"%s\":", key);
-    const char *p = strstr(line, k);
-    ck_assert_msg(p != NULL, "%s not in %s", key, line);
-    return strtod(p + strlen(k), NULL);
-}
-
 START_TEST(each_fault_fails_clearly_within_its_timeout)
 {
     char *dir = fault_conf(2, "");
@@ -129,7 +120,7 @@ START_TEST(each_fault_fails_clearly_within_its_timeout)
         T_HAS(l, "\"verdict\":\"FAIL\"");
         T_HAS(l, i < NFAULTS ? faults[i].reason : "timed out after 2 s (TLS handshake, no ServerHello)");
         /* Within the timeout, with room for a loaded machine. */
-        ck_assert_msg(json_num(l, "duration_ms") < 2600, "%s took too long: %s", site, l);
+        ck_assert_msg(t_json_num(l, "duration_ms") < 2600, "%s took too long: %s", site, l);
         free(l);
     }
     t_out_free(&o);
@@ -161,7 +152,7 @@ START_TEST(memory_does_not_grow_with_what_servers_send)
                  fport));
     o = t_sitewatch(dir, "check", "--format", "json", NULL);
     char *l = t_site_line(&o, "endless");
-    double read = json_num(l, "size.body");
+    double read = t_json_num(l, "size.body");
     free(l);
     long grown = o.maxrss_kb - baseline;
     fprintf(stderr, "hostile: baseline %ld KB, under attack %ld KB (+%ld KB) after reading %.0f MB\n",

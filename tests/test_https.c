@@ -84,15 +84,6 @@ static char *line_of(const char *site)
     return t_site_line(&run, site);
 }
 
-static double metric(const char *line, const char *name)
-{
-    char key[64];
-    snprintf(key, sizeof key, "\"%s\":", name);
-    const char *p = strstr(line, key);
-    ck_assert_msg(p != NULL, "no %s in %s", name, line);
-    return strtod(p + strlen(key), NULL);
-}
-
 static void expect(const char *site, const char *text)
 {
     char *l = line_of(site);
@@ -114,7 +105,7 @@ START_TEST(valid_certificate)
     expect("valid", "\"verdict\":\"OK\",\"reason\":\"HTTP 200, 13 B in ");
     char *l = line_of("valid");
     T_HAS(l, "\"tls.version\":1.3");
-    double days = metric(l, "tls.days_left");
+    double days = t_json_num(l, "tls.days_left");
     ck_assert_msg(days > 89.9 && days <= 90, "%s", l);
     T_HAS(l, "\"match.failed\":0");
     T_HAS(l, "\"tls.subject\":\"CN=localhost,O=sitewatch tests\"");
