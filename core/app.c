@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "host.h"
 #include "log.h"
@@ -45,6 +46,18 @@ int sw_app_open_storage(struct sw_app *a)
     int busy = sw_storage_open(a->conf, a->q, a->jobs);
     sw_app_print_errors(a->conf, before);
     return busy;
+}
+
+void sw_exit_if_stuck(struct sw_engine *e, int code, int64_t us)
+{
+    int stuck = e ? sw_engine_wait_stuck(e, us) : 0;
+    if (!stuck)
+        return;
+    sw_err("%d blocking check(s) still stuck in plugin code; exiting without waiting for them (plugin bug)",
+           stuck);
+    fflush(stdout);
+    fflush(stderr);
+    _exit(code);
 }
 
 void sw_app_close(struct sw_app *a)

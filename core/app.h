@@ -35,6 +35,10 @@ int sw_app_open_storage(struct sw_app *a);
 /* Print conf errors from index FROM on, to stderr. */
 void sw_app_print_errors(const struct sw_conf *c, int from);
 void sw_app_close(struct sw_app *a);
+/* Blocking checks stuck in plugin code cannot be stopped, and the plugins
+ * cannot be unloaded under them: wait up to US for them to return, then
+ * exit with CODE without tearing down (results are stored by then). */
+void sw_exit_if_stuck(struct sw_engine *e, int code, int64_t us);
 
 int sw_cmd_check(struct sw_app *a);
 int sw_cmd_run(struct sw_app *a);

@@ -117,6 +117,7 @@ int sw_cmd_check(struct sw_app *a)
     free(got.v);
     if (sw_storeq_dropped(a->q))
         worst = sw_verdict_worst(worst, SW_UNKNOWN);
+    sw_exit_if_stuck(a->eng, n ? worst : SW_UNKNOWN, 5000000);
     sw_app_close(a);
     return n ? worst : SW_UNKNOWN;
 }

@@ -62,6 +62,10 @@ int sw_cmd_run(struct sw_app *a)
     sw_outputs_stop(a->out);
     sw_storeq_stop(a->q);
     sw_health_stop(health);
+    if (sw_engine_wait_stuck(a->eng, 5000000)) {
+        sw_pidfile_drop(pidfile, pidfd); /* the exit below skips the end */
+        sw_exit_if_stuck(a->eng, 0, 0);
+    }
     /* One last render with everything stored, so the pages left behind
      * show how things stood when the daemon stopped. */
     if (sw_outputs_count(a->out))

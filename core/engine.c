@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "host.h"
 #include "log.h"
@@ -32,6 +33,7 @@ struct sw_engine {
     uv_fs_event_t watch; /* the config folder */
     uv_timer_t settle;   /* a burst of file events makes one reload */
     int inflight;
+    int stuck; /* blocking runs given up on, their threads still in plugin code */
     struct sw_job *wait_head, *wait_tail;
     sw_result_fn on_result;
     void *on_result_ud;
@@ -229,8 +231,11 @@ static void engine_finish(sw_run *run)
     run->completed = 1;
     uv_timer_stop(&run->guard);
     if (run->abandoned) {
-        /* The plugin may still write into its result: deliver another. */
-        r = sw_result_clone_slim(r);
+        /* The plugin may still write into its result (on another thread,
+         * for a stuck blocking run): deliver a new one. */
+        r = sw_result_new(j->site->name, j->check, e->conf->location);
+        r->scheduled = run->scheduled_wall;
+        r->started = run->started_wall;
         sw_result_metric(r, "sched.lag", (double)(run->start - run->due) / 1e6);
     } else {
         run->res = NULL;
@@ -239,6 +244,9 @@ static void engine_finish(sw_run *run)
     if (run->cancelled == RUN_CANCEL_STOP)
         sw_result_set(r, SW_UNKNOWN, "cancelled after %s: sitewatch is stopping",
                       sw_fmt_duration(r->duration, d, sizeof d));
+    else if (run->stuck)
+        sw_result_set(r, SW_UNKNOWN, "check plugin %s did not return within %s; its thread is stuck",
+                      j->check, sw_fmt_duration(r->duration, d, sizeof d));
     else if (run->cancelled == RUN_CANCEL_GUARD)
         sw_result_set(r, SW_UNKNOWN, "check plugin %s did not finish within %s; cancelled", j->check,
                       sw_fmt_duration(r->duration, d, sizeof d));
@@ -251,9 +259,11 @@ static void engine_finish(sw_run *run)
     j->inflight = NULL;
     e->inflight--;
     uv_close((uv_handle_t *)&run->guard, run_guard_closed_cb);
-    sw_job_forget_runs(j);
-    j->spent = run;
-    if (j->retired)
+    if (!run->stuck) { /* a stuck run is freed when its thread returns */
+        sw_job_forget_runs(j);
+        j->spent = run;
+    }
+    if (j->retired && !j->stuck)
         engine_free_retired(e, j);
     if (e->once)
         e->remaining--;
@@ -293,8 +303,16 @@ static void run_guard_cb(uv_timer_t *t)
     if (run->completed)
         return;
     if (!(j->plugin->desc.flags & SW_CHECK_ASYNC)) {
-        /* A worker thread cannot be interrupted; say so once. */
-        sw_warn("%s: blocking run of %s is past its timeout and still running", j->check, j->site->name);
+        /* A worker thread cannot be interrupted: the site gets its result
+         * now, and the thread is left to return when it does (the job and
+         * the run wait for it). */
+        sw_err("%s: blocking run of %s did not return within its timeout; sitewatch gives its result and the "
+               "worker thread stays busy until the plugin returns (plugin bug)",
+               j->check, j->site->name);
+        run->abandoned = run->stuck = 1;
+        j->stuck++;
+        j->eng->stuck++;
+        engine_finish(run);
         return;
     }
     run->cancelled = run->cancelled ? run->cancelled : RUN_CANCEL_GUARD;
@@ -318,7 +336,33 @@ static void run_work_cb(uv_work_t *w)
 static void run_after_work_cb(uv_work_t *w, int status)
 {
     (void)status;
-    engine_finish(w->data);
+    sw_run *run = w->data;
+    if (!run->stuck) {
+        engine_finish(run);
+        return;
+    }
+    struct sw_job *j = run->job;
+    struct sw_engine *e = j->eng;
+    char d[32];
+    sw_warn("%s: the stuck run of %s returned after %s; its result was given already", j->check,
+            j->site->name, sw_fmt_duration(sw_now_mono() - run->start, d, sizeof d));
+    j->stuck--;
+    e->stuck--;
+    run_release(run);
+    if (j->retired && !j->stuck && !j->inflight)
+        engine_free_retired(e, j);
+    engine_maybe_done(e);
+}
+
+int sw_engine_wait_stuck(struct sw_engine *e, int64_t us)
+{
+    int64_t end = sw_now_mono() + us;
+    while (e->stuck && sw_now_mono() < end) {
+        uv_run(e->loop, UV_RUN_NOWAIT);
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+    return e->stuck;
 }
 
 /* A result that never ran (disabled plugin, overlap): made and delivered now. */
@@ -352,8 +396,8 @@ static void run_start(struct sw_engine *e, struct sw_job *j, int64_t due)
     run->due = due;
     run->start = now;
     run->res = sw_result_new(j->site->name, j->check, e->conf->location);
-    run->res->scheduled = wall - (now - due);
-    run->res->started = wall;
+    run->res->scheduled = run->scheduled_wall = wall - (now - due);
+    run->res->started = run->started_wall = wall;
     sw_result_metric(run->res, "sched.lag", (double)(now - due) / 1e6);
     uv_timer_init(e->loop, &run->guard);
     run->guard.data = run;
@@ -570,7 +614,7 @@ static void engine_reload(struct sw_engine *e, const char *why)
                 e->wait_tail = w;
             o->waiting = 0;
         }
-        if (o->inflight) {
+        if (o->inflight || o->stuck) { /* a stuck thread still uses its state */
             o->retired = 1;
             e->retired = sw_xrealloc(e->retired, sizeof *e->retired * (size_t)(e->nretired + 1));
             e->retired[e->nretired++] = o;

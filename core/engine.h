@@ -31,6 +31,7 @@ struct sw_job {
      * a plugin that completes a run twice then hits a run marked completed,
      * not freed memory. */
     struct sw_run *spent;
+    int stuck;   /* its blocking runs still on a worker thread after their result was given */
     int waiting; /* in the max_in_flight queue */
     int64_t wait_due;
     struct sw_job *wait_next;
@@ -48,7 +49,9 @@ struct sw_run {
     int completed;
     int cancelled; /* RUN_CANCEL_* */
     int rc;
-    int abandoned;    /* the core gave the result: the plugin never completed */
+    int abandoned; /* the core gave the result: the plugin never completed */
+    int stuck;     /* abandoned while a worker thread still runs the plugin */
+    int64_t scheduled_wall, started_wall;
     int guard_closed; /* free only once the guard's close is done... */
     int released;     /* ...and the job no longer keeps it */
 };
@@ -84,6 +87,9 @@ struct sw_job **sw_engine_jobs(struct sw_engine *e);
 struct sw_conf *sw_engine_conf(struct sw_engine *e);
 /* Free the engine, its jobs and conf (after the loop has stopped). */
 void sw_engine_free(struct sw_engine *e);
+/* Blocking runs still stuck in plugin code after their result was given:
+ * wait up to US for their threads to return; how many did not. */
+int sw_engine_wait_stuck(struct sw_engine *e, int64_t us);
 
 /* Host-table entries for runs. */
 sw_result *sw_run_result(sw_run *run);

@@ -31,6 +31,7 @@ static void setup(void)
     link_plugin(plugins, test, "misbehave.so", "misbehave.so");
     link_plugin(plugins, test, "initfail.so", "initfail.so");
     link_plugin(plugins, test, "noentry.so", "noentry.so");
+    link_plugin(plugins, test, "misblock.so", "misblock.so");
     free(t_write(plugins, "text.so", "this is not a shared object\n"));
     /* A real plugin, but anyone may rewrite it. */
     char cmd[2048];
@@ -94,6 +95,58 @@ START_TEST(misbehaving_runs_still_give_one_result_each)
     ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='late' AND verdict='UNKNOWN'"),
                      2);
     free(log);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* A blocking plugin that never returns (or returns long after its
+ * timeout): the site still gets one UNKNOWN result per run at timeout +
+ * 2 s, the others keep their schedule, and the daemon and `check` still
+ * end (a thread in plugin code cannot be stopped: they exit without it). */
+START_TEST(stuck_blocking_runs_still_give_one_result_each)
+{
+    char *dir = t_tmpdir();
+    char db[1100], errlog[1100];
+    snprintf(db, sizeof db, "%s/sw.db", dir);
+    snprintf(errlog, sizeof errlog, "%s/err.log", dir);
+    free(t_write(dir, "0core.ini",
+                 "[core]\nplugin_dir = %s\nmin_interval = 1s\n[storage sqlite]\npath = %s\n", plugins, db));
+    free(t_write(
+        dir, "sites.ini",
+        "[site ok]\nurl = http://unused.invalid/\nchecks = misblock\nmisblock.mode = ok\ninterval = 1s\n"
+        "[site hang]\nurl = http://unused.invalid/\nchecks = misblock\nmisblock.mode = hang\n"
+        "interval = 4s\ntimeout = 1s\n"
+        "[site slow]\nurl = http://unused.invalid/\nchecks = misblock\nmisblock.mode = slow\n"
+        "interval = 5s\ntimeout = 1s\n"));
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    t_msleep(9000);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 30), 0);
+    char *log = t_read(errlog);
+    T_HAS(log,
+          "misblock: blocking run of hang did not return within its timeout; sitewatch gives its result");
+    T_HAS(log, "misblock: the stuck run of slow returned after 4.0 s; its result was given already");
+    T_HAS(log, "blocking check(s) still stuck in plugin code; exiting without waiting for them");
+    free(log);
+    ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='ok' AND verdict='OK'"), 7);
+    ck_assert_int_ge(
+        t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='hang' AND reason LIKE 'check plugin "
+                       "misblock did not return within 3._ s; its thread is stuck'"),
+        1);
+    ck_assert_int_eq(
+        t_sql_long(db, "SELECT count(*) FROM results_v WHERE site IN ('hang', 'slow') AND verdict <> "
+                       "'UNKNOWN'"),
+        0);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) - count(DISTINCT site || scheduled) FROM results_v"), 0);
+
+    /* `check` gives the hung site its UNKNOWN and exits. */
+    struct t_out o = t_sitewatch(dir, "check", "hang", "--format", "json", NULL);
+    ck_assert_int_eq(o.status, 3);
+    char *l = t_site_line(&o, "hang");
+    T_HAS(l, "\"verdict\":\"UNKNOWN\",\"reason\":\"check plugin misblock did not return within 3.");
+    free(l);
+    t_out_free(&o);
     t_rmtree(dir);
     free(dir);
 }
@@ -165,10 +218,9 @@ START_TEST(bad_plugin_files_are_refused_with_a_reason)
         "[site bogus]\nurl = http://unused.invalid/\nchecks = misbehave\nmisbehave.mode = sideways\n"));
     o = t_sitewatch(dir, "validate", NULL);
     ck_assert_int_eq(o.status, 1);
-    T_HAS(
-        o.err,
-        "sites.ini:4: in [site bogus], misbehave.mode = \"sideways\": expected ok, twice, twice-later, never "
-        "or late");
+    T_HAS(o.err, "sites.ini:4: in [site bogus], misbehave.mode = \"sideways\": expected ok, twice, "
+                 "twice-later, never, "
+                 "late, hang or slow");
     t_out_free(&o);
     chmod(open_dir, 0700);
     t_rmtree(open_dir);
@@ -185,6 +237,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, misbehaving_runs_still_give_one_result_each);
+    tcase_add_test(tc, stuck_blocking_runs_still_give_one_result_each);
     tcase_add_test(tc, bad_plugin_files_are_refused_with_a_reason);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);

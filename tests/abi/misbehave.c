@@ -8,12 +8,17 @@
  *   twice-later  complete, then again 50 ms later from a timer
  *   never        never complete, and ignore check_cancel
  *   late         ignore check_cancel, complete 300 ms after it
- * Built again with -DINIT_FAILS (an init that fails) and -DNO_ENTRY (a
- * shared object exporting a wrong-named entry point).
+ * Built again with -DINIT_FAILS (an init that fails), -DNO_ENTRY (a shared
+ * object exporting a wrong-named entry point) and -DBLOCKING (a blocking
+ * plugin, run on a worker thread, where the modes are
+ *   ok           return at once
+ *   hang         never return (an hour)
+ *   slow         return after 4 s, past any timeout the test sets).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sitewatch/plugin.h>
 
@@ -24,13 +29,14 @@
 static const char *const mis_keys[] = {"mode", NULL};
 static const struct sw_host_api *api;
 
-enum { MODE_OK, MODE_TWICE, MODE_TWICE_LATER, MODE_NEVER, MODE_LATE };
-static const char *const mode_names[] = {"ok", "twice", "twice-later", "never", "late", NULL};
+enum { MODE_OK, MODE_TWICE, MODE_TWICE_LATER, MODE_NEVER, MODE_LATE, MODE_HANG, MODE_SLOW };
+static const char *const mode_names[] = {"ok", "twice", "twice-later", "never", "late", "hang", "slow", NULL};
 
 struct mis_site {
     int mode;
 };
 
+#ifndef BLOCKING
 /* A timer that completes RUN when it fires (once), then frees itself. */
 struct mis_later {
     sw_timer *t;
@@ -74,6 +80,7 @@ static void mis_complete_after(sw_run *run, int64_t us)
     l->t = api->timer_new(mis_later_fire, l);
     api->timer_start(l->t, us);
 }
+#endif
 
 static int mis_init(void **state)
 {
@@ -99,7 +106,7 @@ static int mis_prepare(void *state, const sw_config *cfg, void **out)
             return 0;
         }
     }
-    return api->config_error(cfg, "mode", "ok, twice, twice-later, never or late");
+    return api->config_error(cfg, "mode", "ok, twice, twice-later, never, late, hang or slow");
 }
 
 static void mis_release(void *p)
@@ -107,6 +114,18 @@ static void mis_release(void *p)
     free(p);
 }
 
+#ifdef BLOCKING
+static int mis_run(void *site_state, sw_run *run)
+{
+    struct mis_site *s = site_state;
+    if (s->mode == MODE_HANG || s->mode == MODE_SLOW) {
+        struct timespec ts = {s->mode == MODE_HANG ? 3600 : 4, 0};
+        nanosleep(&ts, NULL);
+    }
+    api->result_set(api->run_result(run), SW_OK, "returned (%s)", mode_names[s->mode]);
+    return 0;
+}
+#else
 static int mis_run(void *site_state, sw_run *run)
 {
     struct mis_site *s = site_state;
@@ -126,28 +145,37 @@ static int mis_run(void *site_state, sw_run *run)
     }
     return 0;
 }
+#endif
 
+#ifndef BLOCKING
 static void mis_cancel(void *site_state, sw_run *run)
 {
     struct mis_site *s = site_state;
     if (s->mode == MODE_LATE)
         mis_complete_after(run, 300000);
 }
+#endif
 
 static const struct sw_plugin mis_plugin = {
     .abi_version = SW_ABI_VERSION,
     .size = sizeof(struct sw_plugin),
     .name = MIS_NAME,
     .kind = SW_KIND_CHECK,
+#ifndef BLOCKING
     .flags = SW_CHECK_ASYNC,
+#endif
     .description = "breaks the ABI's promises on purpose (tests)",
     .keys = mis_keys,
     .init = mis_init,
+#ifndef BLOCKING
     .shutdown = mis_shutdown,
+#endif
     .check_prepare = mis_prepare,
     .check_release = mis_release,
     .check_run = mis_run,
+#ifndef BLOCKING
     .check_cancel = mis_cancel,
+#endif
 };
 
 #ifdef NO_ENTRY
