@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "health.h"
@@ -17,6 +18,8 @@ struct sw_health {
     char *path;
     struct sw_storeq *q;
     int warned;
+    mode_t umask; /* read once at start: umask() is process-wide, and the
+                   * writer thread may be creating files meanwhile */
 };
 
 /* Write through a temporary and a rename: a reader sees the old file or
@@ -29,8 +32,11 @@ static void health_write(struct sw_health *h, int stopped)
                   sw_fmt_time(sw_now_wall(), now, sizeof now), stopped ? "false" : "true");
     sw_storeq_health_json(h->q, &b);
     sw_buf_puts(&b, "}\n");
-    char *tmp = sw_xasprintf("%s.tmp", h->path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* mkstemp in the same folder (0600), then the mode a reader needs. */
+    char *tmp = sw_xasprintf("%s.XXXXXX", h->path);
+    int fd = mkstemp(tmp);
+    if (fd >= 0)
+        fchmod(fd, 0644 & ~h->umask);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (fd >= 0 && !f)
         close(fd);
@@ -61,6 +67,7 @@ struct sw_health *sw_health_start(uv_loop_t *loop, const char *path, struct sw_s
     struct sw_health *h = sw_xcalloc(1, sizeof *h);
     h->path = sw_xstrdup(path);
     h->q = q;
+    h->umask = sw_umask();
     uv_timer_init(loop, &h->timer);
     h->timer.data = h;
     health_write(h, 0);

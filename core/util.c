@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "utf8.h"
@@ -191,6 +192,23 @@ char *sw_redact(const char *s)
         s++;
     }
     return b.s;
+}
+
+unsigned sw_umask(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned mask = 0;
+    int found = 0;
+    while (f && !found && fgets(line, sizeof line, f))
+        found = sscanf(line, "Umask: %o", &mask) == 1;
+    if (f)
+        fclose(f);
+    if (!found) {
+        mask = (unsigned)umask(022);
+        umask((mode_t)mask);
+    }
+    return mask;
 }
 
 void sw_buf_free(struct sw_buf *b)

@@ -37,6 +37,10 @@ char *sw_text_clean(const char *s, int one_line);
  * (a bare user@ too, as tokens are passed that way) and the value after
  * "Authorization:".  A new string. */
 char *sw_redact(const char *s);
+/* The process's umask, read without changing it (/proc/self/status); only
+ * where that is missing is it set and put back, which races with threads
+ * creating files. */
+unsigned sw_umask(void);
 
 /* Split a comma-separated list into trimmed, non-empty items.  Returns the
  * count; *out is a NULL-terminated array the caller frees with sw_strv_free. */

@@ -196,7 +196,9 @@ struct sw_host_api {
     int64_t (*run_timeout)(const sw_run *run);
     /* Async checks only, on the loop thread: the run is finished.  Exactly
      * once per run, possibly from inside run() or cancel().  The run and its
-     * result must not be touched afterwards. */
+     * result must not be touched afterwards.  (A second call before the
+     * job's next run finishes is detected, logged and ignored; later it is
+     * undefined.) */
     void (*run_complete)(sw_run *run);
 
     /* -- results -- */
@@ -330,7 +332,11 @@ struct sw_plugin {
      * could not start: the core completes it as UNKNOWN with that error. */
     int (*check_run)(void *site_state, sw_run *run);
     /* Async only: stop RUN now (timeout or shutdown); must lead to exactly
-     * one api->run_complete(run), during this call or later on the loop. */
+     * one api->run_complete(run), during this call or later on the loop.
+     * (If it does not, the core gives the site its UNKNOWN result itself and
+     * logs a plugin bug; a later run_complete of that run is logged and
+     * ignored.  A blocking run still going at timeout + 2 s is treated the
+     * same way, and its thread is left to return.) */
     void (*check_cancel)(void *site_state, sw_run *run);
 
     /* -- storage plugins (open/close/write run on the writer thread; read
