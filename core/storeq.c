@@ -160,25 +160,27 @@ static int64_t sq_min_due(int64_t a, int64_t b)
 static void sq_take(struct sw_storeq *q, int t, sw_result **batch, size_t n)
 {
     struct sq_target *tg = &q->targets[t];
+    /* Only this thread changes npend and dropped: count here, publish once. */
+    size_t npend = tg->npend;
+    uint64_t dropped = tg->dropped;
     for (size_t i = 0; i < n; i++) {
         if (!(batch[i]->store_mask & (1u << t)))
             continue;
-        if (tg->npend == q->cap) {
+        if (npend == q->cap) {
             sw_result_unref(tg->pend[tg->phead]);
             tg->phead = (tg->phead + 1) % q->cap;
-            pthread_mutex_lock(&q->lock);
-            tg->npend--;
-            uint64_t d = ++tg->dropped;
-            pthread_mutex_unlock(&q->lock);
-            if ((d & (d - 1)) == 0) /* the first, then every power of two */
+            npend--;
+            dropped++;
+            if ((dropped & (dropped - 1)) == 0) /* the first, then every power of two */
                 sw_err("%s: storage is failing and %zu result(s) wait for it: %llu oldest dropped so far",
-                       tg->plugin->name, q->cap, (unsigned long long)d);
+                       tg->plugin->name, q->cap, (unsigned long long)dropped);
         }
-        tg->pend[(tg->phead + tg->npend) % q->cap] = sw_result_ref(batch[i]);
-        pthread_mutex_lock(&q->lock);
-        tg->npend++;
-        pthread_mutex_unlock(&q->lock);
+        tg->pend[(tg->phead + npend++) % q->cap] = sw_result_ref(batch[i]);
     }
+    pthread_mutex_lock(&q->lock);
+    tg->npend = npend;
+    tg->dropped = dropped;
+    pthread_mutex_unlock(&q->lock);
 }
 
 static void sq_failed(struct sw_storeq *q, struct sq_target *tg, int rc, size_t m)
