@@ -127,7 +127,7 @@ void sw_buf_json_num(struct sw_buf *b, double v)
 {
     if (!isfinite(v))
         sw_buf_puts(b, "null");
-    else if (v == (double)(int64_t)v && fabs(v) < 1e15)
+    else if (fabs(v) < 1e15 && v == (double)(int64_t)v) /* range first: the cast is UB outside */
         sw_buf_printf(b, "%lld", (long long)v);
     else
         sw_buf_printf(b, "%.6g", v);
