@@ -46,14 +46,22 @@ static void teardown(void)
     free(plugins);
 }
 
-START_TEST(misbehaving_runs_still_give_one_result_each)
+/* A config folder for a daemon over the test plugins, with its database
+ * and log paths in DB and ERRLOG (1100 bytes each). */
+static char *daemon_dir(char *db, char *errlog)
 {
     char *dir = t_tmpdir();
-    char db[1100], errlog[1100];
-    snprintf(db, sizeof db, "%s/sw.db", dir);
-    snprintf(errlog, sizeof errlog, "%s/err.log", dir);
+    snprintf(db, 1100, "%s/sw.db", dir);
+    snprintf(errlog, 1100, "%s/err.log", dir);
     free(t_write(dir, "0core.ini",
                  "[core]\nplugin_dir = %s\nmin_interval = 1s\n[storage sqlite]\npath = %s\n", plugins, db));
+    return dir;
+}
+
+START_TEST(misbehaving_runs_still_give_one_result_each)
+{
+    char db[1100], errlog[1100];
+    char *dir = daemon_dir(db, errlog);
     free(t_write(
         dir, "sites.ini",
         "[site ok]\nurl = http://unused.invalid/\nchecks = misbehave\nmisbehave.mode = ok\ninterval = 1s\n"
@@ -106,12 +114,8 @@ END_TEST
  * end (a thread in plugin code cannot be stopped: they exit without it). */
 START_TEST(stuck_blocking_runs_still_give_one_result_each)
 {
-    char *dir = t_tmpdir();
     char db[1100], errlog[1100];
-    snprintf(db, sizeof db, "%s/sw.db", dir);
-    snprintf(errlog, sizeof errlog, "%s/err.log", dir);
-    free(t_write(dir, "0core.ini",
-                 "[core]\nplugin_dir = %s\nmin_interval = 1s\n[storage sqlite]\npath = %s\n", plugins, db));
+    char *dir = daemon_dir(db, errlog);
     free(t_write(
         dir, "sites.ini",
         "[site ok]\nurl = http://unused.invalid/\nchecks = misblock\nmisblock.mode = ok\ninterval = 1s\n"
