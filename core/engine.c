@@ -514,7 +514,8 @@ static void engine_schedule_all(struct sw_engine *e, int spread)
         if (j->item.pos != SIZE_MAX)
             continue;
         j->eng = e;
-        j->item.due = spread ? now + sw_sched_offset(j->site->name, j->check, j->interval) : now;
+        j->item.due =
+            spread ? sw_sched_first(now, sw_sched_offset(j->site->name, j->check, j->interval)) : now;
         sw_heap_push(&e->heap, &j->item);
     }
     engine_arm(e);

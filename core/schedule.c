@@ -9,7 +9,16 @@ int64_t sw_sched_offset(const char *site, const char *check, int64_t interval)
 {
     if (interval <= 0)
         return 0;
-    return (int64_t)(sw_hash(site, check) % (uint64_t)interval);
+    uint64_t h = sw_hash(site, check);
+    if (interval < SW_SCHED_TICK)
+        return (int64_t)(h % (uint64_t)interval);
+    return (int64_t)(h % (uint64_t)(interval / SW_SCHED_TICK)) * SW_SCHED_TICK;
+}
+
+int64_t sw_sched_first(int64_t now, int64_t offset)
+{
+    int64_t rem = now % SW_SCHED_TICK;
+    return now + (rem ? SW_SCHED_TICK - rem : 0) + offset;
 }
 
 int64_t sw_sched_next(int64_t prev, int64_t interval, int64_t now, int64_t *missed)

@@ -30,6 +30,19 @@ START_TEST(first_runs_spread)
                      sw_sched_offset("python.org", "http", 60 * SEC));
     ck_assert_int_ne(sw_sched_offset("python.org", "http", 60 * SEC),
                      sw_sched_offset("python.org", "dns", 60 * SEC));
+    /* On the tick grid, so pairs due together share a wake-up, and the
+     * first run of a pair added later lands on the same grid. */
+    for (int i = 0; i < 100; i++) {
+        char site[32];
+        snprintf(site, sizeof site, "s%d", i);
+        int64_t off = sw_sched_offset(site, "http", 60 * SEC + 250000);
+        ck_assert_int_eq(off % SW_SCHED_TICK, 0);
+        int64_t first = sw_sched_first(123456789 + i * 7919, off);
+        ck_assert_int_eq(first % SW_SCHED_TICK, 0);
+        ck_assert(first >= 123456789 + i * 7919 + off && first < 123456789 + i * 7919 + off + SW_SCHED_TICK);
+    }
+    /* An interval shorter than a tick still spreads within itself. */
+    ck_assert(sw_sched_offset("x", "http", 50000) < 50000);
 }
 END_TEST
 
