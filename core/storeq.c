@@ -49,7 +49,7 @@ struct sw_storeq {
 #define STOREQ_RETAIN_EVERY  600000000 /* then a pass every 10 min */
 #define STOREQ_RETAIN_STEP   50000     /* between steps of a pass when idle */
 #define STOREQ_RETAIN_BUDGET 5000      /* rows a step may touch */
-#define STOREQ_LINGER        100000    /* gather results this long before a batch */
+#define STOREQ_LINGER        1000000   /* gather results this long before a batch */
 #define STOREQ_RETRY_FIRST   250000    /* a failed write is tried again after this... */
 #define STOREQ_RETRY_MAX     10000000  /* ...doubling up to this */
 
