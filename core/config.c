@@ -608,11 +608,14 @@ static int cfg_resolve(const struct sw_config *v, const char *key, struct sw_ent
 {
     int n = 0;
     if (v->plugin) {
-        char *full = sw_xasprintf("%s.%s", v->plugin, key);
-        for (int i = 0; i < v->sec->nentries; i++)
-            if (strcmp(v->sec->entries[i].key, full) == 0 && n < max)
+        /* "PLUGIN.KEY" compared in place: every site binds a dozen keys. */
+        size_t plen = strlen(v->plugin);
+        for (int i = 0; i < v->sec->nentries; i++) {
+            const char *k = v->sec->entries[i].key;
+            if (strncmp(k, v->plugin, plen) == 0 && k[plen] == '.' && strcmp(k + plen + 1, key) == 0 &&
+                n < max)
                 out[n++] = &v->sec->entries[i];
-        free(full);
+        }
         if (n)
             return n;
         if (v->defaults)

@@ -84,14 +84,22 @@ void sw_buf_puts(struct sw_buf *b, const char *s)
 
 void sw_buf_vprintf(struct sw_buf *b, const char *fmt, va_list ap)
 {
+    /* Format once into the room there is (most texts fit); again only
+     * when it did not. */
+    buf_reserve(b, 64);
+    size_t room = b->cap - b->len;
     va_list cp;
     va_copy(cp, ap);
-    int n = vsnprintf(NULL, 0, fmt, cp);
+    int n = vsnprintf(b->s + b->len, room, fmt, cp);
     va_end(cp);
-    if (n < 0)
+    if (n < 0) {
+        b->s[b->len] = '\0';
         return;
-    buf_reserve(b, (size_t)n);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    }
+    if ((size_t)n >= room) {
+        buf_reserve(b, (size_t)n);
+        vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    }
     b->len += (size_t)n;
 }
 
