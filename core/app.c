@@ -76,6 +76,7 @@ void sw_app_close(struct sw_app *a)
     sw_loader_unload_all();
     if (a->loop) {
         /* Let plugins' closed handles finish closing. */
+        sw_host_release_loop();
         uv_run(a->loop, UV_RUN_DEFAULT);
         uv_loop_close(a->loop);
         free(a->loop);

@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "engine.h"
@@ -235,11 +237,17 @@ static void host_result_free(sw_result *r)
 
 /* ---- loop: fd watchers and timers ---- */
 
+/* Plugin sockets live in one epoll set of the host's, which the loop
+ * watches as a single fd.  A uv_poll_t per socket cost seven epoll_ctl
+ * calls a connection (libuv checks each new fd with an add and a delete,
+ * and every change of events is a delete and an add); here it is one add,
+ * one modify per change and one delete.  The set is level-triggered, as
+ * uv_poll is. */
 struct sw_watch {
-    uv_poll_t poll;
     sw_watch_cb cb;
     void *ud;
-    int fd;
+    int fd, events, closed;
+    sw_watch *next_dead;
 };
 
 struct sw_timer {
@@ -248,52 +256,134 @@ struct sw_timer {
     void *ud;
 };
 
-static int host_uv_events(int ev)
-{
-    return ((ev & SW_WATCH_READ) ? UV_READABLE : 0) | ((ev & SW_WATCH_WRITE) ? UV_WRITABLE : 0);
-}
-
-static void host_poll_cb(uv_poll_t *h, int status, int events)
-{
-    sw_watch *w = h->data;
-    int ev = status < 0 ? -1
-                        : ((events & UV_READABLE) ? SW_WATCH_READ : 0) |
-                              ((events & UV_WRITABLE) ? SW_WATCH_WRITE : 0);
-    w->cb(w, w->fd, ev, w->ud);
-}
-
-static sw_watch *host_watch_fd(int fd, int events, sw_watch_cb cb, void *ud)
-{
-    sw_watch *w = sw_xcalloc(1, sizeof *w);
-    if (uv_poll_init_socket(host_loop, &w->poll, fd) != 0) {
-        free(w);
-        return NULL;
-    }
-    w->poll.data = w;
-    w->cb = cb;
-    w->ud = ud;
-    w->fd = fd;
-    if (events)
-        uv_poll_start(&w->poll, host_uv_events(events), host_poll_cb);
-    return w;
-}
-
-static int host_watch_update(sw_watch *w, int events)
-{
-    if (!events)
-        return uv_poll_stop(&w->poll) == 0 ? 0 : SW_EIO;
-    return uv_poll_start(&w->poll, host_uv_events(events), host_poll_cb) == 0 ? 0 : SW_EIO;
-}
+static int host_epfd = -1;
+static uv_poll_t host_ep_poll;
+static int host_dispatching;
+static sw_watch *host_dead; /* closed while their events were being dispatched */
 
 static void host_free_handle(uv_handle_t *h)
 {
     free(h->data);
 }
 
+static int host_watch_update(sw_watch *w, int events);
+
+static void host_ep_cb(uv_poll_t *h, int status, int events)
+{
+    (void)h, (void)status, (void)events;
+    struct epoll_event ev[64];
+    int n = epoll_wait(host_epfd, ev, 64, 0);
+    host_dispatching = 1;
+    for (int i = 0; i < n; i++) {
+        sw_watch *w = ev[i].data.ptr;
+        if (w->closed)
+            continue;
+        int got;
+        if (ev[i].events & EPOLLERR) {
+            /* As uv_poll does: the watch stops (a level-triggered error
+             * would come back at once) until the plugin updates it. */
+            host_watch_update(w, 0);
+            got = -1;
+        } else if (ev[i].events & EPOLLHUP) {
+            got = w->events; /* the read or write sees the end */
+        } else {
+            got = ((ev[i].events & EPOLLIN) ? SW_WATCH_READ : 0) |
+                  ((ev[i].events & EPOLLOUT) ? SW_WATCH_WRITE : 0);
+        }
+        if (got)
+            w->cb(w, w->fd, got, w->ud);
+    }
+    host_dispatching = 0;
+    while (host_dead) {
+        sw_watch *w = host_dead;
+        host_dead = w->next_dead;
+        free(w);
+    }
+}
+
+/* The set is made with the first watch; its loop handle does not keep the
+ * loop alive by itself (a run's guard timer does). */
+static int host_ep_open(void)
+{
+    if (host_epfd >= 0)
+        return 0;
+    host_epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (host_epfd < 0)
+        return -1;
+    if (uv_poll_init(host_loop, &host_ep_poll, host_epfd) != 0 ||
+        uv_poll_start(&host_ep_poll, UV_READABLE, host_ep_cb) != 0) {
+        close(host_epfd);
+        host_epfd = -1;
+        return -1;
+    }
+    uv_unref((uv_handle_t *)&host_ep_poll);
+    return 0;
+}
+
+static void host_ep_closed(uv_handle_t *h)
+{
+    (void)h;
+    close(host_epfd);
+    host_epfd = -1;
+}
+
+void sw_host_release_loop(void)
+{
+    if (host_epfd >= 0 && !uv_is_closing((uv_handle_t *)&host_ep_poll))
+        uv_close((uv_handle_t *)&host_ep_poll, host_ep_closed);
+}
+
+static uint32_t host_ep_events(int ev)
+{
+    return ((ev & SW_WATCH_READ) ? EPOLLIN : 0) | ((ev & SW_WATCH_WRITE) ? EPOLLOUT : 0);
+}
+
+/* A watch with no events is out of the set: epoll reports errors and
+ * hang-ups even when no event is asked for, and the set is level-triggered. */
+static int host_ep_set(sw_watch *w, int events)
+{
+    events &= SW_WATCH_READ | SW_WATCH_WRITE;
+    int op = !events ? EPOLL_CTL_DEL : w->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (events == w->events)
+        return 0;
+    w->events = events;
+    struct epoll_event ev = {.events = host_ep_events(events), .data.ptr = w};
+    return epoll_ctl(host_epfd, op, w->fd, &ev);
+}
+
+static sw_watch *host_watch_fd(int fd, int events, sw_watch_cb cb, void *ud)
+{
+    if (host_ep_open() < 0)
+        return NULL;
+    sw_watch *w = sw_xcalloc(1, sizeof *w);
+    w->cb = cb;
+    w->ud = ud;
+    w->fd = fd;
+    if (host_ep_set(w, events) != 0) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+static int host_watch_update(sw_watch *w, int events)
+{
+    return host_ep_set(w, events) == 0 ? 0 : SW_EIO;
+}
+
 static void host_watch_close(sw_watch *w)
 {
-    if (w)
-        uv_close((uv_handle_t *)&w->poll, host_free_handle);
+    if (!w)
+        return;
+    /* The fd may be closed already (the kernel then dropped it itself). */
+    host_ep_set(w, 0);
+    if (host_dispatching) {
+        w->closed = 1;
+        w->next_dead = host_dead;
+        host_dead = w;
+    } else {
+        free(w);
+    }
 }
 
 static void host_timer_cb(uv_timer_t *h)
