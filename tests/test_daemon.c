@@ -10,6 +10,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "schedule.h"
 #include "support.h"
 
 static struct t_nginx ngx;
@@ -209,7 +210,9 @@ START_TEST(sigterm_cancels_in_flight)
                 "[site stall]\nurl = http://127.0.0.1:%d/stall\nchecks = http\ninterval = 2s\ntimeout = 2s\n",
                 ngx.port));
     pid_t pid = t_sitewatch_bg(conf, errlog, "run", NULL);
-    t_msleep(2500);
+    /* Mid-way through the first run, well away from its timeout and the
+     * next start (the phase is a fixed hash of the names). */
+    t_msleep((int)(sw_sched_offset("stall", "http", 2000000) / 1000) + 1000);
     int64_t t0 = wall_us();
     kill(pid, SIGTERM);
     ck_assert_int_eq(t_wait(pid, 15), 0);
