@@ -4,12 +4,19 @@
  * (status 200, body holds WORD), and nothing else: no scheduling, no
  * rules engine, no storage.  bench/run measures it beside sitewatch; it
  * also drives blackbox_exporter's /probe the same way.
- *   build/bench/curl-floor URL N C [WORD]
+ *   build/bench/curl-floor URL N C [WORD [RATE]]
+ * With RATE (checks a second) the checks are paced as the daemon paces
+ * them: every 100 ms tick starts that tick's share (RATE/10), which is the
+ * floor for a daemon at steady state (bench/steady).  Without it they run
+ * back to back.
  */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#define TICK 0.1 /* seconds: the scheduler's grid (core/schedule.h) */
 
 struct xfer {
     char body[16384]; /* enough for a blackbox /probe answer */
@@ -37,26 +44,47 @@ static void start(CURLM *m, CURL *e, const char *url, struct xfer *x)
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_multi_add_handle(m, e);
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: %s URL N C [WORD]\n", argv[0]);
+        fprintf(stderr, "usage: %s URL N C [WORD [RATE]]\n", argv[0]);
         return 2;
     }
     const char *url = argv[1], *word = argc > 4 ? argv[4] : "word";
     long n = atol(argv[2]), c = atol(argv[3]), started = 0, ok = 0, done = 0;
+    double rate = argc > 5 ? atof(argv[5]) : 0, t0 = now();
     curl_global_init(CURL_GLOBAL_DEFAULT);
     CURLM *m = curl_multi_init();
-    CURL **easy = calloc((size_t)c, sizeof *easy);
+    /* One handle a slot, reused like sitewatch's; idle ones wait here. */
+    CURL **idle = calloc((size_t)c, sizeof *idle);
     struct xfer *xs = calloc((size_t)c, sizeof *xs);
-    for (long i = 0; i < c && started < n; i++, started++) {
-        easy[i] = curl_easy_init(); /* one handle a slot, reused like sitewatch's */
-        start(m, easy[i], url, &xs[i]);
+    long nidle = 0;
+    for (long i = 0; i < c; i++) {
+        idle[nidle++] = curl_easy_init();
+        curl_easy_setopt(idle[i], CURLOPT_PRIVATE, &xs[i]);
     }
     while (done < n) {
+        /* Start what is due: everything there is room for, or, paced, the
+         * checks of every tick that has begun. */
+        long due = rate > 0 ? (long)((double)((long)((now() - t0) / TICK) + 1) * TICK * rate) : n;
+        while (started < n && started < due && nidle > 0) {
+            CURL *e = idle[--nidle];
+            struct xfer *x;
+            curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
+            start(m, e, url, x);
+            started++;
+        }
         int running, msgs;
         curl_multi_perform(m, &running);
         CURLMsg *msg;
@@ -71,19 +99,23 @@ int main(int argc, char **argv)
             ok += msg->data.result == CURLE_OK && code == 200 && strstr(x->body, word);
             done++;
             curl_multi_remove_handle(m, e);
-            if (started < n) {
-                started++;
-                start(m, e, url, x);
-            }
+            idle[nidle++] = e;
         }
-        if (done < n)
-            curl_multi_poll(m, NULL, 0, 1000, NULL);
+        if (done < n) {
+            int wait = 1000;
+            if (started < n && nidle > 0 && rate <= 0) {
+                wait = 0; /* a slot came free: fill it now */
+            } else if (started < n && nidle > 0) {
+                double next = (double)((long)((now() - t0) / TICK) + 1) * TICK + t0;
+                wait = (int)((next - now()) * 1000) + 1; /* never a busy 0 */
+            }
+            curl_multi_poll(m, NULL, 0, wait, NULL);
+        }
     }
     printf("%ld %ld\n", ok, n);
-    for (long i = 0; i < c; i++)
-        if (easy[i])
-            curl_easy_cleanup(easy[i]);
-    free(easy);
+    for (long i = 0; i < nidle; i++)
+        curl_easy_cleanup(idle[i]);
+    free(idle);
     free(xs);
     curl_multi_cleanup(m);
     curl_global_cleanup();
