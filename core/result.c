@@ -9,47 +9,75 @@
 
 #include <pthread.h>
 
-/* ---- metric names, interned ----
- * Every result names its metrics ("time.total", ...): the same few dozen
- * strings in every result kept in the recent cache.  One shared copy each
- * saves a malloc per metric per result (tens of MB at 10,000 sites).  A
- * plugin that makes names without end gets its own copies past the cap. */
-#define INTERN_CAP 4096
+/* ---- names, interned ----
+ * Every result names its site, check, location and metrics ("time.total",
+ * ...): the same strings in every result kept in the recent cache and the
+ * storage queue.  One shared copy each saves a malloc and a free per name
+ * per result, and tens of MB at 10,000 sites.  The sets only grow: past
+ * its cap (a plugin that makes metric names without end, say) a result
+ * keeps its own copies. */
+struct intern_set {
+    pthread_mutex_t lock;
+    const char **v; /* open addressing, at most half full */
+    size_t cap, n, max;
+};
 
-static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
-static const char *intern_v[INTERN_CAP * 2]; /* open addressing, at most half full */
-static int intern_n;
+static struct intern_set metric_names = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 4096};
+static struct intern_set site_names = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 1u << 20};
 
-static const char *intern(const char *name)
+static size_t intern_slot(const struct intern_set *set, const char *name, uint64_t h)
+{
+    size_t i = h % set->cap;
+    while (set->v[i] && strcmp(set->v[i], name) != 0)
+        i = (i + 1) % set->cap;
+    return i;
+}
+
+static const char *intern(struct intern_set *set, const char *name)
 {
     uint64_t h = sw_hash(name, "");
     const char *found = NULL;
-    pthread_mutex_lock(&intern_lock);
-    for (size_t i = h % (INTERN_CAP * 2);; i = (i + 1) % (INTERN_CAP * 2)) {
-        if (!intern_v[i]) {
-            if (intern_n < INTERN_CAP) {
-                intern_v[i] = sw_xstrdup(name);
-                intern_n++;
-                found = intern_v[i];
-            }
-            break;
-        }
-        if (strcmp(intern_v[i], name) == 0) {
-            found = intern_v[i];
-            break;
-        }
+    pthread_mutex_lock(&set->lock);
+    if (set->cap) {
+        size_t i = intern_slot(set, name, h);
+        found = set->v[i];
     }
-    pthread_mutex_unlock(&intern_lock);
+    if (!found && set->n < set->max) {
+        if (2 * (set->n + 1) > set->cap) {
+            struct intern_set grown = {.cap = set->cap ? 2 * set->cap : 256};
+            grown.v = sw_xcalloc(grown.cap, sizeof *grown.v);
+            for (size_t i = 0; i < set->cap; i++)
+                if (set->v[i])
+                    grown.v[intern_slot(&grown, set->v[i], sw_hash(set->v[i], ""))] = set->v[i];
+            free(set->v);
+            set->v = grown.v;
+            set->cap = grown.cap;
+        }
+        found = set->v[intern_slot(set, name, h)] = sw_xstrdup(name);
+        set->n++;
+    }
+    pthread_mutex_unlock(&set->lock);
     return found;
+}
+
+/* A name for a result: shared, or (bit OWN) the result's own copy past
+ * the cap. */
+static char *result_name(sw_result *r, const char *name, unsigned own)
+{
+    const char *shared = intern(&site_names, name ? name : "");
+    if (shared)
+        return (char *)shared;
+    r->names_owned |= own;
+    return sw_xstrdup(name ? name : "");
 }
 
 sw_result *sw_result_new(const char *site, const char *check, const char *location)
 {
     sw_result *r = sw_xcalloc(1, sizeof *r);
     atomic_init(&r->refs, 1);
-    r->site = sw_xstrdup(site ? site : "");
-    r->check = sw_xstrdup(check ? check : "");
-    r->location = sw_xstrdup(location ? location : "");
+    r->site = result_name(r, site, 1);
+    r->check = result_name(r, check, 2);
+    r->location = result_name(r, location, 4);
     r->verdict = SW_UNKNOWN;
     r->store_mask = ~0u;
     return r;
@@ -65,9 +93,12 @@ void sw_result_unref(sw_result *r)
 {
     if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
         return;
-    free(r->site);
-    free(r->check);
-    free(r->location);
+    if (r->names_owned & 1)
+        free(r->site);
+    if (r->names_owned & 2)
+        free(r->check);
+    if (r->names_owned & 4)
+        free(r->location);
     free(r->reason);
     for (int i = 0; i < r->nmetrics; i++)
         if (r->metrics[i].owned)
@@ -146,7 +177,7 @@ void sw_result_metric(sw_result *r, const char *name, double value)
         r->cmetrics = r->cmetrics ? r->cmetrics * 2 : 12; /* a web check makes about ten */
         r->metrics = sw_xrealloc(r->metrics, sizeof *r->metrics * (size_t)r->cmetrics);
     }
-    const char *shared = intern(name);
+    const char *shared = intern(&metric_names, name);
     r->metrics[r->nmetrics++] =
         shared ? (struct sw_metric){shared, value, 0} : (struct sw_metric){sw_xstrdup(name), value, 1};
 }

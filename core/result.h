@@ -20,7 +20,8 @@ struct sw_info {
 
 struct sw_result {
     atomic_int refs;
-    char *site, *check, *location;
+    char *site, *check, *location;               /* interned (shared) unless NAMES_OWNED */
+    unsigned names_owned;                        /* bits 1, 2, 4: site, check, location are own copies */
     int64_t scheduled, started, duration, since; /* microseconds */
     int verdict;                                 /* enum sw_verdict */
     int has_verdict;                             /* set by result_set */
