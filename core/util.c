@@ -147,6 +147,14 @@ char *sw_text_clean(const char *s, int one_line)
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     sw_buf_put(&b, "", 0);
     while (*p) {
+        const unsigned char *ascii = p; /* printable ASCII: as it is, in one piece */
+        while (*ascii >= 0x20 && *ascii < 0x7f)
+            ascii++;
+        if (ascii > p) {
+            sw_buf_put(&b, (const char *)p, (size_t)(ascii - p));
+            p = ascii;
+            continue;
+        }
         int n = sw_utf8_len(p);
         if (n && *p >= 0x20 && *p != 0x7f) {
             sw_buf_put(&b, (const char *)p, (size_t)n);
@@ -196,8 +204,10 @@ char *sw_redact(const char *s)
             s += strcspn(s, "\"';,\n");
             continue;
         }
-        sw_buf_put(&b, s, 1);
-        s++;
+        /* Up to the next byte that can start either: in one piece. */
+        size_t run = 1 + strcspn(s + 1, ":aA");
+        sw_buf_put(&b, s, run);
+        s += run;
     }
     return b.s;
 }
