@@ -132,7 +132,9 @@ void sw_engine_seed(struct sw_engine *e)
     struct sw_loaded *p = SW_STOREQ_READER(e->q, storage_recent, &inst);
     if (p) {
         for (struct sw_job **pj = e->jobs; *pj; pj++) {
-            struct seed_ctx s = {.job = *pj};
+            struct seed_ctx s; /* not zeroed: got[] is 8 KB, filled up to n */
+            s.job = *pj;
+            s.n = 0;
             if (p->desc.storage_recent(inst, (*pj)->site->name, (*pj)->check, (*pj)->maxrecent, seed_cb,
                                        &s) != 0)
                 sw_warn("%s: cannot read past results of %s %s", p->name, (*pj)->site->name, (*pj)->check);
