@@ -13,7 +13,7 @@
 #include "result.h"
 #include "util.h"
 
-#define STOREQ_BATCH       4096
+#define STOREQ_BATCH       65536 /* a backlog is written in few, large transactions */
 #define STOREQ_MAX_TARGETS 32
 
 struct sq_target {
@@ -109,6 +109,13 @@ struct sw_loaded *sw_storeq_target(const struct sw_storeq *q, int i, void **inst
     return q->targets[i].plugin;
 }
 
+/* A batch is as big as STOREQ_BATCH, or the whole queue if that is less:
+ * the writer stops gathering then. */
+static size_t sq_full_batch(const struct sw_storeq *q)
+{
+    return q->cap < STOREQ_BATCH ? q->cap : STOREQ_BATCH;
+}
+
 void sw_storeq_push(struct sw_storeq *q, sw_result *r)
 {
     pthread_mutex_lock(&q->lock);
@@ -124,7 +131,7 @@ void sw_storeq_push(struct sw_storeq *q, sw_result *r)
     q->ring[(q->head + q->count++) % q->cap] = sw_result_ref(r);
     /* The writer wants to know when there is work, and when a batch is
      * full; while it lingers, a wake-up per result is only a syscall. */
-    if (q->count == 1 || q->count == STOREQ_BATCH)
+    if (q->count == 1 || q->count == sq_full_batch(q))
         pthread_cond_signal(&q->cond);
     pthread_mutex_unlock(&q->lock);
 }
@@ -318,7 +325,7 @@ static void *sq_main(void *arg)
          * same for one result as for a thousand (the commit writes the same
          * index and rollup pages), and checks finish a few at a time. */
         int64_t linger_end = sq_mono() + STOREQ_LINGER;
-        while (q->count && q->count < STOREQ_BATCH && !q->stop && sq_mono() < linger_end)
+        while (q->count && q->count < sq_full_batch(q) && !q->stop && sq_mono() < linger_end)
             sq_wait_until(q, linger_end);
         size_t n = 0;
         while (q->count && n < STOREQ_BATCH) {
