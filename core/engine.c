@@ -86,30 +86,7 @@ struct sw_conf *sw_engine_conf(struct sw_engine *e)
     return e->conf;
 }
 
-/* ---- the recent cache ---- */
-
-/* Behind the newest, the cache keeps of a result only what pages and
- * status show (times, verdict, reason): its metrics and facts, most of its
- * memory, go.  At 10,000 sites that is tens of MB. */
-static sw_result *job_slim(sw_result *r)
-{
-    if (!r->nmetrics && !r->ninfos)
-        return r;
-    sw_result *s = sw_result_clone_slim(r);
-    sw_result_unref(r);
-    return s;
-}
-
-static void job_remember(struct sw_job *j, sw_result *r)
-{
-    if (j->nrecent == j->maxrecent)
-        sw_result_unref(j->recent[--j->nrecent]);
-    if (j->nrecent)
-        j->recent[0] = job_slim(j->recent[0]);
-    memmove(j->recent + 1, j->recent, sizeof *j->recent * (size_t)j->nrecent);
-    j->recent[0] = sw_result_ref(r);
-    j->nrecent++;
-}
+/* ---- the recent cache (recent.c) ---- */
 
 struct seed_ctx {
     struct sw_job *job;
@@ -120,9 +97,9 @@ struct seed_ctx {
 static int seed_cb(const sw_result *r, void *ud)
 {
     struct seed_ctx *s = ud;
-    if (s->n < s->job->maxrecent && s->n < 1024)
+    if (s->n < s->job->recent.max && s->n < 1024)
         s->got[s->n++] = sw_result_clone(r);
-    return s->n >= s->job->maxrecent;
+    return s->n >= s->job->recent.max;
 }
 
 void sw_engine_seed(struct sw_engine *e)
@@ -135,11 +112,11 @@ void sw_engine_seed(struct sw_engine *e)
             struct seed_ctx s; /* not zeroed: got[] is 8 KB, filled up to n */
             s.job = *pj;
             s.n = 0;
-            if (p->desc.storage_recent(inst, (*pj)->site->name, (*pj)->check, (*pj)->maxrecent, seed_cb,
+            if (p->desc.storage_recent(inst, (*pj)->site->name, (*pj)->check, (*pj)->recent.max, seed_cb,
                                        &s) != 0)
                 sw_warn("%s: cannot read past results of %s %s", p->name, (*pj)->site->name, (*pj)->check);
             for (int i = s.n - 1; i >= 0; i--) {
-                job_remember(*pj, s.got[i]);
+                sw_recent_push(&(*pj)->recent, s.got[i]);
                 sw_result_unref(s.got[i]);
             }
         }
@@ -158,6 +135,8 @@ static void run_free(sw_run *run)
 static void run_guard_closed_cb(uv_handle_t *h)
 {
     sw_run *run = h->data;
+    free(h);
+    run->guard = NULL;
     run->guard_closed = 1;
     if (run->released)
         run_free(run);
@@ -182,13 +161,13 @@ void sw_job_forget_runs(struct sw_job *j)
 
 static void engine_deliver(struct sw_engine *e, struct sw_job *j, sw_result *r)
 {
-    sw_result *prev = j->nrecent ? j->recent[0] : NULL;
+    const sw_result *prev = j->recent.newest;
     r->since = prev && prev->verdict == r->verdict && prev->since ? prev->since : r->started;
     if (prev && prev->verdict != r->verdict)
         sw_info("%s %s %s -> %s: %s", r->site, r->check, sw_verdict_name(prev->verdict),
                 sw_verdict_name(r->verdict), r->reason ? r->reason : "");
     r->store_mask = j->store_mask;
-    job_remember(j, r);
+    sw_recent_push(&j->recent, r);
     if (e->on_result)
         e->on_result(r, e->on_result_ud);
     if (e->q)
@@ -231,7 +210,7 @@ static void engine_finish(sw_run *run)
     }
     struct sw_engine *e = j->eng;
     run->completed = 1;
-    uv_timer_stop(&run->guard);
+    uv_timer_stop(run->guard);
     if (run->abandoned) {
         /* The plugin may still write into its result (on another thread,
          * for a stuck blocking run): deliver a new one. */
@@ -260,7 +239,7 @@ static void engine_finish(sw_run *run)
     sw_result_unref(r);
     j->inflight = NULL;
     e->inflight--;
-    uv_close((uv_handle_t *)&run->guard, run_guard_closed_cb);
+    uv_close((uv_handle_t *)run->guard, run_guard_closed_cb);
     if (!run->stuck) { /* a stuck run is freed when its thread returns */
         sw_job_forget_runs(j);
         j->spent = run;
@@ -339,6 +318,8 @@ static void run_after_work_cb(uv_work_t *w, int status)
 {
     (void)status;
     sw_run *run = w->data;
+    free(w);
+    run->work = NULL;
     if (!run->stuck) {
         engine_finish(run);
         return;
@@ -401,19 +382,25 @@ static void run_start(struct sw_engine *e, struct sw_job *j, int64_t due)
     run->res->scheduled = run->scheduled_wall = wall - (now - due);
     run->res->started = run->started_wall = wall;
     sw_result_metric(run->res, "sched.lag", (double)(now - due) / 1e6);
-    uv_timer_init(e->loop, &run->guard);
-    run->guard.data = run;
-    run->work.data = run;
+    run->guard = sw_xmalloc(sizeof *run->guard);
+    uv_timer_init(e->loop, run->guard);
+    run->guard->data = run;
     j->inflight = run;
     e->inflight++;
-    uv_timer_start(&run->guard, run_guard_cb, (uint64_t)((j->timeout + ENGINE_GUARD_GRACE) / 1000), 0);
+    uv_timer_start(run->guard, run_guard_cb, (uint64_t)((j->timeout + ENGINE_GUARD_GRACE) / 1000), 0);
     if (j->plugin->desc.flags & SW_CHECK_ASYNC) {
         int rc = j->plugin->desc.check_run(j->site_state, run);
         if (rc != 0 && !run->completed) {
             run->rc = rc;
             engine_finish(run);
         }
-    } else if (uv_queue_work(e->loop, &run->work, run_work_cb, run_after_work_cb) != 0) {
+        return;
+    }
+    run->work = sw_xmalloc(sizeof *run->work);
+    run->work->data = run;
+    if (uv_queue_work(e->loop, run->work, run_work_cb, run_after_work_cb) != 0) {
+        free(run->work);
+        run->work = NULL;
         run->rc = SW_EBUSY;
         engine_finish(run);
     }
@@ -593,8 +580,7 @@ static void engine_reload(struct sw_engine *e, const char *why)
             struct sw_job *o = e->jobs[k];
             if (strcmp(o->site->name, j->site->name) || strcmp(o->check, j->check))
                 continue;
-            for (int r = o->nrecent - 1; r >= 0; r--)
-                job_remember(j, o->recent[r]);
+            sw_recent_copy(&j->recent, &o->recent);
             if (o->item.pos != SIZE_MAX && o->interval == j->interval) {
                 j->item.due = o->item.due;
                 sw_heap_push(&e->heap, &j->item);

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "loader.h"
+#include "recent.h"
 #include "schedule.h"
 #include "sitewatch/plugin.h"
 #include "storeq.h"
@@ -35,17 +36,17 @@ struct sw_job {
     int waiting; /* in the max_in_flight queue */
     int64_t wait_due;
     struct sw_job *wait_next;
-    int retired;        /* replaced by a reload; freed when its run ends */
-    sw_result **recent; /* newest first */
-    int nrecent, maxrecent;
+    int retired; /* replaced by a reload; freed when its run ends */
+    struct sw_recent recent;
 };
 
 struct sw_run {
     struct sw_job *job;
     sw_result *res;
     int64_t due, start; /* monotonic */
-    uv_timer_t guard;   /* cancels a run that overstays its timeout */
-    uv_work_t work;     /* blocking checks */
+    /* Apart from the run, which a job keeps after it ends (see spent): */
+    uv_timer_t *guard; /* cancels a run that overstays its timeout; freed once closed */
+    uv_work_t *work;   /* blocking checks, while on the worker pool */
     int completed;
     int cancelled; /* RUN_CANCEL_* */
     int rc;

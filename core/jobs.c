@@ -74,8 +74,7 @@ static struct sw_job *jobs_one(struct sw_conf *c, struct sw_site *site, const ch
     j->interval = site->interval;
     j->timeout = site->timeout;
     j->item.pos = SIZE_MAX;
-    j->maxrecent = (int)c->recent;
-    j->recent = sw_xcalloc((size_t)j->maxrecent, sizeof *j->recent);
+    sw_recent_init(&j->recent, (int)c->recent);
     if (p->error) {
         j->disabled = sw_xasprintf("plugin %s failed to load: %s", check, p->error);
         return j;
@@ -133,9 +132,7 @@ void sw_job_free(struct sw_job *j)
     sw_job_forget_runs(j);
     if (j->site_state && j->plugin->desc.check_release)
         j->plugin->desc.check_release(j->site_state);
-    for (int i = 0; i < j->nrecent; i++)
-        sw_result_unref(j->recent[i]);
-    free(j->recent);
+    sw_recent_free(&j->recent);
     free(j->check);
     free(j->disabled);
     free(j);

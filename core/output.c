@@ -37,8 +37,7 @@ struct sw_outputs {
 struct render_series {
     char *site, *check, *url;
     int64_t interval;
-    sw_result **recent; /* newest first, one reference each */
-    int nrecent;
+    struct sw_recent recent;
 };
 
 struct sw_render {
@@ -67,11 +66,10 @@ struct sw_render *sw_render_new(struct sw_engine *eng, struct sw_storeq *q)
         s->check = sw_xstrdup(j->check);
         s->url = j->site->url ? sw_redact(j->site->url) : NULL; /* pages show it: no password */
         s->interval = j->interval;
-        s->recent = sw_xcalloc((size_t)j->nrecent + 1, sizeof *s->recent);
-        /* Results are immutable once delivered: sharing references with the
-         * render thread is safe, copying them is not needed. */
-        for (int r = 0; r < j->nrecent; r++)
-            s->recent[s->nrecent++] = sw_result_ref(j->recent[r]);
+        /* Results are immutable once delivered: the newest is shared with
+         * the render thread, only the older records are copied. */
+        sw_recent_init(&s->recent, j->recent.max);
+        sw_recent_copy(&s->recent, &j->recent);
     }
     return rd;
 }
@@ -82,9 +80,7 @@ void sw_render_free(struct sw_render *rd)
         return;
     for (int i = 0; i < rd->n; i++) {
         struct render_series *s = &rd->s[i];
-        for (int r = 0; r < s->nrecent; r++)
-            sw_result_unref(s->recent[r]);
-        free(s->recent);
+        sw_recent_free(&s->recent);
         free(s->site);
         free(s->check);
         free(s->url);
@@ -131,8 +127,8 @@ int sw_render_recent(const sw_render *rd, int i, int limit, sw_result_cb cb, voi
     if (i < 0 || i >= rd->n || !cb)
         return SW_ENOTFOUND;
     const struct render_series *s = &rd->s[i];
-    for (int r = 0; r < s->nrecent && r < limit; r++)
-        if (cb(s->recent[r], ud))
+    for (int r = 0; r < sw_recent_count(&s->recent) && r < limit; r++)
+        if (sw_recent_lend(&s->recent, r, cb, ud))
             break;
     return 0;
 }

@@ -105,14 +105,15 @@ void sw_result_unref(sw_result *r)
             free((char *)r->metrics[i].name);
     free(r->metrics);
     for (int i = 0; i < r->ninfos; i++) {
-        free(r->infos[i].key);
+        if (r->infos[i].key_owned)
+            free(r->infos[i].key);
         free(r->infos[i].value);
     }
     free(r->infos);
     free(r);
 }
 
-sw_result *sw_result_clone_slim(const sw_result *r)
+sw_result *sw_result_clone(const sw_result *r)
 {
     sw_result *c = sw_result_new(r->site, r->check, r->location);
     c->scheduled = r->scheduled;
@@ -123,12 +124,6 @@ sw_result *sw_result_clone_slim(const sw_result *r)
     c->has_verdict = r->has_verdict;
     c->reason = r->reason ? sw_xstrdup(r->reason) : NULL;
     c->store_mask = r->store_mask;
-    return c;
-}
-
-sw_result *sw_result_clone(const sw_result *r)
-{
-    sw_result *c = sw_result_clone_slim(r);
     for (int i = 0; i < r->nmetrics; i++)
         sw_result_metric(c, r->metrics[i].name, r->metrics[i].value);
     for (int i = 0; i < r->ninfos; i++)
@@ -195,7 +190,13 @@ void sw_result_info(sw_result *r, const char *key, const char *value)
         r->cinfos = r->cinfos ? r->cinfos * 2 : 2;
         r->infos = sw_xrealloc(r->infos, sizeof *r->infos * (size_t)r->cinfos);
     }
-    r->infos[r->ninfos++] = (struct sw_info){sw_text_clean(key, 1), sw_info_text(value)};
+    /* Fact names are as few as metric names: shared the same way. */
+    char *name = sw_text_clean(key, 1);
+    const char *shared = intern(&metric_names, name);
+    if (shared)
+        free(name);
+    r->infos[r->ninfos++] = shared ? (struct sw_info){(char *)shared, sw_info_text(value), 0}
+                                   : (struct sw_info){name, sw_info_text(value), 1};
 }
 
 void sw_result_json(const sw_result *r, struct sw_buf *b)

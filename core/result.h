@@ -15,7 +15,9 @@ struct sw_metric {
     int owned;
 };
 struct sw_info {
-    char *key, *value;
+    char *key; /* interned (shared, never freed) unless KEY_OWNED */
+    char *value;
+    int key_owned;
 };
 
 struct sw_result {
@@ -38,8 +40,6 @@ sw_result *sw_result_new(const char *site, const char *check, const char *locati
 sw_result *sw_result_ref(sw_result *r);
 void sw_result_unref(sw_result *r);
 sw_result *sw_result_clone(const sw_result *r);
-/* The same without metrics and facts. */
-sw_result *sw_result_clone_slim(const sw_result *r);
 void sw_result_set(sw_result *r, int verdict, const char *fmt, ...) SW_PRINTF(3, 4);
 void sw_result_metric(sw_result *r, const char *name, double value);
 void sw_result_info(sw_result *r, const char *key, const char *value);

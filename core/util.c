@@ -145,6 +145,13 @@ char *sw_text_clean(const char *s, int one_line)
 {
     struct sw_buf b = {0};
     const unsigned char *p = (const unsigned char *)(s ? s : "");
+    /* Most text is printable ASCII: then an exact copy, since results keep
+     * their reasons and facts for minutes (a 64-byte buffer each was MBs). */
+    size_t plain = 0;
+    while (p[plain] >= 0x20 && p[plain] < 0x7f)
+        plain++;
+    if (!p[plain])
+        return sw_xstrdup((const char *)p);
     sw_buf_put(&b, "", 0);
     while (*p) {
         const unsigned char *ascii = p; /* printable ASCII: as it is, in one piece */
@@ -169,7 +176,7 @@ char *sw_text_clean(const char *s, int one_line)
             sw_buf_puts(&b, "\xef\xbf\xbd"); /* U+FFFD */
         p++;
     }
-    return b.s;
+    return sw_xrealloc(b.s, b.len + 1);
 }
 
 char *sw_redact(const char *s)

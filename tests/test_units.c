@@ -3,8 +3,10 @@
 #include <check.h>
 
 #include "support.h"
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "recent.h"
 #include "units.h"
 #include "util.h"
 
@@ -112,6 +114,66 @@ START_TEST(json_strings)
 }
 END_TEST
 
+/* The recent cache: the newest whole, the older ones as records, newest
+ * first, the oldest dropped past max; a copy holds what its max allows. */
+struct lent {
+    char seen[16][40];
+    int n, metrics;
+};
+static int lend_cb(const sw_result *r, void *ud)
+{
+    struct lent *l = ud;
+    snprintf(l->seen[l->n++], sizeof l->seen[0], "%s/%s %lld %d %s", r->site, r->check, (long long)r->started,
+             r->verdict, r->reason ? r->reason : "-");
+    l->metrics += r->nmetrics;
+    return 0;
+}
+static struct lent lend_all(const struct sw_recent *c)
+{
+    struct lent l = {0};
+    for (int i = 0; i < sw_recent_count(c); i++)
+        sw_recent_lend(c, i, lend_cb, &l);
+    return l;
+}
+
+START_TEST(recent_cache)
+{
+    struct sw_recent c, copy, one;
+    sw_recent_init(&c, 3);
+    ck_assert_int_eq(sw_recent_count(&c), 0);
+    for (int i = 1; i <= 5; i++) {
+        sw_result *r = sw_result_new("s", "http", "here");
+        r->started = i;
+        sw_result_set(r, i % 2 ? SW_OK : SW_FAIL, "run %d", i);
+        if (i == 4)
+            r->reason = (free(r->reason), NULL);
+        sw_result_metric(r, "time.total", i);
+        sw_recent_push(&c, r);
+        sw_result_unref(r);
+        ck_assert_int_eq(sw_recent_count(&c), i < 3 ? i : 3);
+    }
+    struct lent l = lend_all(&c);
+    ck_assert_int_eq(l.n, 3);
+    ck_assert_str_eq(l.seen[0], "s/http 5 0 run 5");
+    ck_assert_str_eq(l.seen[1], "s/http 4 2 -");
+    ck_assert_str_eq(l.seen[2], "s/http 3 0 run 3");
+    ck_assert_int_eq(l.metrics, 1); /* only the newest keeps its metrics */
+    sw_recent_init(&copy, 7);
+    sw_recent_copy(&copy, &c);
+    sw_recent_init(&one, 2);
+    sw_recent_copy(&one, &c);
+    sw_recent_free(&c);
+    l = lend_all(&copy);
+    ck_assert_int_eq(l.n, 3);
+    ck_assert_str_eq(l.seen[2], "s/http 3 0 run 3");
+    l = lend_all(&one);
+    ck_assert_int_eq(l.n, 2);
+    ck_assert_str_eq(l.seen[1], "s/http 4 2 -");
+    sw_recent_free(&copy);
+    sw_recent_free(&one);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("units");
@@ -122,6 +184,7 @@ int main(void)
     tcase_add_test(tc, sizes);
     tcase_add_test(tc, words);
     tcase_add_test(tc, json_strings);
+    tcase_add_test(tc, recent_cache);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }

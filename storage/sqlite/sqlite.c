@@ -159,10 +159,11 @@ int sqlite_connect(const char *path, int flags, int busy_ms, sqlite3 **db)
     if (flags & SQLITE_OPEN_READONLY)
         return 0;
     /* The writer touches the index and rollup pages of every series in each
-     * batch.  4 MB of page cache: 16 MB ingested no faster (bench/storage-
-     * ingest, 1,000 and 10,000 sites; the pages come back from the OS's
-     * cache) and was a third of the daemon's memory at 10,000 sites. */
-    return sqlite_exec(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-4096;",
+     * batch.  2 MB of page cache: 4 and 16 MB ingested no faster (bench/
+     * storage-ingest, 1,000 and 10,000 sites; the pages come back from the
+     * OS's cache), and 16 MB was a third of the daemon's memory at 10,000
+     * sites. */
+    return sqlite_exec(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-2048;",
                        path);
 }
 

@@ -101,7 +101,7 @@ static struct sqlite_series_slot *series_slot(struct sqlite_inst *s, uint64_t h,
 
 static void series_remember(struct sqlite_inst *s, uint64_t h, const char *key, size_t len, sqlite3_int64 id)
 {
-    if ((s->cache_n + 1) * 2 > s->cache_cap) { /* keep it at most half full */
+    if ((s->cache_n + 1) * 4 > s->cache_cap * 3) { /* at most 3/4 full: short probes, less memory */
         size_t cap = s->cache_cap ? s->cache_cap * 2 : 1024;
         struct sqlite_series_slot *old = s->cache, *v = calloc(cap, sizeof *v);
         size_t oldcap = s->cache_cap;
