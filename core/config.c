@@ -279,7 +279,12 @@ static int cfg_handler(void *user, const char *section, const char *key, const c
         return 1;
     }
     s->entries = sw_xrealloc(s->entries, sizeof *s->entries * (size_t)(s->nentries + 1));
-    s->entries[s->nentries++] = (struct sw_entry){sw_xstrdup(key), sw_xstrdup(value), p->file, p->line};
+    /* Key and value in one block: 10,000 sites have 40,000 of them. */
+    size_t klen = strlen(key) + 1, vlen = strlen(value) + 1;
+    char *kv = sw_xmalloc(klen + vlen);
+    memcpy(kv, key, klen);
+    memcpy(kv + klen, value, vlen);
+    s->entries[s->nentries++] = (struct sw_entry){kv, kv + klen, p->file, p->line};
     return 1;
 }
 
@@ -548,10 +553,8 @@ void sw_conf_free(struct sw_conf *c)
     free(c->sites);
     for (int i = 0; i < c->nsecs; i++) {
         struct sw_section *s = c->secs[i];
-        for (int j = 0; j < s->nentries; j++) {
-            free(s->entries[j].key);
-            free(s->entries[j].value);
-        }
+        for (int j = 0; j < s->nentries; j++)
+            free(s->entries[j].key); /* and its value, in the same block */
         free(s->entries);
         free(s->name);
         free(s);

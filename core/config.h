@@ -12,7 +12,7 @@
 enum sw_section_kind { SW_SEC_CORE, SW_SEC_SITE, SW_SEC_CHECK, SW_SEC_STORAGE, SW_SEC_OUTPUT };
 
 struct sw_entry {
-    char *key, *value;
+    char *key, *value; /* one block: free key only */
     const char *file; /* owned by the sw_conf */
     int line;
 };

@@ -167,6 +167,7 @@ static void engine_deliver(struct sw_engine *e, struct sw_job *j, sw_result *r)
         sw_info("%s %s %s -> %s: %s", r->site, r->check, sw_verdict_name(prev->verdict),
                 sw_verdict_name(r->verdict), r->reason ? r->reason : "");
     r->store_mask = j->store_mask;
+    sw_result_trim(r);
     sw_recent_push(&j->recent, r);
     if (e->on_result)
         e->on_result(r, e->on_result_ud);

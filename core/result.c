@@ -140,6 +140,18 @@ static char *sw_info_text(const char *value)
     return clean;
 }
 
+void sw_result_trim(sw_result *r)
+{
+    if (r->nmetrics && r->nmetrics < r->cmetrics) {
+        r->metrics = sw_xrealloc(r->metrics, sizeof *r->metrics * (size_t)r->nmetrics);
+        r->cmetrics = r->nmetrics;
+    }
+    if (r->ninfos && r->ninfos < r->cinfos) {
+        r->infos = sw_xrealloc(r->infos, sizeof *r->infos * (size_t)r->ninfos);
+        r->cinfos = r->ninfos;
+    }
+}
+
 void sw_result_set(sw_result *r, int verdict, const char *fmt, ...)
 {
     if (verdict < SW_OK || verdict > SW_UNKNOWN)

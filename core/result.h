@@ -40,6 +40,10 @@ sw_result *sw_result_new(const char *site, const char *check, const char *locati
 sw_result *sw_result_ref(sw_result *r);
 void sw_result_unref(sw_result *r);
 sw_result *sw_result_clone(const sw_result *r);
+/* Give back what R's metric and fact arrays hold beyond their use: a
+ * result kept for minutes (the newest of each series) should not carry
+ * room for growth. */
+void sw_result_trim(sw_result *r);
 void sw_result_set(sw_result *r, int verdict, const char *fmt, ...) SW_PRINTF(3, 4);
 void sw_result_metric(sw_result *r, const char *name, double value);
 void sw_result_info(sw_result *r, const char *key, const char *value);

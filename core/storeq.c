@@ -16,14 +16,59 @@
 #define STOREQ_BATCH       65536 /* a backlog is written in few, large transactions */
 #define STOREQ_MAX_TARGETS 32
 
+/* A ring of results, oldest first, that grows by doubling up to the
+ * queue's size and is let go when it empties after holding many.  At
+ * steady load it holds a few hundred: a ring of queue_size slots (800 KB
+ * at the default, for the queue and for each target) was resident once it
+ * had turned.  Its count is kept by its owner (published under the lock). */
+struct sq_ring {
+    sw_result **v;
+    size_t size, head;
+};
+
+static sw_result **sq_slot(const struct sq_ring *r, size_t i)
+{
+    return &r->v[(r->head + i) % r->size];
+}
+
+/* Room for one more behind the N held, up to MAX in all. */
+static void sq_ring_room(struct sq_ring *r, size_t n, size_t max)
+{
+    if (n < r->size)
+        return;
+    size_t size = r->size ? r->size * 2 : 256;
+    size = size < max ? size : max;
+    sw_result **v = sw_xmalloc(size * sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = *sq_slot(r, i);
+    free(r->v);
+    *r = (struct sq_ring){v, size, 0};
+}
+
+static sw_result *sq_ring_pop(struct sq_ring *r)
+{
+    sw_result *x = r->v[r->head];
+    r->head = (r->head + 1) % r->size;
+    return x;
+}
+
+/* Empty (N is 0) after a backlog: give the memory back. */
+static void sq_ring_trim(struct sq_ring *r, size_t n)
+{
+    if (!n && r->size > 1024) {
+        free(r->v);
+        *r = (struct sq_ring){0};
+    }
+}
+
 struct sq_target {
     struct sw_loaded *plugin;
     void *inst;
     /* What this target has still to write, oldest first.  A target that
      * fails keeps its own results (up to the queue's size) and is retried
      * with backoff; the other targets go on. */
-    sw_result **pend; /* a ring of the queue's size */
-    size_t phead, npend;
+    struct sq_ring pend;
+    size_t npend;
     int64_t retry_at, backoff; /* monotonic */
     /* Health, read by other threads under the queue's lock. */
     int failing;
@@ -37,8 +82,8 @@ struct sw_storeq {
     pthread_cond_t cond;
     pthread_t thread;
     int running, stop;
-    sw_result **ring;
-    size_t cap, head, count;
+    struct sq_ring ring;
+    size_t cap, count; /* cap: the queue's size */
     atomic_uint_fast64_t dropped, written;
     struct sq_target targets[STOREQ_MAX_TARGETS];
     int ntargets;
@@ -68,8 +113,7 @@ struct sw_storeq *sw_storeq_new(size_t cap)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&q->cond, &ca);
     pthread_condattr_destroy(&ca);
-    q->cap = cap;
-    q->ring = sw_xcalloc(cap, sizeof *q->ring);
+    q->cap = cap ? cap : 1;
     return q;
 }
 
@@ -78,7 +122,6 @@ int sw_storeq_add_target(struct sw_storeq *q, struct sw_loaded *plugin, void *in
     if (q->ntargets == STOREQ_MAX_TARGETS)
         return SW_EBUSY;
     q->targets[q->ntargets] = (struct sq_target){.plugin = plugin, .inst = inst};
-    q->targets[q->ntargets].pend = sw_xcalloc(q->cap, sizeof(sw_result *));
     return q->ntargets++;
 }
 
@@ -128,7 +171,8 @@ void sw_storeq_push(struct sw_storeq *q, sw_result *r)
                    q->cap, (unsigned long long)n);
         return;
     }
-    q->ring[(q->head + q->count++) % q->cap] = sw_result_ref(r);
+    sq_ring_room(&q->ring, q->count, q->cap);
+    *sq_slot(&q->ring, q->count++) = sw_result_ref(r);
     /* The writer wants to know when there is work, and when a batch is
      * full; while it lingers, a wake-up per result is only a syscall. */
     if (q->count == 1 || q->count == sq_full_batch(q))
@@ -174,15 +218,15 @@ static void sq_take(struct sw_storeq *q, int t, sw_result **batch, size_t n)
         if (!(batch[i]->store_mask & (1u << t)))
             continue;
         if (npend == q->cap) {
-            sw_result_unref(tg->pend[tg->phead]);
-            tg->phead = (tg->phead + 1) % q->cap;
+            sw_result_unref(sq_ring_pop(&tg->pend));
             npend--;
             dropped++;
             if ((dropped & (dropped - 1)) == 0) /* the first, then every power of two */
                 sw_err("%s: storage is failing and %zu result(s) wait for it: %llu oldest dropped so far",
                        tg->plugin->name, q->cap, (unsigned long long)dropped);
         }
-        tg->pend[(tg->phead + npend++) % q->cap] = sw_result_ref(batch[i]);
+        sq_ring_room(&tg->pend, npend, q->cap);
+        *sq_slot(&tg->pend, npend++) = sw_result_ref(batch[i]);
     }
     pthread_mutex_lock(&q->lock);
     tg->npend = npend;
@@ -221,7 +265,7 @@ static void sq_flush(struct sw_storeq *q, struct sq_target *tg, const sw_result 
     while (tg->npend) {
         size_t m = 0;
         while (m < tg->npend && m < STOREQ_BATCH) {
-            sel[m] = tg->pend[(tg->phead + m) % q->cap];
+            sel[m] = *sq_slot(&tg->pend, m);
             m++;
         }
         int rc = tg->plugin->desc.storage_write(tg->inst, sel, m);
@@ -229,12 +273,11 @@ static void sq_flush(struct sw_storeq *q, struct sq_target *tg, const sw_result 
             sq_failed(q, tg, rc, m);
             return;
         }
-        for (size_t i = 0; i < m; i++) {
-            sw_result_unref(tg->pend[tg->phead]);
-            tg->phead = (tg->phead + 1) % q->cap;
-        }
+        for (size_t i = 0; i < m; i++)
+            sw_result_unref(sq_ring_pop(&tg->pend));
         pthread_mutex_lock(&q->lock);
         tg->npend -= m;
+        sq_ring_trim(&tg->pend, tg->npend);
         tg->written += m;
         int was_failing = tg->failing;
         tg->failing = 0;
@@ -300,8 +343,7 @@ static void sq_last_tries(struct sw_storeq *q, const sw_result **sel)
         tg->dropped += tg->npend;
         pthread_mutex_unlock(&q->lock);
         while (tg->npend) {
-            sw_result_unref(tg->pend[tg->phead]);
-            tg->phead = (tg->phead + 1) % q->cap;
+            sw_result_unref(sq_ring_pop(&tg->pend));
             tg->npend--;
         }
     }
@@ -329,10 +371,10 @@ static void *sq_main(void *arg)
             sq_wait_until(q, linger_end);
         size_t n = 0;
         while (q->count && n < STOREQ_BATCH) {
-            batch[n++] = q->ring[q->head];
-            q->head = (q->head + 1) % q->cap;
+            batch[n++] = sq_ring_pop(&q->ring);
             q->count--;
         }
+        sq_ring_trim(&q->ring, q->count);
         int done = q->stop && !q->count;
         pthread_mutex_unlock(&q->lock);
 
@@ -425,16 +467,16 @@ void sw_storeq_free(struct sw_storeq *q)
         return;
     sw_storeq_stop(q);
     for (size_t i = 0; i < q->count; i++)
-        sw_result_unref(q->ring[(q->head + i) % q->cap]);
+        sw_result_unref(*sq_slot(&q->ring, i));
     for (int t = 0; t < q->ntargets; t++) {
         struct sq_target *tg = &q->targets[t];
         for (size_t i = 0; i < tg->npend; i++)
-            sw_result_unref(tg->pend[(tg->phead + i) % q->cap]);
-        free(tg->pend);
+            sw_result_unref(*sq_slot(&tg->pend, i));
+        free(tg->pend.v);
         if (tg->plugin->desc.storage_close)
             tg->plugin->desc.storage_close(tg->inst);
     }
-    free(q->ring);
+    free(q->ring.v);
     pthread_mutex_destroy(&q->lock);
     pthread_cond_destroy(&q->cond);
     free(q);
