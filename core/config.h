@@ -12,14 +12,14 @@
 enum sw_section_kind { SW_SEC_CORE, SW_SEC_SITE, SW_SEC_CHECK, SW_SEC_STORAGE, SW_SEC_OUTPUT };
 
 struct sw_entry {
-    char *key, *value; /* one block: free key only */
-    const char *file; /* owned by the sw_conf */
+    char *key, *value; /* in the conf's arena */
+    const char *file;  /* owned by the sw_conf */
     int line;
 };
 
 struct sw_section {
     int kind;
-    char *name; /* NULL for [core] */
+    char *name; /* NULL for [core]; in the conf's arena */
     const char *file;
     int line;
     struct sw_entry *entries;
@@ -27,19 +27,22 @@ struct sw_section {
 };
 
 struct sw_site {
-    char *name;
+    const char *name; /* the section's */
     struct sw_section *sec;
-    char *url;
-    char **checks; /* NULL-terminated */
+    const char *url; /* the url entry's value, or NULL */
+    char **checks;   /* NULL-terminated */
     int nchecks;
     char **store; /* NULL-terminated; NULL = every storage section */
     int64_t interval, timeout;
     int invalid; /* had errors of its own: not bound to plugins */
 };
 
+struct cfg_block;
+
 struct sw_conf {
     char *dir;
-    char **files; /* every file read, owned here */
+    struct cfg_block *arena; /* names, keys and values: freed with the conf */
+    char **files;            /* every file read, owned here */
     int nfiles;
     struct sw_section **secs;
     int nsecs, csecs;

@@ -13,7 +13,7 @@
 
 struct sw_recent_entry {
     int64_t scheduled, started, duration, since;
-    char *reason; /* own copy, or NULL */
+    const char *reason; /* shared (see recent.c), or NULL */
     int verdict;
 };
 

@@ -71,13 +71,31 @@ static char *result_name(sw_result *r, const char *name, unsigned own)
     return sw_xstrdup(name ? name : "");
 }
 
+/* NAME for a metric (BIT RESULT_OWN_METRICS) or fact (RESULT_OWN_FACTS) of
+ * R: interned, or once one is not, every such name of R its own copy (a
+ * flag per result, not per name, keeps a metric at 16 bytes). */
+static char *result_own_name(sw_result *r, unsigned bit, const char *name)
+{
+    const char *shared = r->names_owned & bit ? NULL : intern(&metric_names, name);
+    if (shared)
+        return (char *)shared;
+    if (!(r->names_owned & bit)) {
+        r->names_owned |= bit;
+        for (int i = 0; bit == RESULT_OWN_METRICS && i < r->nmetrics; i++)
+            r->metrics[i].name = sw_xstrdup(r->metrics[i].name);
+        for (int i = 0; bit == RESULT_OWN_FACTS && i < r->ninfos; i++)
+            r->infos[i].key = sw_xstrdup(r->infos[i].key);
+    }
+    return sw_xstrdup(name);
+}
+
 sw_result *sw_result_new(const char *site, const char *check, const char *location)
 {
     sw_result *r = sw_xcalloc(1, sizeof *r);
     atomic_init(&r->refs, 1);
-    r->site = result_name(r, site, 1);
-    r->check = result_name(r, check, 2);
-    r->location = result_name(r, location, 4);
+    r->site = result_name(r, site, RESULT_OWN_SITE);
+    r->check = result_name(r, check, RESULT_OWN_CHECK);
+    r->location = result_name(r, location, RESULT_OWN_LOCATION);
     r->verdict = SW_UNKNOWN;
     r->store_mask = ~0u;
     return r;
@@ -93,19 +111,19 @@ void sw_result_unref(sw_result *r)
 {
     if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
         return;
-    if (r->names_owned & 1)
+    if (r->names_owned & RESULT_OWN_SITE)
         free(r->site);
-    if (r->names_owned & 2)
+    if (r->names_owned & RESULT_OWN_CHECK)
         free(r->check);
-    if (r->names_owned & 4)
+    if (r->names_owned & RESULT_OWN_LOCATION)
         free(r->location);
     free(r->reason);
     for (int i = 0; i < r->nmetrics; i++)
-        if (r->metrics[i].owned)
+        if (r->names_owned & RESULT_OWN_METRICS)
             free((char *)r->metrics[i].name);
     free(r->metrics);
     for (int i = 0; i < r->ninfos; i++) {
-        if (r->infos[i].key_owned)
+        if (r->names_owned & RESULT_OWN_FACTS)
             free(r->infos[i].key);
         free(r->infos[i].value);
     }
@@ -184,9 +202,8 @@ void sw_result_metric(sw_result *r, const char *name, double value)
         r->cmetrics = r->cmetrics ? r->cmetrics * 2 : 12; /* a web check makes about ten */
         r->metrics = sw_xrealloc(r->metrics, sizeof *r->metrics * (size_t)r->cmetrics);
     }
-    const char *shared = intern(&metric_names, name);
-    r->metrics[r->nmetrics++] =
-        shared ? (struct sw_metric){shared, value, 0} : (struct sw_metric){sw_xstrdup(name), value, 1};
+    const char *own = result_own_name(r, RESULT_OWN_METRICS, name); /* before the count moves */
+    r->metrics[r->nmetrics++] = (struct sw_metric){own, value};
 }
 
 void sw_result_info(sw_result *r, const char *key, const char *value)
@@ -204,11 +221,9 @@ void sw_result_info(sw_result *r, const char *key, const char *value)
     }
     /* Fact names are as few as metric names: shared the same way. */
     char *name = sw_text_clean(key, 1);
-    const char *shared = intern(&metric_names, name);
-    if (shared)
-        free(name);
-    r->infos[r->ninfos++] = shared ? (struct sw_info){(char *)shared, sw_info_text(value), 0}
-                                   : (struct sw_info){name, sw_info_text(value), 1};
+    char *own = result_own_name(r, RESULT_OWN_FACTS, name); /* before the count moves */
+    r->infos[r->ninfos++] = (struct sw_info){own, sw_info_text(value)};
+    free(name);
 }
 
 void sw_result_json(const sw_result *r, struct sw_buf *b)

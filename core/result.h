@@ -10,20 +10,28 @@
 #include "sitewatch/plugin.h"
 
 struct sw_metric {
-    const char *name; /* interned (shared, never freed) unless OWNED */
+    const char *name; /* interned (shared, never freed) unless RESULT_OWN_METRICS */
     double value;
-    int owned;
 };
 struct sw_info {
-    char *key; /* interned (shared, never freed) unless KEY_OWNED */
+    char *key; /* interned unless RESULT_OWN_FACTS */
     char *value;
-    int key_owned;
+};
+
+/* Bits of names_owned: which names are the result's own copies.  Past the
+ * intern set's cap, every metric (or fact) name of the result is. */
+enum {
+    RESULT_OWN_SITE = 1,
+    RESULT_OWN_CHECK = 2,
+    RESULT_OWN_LOCATION = 4,
+    RESULT_OWN_METRICS = 8,
+    RESULT_OWN_FACTS = 16
 };
 
 struct sw_result {
     atomic_int refs;
     char *site, *check, *location;               /* interned (shared) unless NAMES_OWNED */
-    unsigned names_owned;                        /* bits 1, 2, 4: site, check, location are own copies */
+    unsigned names_owned;                        /* RESULT_OWN_* */
     int64_t scheduled, started, duration, since; /* microseconds */
     int verdict;                                 /* enum sw_verdict */
     int has_verdict;                             /* set by result_set */

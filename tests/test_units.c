@@ -174,6 +174,37 @@ START_TEST(recent_cache)
 }
 END_TEST
 
+/* Names are interned up to a cap; past it a result owns all its names
+ * (a plugin making names without end cannot grow the shared set). */
+START_TEST(names_past_the_cap)
+{
+    sw_result *r = sw_result_new("s", "c", "l");
+    sw_result_metric(r, "time.total", 1);
+    sw_result_info(r, "http.ip", "127.0.0.1");
+    char name[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(name, sizeof name, "m%d", i);
+        sw_result_metric(r, name, i);
+        sw_result_info(r, name, "v");
+    }
+    ck_assert_int_eq(r->nmetrics, 5001);
+    ck_assert(r->names_owned & RESULT_OWN_METRICS);
+    ck_assert(r->names_owned & RESULT_OWN_FACTS);
+    ck_assert_str_eq(r->metrics[0].name, "time.total");
+    ck_assert_str_eq(r->metrics[5000].name, "m4999");
+    ck_assert_str_eq(r->infos[0].key, "http.ip");
+    sw_result_trim(r);
+    sw_result *c = sw_result_clone(r);
+    sw_result_unref(r);
+    ck_assert_str_eq(c->metrics[4000].name, "m3999");
+    sw_result_unref(c);
+    sw_result *fresh = sw_result_new("s", "c", "l"); /* the shared ones still are */
+    sw_result_metric(fresh, "time.total", 2);
+    ck_assert(!(fresh->names_owned & RESULT_OWN_METRICS));
+    sw_result_unref(fresh);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("units");
@@ -185,6 +216,7 @@ int main(void)
     tcase_add_test(tc, words);
     tcase_add_test(tc, json_strings);
     tcase_add_test(tc, recent_cache);
+    tcase_add_test(tc, names_past_the_cap);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }
