@@ -210,6 +210,10 @@ static void sqlite_writer_close(struct sqlite_inst *s)
     for (size_t i = 0; i < sizeof sts / sizeof *sts; i++)
         sqlite3_finalize(sts[i]);
     s->ins_series = s->get_series = s->ins_result = s->upsert_rollup = NULL;
+    for (int i = 0; i < SQLITE_RETAIN_SQL; i++) {
+        sqlite3_finalize(s->retain_st[i]);
+        s->retain_st[i] = NULL;
+    }
     sqlite3_close(s->wdb);
     s->wdb = NULL;
     sqlite_series_cache_clear(s);

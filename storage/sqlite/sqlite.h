@@ -40,6 +40,8 @@ struct sqlite_series_slot {
     sqlite3_int64 id;
 };
 
+#define SQLITE_RETAIN_SQL 8
+
 struct sqlite_inst {
     char *path;
     int busy_ms;
@@ -54,7 +56,8 @@ struct sqlite_inst {
     int generation;         /* bumped when the writer opens a new file: readers reopen */
     int waiting_since_open; /* the daemon started without the file */
     sqlite3_stmt *ins_series, *get_series, *ins_result, *upsert_rollup;
-    pthread_mutex_t lock; /* guards the readers' busy flags */
+    sqlite3_stmt *retain_st[SQLITE_RETAIN_SQL]; /* retain.c's, prepared on first use */
+    pthread_mutex_t lock;                       /* guards the readers' busy flags */
     pthread_cond_t freed;
     struct sqlite_reader readers[SQLITE_READERS];
 };
