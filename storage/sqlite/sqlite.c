@@ -159,10 +159,8 @@ int sqlite_connect(const char *path, int flags, int busy_ms, sqlite3 **db)
     if (flags & SQLITE_OPEN_READONLY)
         return 0;
     /* The writer touches the index and rollup pages of every series in each
-     * batch.  2 MB of page cache: 4 and 16 MB ingested no faster (bench/
-     * storage-ingest, 1,000 and 10,000 sites; the pages come back from the
-     * OS's cache), and 16 MB was a third of the daemon's memory at 10,000
-     * sites. */
+     * batch: 2 MB of page cache for a steady second's results; a backlog
+     * gets more for its batch (sqlite_write). */
     return sqlite_exec(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-2048;",
                        path);
 }
@@ -216,6 +214,7 @@ static void sqlite_writer_close(struct sqlite_inst *s)
     }
     sqlite3_close(s->wdb);
     s->wdb = NULL;
+    s->big_cache = 0;
     sqlite_series_cache_clear(s);
 }
 

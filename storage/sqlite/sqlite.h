@@ -57,6 +57,7 @@ struct sqlite_inst {
     int waiting_since_open; /* the daemon started without the file */
     sqlite3_stmt *ins_series, *get_series, *ins_result, *upsert_rollup;
     sqlite3_stmt *retain_st[SQLITE_RETAIN_SQL]; /* retain.c's, prepared on first use */
+    int big_cache;                              /* the writer's page cache is set for a backlog */
     pthread_mutex_t lock;                       /* guards the readers' busy flags */
     pthread_cond_t freed;
     struct sqlite_reader readers[SQLITE_READERS];

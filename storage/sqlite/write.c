@@ -281,12 +281,28 @@ static int rollups_write(struct sqlite_inst *s, struct rollup_add *v, size_t n)
     return 0;
 }
 
+/* The page cache follows the batch: a backlog (after start, or storage
+ * coming back) is written faster with 16 MB (about 15% in bench/storage-
+ * ingest), while a steady second's results need little, and a daemon at
+ * 10,000 sites should not hold 16 MB for the rare backlog.  Shrinking gives
+ * the pages back. */
+#define SQLITE_BIG_BATCH 4096
+
+static void sqlite_cache_for(struct sqlite_inst *s, size_t n)
+{
+    int big = n >= SQLITE_BIG_BATCH;
+    if (big != s->big_cache &&
+        sqlite_exec(s->wdb, big ? "PRAGMA cache_size=-16384" : "PRAGMA cache_size=-2048", s->path) == 0)
+        s->big_cache = big;
+}
+
 int sqlite_write(void *p, const sw_result *const *results, size_t n)
 {
     struct sqlite_inst *s = p;
     int ready = sqlite_writer_ready(s);
     if (ready)
         return ready;
+    sqlite_cache_for(s, n);
     struct buf mb = {0}, ib = {0};
     struct rollup_add *adds = malloc(sizeof *adds * SQLITE_SPANS * (n ? n : 1));
     if (!adds)
