@@ -81,6 +81,28 @@ START_TEST(ok_200)
 }
 END_TEST
 
+/* Phases are whole microseconds, stored as such in every result (not
+ * 0.00057699999999999993 from subtracting seconds). */
+START_TEST(phases_are_whole_microseconds)
+{
+    static const char *const phases[] = {
+        "\"time.dns\":", "\"time.connect\":", "\"time.first_byte\":", "\"time.total\":"};
+    int seen = 0;
+    char *stored = t_sql(db, "SELECT group_concat(metrics, ' ') FROM results");
+    for (size_t i = 0; i < sizeof phases / sizeof *phases; i++) {
+        for (const char *v = strstr(stored, phases[i]); v; v = strstr(v, phases[i])) {
+            v += strlen(phases[i]);
+            const char *dot = v + strspn(v, "0123456789");
+            size_t decimals = *dot == '.' ? strspn(dot + 1, "0123456789") : 0;
+            ck_assert_msg(decimals <= 6, "%s%.30s: more than microseconds", phases[i], v);
+            seen++;
+        }
+    }
+    ck_assert_int_ge(seen, 20);
+    free(stored);
+}
+END_TEST
+
 START_TEST(status_404_and_500)
 {
     char *l = line_of("notfound");
@@ -270,6 +292,7 @@ int main(void)
     TCase *tc = tcase_create("nginx");
     tcase_add_test(tc, exit_code_is_worst_verdict);
     tcase_add_test(tc, ok_200);
+    tcase_add_test(tc, phases_are_whole_microseconds);
     tcase_add_test(tc, status_404_and_500);
     tcase_add_test(tc, redirect_chain);
     tcase_add_test(tc, body_over_max_size);

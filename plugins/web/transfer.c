@@ -250,11 +250,19 @@ static size_t web_write_cb(char *data, size_t size, size_t n, void *ud)
     return len;
 }
 
-static double web_secs(CURL *e, CURLINFO what)
+static curl_off_t web_us(CURL *e, CURLINFO what)
 {
     curl_off_t us = 0;
     curl_easy_getinfo(e, what, &us);
-    return (double)us / 1e6;
+    return us;
+}
+
+/* A phase from two of curl's cumulative times: subtracted in whole
+ * microseconds, so the stored value is one too (0.000577, not
+ * 0.00057699999999999993 from subtracting seconds). */
+static double web_phase(curl_off_t end_us, curl_off_t start_us)
+{
+    return (double)(end_us - start_us) / 1e6;
 }
 
 static int web_status_ok(const struct web_site *hs, long code)
@@ -273,21 +281,22 @@ static void web_measure(struct web_xfer *x, sw_result *r)
     long redirects = 0;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &x->code);
     curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
-    double tls = web_secs(e, CURLINFO_APPCONNECT_TIME_T);
-    x->dns = web_secs(e, CURLINFO_NAMELOOKUP_TIME_T);
-    x->con = web_secs(e, CURLINFO_CONNECT_TIME_T);
-    x->fb = web_secs(e, CURLINFO_STARTTRANSFER_TIME_T);
-    x->total = web_secs(e, CURLINFO_TOTAL_TIME_T);
+    curl_off_t tls = web_us(e, CURLINFO_APPCONNECT_TIME_T), dns = web_us(e, CURLINFO_NAMELOOKUP_TIME_T),
+               con = web_us(e, CURLINFO_CONNECT_TIME_T), fb = web_us(e, CURLINFO_STARTTRANSFER_TIME_T);
+    x->dns = web_phase(dns, 0);
+    x->con = web_phase(con, 0);
+    x->fb = web_phase(fb, 0);
+    x->total = web_phase(web_us(e, CURLINFO_TOTAL_TIME_T), 0);
     /* Phases as durations (they stack to the total): DNS, TCP connect, TLS
      * handshake, waiting for the first byte, then the transfer. */
-    if (x->dns > 0)
+    if (dns > 0)
         api->result_metric(r, "time.dns", x->dns);
-    if (x->con > 0)
-        api->result_metric(r, "time.connect", x->con - x->dns);
+    if (con > 0)
+        api->result_metric(r, "time.connect", web_phase(con, dns));
     if (tls > 0)
-        api->result_metric(r, "time.tls", tls - x->con);
-    if (x->fb > 0)
-        api->result_metric(r, "time.first_byte", x->fb - (tls > 0 ? tls : x->con));
+        api->result_metric(r, "time.tls", web_phase(tls, con));
+    if (fb > 0)
+        api->result_metric(r, "time.first_byte", web_phase(fb, tls > 0 ? tls : con));
     api->result_metric(r, "time.total", x->total);
     api->result_metric(r, "size.body", (double)x->body);
     if (x->code)
