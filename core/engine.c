@@ -97,8 +97,12 @@ struct seed_ctx {
 static int seed_cb(const sw_result *r, void *ud)
 {
     struct seed_ctx *s = ud;
-    if (s->n < s->job->recent.max && s->n < 1024)
-        s->got[s->n++] = sw_result_clone(r);
+    /* Newest first: only the newest keeps its metrics and facts in the
+     * cache, so the older ones are not copied with theirs. */
+    if (s->n < s->job->recent.max && s->n < 1024) {
+        s->got[s->n] = s->n ? sw_result_clone_slim(r) : sw_result_clone(r);
+        s->n++;
+    }
     return s->n >= s->job->recent.max;
 }
 

@@ -131,7 +131,7 @@ void sw_result_unref(sw_result *r)
     free(r);
 }
 
-sw_result *sw_result_clone(const sw_result *r)
+sw_result *sw_result_clone_slim(const sw_result *r)
 {
     sw_result *c = sw_result_new(r->site, r->check, r->location);
     c->scheduled = r->scheduled;
@@ -142,6 +142,12 @@ sw_result *sw_result_clone(const sw_result *r)
     c->has_verdict = r->has_verdict;
     c->reason = r->reason ? sw_xstrdup(r->reason) : NULL;
     c->store_mask = r->store_mask;
+    return c;
+}
+
+sw_result *sw_result_clone(const sw_result *r)
+{
+    sw_result *c = sw_result_clone_slim(r);
     for (int i = 0; i < r->nmetrics; i++)
         sw_result_metric(c, r->metrics[i].name, r->metrics[i].value);
     for (int i = 0; i < r->ninfos; i++)

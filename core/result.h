@@ -48,6 +48,8 @@ sw_result *sw_result_new(const char *site, const char *check, const char *locati
 sw_result *sw_result_ref(sw_result *r);
 void sw_result_unref(sw_result *r);
 sw_result *sw_result_clone(const sw_result *r);
+/* The same without metrics and facts. */
+sw_result *sw_result_clone_slim(const sw_result *r);
 /* Give back what R's metric and fact arrays hold beyond their use: a
  * result kept for minutes (the newest of each series) should not carry
  * room for growth. */
