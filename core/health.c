@@ -15,9 +15,14 @@
 
 struct sw_health {
     uv_timer_t timer;
+    /* A storage that begins or stops failing is written at once, not at
+     * the next tick: `status` should not say "ok" for five seconds after
+     * the database went away. */
+    uv_async_t changed;
     char *path;
     struct sw_storeq *q;
     int warned;
+    int closed;   /* handles closed so far */
     mode_t umask; /* read once at start: umask() is process-wide, and the
                    * writer thread may be creating files meanwhile */
 };
@@ -60,6 +65,16 @@ static void health_tick(uv_timer_t *t)
     health_write(t->data, 0);
 }
 
+static void health_changed(uv_async_t *a)
+{
+    health_write(a->data, 0);
+}
+
+static void health_signal(void *arg)
+{
+    uv_async_send(arg);
+}
+
 struct sw_health *sw_health_start(uv_loop_t *loop, const char *path, struct sw_storeq *q)
 {
     if (!path || !*path)
@@ -73,12 +88,19 @@ struct sw_health *sw_health_start(uv_loop_t *loop, const char *path, struct sw_s
     health_write(h, 0);
     uv_timer_start(&h->timer, health_tick, HEALTH_EVERY, HEALTH_EVERY);
     uv_unref((uv_handle_t *)&h->timer); /* it does not keep the loop alive */
+    uv_async_init(loop, &h->changed, health_changed);
+    h->changed.data = h;
+    uv_unref((uv_handle_t *)&h->changed);
+    sw_storeq_on_change(q, health_signal, &h->changed);
     return h;
 }
 
+/* The timer and the async are closed together; the last close frees. */
 static void health_free(uv_handle_t *t)
 {
     struct sw_health *h = t->data;
+    if (++h->closed < 2)
+        return;
     free(h->path);
     free(h);
 }
@@ -87,8 +109,10 @@ void sw_health_stop(struct sw_health *h)
 {
     if (!h)
         return;
+    sw_storeq_on_change(h->q, NULL, NULL);
     health_write(h, 1);
     uv_close((uv_handle_t *)&h->timer, health_free);
+    uv_close((uv_handle_t *)&h->changed, health_free);
 }
 
 /* The number after "KEY": in S (0 if absent). */

@@ -88,6 +88,8 @@ struct sw_storeq {
     struct sq_target targets[STOREQ_MAX_TARGETS];
     int ntargets;
     int64_t keep_raw, keep_rollups; /* 0: no retention */
+    void (*on_change)(void *);      /* a target began or stopped failing */
+    void *on_change_arg;
 };
 
 #define STOREQ_RETAIN_FIRST  2000000   /* the first pass, after start */
@@ -97,6 +99,21 @@ struct sw_storeq {
 #define STOREQ_LINGER        1000000   /* gather results this long before a batch */
 #define STOREQ_RETRY_FIRST   250000    /* a failed write is tried again after this... */
 #define STOREQ_RETRY_MAX     10000000  /* ...doubling up to this */
+
+void sw_storeq_on_change(struct sw_storeq *q, void (*fn)(void *), void *arg)
+{
+    pthread_mutex_lock(&q->lock);
+    q->on_change = fn;
+    q->on_change_arg = arg;
+    pthread_mutex_unlock(&q->lock);
+}
+
+/* Called with the lock held, from the writer thread. */
+static void sq_changed(struct sw_storeq *q)
+{
+    if (q->on_change)
+        q->on_change(q->on_change_arg);
+}
 
 void sw_storeq_set_retention(struct sw_storeq *q, int64_t keep_raw, int64_t keep_rollups)
 {
@@ -246,6 +263,7 @@ static void sq_failed(struct sw_storeq *q, struct sq_target *tg, int rc, size_t 
     if (first) {
         tg->failing = 1;
         tg->failing_since = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+        sq_changed(q);
     }
     snprintf(tg->error, sizeof tg->error, "%s", sw_strerror(rc));
     size_t waiting = tg->npend;
@@ -281,6 +299,8 @@ static void sq_flush(struct sw_storeq *q, struct sq_target *tg, const sw_result 
         tg->written += m;
         int was_failing = tg->failing;
         tg->failing = 0;
+        if (was_failing)
+            sq_changed(q);
         size_t left = tg->npend;
         pthread_mutex_unlock(&q->lock);
         atomic_fetch_add(&q->written, m);
