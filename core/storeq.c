@@ -108,7 +108,8 @@ void sw_storeq_on_change(struct sw_storeq *q, void (*fn)(void *), void *arg)
     pthread_mutex_unlock(&q->lock);
 }
 
-/* Called with the lock held, from the writer thread. */
+/* Called with the lock held: a target began or stopped failing, or lost
+ * results (as often as that is logged). */
 static void sq_changed(struct sw_storeq *q)
 {
     if (q->on_change)
@@ -183,9 +184,13 @@ void sw_storeq_push(struct sw_storeq *q, sw_result *r)
         pthread_mutex_unlock(&q->lock);
         uint64_t n = atomic_fetch_add(&q->dropped, 1) + 1;
         /* Log the first and then every power of two, not every drop. */
-        if ((n & (n - 1)) == 0)
+        if ((n & (n - 1)) == 0) {
             sw_err("storage queue full (%zu results): %llu result(s) dropped so far; is storage failing?",
                    q->cap, (unsigned long long)n);
+            pthread_mutex_lock(&q->lock);
+            sq_changed(q);
+            pthread_mutex_unlock(&q->lock);
+        }
         return;
     }
     sq_ring_room(&q->ring, q->count, q->cap);
@@ -231,6 +236,7 @@ static void sq_take(struct sw_storeq *q, int t, sw_result **batch, size_t n)
     /* Only this thread changes npend and dropped: count here, publish once. */
     size_t npend = tg->npend;
     uint64_t dropped = tg->dropped;
+    int logged = 0;
     for (size_t i = 0; i < n; i++) {
         if (!(batch[i]->store_mask & (1u << t)))
             continue;
@@ -238,9 +244,11 @@ static void sq_take(struct sw_storeq *q, int t, sw_result **batch, size_t n)
             sw_result_unref(sq_ring_pop(&tg->pend));
             npend--;
             dropped++;
-            if ((dropped & (dropped - 1)) == 0) /* the first, then every power of two */
+            if ((dropped & (dropped - 1)) == 0) { /* the first, then every power of two */
+                logged = 1;
                 sw_err("%s: storage is failing and %zu result(s) wait for it: %llu oldest dropped so far",
                        tg->plugin->name, q->cap, (unsigned long long)dropped);
+            }
         }
         sq_ring_room(&tg->pend, npend, q->cap);
         *sq_slot(&tg->pend, npend++) = sw_result_ref(batch[i]);
@@ -248,6 +256,8 @@ static void sq_take(struct sw_storeq *q, int t, sw_result **batch, size_t n)
     pthread_mutex_lock(&q->lock);
     tg->npend = npend;
     tg->dropped = dropped;
+    if (logged)
+        sq_changed(q);
     pthread_mutex_unlock(&q->lock);
 }
 

@@ -31,7 +31,8 @@ struct sw_loaded *sw_storeq_target(const struct sw_storeq *q, int i, void **inst
  * between batches, two seconds after start and then every ten minutes. */
 void sw_storeq_set_retention(struct sw_storeq *q, int64_t keep_raw, int64_t keep_rollups);
 /* FN(ARG) is called from the writer thread, with the queue's lock held,
- * when a target begins or stops failing: it must only signal (such as
+ * when a target begins or stops failing or results are dropped (as often
+ * as that is logged): it must only signal (such as
  * uv_async_send) and not call back into the queue.  NULL: no call. */
 void sw_storeq_on_change(struct sw_storeq *q, void (*fn)(void *), void *arg);
 void sw_storeq_start(struct sw_storeq *q);
