@@ -12,14 +12,43 @@
 
 struct collected {
     sw_result **v;
-    int n;
+    int n, size;
 };
 
 static void collect_cb(const sw_result *r, void *ud)
 {
     struct collected *c = ud;
-    c->v = sw_xrealloc(c->v, sizeof *c->v * (size_t)(c->n + 1));
+    if (c->n == c->size) {
+        c->size = c->size ? c->size * 2 : 64;
+        c->v = sw_xrealloc(c->v, sizeof *c->v * (size_t)c->size);
+    }
     c->v[c->n++] = sw_result_ref((sw_result *)r);
+}
+
+static int by_pair(const char *site_a, const char *check_a, const char *site_b, const char *check_b)
+{
+    int c = strcmp(site_a, site_b);
+    return c ? c : strcmp(check_a, check_b);
+}
+
+static int result_cmp(const void *a, const void *b)
+{
+    const sw_result *x = *(sw_result *const *)a, *y = *(sw_result *const *)b;
+    return by_pair(x->site, x->check, y->site, y->check);
+}
+
+/* The first of the N results sorted in V that is JOB's, or N. */
+static int first_of_job(sw_result **v, int n, const struct sw_job *job)
+{
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (by_pair(v[mid]->site, v[mid]->check, job->site->name, job->check) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 /* Keep only the jobs of the sites named on the command line. */
@@ -86,16 +115,17 @@ int sw_cmd_check(struct sw_app *a)
     sw_engine_run_once(a->eng);
     sw_storeq_stop(a->q);
 
-    /* Print in configuration order, whatever order they finished in. */
+    /* Print in configuration order, whatever order they finished in: the
+     * results sorted by site and check, each job's found by bisection (a
+     * scan per job was quadratic: a second of CPU at 10,000 sites). */
+    if (got.n)
+        qsort(got.v, (size_t)got.n, sizeof *got.v, result_cmp);
     sw_result **ordered = sw_xcalloc((size_t)got.n + 1, sizeof *ordered);
     int n = 0, worst = SW_OK;
     for (struct sw_job **pj = sw_engine_jobs(a->eng); *pj; pj++)
-        for (int i = 0; i < got.n; i++)
-            if (got.v[i] && strcmp(got.v[i]->site, (*pj)->site->name) == 0 &&
-                strcmp(got.v[i]->check, (*pj)->check) == 0) {
-                ordered[n++] = got.v[i];
-                got.v[i] = NULL;
-            }
+        for (int i = first_of_job(got.v, got.n, *pj);
+             i < got.n && by_pair(got.v[i]->site, got.v[i]->check, (*pj)->site->name, (*pj)->check) == 0; i++)
+            ordered[n++] = got.v[i]; /* borrowed: got keeps the reference */
     for (int i = 0; i < n; i++)
         worst = sw_verdict_worst(worst, ordered[i]->verdict);
     if (a->json) {
@@ -109,8 +139,6 @@ int sw_cmd_check(struct sw_app *a)
         print_table(ordered, n);
     }
     fflush(stdout);
-    for (int i = 0; i < n; i++)
-        sw_result_unref(ordered[i]);
     for (int i = 0; i < got.n; i++)
         sw_result_unref(got.v[i]);
     free(ordered);
