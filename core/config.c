@@ -103,6 +103,10 @@ struct cfg_parse {
     int bad_header; /* the last header was refused: its keys are dropped quietly */
     int not_utf8;   /* said once per file */
     char why[64];
+    char *lb; /* the line being read, whole */
+    size_t lbsize;
+    int has_key;            /* inih has had a key line, so it continues indented lines */
+    const char *long_value; /* the value a placeholder stands for (see cfg_long_line) */
 };
 
 static int cfg_valid_name(const char *s)
@@ -219,9 +223,6 @@ static void cfg_section_header(struct cfg_parse *p, char *text)
     p->cur = s;
 }
 
-/* inih's line reader, counting lines (Debian's inih has no
- * INI_HANDLER_LINENO) and taking section headers itself so that a section
- * with no keys still exists and knows its line. */
 /* A line that is not text (a NUL byte, a control character, bytes that
  * are not UTF-8) is refused whole, with where and what; NULL if it is fine. */
 static const char *cfg_line_problem(struct cfg_parse *p, const char *s, size_t n, size_t *col)
@@ -246,52 +247,124 @@ static const char *cfg_line_problem(struct cfg_parse *p, const char *s, size_t n
     return NULL;
 }
 
+/* Longest line taken: a bearer token, a long URL or a pattern fits. */
+#define CFG_LINE_MAX 65536
+
+/* inih's rules for where a value ends: at a ';' after a space (an inline
+ * comment) or, with CHARS, at one of them. */
+static char *cfg_find_end(char *s, const char *chars)
+{
+    int was_space = 0;
+    while (*s && !(chars && strchr(chars, *s)) && !(was_space && *s == ';')) {
+        was_space = isspace((unsigned char)*s);
+        s++;
+    }
+    return s;
+}
+
+static char *cfg_rstrip(char *s)
+{
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+/* A line longer than inih's buffer (Debian builds it with 200 bytes on
+ * the stack, so it refused a JWT in a header, or a long URL): split here
+ * by inih's own rules, and inih is handed a short line with a placeholder
+ * byte (0x01, a control character no line may hold) where the value was.
+ * inih then does all else as for any line: which key an indented line
+ * continues, and the call to cfg_handler, which puts the value back. */
+static char *cfg_long_line(struct cfg_parse *p, char *line, char *str, int num)
+{
+    char *t = line;
+    while (isspace((unsigned char)*t))
+        t++;
+    cfg_rstrip(t);
+    if (*t == ';' || *t == '#' || !*t) {
+        snprintf(str, (size_t)num, "\n");
+    } else if (t > line && p->has_key) { /* inih continues the last key */
+        *cfg_find_end(t, NULL) = '\0';
+        p->long_value = cfg_rstrip(t);
+        snprintf(str, (size_t)num, " \x01\n");
+    } else {
+        char *end = cfg_find_end(t, "=:");
+        if (*end != '=' && *end != ':') {
+            snprintf(str, (size_t)num, "?\n"); /* inih says it cannot parse the line */
+            return str;
+        }
+        *end = '\0';
+        char *key = cfg_rstrip(t), *value = end + 1;
+        *cfg_find_end(value, NULL) = '\0';
+        while (isspace((unsigned char)*value))
+            value++;
+        if (strlen(key) + 5 > (size_t)num) {
+            sw_conf_error(p->conf, "%s:%d: key is %zu characters long: expected a key such as url or interval",
+                          p->file, p->line, strlen(key));
+            snprintf(str, (size_t)num, "\n");
+            return str;
+        }
+        p->long_value = cfg_rstrip(value);
+        snprintf(str, (size_t)num, "%s=\x01\n", key);
+    }
+    return str;
+}
+
+/* inih's line reader, counting lines (Debian's inih has no
+ * INI_HANDLER_LINENO), taking section headers itself so that a section
+ * with no keys still exists and knows its line, and lines longer than
+ * inih's buffer (cfg_long_line). */
 static char *cfg_reader(char *str, int num, void *stream)
 {
     struct cfg_parse *p = stream;
+    p->long_value = NULL;
     /* fgets would stop quietly at a NUL byte: read byte by byte. */
-    size_t n = 0, extra = 0;
+    size_t n = 0, len = 0;
     int ch = EOF;
-    while (n + 1 < (size_t)num && (ch = fgetc(p->f)) != EOF) {
-        str[n++] = (char)ch;
-        if (ch == '\n')
-            break;
+    while ((ch = fgetc(p->f)) != EOF && ch != '\n') {
+        len++;
+        if (n > CFG_LINE_MAX)
+            continue; /* only counted, for the message */
+        if (n + 2 > p->lbsize) {
+            p->lbsize = p->lbsize ? p->lbsize * 2 : 256;
+            p->lb = sw_xrealloc(p->lb, p->lbsize);
+        }
+        p->lb[n++] = (char)ch;
     }
-    if (n == 0 && ch == EOF)
+    if (len == 0 && ch == EOF)
         return NULL;
-    str[n] = '\0';
     p->line++;
-    if (n + 1 == (size_t)num && str[n - 1] != '\n') {
-        int more = 0;
-        while ((ch = fgetc(p->f)) != EOF && ch != '\n') {
-            extra++;
-            more = 1;
-        }
-        if (more) {
-            sw_conf_error(p->conf, "%s:%d: line is %zu characters long; the limit is %d", p->file, p->line,
-                          n + extra, num - 2);
-            str[0] = '\n';
-            str[1] = '\0';
-            return str;
-        }
+    if (len > CFG_LINE_MAX) {
+        sw_conf_error(p->conf, "%s:%d: line is %zu characters long; the limit is %d", p->file, p->line, len,
+                      CFG_LINE_MAX);
+        snprintf(str, (size_t)num, "\n");
+        return str;
     }
+    if (!p->lb) /* an empty line first */
+        p->lb = sw_xcalloc(1, p->lbsize = 256);
+    p->lb[n] = '\0';
     size_t col;
-    const char *why = cfg_line_problem(p, str, n, &col);
+    const char *why = cfg_line_problem(p, p->lb, n, &col);
     if (why) {
         if (*why)
             sw_conf_error(p->conf, "%s:%d: column %zu: %s; the line is ignored", p->file, p->line, col, why);
-        str[0] = '\n';
-        str[1] = '\0';
+        snprintf(str, (size_t)num, "\n");
         return str;
     }
-    char *t = str;
+    char *t = p->lb;
     while (isspace((unsigned char)*t))
         t++;
     if (*t == '[') {
         cfg_section_header(p, t);
-        str[0] = '\n'; /* inih need not see it */
-        str[1] = '\0';
+        snprintf(str, (size_t)num, "\n"); /* inih need not see it */
+        return str;
     }
+    if (n + 2 > (size_t)num)
+        return cfg_long_line(p, p->lb, str, num);
+    memcpy(str, p->lb, n);
+    str[n] = '\n';
+    str[n + 1] = '\0';
     return str;
 }
 
@@ -299,6 +372,9 @@ static int cfg_handler(void *user, const char *section, const char *key, const c
 {
     (void)section;
     struct cfg_parse *p = user;
+    p->has_key = 1;
+    if (value[0] == '\x01' && p->long_value) /* from cfg_long_line */
+        value = p->long_value;
     if (!p->cur) {
         if (!p->bad_header)
             sw_conf_error(p->conf, "%s:%d: key '%s' outside any section: expected a [section] first", p->file,
@@ -334,6 +410,7 @@ static void cfg_read_file(struct sw_conf *c, const char *path, const char *text)
         return;
     }
     int rc = ini_parse_stream(cfg_reader, &p, cfg_handler, &p);
+    free(p.lb);
     if (rc > 0)
         sw_conf_error(c, "%s:%d: cannot parse this line: expected key = value, [section] or a ; comment",
                       file, rc);

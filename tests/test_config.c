@@ -248,8 +248,57 @@ START_TEST(long_line)
     big[100 * 1024] = '\0';
     free(t_write(dir, "a.ini", "[site x]\nurl = http://x/%s\nchecks = http\n", big));
     free(big);
-    EXPECT_ERRORS("DIR/a.ini:2: line is 102415 characters long; the limit is 198\n"
+    EXPECT_ERRORS("DIR/a.ini:2: line is 102415 characters long; the limit is 65536\n"
                   "DIR/a.ini:1: [site x] has no url: expected url = http://... or https://...\n");
+}
+END_TEST
+
+/* Lines longer than inih's 200-byte buffer (a bearer token, a long URL)
+ * read as the same lines would when short: inline comments cut, an
+ * indented line continuing the key before it, comments skipped, a line
+ * with no '=' refused. */
+START_TEST(long_lines_read_like_short_ones)
+{
+    core_ini(NULL);
+    char token[3001], path[1001];
+    for (int i = 0; i < 3000; i++)
+        token[i] = "abcdefghij0123456789-_."[i % 23];
+    token[3000] = '\0';
+    memset(path, 'p', 1000);
+    path[1000] = '\0';
+    free(t_write(dir, "a.ini",
+                 "[site x]\n"
+                 "url = http://127.0.0.1:1/%s ; the long way round\n"
+                 "checks = http\n"
+                 "; %s\n"
+                 "http.headers = Authorization: Bearer %s\n"
+                 "   X-Long: %s ; continued\n"
+                 "http.expect_content=%s;not a comment\n",
+                 path, token, token, path, token));
+    EXPECT_ERRORS("");
+    struct sw_conf *c = sw_conf_load(dir);
+    struct sw_section *s = sw_conf_section(c, SW_SEC_SITE, "x");
+    ck_assert_ptr_nonnull(s);
+    char *want = sw_xasprintf("http://127.0.0.1:1/%s", path);
+    ck_assert_str_eq(sw_section_get(s, "url")->value, want);
+    free(want);
+    int nheaders = 0;
+    for (int i = 0; i < s->nentries; i++) {
+        if (strcmp(s->entries[i].key, "http.headers") != 0)
+            continue;
+        want = sw_xasprintf(nheaders ? "X-Long: %s" : "Authorization: Bearer %s", nheaders ? path : token);
+        ck_assert_str_eq(s->entries[i].value, want);
+        ck_assert_int_eq(s->entries[i].line, 5 + nheaders++);
+        free(want);
+    }
+    ck_assert_int_eq(nheaders, 2);
+    want = sw_xasprintf("%s;not a comment", token);
+    ck_assert_str_eq(sw_section_get(s, "http.expect_content")->value, want);
+    free(want);
+    sw_conf_free(c);
+
+    free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\n%s\n", token));
+    EXPECT_ERRORS("DIR/a.ini:4: cannot parse this line: expected key = value, [section] or a ; comment\n");
 }
 END_TEST
 
@@ -499,7 +548,7 @@ START_TEST(huge_value)
     big[1024 * 1024] = '\0';
     free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\nhttp.expect_content = %s\n", big));
     free(big);
-    EXPECT_ERRORS("DIR/a.ini:4: line is 1048598 characters long; the limit is 198\n");
+    EXPECT_ERRORS("DIR/a.ini:4: line is 1048598 characters long; the limit is 65536\n");
 }
 END_TEST
 
@@ -606,6 +655,7 @@ int main(void)
     tcase_add_test(tc, interval_floor_and_timeout);
     tcase_add_test(tc, syntax_errors);
     tcase_add_test(tc, long_line);
+    tcase_add_test(tc, long_lines_read_like_short_ones);
     tcase_add_test(tc, bad_site_name_and_core_key);
     tcase_add_test(tc, all_errors_reported);
     tcase_add_loop_test(tc, shipped_config_is_valid, 0, 7);
