@@ -83,15 +83,10 @@ static struct sw_conf *edit_load(struct sw_app *a)
     return c;
 }
 
+/* A site name that is also a file name: not hidden. */
 static int name_ok(const char *name)
 {
-    if (!*name || name[0] == '.')
-        return 0;
-    for (const char *p = name; *p; p++)
-        if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9') &&
-            !strchr("._-", *p))
-            return 0;
-    return 1;
+    return name[0] != '.' && sw_conf_valid_name(name);
 }
 
 int sw_cmd_add(struct sw_app *a)
@@ -107,12 +102,22 @@ int sw_cmd_add(struct sw_app *a)
             interval = v;
         else if ((v = opt_value(a, &i, "--set", &missing))) {
             const char *eq = strchr(v, '=');
-            if (!eq || eq == v) {
-                fprintf(stderr, "sitewatch: add: --set takes KEY=VALUE, not '%s'\n", v);
+            char *key = eq ? sw_xasprintf("%.*s", (int)(eq - v), v) : NULL;
+            const char *why = eq ? sw_edit_value_problem(eq + 1) : NULL;
+            if (!eq || !sw_conf_valid_name(key) || why) {
+                if (why)
+                    fprintf(stderr, "sitewatch: add: cannot write %s = '%s': %s\n", key, eq + 1, why);
+                else
+                    fprintf(stderr,
+                            "sitewatch: add: --set takes KEY=VALUE (KEY of letters, digits, '.', '_' "
+                            "and '-'), not '%s'\n",
+                            v);
+                free(key);
                 sw_buf_free(&sets);
                 return 3;
             }
-            sw_buf_printf(&sets, "%.*s = %s\n", (int)(eq - v), v, eq + 1);
+            sw_buf_printf(&sets, "%s = %s\n", key, eq + 1);
+            free(key);
         } else if (missing || a->args[i][0] == '-') {
             fprintf(stderr, "sitewatch: add: %s '%s'\n",
                     missing ? "a value is missing after" : "unknown option", a->args[i]);
@@ -134,6 +139,15 @@ int sw_cmd_add(struct sw_app *a)
             "usage: sitewatch add NAME URL [--checks https,dns] [--interval 60s] [--set KEY=VALUE ...]\n");
         sw_buf_free(&sets);
         return 3;
+    }
+    const char *const plain[][2] = {{"url", url}, {"checks", checks}, {"interval", interval}};
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
+        const char *why = plain[i][1] ? sw_edit_value_problem(plain[i][1]) : NULL;
+        if (why) {
+            fprintf(stderr, "sitewatch: add: cannot write %s = '%s': %s\n", plain[i][0], plain[i][1], why);
+            sw_buf_free(&sets);
+            return 3;
+        }
     }
     int rc = 1;
     struct sw_conf *c = NULL;

@@ -97,6 +97,21 @@ static int edit_key(const struct edit_line *l, char *key, size_t n)
     return 1;
 }
 
+const char *sw_edit_value_problem(const char *value)
+{
+    size_t n = strlen(value);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)value[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return "it holds a line break or a control character, which a line of the file cannot";
+        if (c == ';' && i && isspace((unsigned char)value[i - 1]))
+            return "it holds ';' after a space, which the file would read as the start of a comment";
+    }
+    if (n && (isspace((unsigned char)value[0]) || isspace((unsigned char)value[n - 1])))
+        return "it begins or ends with a space, which the file would drop";
+    return NULL;
+}
+
 char *sw_edit_set_key(const char *text, const char *kind, const char *name, const char *key,
                       const char *value)
 {

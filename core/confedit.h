@@ -20,6 +20,10 @@ char *sw_edit_set_key(const char *text, const char *kind, const char *name, cons
 /* TEXT without its [KIND NAME] section (and the comment lines right above
  * its header).  NULL when the section is not in TEXT. */
 char *sw_edit_drop_section(const char *text, const char *kind, const char *name);
+/* Why VALUE, written as "key = VALUE", would not read back as itself (a
+ * line break or control character, a space first or last, a ';' after a
+ * space, which starts a comment); NULL when it would. */
+const char *sw_edit_value_problem(const char *value);
 /* Whether TEXT still has any [section]. */
 int sw_edit_has_sections(const char *text);
 

@@ -109,7 +109,7 @@ struct cfg_parse {
     const char *long_value; /* the value a placeholder stands for (see cfg_long_line) */
 };
 
-static int cfg_valid_name(const char *s)
+int sw_conf_valid_name(const char *s)
 {
     if (!*s)
         return 0;
@@ -191,7 +191,7 @@ static void cfg_section_header(struct cfg_parse *p, char *text)
                       kind == SW_SEC_CORE ? "[core] takes no name" : "expected a name after the kind");
         return;
     }
-    if (*name && !cfg_valid_name(name)) {
+    if (*name && !sw_conf_valid_name(name)) {
         sw_conf_error(p->conf,
                       "%s:%d: section [%s %s]: the name may hold only letters, digits, '.', '-' and '_'",
                       p->file, p->line, inner, name);
@@ -300,7 +300,8 @@ static char *cfg_long_line(struct cfg_parse *p, char *line, char *str, int num)
         while (isspace((unsigned char)*value))
             value++;
         if (strlen(key) + 5 > (size_t)num) {
-            sw_conf_error(p->conf, "%s:%d: key is %zu characters long: expected a key such as url or interval",
+            sw_conf_error(p->conf,
+                          "%s:%d: key is %zu characters long: expected a key such as url or interval",
                           p->file, p->line, strlen(key));
             snprintf(str, (size_t)num, "\n");
             return str;
@@ -496,7 +497,7 @@ static void cfg_core(struct sw_conf *c)
         if (!*c->plugin_dir)
             sw_config_bad_value(&v, "plugin_dir",
                                 "the folder of the plugins, e.g. /usr/lib/sitewatch/plugins");
-        if (!*c->location || !cfg_valid_name(c->location))
+        if (!*c->location || !sw_conf_valid_name(c->location))
             sw_config_bad_value(
                 &v, "location",
                 "a name for where this sitewatch probes from (letters, digits, '.', '-', '_'), "

@@ -79,6 +79,8 @@ void sw_conf_free(struct sw_conf *c);
 void sw_conf_error(struct sw_conf *c, const char *fmt, ...) SW_PRINTF(2, 3);
 
 /* The [KIND NAME] section, or NULL. */
+/* Whether S can name a section or a key: letters, digits, '.', '_', '-'. */
+int sw_conf_valid_name(const char *s);
 struct sw_section *sw_conf_section(struct sw_conf *c, int kind, const char *name);
 /* The last entry of KEY in SEC, or NULL. */
 struct sw_entry *sw_section_get(struct sw_section *sec, const char *key);

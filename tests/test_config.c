@@ -595,6 +595,21 @@ static const struct bad_args {
     {{"validate", "extra"}, 3, "sitewatch: validate takes no arguments, not 'extra'"},
     {{"render", "extra"}, 3, "sitewatch: render takes no arguments"},
     {{"add"}, 3, "usage: sitewatch add NAME URL [--checks https,dns] [--interval 60s] [--set KEY=VALUE ...]"},
+    {{"add", "y", "http://127.0.0.1:1/", "--set", "http.expect_content=price ;tax"},
+     3,
+     "sitewatch: add: cannot write http.expect_content = 'price ;tax': it holds ';' after a space, which "
+     "the file would read as the start of a comment"},
+    {{"add", "y", "http://127.0.0.1:1/", "--set", "http.expect_content=a\n[site z]"},
+     3,
+     "sitewatch: add: cannot write http.expect_content = 'a\n[site z]': it holds a line break or a control "
+     "character, which a line of the file cannot"},
+    {{"add", "y", "http://127.0.0.1:1/ ", NULL},
+     3,
+     "sitewatch: add: cannot write url = 'http://127.0.0.1:1/ ': it begins or ends with a space, which the "
+     "file would drop"},
+    {{"add", "y", "http://127.0.0.1:1/", "--set", "a b=1"},
+     3,
+     "sitewatch: add: --set takes KEY=VALUE (KEY of letters, digits, '.', '_' and '-'), not 'a b=1'"},
     {{"remove"}, 3, "usage: sitewatch remove NAME [--purge]"},
     {{"set-interval", "x"}, 3, "usage: sitewatch set-interval NAME DURATION (e.g. 30s, 5m)"},
     {{"set-interval", "x", "5q"},
