@@ -323,7 +323,7 @@ static char *cfg_reader(char *str, int num, void *stream)
     /* fgets would stop quietly at a NUL byte: read byte by byte. */
     size_t n = 0, len = 0;
     int ch = EOF;
-    while ((ch = fgetc(p->f)) != EOF && ch != '\n') {
+    while ((ch = getc_unlocked(p->f)) != EOF && ch != '\n') {
         len++;
         if (n > CFG_LINE_MAX)
             continue; /* only counted, for the message */

@@ -33,8 +33,23 @@ static size_t intern_slot(const struct intern_set *set, const char *name, uint64
     return i;
 }
 
+/* A thread interns the same few pointers over and over (a plugin's string
+ * literals, a job's site name): a small cache per thread, keyed by the
+ * pointer and confirmed by the text (a caller may reuse a buffer), skips
+ * the hash and the lock.  Interned names are never freed, so an entry
+ * cannot go stale. */
+#define INTERN_CACHE 64
+struct intern_hit {
+    const struct intern_set *set;
+    const char *arg, *shared;
+};
+static _Thread_local struct intern_hit intern_cache[INTERN_CACHE];
+
 static const char *intern(struct intern_set *set, const char *name)
 {
+    struct intern_hit *hit = &intern_cache[((uintptr_t)name >> 3) % INTERN_CACHE];
+    if (hit->arg == name && hit->set == set && strcmp(hit->shared, name) == 0)
+        return hit->shared;
     uint64_t h = sw_hash(name, "");
     const char *found = NULL;
     pthread_mutex_lock(&set->lock);
@@ -57,6 +72,8 @@ static const char *intern(struct intern_set *set, const char *name)
         set->n++;
     }
     pthread_mutex_unlock(&set->lock);
+    if (found)
+        *hit = (struct intern_hit){set, name, found};
     return found;
 }
 
@@ -198,8 +215,10 @@ void sw_result_set(sw_result *r, int verdict, const char *fmt, ...)
 
 void sw_result_metric(sw_result *r, const char *name, double value)
 {
+    /* While R's names are all interned, one is found by its pointer. */
+    const char *shared = r->names_owned & RESULT_OWN_METRICS ? NULL : intern(&metric_names, name);
     for (int i = 0; i < r->nmetrics; i++) {
-        if (strcmp(r->metrics[i].name, name) == 0) {
+        if (shared ? r->metrics[i].name == shared : strcmp(r->metrics[i].name, name) == 0) {
             r->metrics[i].value = value;
             return;
         }
@@ -208,7 +227,8 @@ void sw_result_metric(sw_result *r, const char *name, double value)
         r->cmetrics = r->cmetrics ? r->cmetrics * 2 : 12; /* a web check makes about ten */
         r->metrics = sw_xrealloc(r->metrics, sizeof *r->metrics * (size_t)r->cmetrics);
     }
-    const char *own = result_own_name(r, RESULT_OWN_METRICS, name); /* before the count moves */
+    /* before the count moves */
+    const char *own = shared ? shared : result_own_name(r, RESULT_OWN_METRICS, name);
     r->metrics[r->nmetrics++] = (struct sw_metric){own, value};
 }
 
