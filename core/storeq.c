@@ -88,7 +88,7 @@ struct sw_storeq {
     struct sq_target targets[STOREQ_MAX_TARGETS];
     int ntargets;
     int64_t keep_raw, keep_rollups; /* 0: no retention */
-    void (*on_change)(void *);      /* a target began or stopped failing */
+    void (*on_change)(void *);      /* see sw_storeq_on_change */
     void *on_change_arg;
 };
 
