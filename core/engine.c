@@ -33,7 +33,8 @@ struct sw_engine {
     uv_fs_event_t watch; /* the config folder */
     uv_timer_t settle;   /* a burst of file events makes one reload */
     int inflight;
-    int stuck; /* blocking runs given up on, their threads still in plugin code */
+    int stuck;                   /* blocking runs given up on, their threads still in plugin code */
+    int stuck_max, stuck_warned; /* see engine_stuck_max */
     struct sw_job *wait_head, *wait_tail;
     sw_result_fn on_result;
     void *on_result_ud;
@@ -52,6 +53,22 @@ struct sw_engine {
 
 static void engine_arm(struct sw_engine *e);
 static void engine_maybe_done(struct sw_engine *e);
+static int engine_stuck_refuses(struct sw_engine *e, struct sw_job *j, int64_t due);
+
+/* libuv's worker pool (UV_THREADPOOL_SIZE threads, 4 by default) runs the
+ * blocking checks and the status pages' render.  A run stuck in plugin
+ * code holds its worker for as long as the plugin likes, so a hung plugin
+ * would take the whole pool within a few intervals and the pages would
+ * never be written again.  A job with a stuck run starts no other, and
+ * no blocking run starts while this many are stuck: one worker stays for
+ * the pages. */
+static int engine_stuck_max(void)
+{
+    const char *s = getenv("UV_THREADPOOL_SIZE");
+    long n = s ? strtol(s, NULL, 10) : 4;
+    n = n < 1 ? 4 : n > 1024 ? 1024 : n; /* as libuv reads it */
+    return (int)n - 1;
+}
 
 struct sw_engine *sw_engine_new(uv_loop_t *loop, struct sw_conf *conf, struct sw_job **jobs,
                                 struct sw_storeq *q)
@@ -65,6 +82,7 @@ struct sw_engine *sw_engine_new(uv_loop_t *loop, struct sw_conf *conf, struct sw
         e->njobs++;
     }
     e->q = q;
+    e->stuck_max = engine_stuck_max();
     uv_timer_init(loop, &e->tick);
     e->tick.data = e;
     return e;
@@ -260,7 +278,8 @@ static void engine_finish(sw_run *run)
         if (!e->wait_head)
             e->wait_tail = NULL;
         w->waiting = 0;
-        run_start(e, w, w->wait_due);
+        if (!engine_stuck_refuses(e, w, w->wait_due))
+            run_start(e, w, w->wait_due);
     }
     engine_maybe_done(e);
 }
@@ -411,6 +430,36 @@ static void run_start(struct sw_engine *e, struct sw_job *j, int64_t due)
     }
 }
 
+/* Whether blocking job J may not start now (see engine_stuck_max); if so
+ * its run gets an UNKNOWN saying why. */
+static int engine_stuck_refuses(struct sw_engine *e, struct sw_job *j, int64_t due)
+{
+    if (j->plugin->desc.flags & SW_CHECK_ASYNC)
+        return 0;
+    if (!j->stuck && e->stuck < e->stuck_max) {
+        e->stuck_warned = 0;
+        return 0;
+    }
+    if (j->stuck) {
+        engine_note(e, j, due, 1, "not started: its last run is still stuck in check plugin %s's code",
+                    j->check);
+    } else {
+        if (!e->stuck_warned++)
+            sw_err(
+                "%d blocking run(s) are stuck in plugin code: no blocking check starts until one returns, so "
+                "that a worker thread is left for the status pages",
+                e->stuck);
+        engine_note(
+            e, j, due, 1,
+            "not started: %d blocking run(s) of other sites are stuck in plugin code, holding all the "
+            "worker threads but the one kept for the status pages",
+            e->stuck);
+    }
+    if (e->once)
+        e->remaining--;
+    return 1;
+}
+
 /* The pair is due: run it, queue it behind max_in_flight, or record why not. */
 static void engine_dispatch(struct sw_engine *e, struct sw_job *j, int64_t due)
 {
@@ -433,6 +482,8 @@ static void engine_dispatch(struct sw_engine *e, struct sw_job *j, int64_t due)
                     sw_fmt_duration(sw_now_mono() - since, d, sizeof d), j->inflight ? "running" : "waiting");
         return;
     }
+    if (engine_stuck_refuses(e, j, due))
+        return;
     if (e->inflight >= e->conf->max_in_flight) {
         j->waiting = 1;
         j->wait_due = due;

@@ -309,6 +309,11 @@ void sw_outputs_stop(struct sw_outputs *o)
         return;
     o->stopping = 1;
     uv_close((uv_handle_t *)&o->timer, outputs_closed_cb);
+    /* A render still waiting for a worker (every one may be held by a
+     * blocking check stuck in plugin code) is called off: the stop must not
+     * wait for a plugin.  One already running is waited for. */
+    if (o->busy)
+        uv_cancel((uv_req_t *)&o->work);
     /* The timer lives inside O: wait for its close and for a render still on
      * the worker pool before anyone frees O. */
     while (o->busy || o->started)

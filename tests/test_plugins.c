@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "support.h"
+#include "util.h"
 
 static char *plugins;
 
@@ -28,6 +29,7 @@ static void setup(void)
     plugins = t_tmpdir();
     const char *test = getenv("SW_TEST_PLUGINS");
     link_plugin(plugins, t_plugin_dir(), "sqlite.so", "sqlite.so");
+    link_plugin(plugins, t_plugin_dir(), "html.so", "html.so");
     link_plugin(plugins, test, "misbehave.so", "misbehave.so");
     link_plugin(plugins, test, "initfail.so", "initfail.so");
     link_plugin(plugins, test, "noentry.so", "noentry.so");
@@ -142,6 +144,11 @@ START_TEST(stuck_blocking_runs_still_give_one_result_each)
         t_sql_long(db, "SELECT count(*) FROM results_v WHERE site IN ('hang', 'slow') AND verdict <> "
                        "'UNKNOWN'"),
         0);
+    /* A job with a run stuck on a worker thread starts no other: a hung
+     * plugin holds one worker, not one more each interval. */
+    ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='hang' AND reason = 'not "
+                                    "started: its last run is still stuck in check plugin misblock''s code'"),
+                     1);
     ck_assert_int_eq(t_sql_long(db, "SELECT count(*) - count(DISTINCT site || scheduled) FROM results_v"), 0);
 
     /* `check` gives the hung site its UNKNOWN and exits. */
@@ -151,6 +158,82 @@ START_TEST(stuck_blocking_runs_still_give_one_result_each)
     T_HAS(l, "\"verdict\":\"UNKNOWN\",\"reason\":\"check plugin misblock did not return within 3.");
     free(l);
     t_out_free(&o);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* Runs stuck in plugin code may not take the last worker thread, which
+ * the status pages need: with a pool of 2, once one run is stuck no
+ * blocking run starts (each gets an UNKNOWN saying why, the log says it
+ * once), and the pages are still written. */
+START_TEST(stuck_runs_leave_a_worker_for_the_pages)
+{
+    char db[1100], errlog[1100];
+    char *dir = daemon_dir(db, errlog);
+    free(t_write(
+        dir, "sites.ini",
+        "[site ok]\nurl = http://unused.invalid/\nchecks = misblock\nmisblock.mode = ok\ninterval = 1s\n"
+        "[site hang]\nurl = http://unused.invalid/\nchecks = misblock\nmisblock.mode = hang\n"
+        "interval = 2s\ntimeout = 1s\n"
+        "[output html]\ndir = %s/public\nevery = 1s\n",
+        dir));
+    setenv("UV_THREADPOOL_SIZE", "2", 1);
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    unsetenv("UV_THREADPOOL_SIZE");
+    char *status = sw_xasprintf("%s/public/status.json", dir);
+    t_msleep(7000);
+    struct stat before;
+    ck_assert_int_eq(stat(status, &before), 0);
+    t_msleep(3000);
+    struct stat after;
+    ck_assert_int_eq(stat(status, &after), 0);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 30), 0);
+    /* hang's first run starts within 2 s and is stuck 3 s later; without
+     * the limits its next run would take the second worker for good. */
+    ck_assert_msg(
+        after.st_mtim.tv_sec > before.st_mtim.tv_sec ||
+            (after.st_mtim.tv_sec == before.st_mtim.tv_sec && after.st_mtim.tv_nsec > before.st_mtim.tv_nsec),
+        "status.json not rewritten between 7 s and 10 s");
+    char *log = t_read(errlog);
+    T_HAS(log, "1 blocking run(s) are stuck in plugin code: no blocking check starts until one returns");
+    free(log);
+    ck_assert_int_ge(t_sql_long(db,
+                                "SELECT count(*) FROM results_v WHERE site='ok' AND reason = 'not started: 1 "
+                                "blocking run(s) of other sites are stuck in plugin code, holding all the "
+                                "worker threads but the one kept for the status pages'"),
+                     1);
+    free(status);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+/* Two runs that start together and hang together still take the whole
+ * pool (the limits above act on starts, and a hung run holds its worker
+ * from its start): the daemon still stops on SIGTERM, calling off the
+ * render that waits for a worker, where it used to wait for it for ever. */
+START_TEST(stop_with_every_worker_stuck)
+{
+    char db[1100], errlog[1100];
+    char *dir = daemon_dir(db, errlog);
+    free(t_write(dir, "sites.ini",
+                 "[site hang1]\nurl = http://unused.invalid/\nchecks = misblock\nmisblock.mode = hang\n"
+                 "interval = 1s\ntimeout = 1s\n"
+                 "[site hang2]\nurl = http://unused.invalid/\nchecks = misblock\nmisblock.mode = hang\n"
+                 "interval = 1s\ntimeout = 1s\n"
+                 "[output html]\ndir = %s/public\nevery = 1s\n",
+                 dir));
+    setenv("UV_THREADPOOL_SIZE", "2", 1);
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    unsetenv("UV_THREADPOOL_SIZE");
+    t_msleep(6000);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 30), 0);
+    char *log = t_read(errlog);
+    T_HAS(log, "blocking check(s) still stuck in plugin code; exiting without waiting for them");
+    free(log);
     t_rmtree(dir);
     free(dir);
 }
@@ -242,6 +325,8 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, misbehaving_runs_still_give_one_result_each);
     tcase_add_test(tc, stuck_blocking_runs_still_give_one_result_each);
+    tcase_add_test(tc, stuck_runs_leave_a_worker_for_the_pages);
+    tcase_add_test(tc, stop_with_every_worker_stuck);
     tcase_add_test(tc, bad_plugin_files_are_refused_with_a_reason);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
