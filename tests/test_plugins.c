@@ -60,6 +60,26 @@ static char *daemon_dir(char *db, char *errlog)
     return dir;
 }
 
+/* The daemon on DIR, with a worker pool of POOL threads (NULL: libuv's
+ * default). */
+static pid_t daemon_start(const char *dir, const char *errlog, const char *pool)
+{
+    if (pool)
+        setenv("UV_THREADPOOL_SIZE", pool, 1);
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    if (pool)
+        unsetenv("UV_THREADPOOL_SIZE");
+    return pid;
+}
+
+/* SIGTERM, which must stop it within 30 s whatever its plugins do; its log. */
+static char *daemon_stop(pid_t pid, const char *errlog)
+{
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 30), 0);
+    return t_read(errlog);
+}
+
 START_TEST(misbehaving_runs_still_give_one_result_each)
 {
     char db[1100], errlog[1100];
@@ -75,11 +95,9 @@ START_TEST(misbehaving_runs_still_give_one_result_each)
         "4s\ntimeout = 1s\n"
         "[site late]\nurl = http://unused.invalid/\nchecks = misbehave\nmisbehave.mode = late\ninterval = "
         "4s\ntimeout = 1s\n"));
-    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    pid_t pid = daemon_start(dir, errlog, NULL);
     t_msleep(8500);
-    kill(pid, SIGTERM);
-    ck_assert_int_eq(t_wait(pid, 20), 0); /* a plugin that ignores cancel does not hold the stop */
-    char *log = t_read(errlog);
+    char *log = daemon_stop(pid, errlog); /* a plugin that ignores cancel does not hold the stop */
 
     /* The well-behaved site kept its schedule. */
     ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='ok' AND verdict='OK'"), 7);
@@ -125,11 +143,9 @@ START_TEST(stuck_blocking_runs_still_give_one_result_each)
         "interval = 4s\ntimeout = 1s\n"
         "[site slow]\nurl = http://unused.invalid/\nchecks = misblock\nmisblock.mode = slow\n"
         "interval = 5s\ntimeout = 1s\n"));
-    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    pid_t pid = daemon_start(dir, errlog, NULL);
     t_msleep(9000);
-    kill(pid, SIGTERM);
-    ck_assert_int_eq(t_wait(pid, 30), 0);
-    char *log = t_read(errlog);
+    char *log = daemon_stop(pid, errlog);
     T_HAS(log,
           "misblock: blocking run of hang did not return within its timeout; sitewatch gives its result");
     T_HAS(log, "misblock: the stuck run of slow returned after 4.0 s; its result was given already");
@@ -178,9 +194,7 @@ START_TEST(stuck_runs_leave_a_worker_for_the_pages)
         "interval = 2s\ntimeout = 1s\n"
         "[output html]\ndir = %s/public\nevery = 1s\n",
         dir));
-    setenv("UV_THREADPOOL_SIZE", "2", 1);
-    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
-    unsetenv("UV_THREADPOOL_SIZE");
+    pid_t pid = daemon_start(dir, errlog, "2");
     char *status = sw_xasprintf("%s/public/status.json", dir);
     t_msleep(7000);
     struct stat before;
@@ -188,15 +202,13 @@ START_TEST(stuck_runs_leave_a_worker_for_the_pages)
     t_msleep(3000);
     struct stat after;
     ck_assert_int_eq(stat(status, &after), 0);
-    kill(pid, SIGTERM);
-    ck_assert_int_eq(t_wait(pid, 30), 0);
+    char *log = daemon_stop(pid, errlog);
     /* hang's first run starts within 2 s and is stuck 3 s later; without
      * the limits its next run would take the second worker for good. */
     ck_assert_msg(
         after.st_mtim.tv_sec > before.st_mtim.tv_sec ||
             (after.st_mtim.tv_sec == before.st_mtim.tv_sec && after.st_mtim.tv_nsec > before.st_mtim.tv_nsec),
         "status.json not rewritten between 7 s and 10 s");
-    char *log = t_read(errlog);
     T_HAS(log, "1 blocking run(s) are stuck in plugin code: no blocking check starts until one returns");
     free(log);
     ck_assert_int_ge(t_sql_long(db,
@@ -225,13 +237,9 @@ START_TEST(stop_with_every_worker_stuck)
                  "interval = 1s\ntimeout = 1s\n"
                  "[output html]\ndir = %s/public\nevery = 1s\n",
                  dir));
-    setenv("UV_THREADPOOL_SIZE", "2", 1);
-    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
-    unsetenv("UV_THREADPOOL_SIZE");
+    pid_t pid = daemon_start(dir, errlog, "2");
     t_msleep(6000);
-    kill(pid, SIGTERM);
-    ck_assert_int_eq(t_wait(pid, 30), 0);
-    char *log = t_read(errlog);
+    char *log = daemon_stop(pid, errlog);
     T_HAS(log, "blocking check(s) still stuck in plugin code; exiting without waiting for them");
     free(log);
     t_rmtree(dir);
