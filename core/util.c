@@ -141,6 +141,20 @@ void sw_buf_json_num(struct sw_buf *b, double v)
         sw_buf_printf(b, "%.6g", v);
 }
 
+/* The valid N-byte sequence at P is a control character beyond C0 that a
+ * terminal or a page acts on: C1 (U+0080-U+009F, ESC's 8-bit twins such
+ * as CSI), the bidi embeddings, overrides and isolates (U+202A-U+202E,
+ * U+2066-U+2069: text shown in another order than stored) or the line and
+ * paragraph separators (U+2028, U+2029: a new line in one-line text). */
+static int util_is_format_control(const unsigned char *p, int n)
+{
+    if (n == 2)
+        return p[0] == 0xc2 && p[1] <= 0x9f;
+    if (n != 3 || p[0] != 0xe2)
+        return 0;
+    return (p[1] == 0x80 && p[2] >= 0xa8 && p[2] <= 0xae) || (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9);
+}
+
 char *sw_text_clean(const char *s, int one_line)
 {
     struct sw_buf b = {0};
@@ -163,7 +177,7 @@ char *sw_text_clean(const char *s, int one_line)
             continue;
         }
         int n = sw_utf8_len(p);
-        if (n && *p >= 0x20 && *p != 0x7f) {
+        if (n && *p >= 0x20 && *p != 0x7f && !util_is_format_control(p, n)) {
             sw_buf_put(&b, (const char *)p, (size_t)n);
             p += n;
             continue;
@@ -174,7 +188,7 @@ char *sw_text_clean(const char *s, int one_line)
             sw_buf_put(&b, (const char *)p, 1);
         else
             sw_buf_puts(&b, "\xef\xbf\xbd"); /* U+FFFD */
-        p++;
+        p += n ? n : 1;                      /* a control character whole; a bad byte alone */
     }
     return sw_xrealloc(b.s, b.len + 1);
 }

@@ -31,7 +31,9 @@ void sw_buf_json_str(struct sw_buf *b, const char *s);
 void sw_buf_json_num(struct sw_buf *b, double v);
 void sw_buf_free(struct sw_buf *b);
 /* S made safe to store and show: invalid UTF-8 becomes U+FFFD; control
- * characters become a space (ONE_LINE) or U+FFFD (tab and newline kept). */
+ * characters (C0, DEL, C1, the bidi overrides and isolates U+202A-U+202E
+ * and U+2066-U+2069, U+2028 and U+2029) become a space (ONE_LINE) or
+ * U+FFFD (tab and newline kept). */
 char *sw_text_clean(const char *s, int one_line);
 /* S with secrets replaced by ***: the password of a URL's user:password@
  * (a bare user@ too, as tokens are passed that way) and the value after

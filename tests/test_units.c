@@ -5,6 +5,7 @@
 #include "support.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "recent.h"
 #include "units.h"
@@ -44,6 +45,46 @@ START_TEST(text_cleaning)
     ck_assert_str_eq(got, "a\nb\tc\xef\xbf\xbd"
                           "d\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
     free(got);
+}
+END_TEST
+
+/* Past C0: C1 controls (CSI as 0x9b, NEL), bidi overrides and isolates,
+ * and the line and paragraph separators are cleaned as C0 is, one
+ * replacement each; their printable neighbours (U+2027, U+202F, U+2065,
+ * U+206A, U+00A0) are kept. */
+START_TEST(text_cleaning_past_c0)
+{
+    static const char *const cases[][3] = {
+        /* in, one line, multi-line */
+        {"a\xc2\x9b"
+         "31mred",
+         "a 31mred",
+         "a\xef\xbf\xbd"
+         "31mred"},
+        {"a\xc2\x85"
+         "b\xc2\x80"
+         "c\xc2\x9f"
+         "d",
+         "a b c d",
+         "a\xef\xbf\xbd"
+         "b\xef\xbf\xbd"
+         "c\xef\xbf\xbd"
+         "d"},
+        {"x\xe2\x80\xaetxt.exe\xe2\x80\xac", "x txt.exe ", "x\xef\xbf\xbdtxt.exe\xef\xbf\xbd"},
+        {"\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xad|\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9", "   |    ",
+         "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+        {"one\xe2\x80\xa8two\xe2\x80\xa9three", "one two three", "one\xef\xbf\xbdtwo\xef\xbf\xbdthree"},
+        {"\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xc2\xa0\xc2\xa9",
+         "\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xc2\xa0\xc2\xa9",
+         "\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xc2\xa0\xc2\xa9"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        for (int one = 1; one >= 0; one--) {
+            char *got = sw_text_clean(cases[i][0], one);
+            ck_assert_msg(strcmp(got, cases[i][one ? 1 : 2]) == 0, "row %zu, one_line %d: %s", i, one, got);
+            free(got);
+        }
+    }
 }
 END_TEST
 
@@ -211,6 +252,7 @@ int main(void)
     TCase *tc = tcase_create("parse");
     tcase_add_test(tc, redaction);
     tcase_add_test(tc, text_cleaning);
+    tcase_add_test(tc, text_cleaning_past_c0);
     tcase_add_test(tc, durations);
     tcase_add_test(tc, sizes);
     tcase_add_test(tc, words);
