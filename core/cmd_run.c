@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * `run`: the daemon.  Exit codes: 0 after SIGTERM/SIGINT with everything
  * stored, 1 when it cannot start (configuration, pid file, a database
- * another daemon writes), 3 for a bad command line. */
+ * another daemon writes), 2 after a stop with results dropped (the queue
+ * overflowed, or storage still failed at the end), 3 for a bad command
+ * line. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,5 +77,7 @@ int sw_cmd_run(struct sw_app *a)
             (unsigned long long)dropped);
     sw_app_close(a);
     sw_pidfile_drop(pidfile, pidfd);
-    return 0;
+    /* A supervisor or a script reads the exit code, not the log: a result
+     * lost is a failure it must see. */
+    return dropped ? 2 : 0;
 }
