@@ -198,11 +198,34 @@ int sw_cmd_add(struct sw_app *a)
     return rc;
 }
 
+/* Each [storage] section that did not open (its plugin and
+ * sw_storage_open logged why just before), said once more in terms of
+ * what it means here: nothing was deleted from it.  How many. */
+static int purge_unopened(struct sw_app *a)
+{
+    int n = 0;
+    for (int i = 0; i < a->conf->nsecs; i++) {
+        struct sw_section *s = a->conf->secs[i];
+        int open = 0;
+        for (int t = 0; s->kind == SW_SEC_STORAGE && t < sw_storeq_ntargets(a->q) && !open; t++)
+            open = strcmp(sw_storeq_target(a->q, t, NULL)->name, s->name) == 0;
+        if (s->kind != SW_SEC_STORAGE || open)
+            continue;
+        fprintf(stderr,
+                "sitewatch: [storage %s] (%s:%d) failed to open (the error above says why); nothing was "
+                "deleted from it\n",
+                s->name, s->file, s->line);
+        n++;
+    }
+    return n;
+}
+
 /* Delete stored results of SITE (NULL: all) before BEFORE from every
- * storage that can; prints what each did.  0, or 1 if one failed. */
+ * storage that can; prints what each did.  0, or 1 if one failed or a
+ * storage could not be opened. */
 static int purge_storage(struct sw_app *a, const char *site, int64_t before)
 {
-    int failed = 0, any = 0;
+    int failed = purge_unopened(a) > 0, any = 0;
     for (int t = 0; t < sw_storeq_ntargets(a->q); t++) {
         void *inst;
         struct sw_loaded *p = sw_storeq_target(a->q, t, &inst);

@@ -54,7 +54,24 @@ int sw_cmd_status(struct sw_app *a)
     void *inst = NULL;
     struct sw_loaded *p = SW_STOREQ_READER(a->q, storage_recent, &inst);
     if (!p) {
-        fprintf(stderr, "sitewatch: no [storage] section whose plugin can read results back\n");
+        /* A storage that is configured but failed to open is not a storage
+         * that cannot read: say which, the error above says why. */
+        int unopened = 0;
+        for (int i = 0; i < a->conf->nsecs; i++) {
+            struct sw_section *s = a->conf->secs[i];
+            int open = 0;
+            for (int t = 0; s->kind == SW_SEC_STORAGE && t < sw_storeq_ntargets(a->q) && !open; t++)
+                open = strcmp(sw_storeq_target(a->q, t, NULL)->name, s->name) == 0;
+            if (s->kind == SW_SEC_STORAGE && !open) {
+                fprintf(stderr,
+                        "sitewatch: [storage %s] (%s:%d) failed to open (the error above says why); no "
+                        "results to show\n",
+                        s->name, s->file, s->line);
+                unopened++;
+            }
+        }
+        if (!unopened)
+            fprintf(stderr, "sitewatch: no [storage] section whose plugin can read results back\n");
         sw_app_close(a);
         return SW_UNKNOWN;
     }
@@ -93,8 +110,10 @@ int sw_cmd_status(struct sw_app *a)
                 sw_buf_puts(&b, ",\"check\":");
                 sw_buf_json_str(&b, site->checks[c]);
                 sw_buf_printf(&b, ",\"verdict\":\"%s\"", last ? sw_verdict_name(last->verdict) : "UNKNOWN");
-                if (last)
+                if (last && last->since)
                     sw_buf_printf(&b, ",\"since\":\"%s\"", since);
+                else
+                    sw_buf_puts(&b, ",\"since\":null");
                 sw_buf_puts(&b, ",\"recent\":[");
                 for (int i = 0; i < rows.n; i++) {
                     if (i)

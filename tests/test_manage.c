@@ -445,6 +445,44 @@ START_TEST(systemd_unit)
 }
 END_TEST
 
+/* Issue 15, item 13: a storage that is configured but cannot be opened is
+ * not "no storage that can delete results": purge, remove --purge and
+ * status name it and fail (a folder, then a file that is not a database,
+ * where the SQLite file should be). */
+START_TEST(purge_storage_that_cannot_open)
+{
+    for (int round = 0; round < 2; round++) {
+        if (round == 0) {
+            ck_assert_int_eq(mkdir(db, 0700), 0);
+        } else {
+            ck_assert_int_eq(rmdir(db), 0);
+            free(t_write(dir, "sw.db", "not a database, but long enough to be read as one's header\n"));
+        }
+        const char *const cmds[][4] = {{"purge", "--site", "main", NULL},
+                                       {"purge", "--older-than", "1d", NULL},
+                                       {"status", NULL, NULL, NULL}};
+        for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+            struct t_out o = t_sitewatch(dir, cmds[i][0], cmds[i][1], cmds[i][2], cmds[i][3]);
+            int want = strcmp(cmds[i][0], "status") == 0 ? 3 : 1;
+            ck_assert_msg(o.status == want, "%s: exit %d, not %d\nout: %s\nerr: %s", cmds[i][0], o.status,
+                          want, o.out, o.err);
+            T_HAS(o.err, "sitewatch: [storage sqlite] (");
+            T_HAS(o.err, "0core.ini:5) failed to open (the error above says why)");
+            T_HAS(o.err, round == 0 ? "unable to open database file" : "file is not a database");
+            ck_assert_msg(!strstr(o.out, "no storage") && !strstr(o.err, "no storage") &&
+                              !strstr(o.err, "no [storage] section"),
+                          "out: %s\nerr: %s", o.out, o.err);
+            t_out_free(&o);
+        }
+    }
+    /* remove --purge: the site goes from the file, the purge fails loudly */
+    RUN(1, "removed site main from", "0core.ini:5) failed to open", "remove", "main", "--purge");
+    char *t = conf_file("sites.ini");
+    ck_assert_ptr_null(strstr(t, "[site main]"));
+    free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("manage");
@@ -461,6 +499,7 @@ int main(void)
     tcase_add_test(tc, one_daemon_per_database_and_pid_file);
     tcase_add_test(tc, journal_lines);
     tcase_add_test(tc, systemd_unit);
+    tcase_add_test(tc, purge_storage_that_cannot_open);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }
