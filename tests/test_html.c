@@ -430,6 +430,52 @@ START_TEST(daemon_keeps_pages_current)
 }
 END_TEST
 
+/* Issue 15, item 4: the render's memory is linear in sites.  Each site
+ * had an array as long as all series (6,000 sites: 290 MB more); now the
+ * growth over a three-site render stays within a few KB a site, and every
+ * site is on the index and in status.json.  (Under valgrind: few sites and
+ * no bound, valgrind's own memory is the RSS.) */
+START_TEST(render_memory_is_linear_in_sites)
+{
+    struct t_out o = t_sitewatch(dir, "render", NULL);
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    long baseline = o.maxrss_kb;
+    t_out_free(&o);
+    int vg = getenv("SW_VALGRIND") != NULL, n = vg ? 200 : 6000;
+    char *more = t_write(dir, "more.ini", "%s", "");
+    FILE *f = fopen(more, "w");
+    for (int i = 0; i < n; i++)
+        fprintf(f, "[site many-%05d]\nurl = http://127.0.0.1:1/\nchecks = http\n", i);
+    fclose(f);
+    o = t_sitewatch(dir, "render", NULL);
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    long grown = o.maxrss_kb - baseline;
+    fprintf(stderr, "render_memory: 3 sites %ld KB, %d more %ld KB (+%ld KB, %.1f KB a site)\n", baseline, n,
+            o.maxrss_kb, grown, (double)grown / n);
+    t_out_free(&o);
+#if defined(__SANITIZE_ADDRESS__)
+    const long per_site = 24; /* KB: redzones and the quarantine */
+#else
+    const long per_site = 6;
+#endif
+    if (!vg)
+        ck_assert_msg(grown < n * per_site, "RSS grew by %ld KB for %d sites (bound %ld KB)", grown, n,
+                      n * per_site);
+    char *index = file("index.html"), *json = file("status.json");
+    char want[64];
+    snprintf(want, sizeof want, "%d sites:", n + 3);
+    T_HAS(index, want);
+    snprintf(want, sizeof want, "\"name\":\"many-%05d\"", n - 1);
+    T_HAS(json, want);
+    snprintf(want, sizeof want, "site/many-%05d.html", n - 1);
+    ck_assert(exists(want));
+    free(index);
+    free(json);
+    unlink(more);
+    free(more);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("html");
@@ -441,6 +487,7 @@ int main(void)
     tcase_add_test(tc, bad_output_config);
     tcase_add_test(tc, chromium_reads_pages);
     tcase_add_test(tc, daemon_keeps_pages_current);
+    tcase_add_test(tc, render_memory_is_linear_in_sites);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }

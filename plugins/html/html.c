@@ -103,22 +103,35 @@ static void html_close(void *p)
     free(h);
 }
 
-/* Remove the files in SUB ending in EXT that belong to no site of the model. */
+static int html_slug_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Remove the files in SUB ending in EXT that belong to no site of the
+ * model (looked up in the sorted slugs: a scan of every site per file was
+ * 10^8 comparisons at 10,000 sites). */
 static void html_prune(const struct html_inst *h, const struct html_model *m, const char *sub,
                        const char *ext)
 {
     struct buf path = {0};
     buf_printf(&path, "%s/%s", h->dir, sub);
-    DIR *d = path.failed ? NULL : opendir(path.s);
+    char **slugs = malloc(sizeof *slugs * ((size_t)m->nsites + 1));
+    DIR *d = path.failed || !slugs ? NULL : opendir(path.s);
+    for (int i = 0; slugs && i < m->nsites; i++)
+        slugs[i] = m->sites[i].slug;
+    if (slugs)
+        qsort(slugs, (size_t)m->nsites, sizeof *slugs, html_slug_cmp);
     size_t el = strlen(ext);
     for (struct dirent *e; d && (e = readdir(d));) {
         size_t n = strlen(e->d_name);
         if (n <= el || strcmp(e->d_name + n - el, ext) != 0 || e->d_name[0] == '.')
             continue;
-        int known = 0;
-        for (int i = 0; i < m->nsites && !known; i++)
-            known = strlen(m->sites[i].slug) == n - el && strncmp(m->sites[i].slug, e->d_name, n - el) == 0;
-        if (!known) {
+        char stem[sizeof e->d_name];
+        memcpy(stem, e->d_name, n - el);
+        stem[n - el] = '\0';
+        char *key = stem;
+        if (!bsearch(&key, slugs, (size_t)m->nsites, sizeof *slugs, html_slug_cmp)) {
             struct buf f = {0};
             buf_printf(&f, "%s/%s", path.s, e->d_name);
             if (!f.failed)
@@ -128,6 +141,7 @@ static void html_prune(const struct html_inst *h, const struct html_model *m, co
     }
     if (d)
         closedir(d);
+    free(slugs);
     buf_free(&path);
 }
 

@@ -53,7 +53,7 @@ struct html_site {
     char *slug; /* file name without .html/.svg */
     int verdict;
     int64_t since;
-    struct html_series **series;
+    struct html_series **series; /* a slice of the model's site_series */
     int nseries;
 };
 
@@ -64,7 +64,8 @@ struct html_model {
     int64_t refresh;
     struct html_series *series;
     int nseries;
-    struct html_site *sites; /* worst first, then configuration order */
+    struct html_site *sites;          /* worst first, then configuration order */
+    struct html_series **site_series; /* the sites' series lists, one slice each */
     int nsites;
 };
 

@@ -106,6 +106,77 @@ static int site_cmp(const void *a, const void *b)
     return d ? d : (x->series[0] > y->series[0]) - (x->series[0] < y->series[0]);
 }
 
+/* ---- grouping series by site ----
+ * One pass with a hash of site names, then each site's slice of one
+ * array: linear in series.  (A series array per site as long as all
+ * series, and a linear search for the site, made 10,000 sites 714 MB and
+ * 6 s; 20,000 2.8 GB and 17 s.) */
+
+static uint64_t html_name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+static int html_group_sites(struct html_model *m)
+{
+    size_t cap = 16;
+    while (cap < (size_t)m->nseries * 2)
+        cap *= 2;
+    int *slot = calloc(cap, sizeof *slot);                   /* site index + 1, or 0 */
+    int *of = malloc(((size_t)m->nseries + 1) * sizeof *of); /* each series' site */
+    m->site_series = calloc((size_t)m->nseries + 1, sizeof *m->site_series);
+    if (!slot || !of || !m->site_series) {
+        free(slot);
+        free(of);
+        return SW_ENOMEM;
+    }
+    int rc = 0;
+    /* Sites in the configuration order of their first series. */
+    for (int i = 0; i < m->nseries && !rc; i++) {
+        struct html_series *s = &m->series[i];
+        size_t k = html_name_hash(s->site) & (cap - 1);
+        while (slot[k] && strcmp(m->sites[slot[k] - 1].name, s->site) != 0)
+            k = (k + 1) & (cap - 1);
+        if (!slot[k]) {
+            struct html_site *site = &m->sites[m->nsites++];
+            site->name = s->site;
+            site->url = s->url;
+            site->slug = html_slug(s->site);
+            site->verdict = -1;
+            slot[k] = m->nsites;
+            if (!site->slug)
+                rc = SW_ENOMEM;
+        }
+        of[i] = slot[k] - 1;
+        m->sites[of[i]].nseries++;
+    }
+    /* Each site's slice, then its series in order. */
+    for (int k = 0, at = 0; k < m->nsites && !rc; k++) {
+        m->sites[k].series = m->site_series + at;
+        at += m->sites[k].nseries;
+        m->sites[k].nseries = 0;
+    }
+    for (int i = 0; i < m->nseries && !rc; i++) {
+        struct html_series *s = &m->series[i];
+        struct html_site *site = &m->sites[of[i]];
+        site->series[site->nseries++] = s;
+        int worse = site->verdict < 0 || html_rank(s->verdict) < html_rank(site->verdict);
+        if (worse || (s->verdict == site->verdict && s->since && s->since < site->since)) {
+            site->verdict = s->verdict;
+            site->since = s->since;
+        }
+    }
+    free(slot);
+    free(of);
+    if (rc)
+        return rc;
+    qsort(m->sites, (size_t)m->nsites, sizeof *m->sites, site_cmp);
+    return 0;
+}
+
 int html_model_build(struct html_model *m, const sw_render *rd, const struct html_inst *h)
 {
     const struct sw_host_api *api = html_api;
@@ -140,32 +211,7 @@ int html_model_build(struct html_model *m, const sw_render *rd, const struct htm
             s->have_up = rc == 0 && !s->locs.failed;
         }
     }
-    /* Group by site, keeping the configuration order of first appearance. */
-    for (int i = 0; i < m->nseries; i++) {
-        struct html_series *s = &m->series[i];
-        struct html_site *site = NULL;
-        for (int k = 0; k < m->nsites && !site; k++)
-            if (strcmp(m->sites[k].name, s->site) == 0)
-                site = &m->sites[k];
-        if (!site) {
-            site = &m->sites[m->nsites++];
-            site->name = s->site;
-            site->url = s->url;
-            site->slug = html_slug(s->site);
-            site->series = calloc((size_t)m->nseries, sizeof *site->series);
-            site->verdict = -1;
-            if (!site->slug || !site->series)
-                return SW_ENOMEM;
-        }
-        site->series[site->nseries++] = s;
-        int worse = site->verdict < 0 || html_rank(s->verdict) < html_rank(site->verdict);
-        if (worse || (s->verdict == site->verdict && s->since && s->since < site->since)) {
-            site->verdict = s->verdict;
-            site->since = s->since;
-        }
-    }
-    qsort(m->sites, (size_t)m->nsites, sizeof *m->sites, site_cmp);
-    return 0;
+    return html_group_sites(m);
 }
 
 void html_model_free(struct html_model *m)
@@ -176,10 +222,9 @@ void html_model_free(struct html_model *m)
         for (int k = 0; k < m->series[i].nmarks; k++)
             free(m->series[i].marks[k].reason);
     }
-    for (int i = 0; i < m->nsites; i++) {
+    for (int i = 0; i < m->nsites; i++)
         free(m->sites[i].slug);
-        free(m->sites[i].series);
-    }
+    free(m->site_series);
     free(m->series);
     free(m->sites);
 }
