@@ -4,11 +4,14 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "units.h"
 #include "util.h"
@@ -195,6 +198,11 @@ static void cfg_section_header(struct cfg_parse *p, char *text)
         sw_conf_error(p->conf,
                       "%s:%d: section [%s %s]: the name may hold only letters, digits, '.', '-' and '_'",
                       p->file, p->line, inner, name);
+        return;
+    }
+    if (strlen(name) > SW_NAME_MAX) {
+        sw_conf_error(p->conf, "%s:%d: section [%s %.40s...]: the name is %zu characters long; the limit is %d",
+                      p->file, p->line, inner, name, strlen(name), SW_NAME_MAX);
         return;
     }
     struct sw_section *old = sw_conf_section(p->conf, kind, *name ? name : NULL);
@@ -399,13 +407,64 @@ static int cfg_is_ini(const struct dirent *d)
     return d->d_name[0] != '.' && n > 4 && strcmp(d->d_name + n - 4, ".ini") == 0;
 }
 
+/* Open PATH for reading only if it is a regular file (a symlink to one is
+ * fine).  O_NONBLOCK: a FIFO named x.ini must not hang the reader (and with
+ * it a reload, SIGTERM and every command); a device such as /dev/zero would
+ * never end.  -1 with *WHAT naming the kind of file, or with errno. */
+static int cfg_open_regular(const char *path, const char **what)
+{
+    *what = NULL;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        if (errno == ENXIO) /* what open() says of a socket */
+            *what = "a socket";
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        *what = S_ISDIR(st.st_mode)    ? "a directory"
+                : S_ISFIFO(st.st_mode) ? "a FIFO"
+                : S_ISCHR(st.st_mode)  ? "a character device"
+                : S_ISBLK(st.st_mode)  ? "a block device"
+                : S_ISSOCK(st.st_mode) ? "a socket"
+                                       : "not a file";
+        close(fd);
+        return -1;
+    }
+    /* Reads of a regular file never block; the flag only mattered for open. */
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
 /* Read PATH, or TEXT in its place when given (a change not yet written). */
 static void cfg_read_file(struct sw_conf *c, const char *path, const char *text)
 {
     c->files = sw_xrealloc(c->files, sizeof *c->files * (size_t)(c->nfiles + 1));
     char *file = c->files[c->nfiles++] = sw_xstrdup(path);
     struct cfg_parse p = {.conf = c, .file = file};
-    p.f = text ? fmemopen((void *)text, strlen(text), "r") : fopen(path, "r");
+    if (text) {
+        p.f = fmemopen((void *)text, strlen(text), "r");
+    } else {
+        const char *what = NULL;
+        int fd = cfg_open_regular(path, &what);
+        if (fd < 0) {
+            if (what)
+                sw_conf_error(c, "%s: %s, not a regular file: expected an INI text file; it is not read", path,
+                              what);
+            else
+                sw_conf_error(c, "%s: cannot read: %s", path, strerror(errno));
+            return;
+        }
+        p.f = fdopen(fd, "r");
+        if (!p.f)
+            close(fd);
+    }
     if (!p.f) {
         sw_conf_error(c, "%s: cannot read: %s", path, strerror(errno));
         return;
@@ -420,6 +479,24 @@ static void cfg_read_file(struct sw_conf *c, const char *path, const char *text)
 
 /* ---- checking what was read ---- */
 
+static void cfg_once(struct sw_conf *c, const struct sw_section *sec, struct sw_entry *prev,
+                     struct sw_entry *last);
+
+/* The last KEY of SEC, a key the core reads once: a second one in the same
+ * file is refused (cfg_once). */
+static struct sw_entry *cfg_get1(struct sw_conf *c, struct sw_section *sec, const char *key)
+{
+    struct sw_entry *last = NULL, *prev = NULL;
+    for (int i = 0; i < sec->nentries; i++)
+        if (strcmp(sec->entries[i].key, key) == 0) {
+            prev = last;
+            last = &sec->entries[i];
+        }
+    if (prev)
+        cfg_once(c, sec, prev, last);
+    return last;
+}
+
 static struct sw_config cfg_plain_view(struct sw_conf *c, struct sw_section *sec)
 {
     return (struct sw_config){.conf = c, .sec = sec};
@@ -428,7 +505,7 @@ static struct sw_config cfg_plain_view(struct sw_conf *c, struct sw_section *sec
 int sw_config_number(const struct sw_config *v, const char *key, int (*parse)(const char *, int64_t *),
                      int64_t min, const char *expected, int64_t def, int64_t *out)
 {
-    struct sw_entry *e = sw_config_lookup(v, key, -1);
+    struct sw_entry *e = sw_config_single(v, key);
     *out = def;
     if (!e)
         return 0;
@@ -451,7 +528,7 @@ static int cfg_duration(struct sw_conf *c, struct sw_section *sec, const char *k
 static int cfg_count(struct sw_conf *c, struct sw_section *sec, const char *key, int64_t def, int64_t min,
                      int64_t *out)
 {
-    struct sw_entry *e = sec ? sw_section_get(sec, key) : NULL;
+    struct sw_entry *e = sec ? cfg_get1(c, sec, key) : NULL;
     *out = def;
     if (!e)
         return 0;
@@ -488,20 +565,19 @@ static void cfg_core(struct sw_conf *c)
 {
     struct sw_section *core = sw_conf_section(c, SW_SEC_CORE, NULL);
     struct sw_entry *e;
-    c->plugin_dir = sw_xstrdup(core && (e = sw_section_get(core, "plugin_dir")) ? e->value : SW_PLUGIN_DIR);
-    c->location = sw_xstrdup(core && (e = sw_section_get(core, "location")) ? e->value : "local");
-    c->health_file =
-        core && (e = sw_section_get(core, "health_file")) && *e->value ? sw_xstrdup(e->value) : NULL;
+    c->plugin_dir = sw_xstrdup(core && (e = cfg_get1(c, core, "plugin_dir")) ? e->value : SW_PLUGIN_DIR);
+    c->location = sw_xstrdup(core && (e = cfg_get1(c, core, "location")) ? e->value : "local");
+    c->health_file = core && (e = cfg_get1(c, core, "health_file")) && *e->value ? sw_xstrdup(e->value) : NULL;
     if (core) {
         struct sw_config v = cfg_plain_view(c, core);
         if (!*c->plugin_dir)
             sw_config_bad_value(&v, "plugin_dir",
                                 "the folder of the plugins, e.g. /usr/lib/sitewatch/plugins");
-        if (!*c->location || !sw_conf_valid_name(c->location))
+        if (!*c->location || !sw_conf_valid_name(c->location) || strlen(c->location) > SW_NAME_MAX)
             sw_config_bad_value(
                 &v, "location",
-                "a name for where this sitewatch probes from (letters, digits, '.', '-', '_'), "
-                "e.g. eu-west");
+                "a name for where this sitewatch probes from (letters, digits, '.', '-', '_'; at most "
+                SW_NAME_MAX_TEXT " characters), e.g. eu-west");
     }
     cfg_duration(c, core, "default_interval", 60000000, &c->default_interval);
     cfg_duration(c, core, "default_timeout", 10000000, &c->default_timeout);
@@ -533,18 +609,29 @@ static void cfg_site(struct sw_conf *c, struct sw_section *sec)
     char label[128];
     sw_section_label(sec, label, sizeof label);
 
-    if ((e = sw_section_get(sec, "url")) && *e->value)
+    if ((e = cfg_get1(c, sec, "url")) && *e->value)
         s.url = e->value;
     else
         sw_conf_error(c, "%s:%d: %s has no url: expected url = http://... or https://...", sec->file,
                       sec->line, label);
 
-    e = sw_section_get(sec, "checks");
+    e = cfg_get1(c, sec, "checks");
     s.nchecks = sw_split_list(e ? e->value : "", &s.checks);
     if (s.nchecks == 0)
         sw_conf_error(c, "%s:%d: %s has no checks: expected checks = a list of check plugins such as http",
                       e ? e->file : sec->file, e ? e->line : sec->line, label);
-    if ((e = sw_section_get(sec, "store"))) {
+    int twice = 0;
+    for (int i = 0; i < s.nchecks && !twice; i++)
+        for (int k = 0; k < i && !twice; k++)
+            if (strcmp(s.checks[i], s.checks[k]) == 0) {
+                /* One series per site and check: a second would share its
+                 * name, its stored rows and its place in every lookup. */
+                sw_conf_error(c,
+                              "%s:%d: in %s, checks = \"%s\": expected each check once; '%s' is named twice",
+                              e->file, e->line, label, e->value, s.checks[i]);
+                twice = 1;
+            }
+    if ((e = cfg_get1(c, sec, "store"))) {
         sw_split_list(e->value, &s.store);
         for (char **p = s.store; *p; p++)
             if (!sw_conf_section(c, SW_SEC_STORAGE, *p))
@@ -587,7 +674,7 @@ static void cfg_site(struct sw_conf *c, struct sw_section *sec)
         free(plugin);
     }
     /* Without a url or checks there is nothing for plugins to judge. */
-    s.invalid = !s.url || s.nchecks == 0;
+    s.invalid = !s.url || s.nchecks == 0 || twice;
     c->sites = sw_xrealloc(c->sites, sizeof *c->sites * (size_t)(c->nsites + 1));
     c->sites[c->nsites++] = s;
 }
@@ -712,49 +799,91 @@ struct sw_config sw_config_section_view(struct sw_conf *c, struct sw_section *se
     return cfg_plain_view(c, sec);
 }
 
-/* Collect the entries KEY resolves to, in the first place that has any. */
-static int cfg_resolve(const struct sw_config *v, const char *key, struct sw_entry **out, int max)
+/* The entries KEY resolves to, in the first place that has any: the
+ * site's PLUGIN.KEY, then [check PLUGIN], then the site's own KEY (only
+ * for the keys the core reads there).  Each visit gets the place's section,
+ * so a caller can see which one answered. */
+struct cfg_hits {
+    int n;                  /* how many entries */
+    int nth;                /* which to keep (-1: the last) */
+    struct sw_entry *found; /* the nth, or the last */
+    struct sw_entry *prev;  /* the one before the last, for "given twice" */
+};
+
+static void cfg_hit(struct cfg_hits *h, struct sw_entry *e)
 {
-    int n = 0;
+    if (h->nth < 0 || h->n == h->nth) {
+        h->prev = h->found;
+        h->found = e;
+    }
+    h->n++;
+}
+
+static void cfg_resolve(const struct sw_config *v, const char *key, struct cfg_hits *h)
+{
     if (v->plugin) {
         /* "PLUGIN.KEY" compared in place: every site binds a dozen keys. */
         size_t plen = strlen(v->plugin);
         for (int i = 0; i < v->sec->nentries; i++) {
             const char *k = v->sec->entries[i].key;
-            if (strncmp(k, v->plugin, plen) == 0 && k[plen] == '.' && strcmp(k + plen + 1, key) == 0 &&
-                n < max)
-                out[n++] = &v->sec->entries[i];
+            if (strncmp(k, v->plugin, plen) == 0 && k[plen] == '.' && strcmp(k + plen + 1, key) == 0)
+                cfg_hit(h, &v->sec->entries[i]);
         }
-        if (n)
-            return n;
+        if (h->n)
+            return;
         if (v->defaults)
             for (int i = 0; i < v->defaults->nentries; i++)
-                if (strcmp(v->defaults->entries[i].key, key) == 0 && n < max)
-                    out[n++] = &v->defaults->entries[i];
-        if (n || !cfg_in_list(cfg_site_keys, key))
-            return n;
+                if (strcmp(v->defaults->entries[i].key, key) == 0)
+                    cfg_hit(h, &v->defaults->entries[i]);
+        if (h->n || !cfg_in_list(cfg_site_keys, key))
+            return;
     }
     for (int i = 0; i < v->sec->nentries; i++)
-        if (strcmp(v->sec->entries[i].key, key) == 0 && n < max)
-            out[n++] = &v->sec->entries[i];
-    return n;
+        if (strcmp(v->sec->entries[i].key, key) == 0)
+            cfg_hit(h, &v->sec->entries[i]);
 }
 
 struct sw_entry *sw_config_lookup(const struct sw_config *v, const char *key, int nth)
 {
-    struct sw_entry *found[256];
-    int n = cfg_resolve(v, key, found, 256);
-    if (n == 0)
-        return NULL;
-    if (nth < 0)
-        return found[n - 1];
-    return nth < n ? found[nth] : NULL;
+    struct cfg_hits h = {.nth = nth};
+    cfg_resolve(v, key, &h);
+    return h.found;
 }
 
 int sw_config_lookup_count(const struct sw_config *v, const char *key)
 {
-    struct sw_entry *found[256];
-    return cfg_resolve(v, key, found, 256);
+    struct cfg_hits h = {.nth = -1};
+    cfg_resolve(v, key, &h);
+    return h.n;
+}
+
+/* Refuse a second value of a key that takes one, given in one file: a
+ * wrapped URL or a stray duplicate must not silently win.  ([core] may be
+ * split over files, where a later file's value is an override.) */
+static void cfg_once(struct sw_conf *c, const struct sw_section *sec, struct sw_entry *prev,
+                     struct sw_entry *last)
+{
+    if (!prev || prev->file != last->file)
+        return;
+    char label[160];
+    sw_conf_error(c, "%s:%d: in %s, %s = \"%s\": expected %s once; it is already given at line %d", last->file,
+                  last->line, sw_section_label(sec, label, sizeof label), last->key, last->value, last->key,
+                  prev->line);
+}
+
+struct sw_entry *sw_config_single(const struct sw_config *v, const char *key)
+{
+    struct cfg_hits h = {.nth = -1};
+    cfg_resolve(v, key, &h);
+    if (h.n > 1) {
+        /* Say it of the section that holds them: the site, or [check P]. */
+        const struct sw_section *sec = v->sec;
+        if (v->defaults && h.found >= v->defaults->entries &&
+            h.found < v->defaults->entries + v->defaults->nentries)
+            sec = v->defaults;
+        cfg_once(v->conf, sec, h.prev, h.found);
+    }
+    return h.found;
 }
 
 int sw_config_bad_value(const struct sw_config *v, const char *key, const char *what)

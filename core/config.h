@@ -78,10 +78,19 @@ void sw_conf_free(struct sw_conf *c);
 /* Record an error. */
 void sw_conf_error(struct sw_conf *c, const char *fmt, ...) SW_PRINTF(2, 3);
 
-/* The [KIND NAME] section, or NULL. */
+/* Longest name of a section or a location: every place a name goes fits
+ * it (a page site/NAME.html, add's temporary .NAME.ini.XXXXXX, messages'
+ * "[storage NAME]" labels), far below NAME_MAX. */
+#define SW_NAME_MAX      100
+#define SW_NAME_MAX_TEXT "100"
+
 /* Whether S can name a section or a key: letters, digits, '.', '_', '-'. */
 int sw_conf_valid_name(const char *s);
+/* The [KIND NAME] section, or NULL. */
 struct sw_section *sw_conf_section(struct sw_conf *c, int kind, const char *name);
+/* The entry KEY resolves to in V, for a key that takes one value: a
+ * second value in the same file is reported as an error. */
+struct sw_entry *sw_config_single(const struct sw_config *v, const char *key);
 /* The last entry of KEY in SEC, or NULL. */
 struct sw_entry *sw_section_get(struct sw_section *sec, const char *key);
 /* A "[site x]"-style label of SEC for messages. */

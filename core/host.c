@@ -72,7 +72,7 @@ static void host_log(int level, const char *fmt, ...)
 
 static const char *host_config_get(const sw_config *cfg, const char *key)
 {
-    struct sw_entry *e = sw_config_lookup(cfg, key, -1);
+    struct sw_entry *e = sw_config_single(cfg, key);
     return e ? e->value : NULL;
 }
 
@@ -100,7 +100,7 @@ static int host_config_size(const sw_config *cfg, const char *key, int64_t def, 
 static int host_config_bool(const sw_config *cfg, const char *key, int def, int *out)
 {
     static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off", "0"};
-    struct sw_entry *e = sw_config_lookup(cfg, key, -1);
+    struct sw_entry *e = sw_config_single(cfg, key);
     *out = def;
     if (!e)
         return 0;

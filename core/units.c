@@ -20,13 +20,30 @@ static int units_parse(const char *s, const struct unit *units, int64_t max, int
         return -1;
     while (isspace((unsigned char)*s))
         s++;
-    if (!isdigit((unsigned char)*s))
+    /* Plain decimals only: strtod would also take 0x10 (16), 1e3 and
+     * "inf", none of which a person means by a duration or a size. */
+    const char *d = s;
+    while (isdigit((unsigned char)*d))
+        d++;
+    if (d == s)
         return -1;
+    if (*d == '.') {
+        const char *f = ++d;
+        while (isdigit((unsigned char)*d))
+            d++;
+        if (d == f)
+            return -1;
+    }
+    if (d - s > 32)
+        return -1;
+    char num[40];
+    memcpy(num, s, (size_t)(d - s));
+    num[d - s] = '\0';
     errno = 0;
-    char *end;
-    double v = strtod(s, &end);
-    if (errno || end == s)
+    double v = strtod(num, NULL);
+    if (errno)
         return -1;
+    const char *end = d;
     while (isspace((unsigned char)*end))
         end++;
     size_t n = strlen(end);
@@ -50,8 +67,14 @@ int sw_parse_duration(const char *s, int64_t *us)
         {"us", 1},     {"ms", 1e3},   {"s", 1e6},     {"sec", 1e6}, {"m", 60e6},
         {"min", 60e6}, {"h", 3600e6}, {"d", 86400e6}, {NULL, 0},
     };
-    /* Up to ten years: beyond that it is a typo, and it keeps sums safe. */
-    return units_parse(s, units, (int64_t)86400e6 * 3660, us);
+    /* Up to ten years: beyond that it is a typo, and it keeps sums safe.
+     * Nothing sitewatch times is finer than a millisecond (libcurl's
+     * timeouts are whole ms, so 500us was no timeout at all): 0 or >= 1 ms. */
+    int64_t v;
+    if (units_parse(s, units, (int64_t)86400e6 * 3660, &v) < 0 || (v > 0 && v < 1000))
+        return -1;
+    *us = v;
+    return 0;
 }
 
 int sw_parse_size(const char *s, int64_t *bytes)

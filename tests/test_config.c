@@ -5,11 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "engine.h"
 #include "loader.h"
 #include "support.h"
+#include "units.h"
 #include "util.h"
 
 static char *dir;
@@ -218,7 +221,9 @@ END_TEST
 
 START_TEST(interval_floor_and_timeout)
 {
-    core_ini("min_interval = 10s\n");
+    core_ini(NULL);
+    /* [core] split over files: the later file's value overrides. */
+    free(t_write(dir, "1core.ini", "[core]\nmin_interval = 10s\n"));
     free(t_write(dir, "a.ini",
                  "[site x]\nurl = http://x/\nchecks = http\ninterval = 5s\n"
                  "[site y]\nurl = http://y/\nchecks = http\ninterval = 30s\nhttp.timeout = 1m\n"));
@@ -388,10 +393,10 @@ static const struct bad_value {
      "DIR/0core.ini:3: in [core], keep_rollups = \"10d\": expected a duration no shorter than keep_raw"},
     {"core", "location", "",
      "DIR/0core.ini:3: in [core], location = \"\": expected a name for where this sitewatch probes from "
-     "(letters, digits, '.', '-', '_'), e.g. eu-west"},
+     "(letters, digits, '.', '-', '_'; at most 100 characters), e.g. eu-west"},
     {"core", "location", "two words",
      "DIR/0core.ini:3: in [core], location = \"two words\": expected a name for where this sitewatch probes "
-     "from (letters, digits, '.', '-', '_'), e.g. eu-west"},
+     "from (letters, digits, '.', '-', '_'; at most 100 characters), e.g. eu-west"},
     {"site", "url", "", "DIR/a.ini:1: [site x] has no url: expected url = http://... or https://..."},
     {"site", "url", "not a url",
      "DIR/a.ini:4: in [site x], url = \"not a url\": expected an http:// or https:// URL"},
@@ -572,6 +577,147 @@ START_TEST(ten_thousand_sites)
 }
 END_TEST
 
+/* Issue 15.1: a check named twice in one site is refused (it used to
+ * corrupt memory in check and on reload). */
+START_TEST(check_named_twice)
+{
+    core_ini(NULL);
+    free(t_write(dir, "a.ini", "[site x]\nurl = http://127.0.0.1:1/\nchecks = http, dns, http\n"));
+    EXPECT_ERRORS("DIR/a.ini:3: in [site x], checks = \"http, dns, http\": expected each check once; 'http' "
+                  "is named twice\n");
+    struct t_out o = t_sitewatch(dir, "check", NULL);
+    ck_assert_int_eq(o.status, 3);
+    T_HAS(o.err, "expected each check once");
+    t_out_free(&o);
+}
+END_TEST
+
+/* Issue 15.11: a key that takes one value, given twice in one section, is
+ * refused: a wrapped URL or a stray duplicate no longer silently wins.
+ * Across files [core] may still be overridden. */
+START_TEST(single_key_given_twice)
+{
+    core_ini(NULL);
+    free(t_write(dir, "1core.ini", "[core]\nlocation = here\nlocation = there\n"));
+    free(t_write(dir, "2core.ini", "[core]\nrecent = 9\n"));
+    free(t_write(dir, "3core.ini", "[core]\nrecent = 10\n"));
+    free(t_write(dir, "a.ini",
+                 "[check http]\nmethod = GET\nmethod = HEAD\n"
+                 "[site x]\nurl = http://127.0.0.1:1/a\n  http://127.0.0.1:1/b\nchecks = http\n"
+                 "interval = 30s\ninterval: 60s\nhttp.expect_status = 500\nhttp.expect_status = 200\n"
+                 "http.headers = A: 1\nhttp.headers = B: 2\n"));
+    EXPECT_ERRORS("DIR/1core.ini:3: in [core], location = \"there\": expected location once; it is already "
+                  "given at line 2\n"
+                  "DIR/a.ini:6: in [site x], url = \"http://127.0.0.1:1/b\": expected url once; it is already "
+                  "given at line 5\n"
+                  "DIR/a.ini:9: in [site x], interval = \"60s\": expected interval once; it is already given "
+                  "at line 8\n"
+                  "DIR/a.ini:11: in [site x], http.expect_status = \"200\": expected http.expect_status once; "
+                  "it is already given at line 10\n"
+                  "DIR/a.ini:3: in [check http], method = \"HEAD\": expected method once; it is already given "
+                  "at line 2\n");
+}
+END_TEST
+
+/* Issue 15.8: a key repeated more than 256 times keeps every value (it
+ * kept 256, so the 300th rule was never judged). */
+START_TEST(many_values_all_kept)
+{
+    core_ini(NULL);
+    struct sw_buf b = {0};
+    sw_buf_puts(&b, "[site x]\nurl = http://127.0.0.1:1/\nchecks = http\n");
+    for (int i = 0; i < 300; i++)
+        sw_buf_printf(&b, "http.expect_content = word%d\n", i);
+    free(t_write(dir, "a.ini", "%s", b.s));
+    sw_buf_free(&b);
+    struct sw_conf *c = sw_conf_load(dir);
+    ck_assert_int_eq(c->nerrors, 0);
+    ck_assert_int_eq(c->nsites, 1);
+    struct sw_config v = sw_config_site_view(c, &c->sites[0], "http");
+    ck_assert_int_eq(sw_config_lookup_count(&v, "expect_content"), 300);
+    ck_assert_str_eq(sw_config_lookup(&v, "expect_content", 299)->value, "word299");
+    ck_assert_str_eq(sw_config_lookup(&v, "expect_content", -1)->value, "word299");
+    ck_assert_ptr_null(sw_config_lookup(&v, "expect_content", 300));
+    sw_conf_free(c);
+}
+END_TEST
+
+/* Issue 15.7: only regular files are read; a FIFO, a directory or a link
+ * to a device named *.ini is refused by name, and nothing hangs. */
+START_TEST(not_a_regular_file)
+{
+    core_ini(NULL);
+    free(t_write(dir, "a.ini", "[site x]\nurl = http://127.0.0.1:1/\nchecks = http\n"));
+    char *p = sw_xasprintf("%s/b.ini", dir);
+    ck_assert_int_eq(mkfifo(p, 0644), 0);
+    free(p);
+    p = sw_xasprintf("%s/c.ini", dir);
+    ck_assert_int_eq(mkdir(p, 0755), 0);
+    free(p);
+    p = sw_xasprintf("%s/d.ini", dir);
+    ck_assert_int_eq(symlink("/dev/zero", p), 0);
+    free(p);
+    p = sw_xasprintf("%s/e.ini", dir); /* a link to a regular file is read */
+    char *target = t_write(dir, "e.txt", "[site e]\nurl = http://127.0.0.1:1/\nchecks = http\n");
+    ck_assert_int_eq(symlink(target, p), 0);
+    free(target);
+    free(p);
+    alarm(20); /* the FIFO used to block the reader for ever */
+    EXPECT_ERRORS("DIR/b.ini: a FIFO, not a regular file: expected an INI text file; it is not read\n"
+                  "DIR/c.ini: a directory, not a regular file: expected an INI text file; it is not read\n"
+                  "DIR/d.ini: a character device, not a regular file: expected an INI text file; it is not "
+                  "read\n");
+    struct t_out o = t_sitewatch(dir, "validate", NULL);
+    ck_assert_int_eq(o.status, 1);
+    T_HAS(o.err, "b.ini: a FIFO");
+    t_out_free(&o);
+    alarm(0);
+}
+END_TEST
+
+/* Issue 15.9: names are limited to what every part handles (a page file,
+ * add's temporary file, the edit commands), with the limit named. */
+START_TEST(name_length_limit)
+{
+    core_ini(NULL);
+    char ok[101], longer[102];
+    memset(ok, 'a', 100);
+    ok[100] = '\0';
+    memset(longer, 'b', 101);
+    longer[101] = '\0';
+    free(t_write(dir, "a.ini", "[site %s]\nurl = http://127.0.0.1:1/\nchecks = http\n[site %s]\nurl = x\n", ok,
+                 longer));
+    EXPECT_ERRORS("DIR/a.ini:4: section [site bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb...]: the name is 101 "
+                  "characters long; the limit is 100\n");
+    char *argv[] = {(char *)t_bin(), "-c", dir, "add", longer, "http://127.0.0.1:1/", NULL};
+    struct t_out o = t_run(argv, 30);
+    ck_assert_int_eq(o.status, 1);
+    T_HAS(o.err, "at most 100 characters");
+    t_out_free(&o);
+}
+END_TEST
+
+/* Issue 15.12: durations below 1 ms meant no timeout at all, and hex or
+ * exponent numbers were read as numbers: both refused. */
+START_TEST(duration_grammar)
+{
+    static const char *const bad[] = {"500us", "0.5ms", "0x10s", "1e3s", "inf s", "1.s", ".5s"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int64_t us = -1;
+        ck_assert_msg(sw_parse_duration(bad[i], &us) < 0, "%s read as %lld us", bad[i], (long long)us);
+    }
+    int64_t us;
+    ck_assert_int_eq(sw_parse_duration("1ms", &us), 0);
+    ck_assert_int_eq(us, 1000);
+    ck_assert_int_eq(sw_parse_duration("0s", &us), 0);
+    ck_assert_int_eq(us, 0);
+    ck_assert_int_eq(sw_parse_duration("1.5 s", &us), 0);
+    ck_assert_int_eq(us, 1500000);
+    ck_assert_int_lt(sw_parse_size("0x10", &us), 0);
+    ck_assert_int_lt(sw_parse_size("1e3k", &us), 0);
+}
+END_TEST
+
 /* The command line: each bad use, its exit code and its first line. */
 static const struct bad_args {
     const char *args[5];
@@ -678,6 +824,12 @@ int main(void)
     tcase_add_test(tc, not_text);
     tcase_add_test(tc, huge_value);
     tcase_add_test(tc, ten_thousand_sites);
+    tcase_add_test(tc, check_named_twice);
+    tcase_add_test(tc, single_key_given_twice);
+    tcase_add_test(tc, many_values_all_kept);
+    tcase_add_test(tc, not_a_regular_file);
+    tcase_add_test(tc, name_length_limit);
+    tcase_add_test(tc, duration_grammar);
     tcase_add_loop_test(tc, bad_arguments_table, 0, (int)(sizeof bad_args / sizeof *bad_args));
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
