@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <curl/curl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,26 +194,67 @@ char *sw_text_clean(const char *s, int one_line)
     return sw_xrealloc(b.s, b.len + 1);
 }
 
+/* The length of the userinfo of the URL whose authority starts at U (just
+ * after "://"), 0 when it has none; *USER gets the length of its user part
+ * (up to the first ':').  The authority runs to the first '/', '?' or '#',
+ * as libcurl reads it, or to the end of the URL in the text (a space or a
+ * control character).  Where libcurl parses it, its split is the one used:
+ * what it would send as user and password.  Where it does not (an '@' in
+ * the password, a quote after the host), everything before the last '@' of
+ * the authority counts as userinfo: more hidden, never less. */
+static size_t redact_userinfo(const char *u, size_t *user)
+{
+    size_t auth = 0;
+    while (u[auth] && (unsigned char)u[auth] > 0x20 && u[auth] != 0x7f && !strchr("/?#", u[auth]))
+        auth++;
+    const char *at = memrchr(u, '@', auth);
+    if (!at)
+        return 0;
+    size_t len = (size_t)(at - u);
+    const char *colon = memchr(u, ':', len);
+    *user = colon ? (size_t)(colon - u) : len;
+    /* The scheme does not change where libcurl splits the authority; one
+     * it has no protocol for keeps it from reading options (";AUTH=")
+     * apart from the user. */
+    char *url = sw_xasprintf("sitewatch-redact://%.*s/", (int)auth, u);
+    CURLU *h = curl_url();
+    char *cu = NULL, *cp = NULL;
+    if (h && curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+        curl_url_get(h, CURLUPART_USER, &cu, 0) == CURLUE_OK) {
+        curl_url_get(h, CURLUPART_PASSWORD, &cp, 0);
+        size_t n = strlen(cu) + (cp ? 1 + strlen(cp) : 0);
+        if (n <= auth && u[n] == '@' && strncmp(u, cu, strlen(cu)) == 0) {
+            len = n;
+            *user = cp ? strlen(cu) : n;
+        }
+    }
+    curl_free(cu);
+    curl_free(cp);
+    curl_url_cleanup(h);
+    free(url);
+    return len;
+}
+
 char *sw_redact(const char *s)
 {
     struct sw_buf b = {0};
     sw_buf_put(&b, "", 0);
     s = s ? s : "";
     while (*s) {
-        /* scheme://userinfo@host: the userinfo ends at '@' before any of
-         * "/?#" or a space. */
+        /* scheme://user:password@host: the password becomes ***, a bare
+         * user (a token) too. */
         if (s[0] == ':' && s[1] == '/' && s[2] == '/') {
-            const char *u = s + 3, *end = u + strcspn(u, "/?#@ \t\"'<>");
-            if (*end == '@' && end > u) {
-                const char *colon = memchr(u, ':', (size_t)(end - u));
+            const char *u = s + 3;
+            size_t user = 0, len = redact_userinfo(u, &user);
+            if (len) {
                 sw_buf_put(&b, s, 3);
-                if (colon) {
-                    sw_buf_put(&b, u, (size_t)(colon - u));
+                if (user < len) {
+                    sw_buf_put(&b, u, user);
                     sw_buf_puts(&b, ":***");
                 } else {
                     sw_buf_puts(&b, "***");
                 }
-                s = end;
+                s = u + len;
                 continue;
             }
         }

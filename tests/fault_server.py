@@ -106,6 +106,10 @@ def f_cred_redirect(conn, port):  # a redirect to a URL with a password in it
     send(conn, head("302 Found", b"Location: http://joe:hunter2@127.0.0.1:%d/nul-header\r\n" % port, 0))
 
 
+def f_punct_redirect(conn, port):  # the same, the password full of punctuation
+    send(conn, head("302 Found", b"Location: http://joe:Ik1'Jk2\"Kk3<Lk4>Mk5@127.0.0.1:%d/nul-header\r\n" % port, 0))
+
+
 def f_loop(conn, port):  # a redirect to itself, forever
     send(conn, head("302 Found", b"Location: http://127.0.0.1:%d/loop\r\n" % port, 0))
 
@@ -141,6 +145,7 @@ FAULTS = {
     "/binary-status": f_binary_status,
     "/nul-header": f_nul_header,
     "/cred-redirect": f_cred_redirect,
+    "/punct-redirect": f_punct_redirect,
 }
 
 

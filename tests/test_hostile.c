@@ -279,6 +279,58 @@ START_TEST(secrets_stay_out_and_files_are_private)
 }
 END_TEST
 
+/* Passwords full of the punctuation libcurl takes in a URL (quotes, angle
+ * brackets, ;{}|^`~!$&()*+=[]), in the site's url and in a redirect's
+ * Location: each alphanumeric piece of them stays out of the log, SQLite,
+ * CSV, the pages, status.json and the health file. */
+START_TEST(punctuation_passwords_stay_out)
+{
+    char *db;
+    char *dir = t_conf_dir("min_interval = 1s\nhealth_file = health.json\n", &db);
+    free(t_write(dir, "out.ini", "[storage csv]\ndir = %s/csv\n[output html]\ndir = %s/public\nevery = 1s\n",
+                 dir, dir));
+    free(t_write(
+        dir, "s.ini",
+        "[site punct]\nurl = http://alice:Ak1'Bk2\"Ck3<Dk4>Ek5;Fk6{Gk7}|^`~!$&()*+=[]Hk8@127.0.0.1:%d/"
+        "punct-redirect\nchecks = http\ninterval = 1s\n"
+        "[site punct_token]\nurl = http://Nk1'Ok2\"Pk3<Qk4>@127.0.0.1:%d/\nchecks = http\n"
+        "interval = 1s\ntimeout = 1s\n",
+        fport, t_free_port()));
+    char errlog[1100];
+    snprintf(errlog, sizeof errlog, "%s/err.log", dir);
+    char cwd[1100];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    ck_assert_int_eq(chdir(dir), 0); /* health.json is relative */
+    pid_t pid = t_sitewatch_bg(dir, errlog, "-v", "run", NULL);
+    ck_assert_int_eq(chdir(cwd), 0);
+    t_msleep(3500);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 20), 0);
+    /* Where it went, said without the secrets... */
+    char *info = t_sql(db, "SELECT info FROM results_v WHERE site='punct' LIMIT 1");
+    T_HAS(info, "\"http.final_url\":\"http://joe:***@127.0.0.1:");
+    free(info);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/public/index.html", dir);
+    char *page = t_read(path);
+    T_HAS(page, "http://alice:***@127.0.0.1:");
+    T_HAS(page, "http://***@127.0.0.1:");
+    free(page);
+    /* ...and no piece of them anywhere. */
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "grep -rlaE --exclude=*.ini -e '[A-Q]k[1-8]' %s; sqlite3 %s .dump | grep -cE '[A-Q]k[1-8]'", dir,
+             db);
+    char *argv[] = {"sh", "-c", cmd, NULL};
+    struct t_out o = t_run(argv, 30);
+    ck_assert_msg(strcmp(o.out, "0\n") == 0, "secrets found in:\n%s", o.out);
+    t_out_free(&o);
+    t_rmtree(dir);
+    free(dir);
+    free(db);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hostile");
@@ -289,6 +341,7 @@ int main(void)
     tcase_add_test(tc, memory_does_not_grow_with_what_servers_send);
     tcase_add_test(tc, healthy_site_keeps_its_schedule_under_attack);
     tcase_add_test(tc, secrets_stay_out_and_files_are_private);
+    tcase_add_test(tc, punctuation_passwords_stay_out);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }

@@ -23,6 +23,20 @@ START_TEST(redaction)
         {"http://example.com/path@v2", "http://example.com/path@v2"}, /* an @ in the path is no user */
         {"mail bob@example.com", "mail bob@example.com"},
         {"http://h/?next=http://x:y@z/", "http://h/?next=http://x:***@z/"},
+        /* Passwords of every character libcurl takes in one, alone and
+         * quoted in longer text (a config error, a log line, a reason). */
+        {"http://u:a'b\"c<d>e@h/x", "http://u:***@h/x"},
+        {"url = \"https://bob:p\"w'<>@127.0.0.1:8080/\": expected an https:// URL",
+         "url = \"https://bob:***@127.0.0.1:8080/\": expected an https:// URL"},
+        {"url \"http://u:p\"w@h\", next", "url \"http://u:***@h\", next"}, /* no path: to the space */
+        {"GET http://u:;,{}|\\^`~!$&()*+=[]%41@h:1/ failed", "GET http://u:***@h:1/ failed"},
+        {"<a href='http://u:<p>@h'>", "<a href='http://u:***@h'>"},
+        {"'http://u:x'y@h' and \"ftp://v:'\"@w\"", "'http://u:***@h' and \"ftp://v:***@w\""},
+        {"http://tok'en\"<>@h/", "http://***@h/"},
+        {"http://u:a@b@h/x", "http://u:***@h/x"}, /* libcurl takes no '@' in it: all before the last */
+        {"http://[::1]:80/ and http://u:p@[::1]:80/", "http://[::1]:80/ and http://u:***@[::1]:80/"},
+        {"Location: http://joe:\"hunter2'@127.0.0.1:9/nul", "Location: http://joe:***@127.0.0.1:9/nul"},
+        {"http://u:\xe2\x82\xac\xc3\xa9@h/", "http://u:***@h/"},
         {"", ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

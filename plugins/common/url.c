@@ -6,6 +6,7 @@
 
 #include <curl/curl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int url_split(const char *url, char *scheme, size_t slen, char *host, size_t hlen)
@@ -30,4 +31,24 @@ int url_split(const char *url, char *scheme, size_t slen, char *host, size_t hle
     curl_free(h);
     curl_url_cleanup(u);
     return rc;
+}
+
+char *url_redacted(const char *url)
+{
+    CURLU *u = curl_url();
+    char *user = NULL, *pw = NULL, *out = NULL, *copy = NULL;
+    if (url && u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
+        curl_url_get(u, CURLUPART_USER, &user, 0);
+        curl_url_get(u, CURLUPART_PASSWORD, &pw, 0);
+        CURLUcode rc = pw              ? curl_url_set(u, CURLUPART_PASSWORD, "***", 0)
+                       : user && *user ? curl_url_set(u, CURLUPART_USER, "***", 0)
+                                       : CURLUE_OK;
+        if (rc == CURLUE_OK && curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK)
+            copy = strdup(out);
+    }
+    curl_free(user);
+    curl_free(pw);
+    curl_free(out);
+    curl_url_cleanup(u);
+    return copy;
 }

@@ -12,4 +12,9 @@
  * buffers, by libcurl's parser; -1 when it does not parse. */
 int url_split(const char *url, char *scheme, size_t slen, char *host, size_t hlen);
 
+/* URL with its password (or a bare user, a token) replaced by ***, as
+ * libcurl reads the userinfo; a copy the caller frees, or NULL when URL
+ * does not parse or on out of memory (then show nothing of it). */
+char *url_redacted(const char *url);
+
 #endif

@@ -306,8 +306,13 @@ static void web_measure(struct web_xfer *x, sw_result *r)
     char *ip = NULL, *eff = NULL;
     if (curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && *ip)
         api->result_info(r, "http.ip", ip);
-    if (redirects && curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff)
-        api->result_info(r, "http.final_url", eff);
+    /* A redirect may name a user and password: shown as ***. */
+    char *shown = redirects && curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff
+                      ? url_redacted(eff)
+                      : NULL;
+    if (shown)
+        api->result_info(r, "http.final_url", shown);
+    free(shown);
 }
 
 /* A transfer that did not get a whole answer: why, in words. */
