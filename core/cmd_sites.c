@@ -83,10 +83,10 @@ static struct sw_conf *edit_load(struct sw_app *a)
     return c;
 }
 
-/* A site name that is also a file name: not hidden. */
+/* A site name that is also a file name: not hidden, not too long. */
 static int name_ok(const char *name)
 {
-    return name[0] != '.' && sw_conf_valid_name(name);
+    return name[0] != '.' && sw_conf_valid_name(name) && strlen(name) <= SW_NAME_MAX;
 }
 
 int sw_cmd_add(struct sw_app *a)
@@ -156,7 +156,7 @@ int sw_cmd_add(struct sw_app *a)
     if (!name_ok(name)) {
         fprintf(stderr,
                 "sitewatch: add: '%s' cannot be a site name: expected letters, digits, '.', '_' or '-', "
-                "not starting with '.'\n",
+                "not starting with '.', at most " SW_NAME_MAX_TEXT " characters\n",
                 name);
     } else if (!(c = edit_load(a))) {
         /* said why */

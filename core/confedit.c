@@ -17,9 +17,20 @@
 
 char *sw_edit_read(const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    /* Without blocking on a FIFO, and only a regular file (as the reader). */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        fd = -1;
+        errno = EINVAL;
+    }
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
         return NULL;
+    }
     struct sw_buf b = {0};
     char chunk[4096];
     size_t n;
@@ -77,13 +88,32 @@ static int edit_header(const struct edit_line *l, const char *kind, const char *
     return 1;
 }
 
-/* The key of a "key = value" line, into KEY; 0 when L is not one. */
+/* Where the key of L ends: the first '=' or ':', as the reader (inih)
+ * takes it; NULL when there is neither. */
+static const char *edit_separator(const struct edit_line *l, const char *t)
+{
+    for (const char *c = t; c < l->e; c++)
+        if (*c == '=' || *c == ':')
+            return c;
+    return NULL;
+}
+
+/* Whether L continues the value of the key above it: the reader takes an
+ * indented line after a key line as one more value of that key. */
+static int edit_continues(const struct edit_line *l)
+{
+    const char *t = edit_skip(l);
+    return t > l->s && t < l->e && *t != ';' && *t != '#' && *t != '[';
+}
+
+/* The key of a "key = value" (or "key: value") line, into KEY; 0 when L is
+ * not one. */
 static int edit_key(const struct edit_line *l, char *key, size_t n)
 {
     const char *t = edit_skip(l);
     if (t == l->e || *t == ';' || *t == '#' || *t == '[')
         return 0;
-    const char *eq = memchr(t, '=', (size_t)(l->e - t));
+    const char *eq = edit_separator(l, t);
     if (!eq)
         return 0;
     const char *ke = eq;
@@ -115,31 +145,42 @@ const char *sw_edit_value_problem(const char *value)
 char *sw_edit_set_key(const char *text, const char *kind, const char *name, const char *key,
                       const char *value)
 {
-    const char *p = text, *header_end = NULL, *last = NULL;
+    const char *p = text, *header_end = NULL, *last = NULL, *last_end = NULL;
     struct edit_line l, target = {0};
-    int in = 0, match;
+    int in = 0, match, after_key = 0, in_target = 0;
     while (edit_next(&p, &l)) {
         if (edit_header(&l, kind, name, &match)) {
             in = match;
+            after_key = in_target = 0;
             if (match)
                 header_end = l.next;
             continue;
         }
         char k[128];
-        if (in && edit_key(&l, k, sizeof k)) {
+        if (in && after_key && edit_continues(&l)) {
+            header_end = l.next; /* never between a key and its continuation */
+            if (in_target)
+                last_end = l.next; /* replaced with the key's line */
+        } else if (in && edit_key(&l, k, sizeof k)) {
             header_end = l.next; /* a new key goes after the section's last one */
-            if (strcmp(k, key) == 0) {
+            after_key = 1;
+            in_target = strcmp(k, key) == 0;
+            if (in_target) {
                 target = l;
                 last = l.s;
+                last_end = NULL;
             }
+        } else if (edit_skip(&l) < l.e && *edit_skip(&l) != ';' && *edit_skip(&l) != '#') {
+            in_target = 0; /* a line the reader refuses; not part of the key */
         }
     }
     if (!header_end)
         return NULL;
     struct sw_buf b = {0};
     if (last) {
-        /* Keep "  key = " as written and an inline comment after the value. */
-        const char *eq = memchr(target.s, '=', (size_t)(target.e - target.s));
+        /* Keep "  key = " as written and an inline comment after the value;
+         * the key's continuation lines, more values of it, go. */
+        const char *eq = edit_separator(&target, target.s);
         const char *v = eq + 1;
         while (v < target.e && (*v == ' ' || *v == '\t'))
             v++;
@@ -163,7 +204,12 @@ char *sw_edit_set_key(const char *text, const char *kind, const char *name, cons
                 sw_buf_put(&b, " ", 1);
             sw_buf_put(&b, comment, (size_t)(target.e - comment));
         }
-        sw_buf_puts(&b, target.e);
+        if (last_end) {
+            sw_buf_puts(&b, "\n");
+            sw_buf_puts(&b, last_end);
+        } else {
+            sw_buf_puts(&b, target.e);
+        }
     } else {
         sw_buf_put(&b, text, (size_t)(header_end - text));
         if (header_end == text + strlen(text) && header_end > text && header_end[-1] != '\n')
@@ -238,6 +284,19 @@ int sw_edit_apply(const char *dir, const char *name, const char *text, char **wh
 {
     char *path = sw_xasprintf("%s/%s", dir, name);
     int rc = 0;
+    struct stat lst;
+    if (text && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        /* A linked file is edited where it lives: a rename over the link
+         * would leave a copy here and the real file unchanged. */
+        char *target = realpath(path, NULL);
+        if (!target) {
+            *why = sw_xasprintf("cannot follow the symbolic link %s: %s", path, strerror(errno));
+            free(path);
+            return -1;
+        }
+        free(path);
+        path = target;
+    }
     if (!text) {
         if (unlink(path) != 0) {
             *why = sw_xasprintf("cannot remove %s: %s", path, strerror(errno));
@@ -246,8 +305,10 @@ int sw_edit_apply(const char *dir, const char *name, const char *text, char **wh
         free(path);
         return rc;
     }
-    /* A dot-name: the folder's reader skips it until the rename. */
-    char *tmp = sw_xasprintf("%s/.%s.XXXXXX", dir, name);
+    /* A dot-name beside the file: the folder's reader skips it until the
+     * rename, which stays within one file system. */
+    const char *slash = strrchr(path, '/');
+    char *tmp = sw_xasprintf("%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1);
     int fd = mkstemp(tmp);
     struct stat st;
     /* An edited file keeps its mode; a new one gets 0644 less the umask. */
