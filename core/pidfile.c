@@ -7,15 +7,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
 
 int sw_pidfile_take(const char *path, int *fd, char **why)
 {
-    int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    /* O_NOFOLLOW: the file is truncated below, and a symlink planted in its
+     * place would have us truncate whatever it points at. */
+    int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
     if (f < 0) {
-        *why = sw_xasprintf("cannot open the pid file %s: %s", path, strerror(errno));
+        *why = errno == ELOOP ? sw_xasprintf("the pid file %s is a symbolic link: refused (give the path of "
+                                             "a regular file, or remove the link)",
+                                             path)
+                              : sw_xasprintf("cannot open the pid file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(f, &st) != 0 || !S_ISREG(st.st_mode)) {
+        *why = sw_xasprintf("the pid file %s is not a regular file: refused", path);
+        close(f);
         return -1;
     }
     if (flock(f, LOCK_EX | LOCK_NB) != 0) {
