@@ -140,6 +140,125 @@ static void health_str(const char *s, const char *key, char *buf, size_t n)
     buf[len] = '\0';
 }
 
+/* ---- a JSON syntax check, for a health file that was cut or overwritten:
+ * `status --format json` must never print what is not JSON. */
+
+static const char *hjson_value(const char *s, int depth);
+
+static const char *hjson_ws(const char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    return s;
+}
+
+static const char *hjson_string(const char *s)
+{
+    if (*s++ != '"')
+        return NULL;
+    for (; *s != '"'; s++) {
+        if ((unsigned char)*s < 0x20)
+            return NULL; /* the end of the text, or a raw control character */
+        if (*s == '\\') {
+            s++;
+            if (*s == 'u') {
+                for (int i = 1; i <= 4; i++)
+                    if (!strchr("0123456789abcdefABCDEF", s[i]) || !s[i])
+                        return NULL;
+                s += 4;
+            } else if (!*s || !strchr("\"\\/bfnrt", *s)) {
+                return NULL;
+            }
+        }
+    }
+    return s + 1;
+}
+
+static const char *hjson_number(const char *s)
+{
+    const char *d;
+    if (*s == '-')
+        s++;
+    if (*s == '0')
+        s++;
+    else if (*s >= '1' && *s <= '9')
+        while (*s >= '0' && *s <= '9')
+            s++;
+    else
+        return NULL;
+    if (*s == '.') {
+        for (d = ++s; *s >= '0' && *s <= '9'; s++)
+            ;
+        if (s == d)
+            return NULL;
+    }
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        for (d = s; *s >= '0' && *s <= '9'; s++)
+            ;
+        if (s == d)
+            return NULL;
+    }
+    return s;
+}
+
+/* Members or elements up to CLOSE; OBJECT: each is "key": value. */
+static const char *hjson_list(const char *s, int depth, char close, int object)
+{
+    s = hjson_ws(s + 1);
+    if (*s == close)
+        return s + 1;
+    for (;;) {
+        if (object) {
+            if (!(s = hjson_string(s)))
+                return NULL;
+            s = hjson_ws(s);
+            if (*s++ != ':')
+                return NULL;
+        }
+        if (!(s = hjson_value(s, depth + 1)))
+            return NULL;
+        s = hjson_ws(s);
+        if (*s == close)
+            return s + 1;
+        if (*s++ != ',')
+            return NULL;
+        s = hjson_ws(s);
+    }
+}
+
+static const char *hjson_value(const char *s, int depth)
+{
+    s = hjson_ws(s);
+    if (depth > 32)
+        return NULL;
+    switch (*s) {
+    case '{':
+        return hjson_list(s, depth, '}', 1);
+    case '[':
+        return hjson_list(s, depth, ']', 0);
+    case '"':
+        return hjson_string(s);
+    case 't':
+        return strncmp(s, "true", 4) == 0 ? s + 4 : NULL;
+    case 'f':
+        return strncmp(s, "false", 5) == 0 ? s + 5 : NULL;
+    case 'n':
+        return strncmp(s, "null", 4) == 0 ? s + 4 : NULL;
+    default:
+        return hjson_number(s);
+    }
+}
+
+/* Whether TEXT is one JSON object and nothing else. */
+static int health_json_ok(const char *text)
+{
+    const char *s = hjson_ws(text);
+    return *s == '{' && (s = hjson_value(s, 0)) && !*hjson_ws(s);
+}
+
 void sw_health_show(const char *path, int json, FILE *out)
 {
     if (!path || !*path)
@@ -152,6 +271,24 @@ void sw_health_show(const char *path, int json, FILE *out)
     fclose(f);
     text[n] = '\0';
     text[strcspn(text, "\n")] = '\0';
+    if (!health_json_ok(text)) {
+        /* Cut short, or not ours: say so rather than pass it on. */
+        if (json) {
+            struct sw_buf b = {0};
+            sw_buf_puts(&b, "{\"daemon\":{\"error\":");
+            char *why = sw_xasprintf("the health file %s is not valid JSON", path);
+            sw_buf_json_str(&b, why);
+            free(why);
+            sw_buf_puts(&b, "}}\n");
+            fputs(b.s, out);
+            sw_buf_free(&b);
+        } else {
+            fprintf(out, "daemon: the health file %s is not valid JSON; the daemon's word on its storage is "
+                         "unknown\n",
+                    path);
+        }
+        return;
+    }
     if (json) {
         fprintf(out, "{\"daemon\":%s}\n", text);
         return;
