@@ -54,6 +54,10 @@ sw_result *sw_result_clone_slim(const sw_result *r);
  * result kept for minutes (the newest of each series) should not carry
  * room for growth. */
 void sw_result_trim(sw_result *r);
+/* Longest reason and longest fact, in bytes, the mark of a cut included:
+ * longer text is cut at a character boundary and ends with "… (cut)". */
+#define SW_REASON_MAX 1024
+#define SW_INFO_MAX   4096
 void sw_result_set(sw_result *r, int verdict, const char *fmt, ...) SW_PRINTF(3, 4);
 void sw_result_metric(sw_result *r, const char *name, double value);
 void sw_result_info(sw_result *r, const char *key, const char *value);

@@ -260,6 +260,40 @@ START_TEST(names_past_the_cap)
 }
 END_TEST
 
+/* Issue 15.6: text a server controls is bounded at the core: a reason at
+ * 1 KiB, a fact at 4 KiB, cut at a character boundary and marked. */
+START_TEST(reasons_and_facts_capped)
+{
+    struct sw_buf big = {0};
+    sw_buf_puts(&big, "text/html; ");
+    while (big.len < 90 * 1024)
+        sw_buf_puts(&big, "\xc3\xa9"); /* two bytes a character: a cut may fall inside one */
+    sw_result *r = sw_result_new("s", "c", "l");
+    sw_result_set(r, SW_FAIL, "Content-Type is \"%s\", expected \"json\"", big.s);
+    size_t n = strlen(r->reason);
+    ck_assert_uint_le(n, SW_REASON_MAX);
+    ck_assert_uint_ge(n, SW_REASON_MAX - 8);
+    ck_assert_str_eq(r->reason + n - strlen("\xe2\x80\xa6 (cut)"), "\xe2\x80\xa6 (cut)");
+    ck_assert(strncmp(r->reason, "Content-Type is \"text/html; \xc3\xa9", 30) == 0);
+    char *clean = sw_text_clean(r->reason, 1); /* still valid UTF-8: cleaning changes nothing */
+    ck_assert_str_eq(clean, r->reason);
+    free(clean);
+    sw_result_info(r, "dns.answers", big.s);
+    n = strlen(r->infos[0].value);
+    ck_assert_uint_le(n, SW_INFO_MAX);
+    ck_assert_uint_ge(n, SW_INFO_MAX - 8);
+    clean = sw_text_clean(r->infos[0].value, 0);
+    ck_assert_str_eq(clean, r->infos[0].value);
+    free(clean);
+    sw_result_info(r, "short", "kept whole");
+    ck_assert_str_eq(r->infos[1].value, "kept whole");
+    sw_result_set(r, SW_OK, "exactly as given");
+    ck_assert_str_eq(r->reason, "exactly as given");
+    sw_result_unref(r);
+    sw_buf_free(&big);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("units");
@@ -273,6 +307,7 @@ int main(void)
     tcase_add_test(tc, json_strings);
     tcase_add_test(tc, recent_cache);
     tcase_add_test(tc, names_past_the_cap);
+    tcase_add_test(tc, reasons_and_facts_capped);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }
