@@ -17,6 +17,7 @@
 #include "result.h"
 #include "store.h"
 #include "support.h"
+#include "util.h"
 
 #define DAY  86400000000LL
 #define HOUR 3600000000LL
@@ -142,6 +143,105 @@ START_TEST(set_interval_keeps_the_file)
     t = conf_file("sites.ini");
     T_HAS(t, "interval = 5m       ; once a minute\n");
     free(t);
+}
+END_TEST
+
+/* Issue 15.11: the edit commands read a file as the reader does: "key:
+ * value", continuation lines, a symlinked file; and a key given twice is
+ * refused rather than written. */
+START_TEST(edits_read_the_file_as_the_reader_does)
+{
+    free(t_write(dir, "sites.ini",
+                 "[site main]\nurl = http://127.0.0.1:1/\nchecks = http\ninterval: 60s\n"
+                 "[site other]\nurl = http://127.0.0.1:1/o\nchecks = http\nhttp.headers = A: 1\n"
+                 "  B: 2\n\n[site third]\nurl = http://127.0.0.1:1/t\nchecks = http\n"
+                 "interval = 30s\n  45s\n"));
+    RUN(1, NULL, "interval = \"45s\": expected interval once", "validate");
+    free(t_write(dir, "sites.ini",
+                 "[site main]\nurl = http://127.0.0.1:1/\nchecks = http\ninterval: 60s\n"
+                 "[site other]\nurl = http://127.0.0.1:1/o\nchecks = http\nhttp.headers = A: 1\n"
+                 "  B: 2\n"));
+    RUN(0, "main: interval 60 s -> 30 s in", NULL, "set-interval", "main", "30s");
+    RUN(0, "other: interval 60 s -> 2 s in", NULL, "set-interval", "other", "2s");
+    char *t = conf_file("sites.ini");
+    ck_assert_str_eq(t, "[site main]\nurl = http://127.0.0.1:1/\nchecks = http\ninterval: 30s\n"
+                        "[site other]\nurl = http://127.0.0.1:1/o\nchecks = http\nhttp.headers = A: 1\n"
+                        "  B: 2\ninterval = 2s\n");
+    free(t);
+    RUN(0, "OK, 2 site(s)", NULL, "validate");
+
+    /* A linked file is edited where it lives; the link stays a link. */
+    char *target = sw_xasprintf("%s.real.ini", dir), *link = sw_xasprintf("%s/linked.ini", dir);
+    FILE *f = fopen(target, "w");
+    fputs("[site linked]\nurl = http://127.0.0.1:1/l\nchecks = http\ninterval = 60s\n", f);
+    fclose(f);
+    ck_assert_int_eq(symlink(target, link), 0);
+    RUN(0, "linked: interval 60 s -> 5 s in", NULL, "set-interval", "linked", "5s");
+    struct stat st;
+    ck_assert_int_eq(lstat(link, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    t = t_read(target);
+    ck_assert_str_eq(t, "[site linked]\nurl = http://127.0.0.1:1/l\nchecks = http\ninterval = 5s\n");
+    free(t);
+    unlink(link);
+    unlink(target);
+    free(link);
+    free(target);
+
+    /* Two intervals for one new site: refused, nothing written. */
+    RUN(1, NULL, "expected interval once", "add", "shop", "http://127.0.0.1:1/s", "--interval", "30s", "--set",
+        "interval=5s");
+    ck_assert(!conf_exists("shop.ini"));
+}
+END_TEST
+
+/* Issue 15.14: --pid-file does not follow a symlink (it would truncate
+ * whatever the link points at). */
+START_TEST(pid_file_symlink_refused)
+{
+    char victim[2048], link[2048];
+    snprintf(victim, sizeof victim, "%s.victim", dir);
+    snprintf(link, sizeof link, "%s/sw.pid", dir);
+    FILE *f = fopen(victim, "w");
+    fputs("precious\n", f);
+    fclose(f);
+    ck_assert_int_eq(symlink(victim, link), 0);
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", "--pid-file", link, NULL);
+    ck_assert_int_eq(t_wait(pid, 20), 1);
+    char *log = t_read(errlog);
+    T_HAS(log, "is a symbolic link: refused");
+    free(log);
+    char *text = t_read(victim);
+    ck_assert_str_eq(text, "precious\n");
+    free(text);
+    unlink(victim);
+}
+END_TEST
+
+/* Issue 15.13: JSON output is always JSON, with every documented key. */
+START_TEST(json_output_always_whole)
+{
+    char health[2048];
+    snprintf(health, sizeof health, "%s.health", dir);
+    free(t_write(dir, "zz-core.ini", "[core]\nhealth_file = %s\n", health));
+    FILE *f = fopen(health, "w");
+    fputs("{\"pid\":12,\"updated\":\"2026-12-01T00:00:00Z\",\"queue\":{\"stor", f); /* cut short */
+    fclose(f);
+    struct t_out o = t_sitewatch(dir, "status", "--format", "json", NULL);
+    T_HAS(o.out, "{\"daemon\":{\"error\":\"the health file ");
+    T_HAS(o.out, " is not valid JSON\"}}\n");
+    ck_assert_ptr_null(strstr(o.out, "\"stor"));
+    T_HAS(o.out, "\"since\":null");
+    t_out_free(&o);
+    o = t_sitewatch(dir, "status", NULL);
+    T_HAS(o.out, "is not valid JSON; the daemon's word on its storage is unknown");
+    t_out_free(&o);
+    unlink(health);
+    /* A result with no facts still has "info" (and "since"). */
+    o = t_sitewatch(dir, "check", "main", "--format", "json", NULL);
+    T_HAS(o.out, "\"since\":\"");
+    T_HAS(o.out, ",\"info\":{}}");
+    t_out_free(&o);
 }
 END_TEST
 
@@ -492,6 +592,9 @@ int main(void)
     tcase_add_test(tc, add_writes_a_file);
     tcase_add_test(tc, add_refusals);
     tcase_add_test(tc, set_interval_keeps_the_file);
+    tcase_add_test(tc, edits_read_the_file_as_the_reader_does);
+    tcase_add_test(tc, pid_file_symlink_refused);
+    tcase_add_test(tc, json_output_always_whole);
     tcase_add_test(tc, remove_section_and_file);
     tcase_add_test(tc, purge_and_history);
     tcase_add_test(tc, retention_rolls_up_then_deletes);
