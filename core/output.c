@@ -208,7 +208,7 @@ static int output_render_one(struct output_one *out, const struct sw_render *rd)
     char took[32];
     sw_fmt_duration(sw_now_mono() - t0, took, sizeof took);
     if (rc != 0)
-        sw_err("%s: render failed after %s: %s", out->label, took, sw_strerror(rc));
+        sw_err("%s: render ended with an error after %s: %s", out->label, took, sw_strerror(rc));
     else
         sw_debug("%s: rendered in %s", out->label, took);
     return rc;

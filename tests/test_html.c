@@ -476,6 +476,45 @@ START_TEST(render_memory_is_linear_in_sites)
 }
 END_TEST
 
+/* Issue 15, item 9: one page that cannot be written (a folder in its
+ * place) stops nothing: every other page and badge, status.json and the
+ * index are written, the log names the file and why, and the index and
+ * status.json show it as the site's page error. */
+START_TEST(unwritable_page_stops_nothing)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/site/beta.html", pub);
+    char *argv[] = {"mkdir", "-p", path, NULL};
+    struct t_out o = t_run(argv, 10);
+    ck_assert_int_eq(o.status, 0);
+    t_out_free(&o);
+    o = t_sitewatch(dir, "render", NULL);
+    ck_assert_msg(o.status != 0, "render exit 0 with a page it could not write\n%s", o.err);
+    const char *const written[] = {"index.html",      "status.json",       "style.css",
+                                   "site/alpha.html", "site/hostile.html", "badge/alpha.svg",
+                                   "badge/beta.svg",  "badge/hostile.svg"};
+    for (size_t i = 0; i < sizeof written / sizeof *written; i++)
+        ck_assert_msg(exists(written[i]), "%s missing", written[i]);
+    T_HAS(o.err, "html: cannot put in place site/beta.html: Is a directory (in ");
+    T_HAS(o.err, "html: 1 of 9 files could not be written");
+    t_out_free(&o);
+    char *index = file("index.html"), *json = file("status.json");
+    T_HAS(index, "<div class=\"page-error\">cannot put in place site/beta.html: Is a directory</div>");
+    T_HAS(index, "site/alpha.html");
+    T_HAS(json, "\"page_error\":\"cannot put in place site/beta.html: Is a directory\"");
+    T_HAS(json, "\"name\":\"alpha\"");
+    ck_assert_ptr_null(strstr(index, pub)); /* the server's folders stay private */
+    free(index);
+    free(json);
+    o = python("import json,sys\n"
+               "d = json.load(open(sys.argv[1] + '/status.json'))\n"
+               "print(sorted((s['name'], s['page_error'] is None) for s in d['sites']))\n",
+               pub);
+    T_HAS(o.out, "[('alpha', True), ('beta', False), ('hostile', True)]");
+    t_out_free(&o);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("html");
@@ -488,6 +527,7 @@ int main(void)
     tcase_add_test(tc, chromium_reads_pages);
     tcase_add_test(tc, daemon_keeps_pages_current);
     tcase_add_test(tc, render_memory_is_linear_in_sites);
+    tcase_add_test(tc, unwritable_page_stops_nothing);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }

@@ -48,40 +48,64 @@ static int html_same(const char *path, const struct buf *b)
     return same && off == b->len;
 }
 
-int html_write_file(const struct html_inst *h, const char *rel, const struct buf *b, int if_changed)
+int html_write_file(const struct html_inst *h, const char *rel, const struct buf *b, int if_changed,
+                    char *why, size_t whylen)
 {
-    if (b->failed)
+    if (why && whylen)
+        *why = '\0';
+    if (b->failed) {
+        if (why)
+            snprintf(why, whylen, "cannot make %s: out of memory", rel);
         return SW_ENOMEM;
+    }
     struct buf path = {0}, tmp = {0};
     buf_printf(&path, "%s/%s", h->dir, rel);
-    const char *slash = strrchr(path.s, '/');
-    buf_put(&tmp, path.s, (size_t)(slash - path.s) + 1);
+    const char *slash = path.s ? strrchr(path.s, '/') : NULL;
+    if (slash)
+        buf_put(&tmp, path.s, (size_t)(slash - path.s) + 1);
     buf_puts(&tmp, ".sitewatch.XXXXXX");
     if (path.failed || tmp.failed || (if_changed && html_same(path.s, b))) {
+        int rc = path.failed || tmp.failed ? SW_ENOMEM : 0;
+        if (rc && why)
+            snprintf(why, whylen, "cannot write %s: out of memory", rel);
         buf_free(&path);
         buf_free(&tmp);
-        return path.failed || tmp.failed ? SW_ENOMEM : 0;
+        return rc;
     }
-    int rc = 0;
+    int rc = 0, err = 0;
+    const char *step = "create a temporary file for";
     int fd = mkstemp(tmp.s);
     if (fd < 0) {
-        html_api->log(SW_LOG_ERROR, "html: cannot create a file in %s: %s", h->dir, strerror(errno));
+        err = errno;
         rc = SW_EIO;
     } else {
-        if (fs_write_all(fd, b->s, b->len) != 0)
+        if (fs_write_all(fd, b->s, b->len) != 0) {
+            err = errno;
+            step = "write";
             rc = SW_EIO;
-        /* mkstemp makes 0600; the pages are for a web server to read. */
-        if (!rc && fchmod(fd, (mode_t)h->mode) != 0)
-            rc = SW_EIO;
-        if (close(fd) != 0)
-            rc = SW_EIO;
-        if (!rc && rename(tmp.s, path.s) != 0)
-            rc = SW_EIO;
-        if (rc) {
-            html_api->log(SW_LOG_ERROR, "html: cannot write %s: %s", path.s, strerror(errno));
-            unlink(tmp.s);
         }
+        /* mkstemp makes 0600; the pages are for a web server to read. */
+        if (!rc && fchmod(fd, (mode_t)h->mode) != 0) {
+            err = errno;
+            step = "set the mode of";
+            rc = SW_EIO;
+        }
+        if (close(fd) != 0 && !rc) {
+            err = errno;
+            step = "write";
+            rc = SW_EIO;
+        }
+        if (!rc && rename(tmp.s, path.s) != 0) {
+            err = errno;
+            step = "put in place";
+            rc = SW_EIO;
+        }
+        if (rc)
+            unlink(tmp.s);
     }
+    /* The caller logs it: a render with many failures logs the first few. */
+    if (rc && why)
+        snprintf(why, whylen, "cannot %s %s: %s", step, rel, strerror(err)); /* public: no folder */
     buf_free(&path);
     buf_free(&tmp);
     return rc;
@@ -108,4 +132,16 @@ char *html_slug(const char *name)
         return NULL;
     }
     return b.s;
+}
+
+#define HTML_LOGGED_FAILURES 10 /* a folder that cannot be written would fail every page */
+
+void html_write_failed(const struct html_inst *h, int *nfailed, const char *why)
+{
+    int n = __atomic_add_fetch(nfailed, 1, __ATOMIC_RELAXED);
+    if (n <= HTML_LOGGED_FAILURES)
+        html_api->log(SW_LOG_ERROR, "html: %s (in %s)", why, h->dir);
+    else if (n == HTML_LOGGED_FAILURES + 1)
+        html_api->log(SW_LOG_ERROR,
+                      "html: more files cannot be written; this render's count follows at its end");
 }

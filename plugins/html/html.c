@@ -11,6 +11,7 @@
  */
 #include <dirent.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,6 +55,7 @@ const char html_css[] =
     ".mark.v-unknown{background:var(--unknown)}\n"
     "tr.reason td{border-top:0;padding-top:0;font-size:13px;color:#424242;word-break:break-word}"
     "tr.reason.v-fail td{color:var(--fail)}tr.reason.v-warn td{color:var(--warn)}\n"
+    ".page-error{color:var(--fail);font-size:12px;font-weight:normal;word-break:break-all}\n"
     "td.marks{white-space:nowrap}.warnshare{font-size:11px;color:var(--warn)}.none{color:#757575}\n"
     "p.reason{font-size:15px;margin:4px 0}p.meta{color:#616161;font-size:13px;margin:4px 0}\n"
     "svg.graph{max-width:100%;height:auto;display:block;background:#fff;border:1px solid var(--line)}\n"
@@ -146,39 +148,56 @@ static void html_prune(const struct html_inst *h, const struct html_model *m, co
 }
 
 /* Site pages and badges, the bulk of a render, share out over a few
- * threads: the model is read-only by now, and the host's history reads may
- * come from several threads at once (ABI 1.2). */
+ * threads: the model is read-only by now (but for each site's error,
+ * written by the thread that has the site), and the host's history reads
+ * may come from several threads at once (ABI 1.2).  A page that cannot be
+ * written stops nothing: the site keeps the error, for the index and
+ * status.json to show. */
 struct html_pages_job {
     const struct html_inst *h;
-    const struct html_model *m;
-    int first, step, rc;
+    struct html_model *m;
+    int first, step, rc; /* rc: out of memory only */
+    int *nfailed;
 };
+
+/* Write the file REL (its bytes in B) of SITE; a failure is kept on it. */
+static void html_site_file(struct html_pages_job *j, struct html_site *site, const struct buf *rel,
+                           const struct buf *b, int if_changed)
+{
+    char why[600];
+    int rc = rel->failed ? SW_ENOMEM : html_write_file(j->h, rel->s, b, if_changed, why, sizeof why);
+    if (rc == SW_ENOMEM && rel->failed)
+        snprintf(why, sizeof why, "cannot name a file of site %s: out of memory", site->name);
+    if (!rc)
+        return;
+    html_write_failed(j->h, j->nfailed, why);
+    if (!site->error)
+        site->error = strdup(why);
+}
 
 static void *html_pages_share(void *arg)
 {
     struct html_pages_job *j = arg;
     struct buf b = {0}, name = {0};
-    for (int i = j->first; i < j->m->nsites && !j->rc; i += j->step) {
-        const struct html_site *site = &j->m->sites[i];
+    for (int i = j->first; i < j->m->nsites; i += j->step) {
+        struct html_site *site = &j->m->sites[i];
         buf_reset(&b);
         buf_reset(&name);
-        j->rc = html_site_page(&b, j->m, site);
+        html_site_page(&b, j->m, site); /* out of memory: B says so, and the write below */
         buf_printf(&name, "site/%s.html", site->slug);
-        if (!j->rc)
-            j->rc = name.failed ? SW_ENOMEM : html_write_file(j->h, name.s, &b, 0);
+        html_site_file(j, site, &name, &b, 0);
         buf_reset(&b);
         buf_reset(&name);
         html_badge(&b, site);
         buf_printf(&name, "badge/%s.svg", site->slug);
-        if (!j->rc)
-            j->rc = name.failed ? SW_ENOMEM : html_write_file(j->h, name.s, &b, 1);
+        html_site_file(j, site, &name, &b, 1);
     }
     buf_free(&b);
     buf_free(&name);
     return NULL;
 }
 
-static int html_pages(const struct html_inst *h, const struct html_model *m)
+static void html_pages(const struct html_inst *h, struct html_model *m, int *nfailed)
 {
     enum { MAX_THREADS = 4, SITES_PER_THREAD = 32 };
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -189,7 +208,7 @@ static int html_pages(const struct html_inst *h, const struct html_model *m)
     pthread_t tid[MAX_THREADS];
     int started[MAX_THREADS] = {0};
     for (int t = 0; t < n; t++) {
-        jobs[t] = (struct html_pages_job){h, m, t, n, 0};
+        jobs[t] = (struct html_pages_job){h, m, t, n, 0, nfailed};
         if (t > 0)
             started[t] = pthread_create(&tid[t], NULL, html_pages_share, &jobs[t]) == 0;
     }
@@ -197,13 +216,18 @@ static int html_pages(const struct html_inst *h, const struct html_model *m)
     for (int t = 0; t < n; t++)
         if (t == 0 || !started[t])
             html_pages_share(&jobs[t]);
-    int rc = 0;
-    for (int t = 0; t < n; t++) {
+    for (int t = 0; t < n; t++)
         if (started[t])
             pthread_join(tid[t], NULL);
-        rc = rc ? rc : jobs[t].rc;
-    }
-    return rc;
+}
+
+/* Write one of the render's own files (style.css, status.json, index.html). */
+static void html_top_file(const struct html_inst *h, const char *rel, const struct buf *b, int if_changed,
+                          int *nfailed)
+{
+    char why[600];
+    if (html_write_file(h, rel, b, if_changed, why, sizeof why))
+        html_write_failed(h, nfailed, why);
 }
 
 static int html_render(void *p, const sw_render *rd)
@@ -211,33 +235,34 @@ static int html_render(void *p, const sw_render *rd)
     struct html_inst *h = p;
     struct html_model m;
     int rc = html_model_build(&m, rd, h);
-    if (!rc)
-        rc = html_mkdirs(h->dir, "site") || html_mkdirs(h->dir, "badge") ? SW_EIO : 0;
+    int nfailed = 0, nfiles = 3 + 2 * m.nsites;
+    if (rc) {
+        html_model_free(&m);
+        return rc;
+    }
+    /* A folder that cannot be made is logged; its files then fail one by one. */
+    html_mkdirs(h->dir, "site");
+    html_mkdirs(h->dir, "badge");
     struct buf b = {0};
-    if (!rc) {
-        buf_puts(&b, html_css);
-        rc = html_write_file(h, "style.css", &b, 1);
-    }
-    if (!rc)
-        rc = html_pages(h, &m);
-    if (!rc) {
-        buf_reset(&b);
-        html_status_json(&b, &m);
-        rc = html_write_file(h, "status.json", &b, 0);
-    }
+    buf_puts(&b, html_css);
+    html_top_file(h, "style.css", &b, 1, &nfailed);
+    html_pages(h, &m, &nfailed);
+    buf_reset(&b);
+    html_status_json(&b, &m);
+    html_top_file(h, "status.json", &b, 0, &nfailed);
     /* The index last: when it links a page, the page is there. */
-    if (!rc) {
-        buf_reset(&b);
-        html_index(&b, &m);
-        rc = html_write_file(h, "index.html", &b, 0);
-    }
-    if (!rc) {
-        html_prune(h, &m, "site", ".html");
-        html_prune(h, &m, "badge", ".svg");
-    }
+    buf_reset(&b);
+    html_index(&b, &m);
+    html_top_file(h, "index.html", &b, 0, &nfailed);
+    html_prune(h, &m, "site", ".html");
+    html_prune(h, &m, "badge", ".svg");
     buf_free(&b);
     html_model_free(&m);
-    return rc;
+    if (nfailed)
+        html_api->log(SW_LOG_ERROR,
+                      "html: %d of %d files could not be written (said above); the rest are in place",
+                      nfailed, nfiles);
+    return nfailed ? SW_EIO : 0;
 }
 
 static const struct sw_plugin html_plugin = {

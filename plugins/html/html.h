@@ -7,6 +7,7 @@
 #ifndef SW_HTML_H
 #define SW_HTML_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../common/buf.h"
@@ -53,6 +54,7 @@ struct html_site {
     char *slug; /* file name without .html/.svg */
     int verdict;
     int64_t since;
+    char *error; /* its page or badge could not be written: which and why (the page thread's) */
     struct html_series **series; /* a slice of the model's site_series */
     int nseries;
 };
@@ -85,8 +87,14 @@ double html_warn_share(const int64_t n[4]);
 
 /* files.c */
 /* Write B to DIR/REL; with IF_CHANGED leave a file that already holds B
- * alone (badges rarely change: a rename costs a journal commit). */
-int html_write_file(const struct html_inst *h, const char *rel, const struct buf *b, int if_changed);
+ * alone (badges rarely change: a rename costs a journal commit).  0, or an
+ * SW_E* code with WHY (WHYLEN bytes, may be NULL) saying which file (REL:
+ * the pages show it, not the server's folders) and why, not logged. */
+int html_write_file(const struct html_inst *h, const char *rel, const struct buf *b, int if_changed,
+                    char *why, size_t whylen);
+/* Log WHY of a file of H that could not be written: the first few of a
+ * render (NFAILED counts them, shared by the page threads), then a count. */
+void html_write_failed(const struct html_inst *h, int *nfailed, const char *why);
 int html_mkdirs(const char *dir, const char *sub);
 char *html_slug(const char *name);
 extern const char html_css[];

@@ -70,6 +70,11 @@ void html_index(struct buf *b, const struct html_model *m)
                     buf_html(b, site->url);
                     buf_puts(b, "</div>");
                 }
+                if (site->error) { /* its page is missing or old: say why here */
+                    buf_puts(b, "<div class=\"page-error\">");
+                    buf_html(b, site->error);
+                    buf_puts(b, "</div>");
+                }
                 buf_puts(b, "</th>");
             }
             buf_puts(b, "<td>");

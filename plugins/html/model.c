@@ -222,8 +222,10 @@ void html_model_free(struct html_model *m)
         for (int k = 0; k < m->series[i].nmarks; k++)
             free(m->series[i].marks[k].reason);
     }
-    for (int i = 0; i < m->nsites; i++)
+    for (int i = 0; i < m->nsites; i++) {
         free(m->sites[i].slug);
+        free(m->sites[i].error);
+    }
     free(m->site_series);
     free(m->series);
     free(m->sites);

@@ -31,6 +31,8 @@ void html_status_json(struct buf *b, const struct html_model *m)
         buf_puts(b, ",\"url\":");
         buf_json_str(b, site->url);
         buf_printf(b, ",\"page\":\"site/%s.html\",\"badge\":\"badge/%s.svg\"", site->slug, site->slug);
+        buf_puts(b, ",\"page_error\":"); /* null, or which file could not be written and why */
+        buf_json_str(b, site->error);
         buf_printf(b, ",\"verdict\":\"%s\",\"since\":", html_verdict_word(site->verdict));
         if (site->since)
             json_time(b, site->since);
