@@ -13,6 +13,28 @@
 static struct t_nginx ngx;
 static char *conf, *db;
 static struct t_out run;
+static int port_a, port_b; /* two more origins, for redirects between them */
+
+/* Two servers that echo the X-Api-Key they got; A redirects to itself, to
+ * B (another port) and to itself under another host name. */
+static char *two_origins(void)
+{
+    port_a = t_free_port();
+    port_b = t_free_port();
+    static const char *const server =
+        "  server {\n"
+        "    listen 127.0.0.1:%d;\n"
+        "    location = /echo { return 200 \"key=[$http_x_api_key]\\n\"; }\n"
+        "    location = /to-same { return 302 /echo; }\n"
+        "    location = /to-other { return 302 http://127.0.0.1:%d/echo; }\n"
+        "    location = /to-other-host { return 302 http://localhost:%d/echo; }\n"
+        "  }\n";
+    size_t cap = 2048;
+    char *text = malloc(cap);
+    int n = snprintf(text, cap, server, port_a, port_b, port_a);
+    snprintf(text + n, cap - (size_t)n, server, port_b, port_b, port_b);
+    return text;
+}
 
 static void write_config(void)
 {
@@ -280,9 +302,43 @@ START_TEST(table_status_and_filter)
 }
 END_TEST
 
+/* Custom headers (API keys, tokens) go to the site's origin only: kept on
+ * a redirect within it, left off on one to another port or host name. */
+START_TEST(headers_only_to_the_origin)
+{
+    char *dir = t_conf_dir(NULL, NULL);
+    free(t_write(dir, "h.ini",
+                 "[site same]\nurl = http://127.0.0.1:%1$d/to-same\nchecks = http\n"
+                 "http.headers = X-Api-Key: k3y-same\nhttp.expect_content = key=[k3y-same]\n"
+                 "[site other_port]\nurl = http://127.0.0.1:%1$d/to-other\nchecks = http\n"
+                 "http.headers = X-Api-Key: k3y-port\nhttp.expect_content = key=[]\n"
+                 "[site other_host]\nurl = http://127.0.0.1:%1$d/to-other-host\nchecks = http\n"
+                 "http.headers = X-Api-Key: k3y-host\nhttp.expect_content = key=[]\n"
+                 "[site direct]\nurl = http://127.0.0.1:%2$d/echo\nchecks = http\n"
+                 "http.headers = X-Api-Key: k3y-direct\nhttp.expect_content = key=[k3y-direct]\n",
+                 port_a, port_b));
+    struct t_out o = t_sitewatch(dir, "check", "--format", "json", NULL);
+    static const char *const sites[] = {"same", "other_port", "other_host", "direct"};
+    for (size_t i = 0; i < sizeof sites / sizeof *sites; i++) {
+        char *l = t_site_line(&o, sites[i]);
+        HAS(l, "\"verdict\":\"OK\",\"reason\":\"HTTP 200, ");
+        if (i < 3)
+            HAS(l, "\"http.redirects\":1");
+        free(l);
+    }
+    ck_assert_int_eq(o.status, 0);
+    t_out_free(&o);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
-    if (t_nginx_start(&ngx) < 0)
+    char *servers = two_origins();
+    int started = t_nginx_start_with(&ngx, servers);
+    free(servers);
+    if (started < 0)
         return 99;
     write_config();
     run = t_sitewatch(conf, "check", "--format", "json", NULL);
@@ -304,6 +360,7 @@ int main(void)
     tcase_add_test(tc, fresh_connection_every_check);
     tcase_add_test(tc, results_in_sqlite);
     tcase_add_test(tc, table_status_and_filter);
+    tcase_add_test(tc, headers_only_to_the_origin);
     suite_add_tcase(s, tc);
     int rc = t_run_suite(s, 1);
     t_out_free(&run);

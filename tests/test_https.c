@@ -17,6 +17,7 @@ static char *certs, *conf, *db;
 static struct t_out run;
 enum { VALID, SOON, EXPIRED, OTHER, SELF, TLS10, TLS12, NSERVERS };
 static int port[NSERVERS];
+static int plain_port;   /* a plain-HTTP server the https ones redirect to */
 static int tls10_served; /* the local OpenSSL can still serve TLS 1.0 */
 
 static char *servers(void)
@@ -32,8 +33,15 @@ static char *servers(void)
         [TLS10] = {"valid", "ssl_protocols TLSv1; ssl_ciphers DEFAULT:@SECLEVEL=0;"},
         [TLS12] = {"valid", "ssl_protocols TLSv1.2;"},
     };
-    size_t cap = 8192, len = 0;
+    size_t cap = 16384, len = 0;
     char *text = malloc(cap);
+    plain_port = t_free_port();
+    len += (size_t)snprintf(text + len, cap - len,
+                            "  server {\n"
+                            "    listen 127.0.0.1:%d;\n"
+                            "    location = /plain-target { return 200 \"plain hello\\n\"; }\n"
+                            "  }\n",
+                            plain_port);
     for (int i = 0; i < NSERVERS; i++) {
         port[i] = t_free_port();
         len += (size_t)snprintf(text + len, cap - len,
@@ -44,8 +52,10 @@ static char *servers(void)
                                 "    location = / { return 200 \"secure hello\\n\"; }\n"
                                 "    location = /page { default_type text/html;\n"
                                 "      return 200 \"<title>Welcome to Python.org</title>\\n\"; }\n"
+                                "    location = /to-plain { return 302 http://127.0.0.1:%d/plain-target; }\n"
+                                "    location = /to-tls { return 302 https://localhost:$server_port/; }\n"
                                 "  }\n",
-                                port[i], certs, s[i].cert, certs, s[i].cert, s[i].extra);
+                                port[i], certs, s[i].cert, certs, s[i].cert, s[i].extra, plain_port);
     }
     return text;
 }
@@ -75,7 +85,9 @@ static void write_config(void)
         "[site self_unverified]\nurl = https://localhost:%6$d/\nchecks = https\nhttps.verify = no\n"
         "[site tls10]\nurl = https://localhost:%7$d/\nchecks = https\n"
         "[site tls10_allowed]\nurl = https://localhost:%7$d/\nchecks = https\nhttps.min_tls = 1.0\n"
-        "[site tls13]\nurl = https://localhost:%8$d/\nchecks = https\nhttps.min_tls = 1.3\n",
+        "[site tls13]\nurl = https://localhost:%8$d/\nchecks = https\nhttps.min_tls = 1.3\n"
+        "[site downgrade]\nurl = https://localhost:%2$d/to-plain\nchecks = https\n"
+        "[site tls_redirect]\nurl = https://localhost:%2$d/to-tls\nchecks = https\n",
         certs, port[VALID], port[SOON], port[EXPIRED], port[OTHER], port[SELF], port[TLS10], port[TLS12]));
 }
 
@@ -192,6 +204,25 @@ START_TEST(protocol_version_below_minimum)
 }
 END_TEST
 
+/* A redirect from https:// to plain http:// fails the check, and nothing
+ * is asked over plain HTTP; one to another https:// URL is followed. */
+START_TEST(redirect_to_plain_http_fails)
+{
+    char want[200];
+    snprintf(want, sizeof want,
+             "\"verdict\":\"FAIL\",\"reason\":\"downgrade to plain HTTP: redirected to "
+             "http://127.0.0.1:%d/plain-target\"",
+             plain_port);
+    expect("downgrade", want);
+    ck_assert_int_eq(t_nginx_hits(&ngx, "/plain-target"), 0);
+    char *l = line_of("tls_redirect");
+    T_HAS(l, "\"verdict\":\"OK\",\"reason\":\"HTTP 200, 13 B in ");
+    T_HAS(l, "\"http.redirects\":1");
+    T_HAS(l, "\"tls.version\":1.3");
+    free(l);
+}
+END_TEST
+
 START_TEST(bad_tls_keys_refused_at_load)
 {
     const char *want[] = {
@@ -252,6 +283,7 @@ int main(void)
     tcase_add_test(tc, wrong_host_name);
     tcase_add_test(tc, self_signed_and_untrusted);
     tcase_add_test(tc, protocol_version_below_minimum);
+    tcase_add_test(tc, redirect_to_plain_http_fails);
     tcase_add_test(tc, bad_tls_keys_refused_at_load);
     suite_add_tcase(s, tc);
     int rc = t_run_suite(s, 1);

@@ -33,6 +33,27 @@ int url_split(const char *url, char *scheme, size_t slen, char *host, size_t hle
     return rc;
 }
 
+int url_origin(const char *url, char *buf, size_t n)
+{
+    CURLU *u = curl_url();
+    char *s = NULL, *h = NULL, *p = NULL;
+    int rc = url && u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+                     curl_url_get(u, CURLUPART_SCHEME, &s, 0) == CURLUE_OK &&
+                     curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+                     curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK
+                 ? 0
+                 : -1;
+    if (rc == 0 && snprintf(buf, n, "%s://%s:%s", s, h, p) >= (int)n)
+        rc = -1;
+    for (char *c = buf; rc == 0 && *c; c++)
+        *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+    curl_free(s);
+    curl_free(h);
+    curl_free(p);
+    curl_url_cleanup(u);
+    return rc;
+}
+
 char *url_redacted(const char *url)
 {
     CURLU *u = curl_url();

@@ -12,6 +12,11 @@
  * buffers, by libcurl's parser; -1 when it does not parse. */
 int url_split(const char *url, char *scheme, size_t slen, char *host, size_t hlen);
 
+/* URL's origin as "scheme://host:port", lower case, the scheme's default
+ * port filled in, into BUF; -1 when it does not parse.  Two URLs have one
+ * origin when these are equal. */
+int url_origin(const char *url, char *buf, size_t n);
+
 /* URL with its password (or a bare user, a token) replaced by ***, as
  * libcurl reads the userinfo; a copy the caller frees, or NULL when URL
  * does not parse or on out of memory (then show nothing of it). */

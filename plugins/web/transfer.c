@@ -78,6 +78,7 @@ void web_release(void *p)
     web_content_free(hs->content);
     free(hs->url);
     free(hs->host);
+    free(hs->origin);
     free(hs->expect_text);
     free(hs->ranges);
     curl_slist_free_all(hs->headers);
@@ -91,10 +92,13 @@ static int web_prepare_url(const sw_config *cfg, struct web_site *hs)
     const char *url = api->config_get(cfg, "url");
     char scheme[16], host[256];
     hs->url = url ? strdup(url) : NULL;
+    char origin[512];
     if (url_split(url, scheme, sizeof scheme, host, sizeof host) == 0 &&
+        url_origin(url, origin, sizeof origin) == 0 &&
         (strcmp(scheme, "https") == 0 || (!web_flavour.tls_only && strcmp(scheme, "http") == 0))) {
         hs->host = strdup(host);
-        return 0;
+        hs->origin = strdup(origin);
+        return hs->host && hs->origin ? 0 : SW_ENOMEM;
     }
     if (!web_flavour.tls_only)
         return api->config_error(cfg, "url", "an http:// or https:// URL");
@@ -236,10 +240,25 @@ static int web_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 
 /* ---- one transfer ---- */
 
+/* The answer on X's easy handle is a redirect that may be followed: its
+ * body is not the site's (libcurl, following, skips it too). */
+static int web_is_redirect(struct web_xfer *x)
+{
+    long code = 0;
+    char *loc = NULL;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+    if (x->site->max_redirects == 0 ||
+        !(code == 300 || code == 301 || code == 302 || code == 303 || code == 307 || code == 308))
+        return 0;
+    return curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc;
+}
+
 static size_t web_write_cb(char *data, size_t size, size_t n, void *ud)
 {
     struct web_xfer *x = ud;
     size_t len = size * n, room = (size_t)(x->site->max_size - x->body);
+    if (web_is_redirect(x))
+        return len;
     if (x->scan)
         match_scan_feed(x->scan, data, len < room ? len : room);
     x->body += (curl_off_t)len;
@@ -257,12 +276,12 @@ static curl_off_t web_us(CURL *e, CURLINFO what)
     return us;
 }
 
-/* A phase from two of curl's cumulative times: subtracted in whole
- * microseconds, so the stored value is one too (0.000577, not
+/* Whole microseconds as seconds: phases are subtracted in microseconds,
+ * so a stored value is a whole number of them too (0.000577, not
  * 0.00057699999999999993 from subtracting seconds). */
-static double web_phase(curl_off_t end_us, curl_off_t start_us)
+static double web_seconds(curl_off_t us)
 {
-    return (double)(end_us - start_us) / 1e6;
+    return (double)us / 1e6;
 }
 
 static int web_status_ok(const struct web_site *hs, long code)
@@ -273,41 +292,56 @@ static int web_status_ok(const struct web_site *hs, long code)
     return 0;
 }
 
+enum { WEB_SAW_DNS = 1, WEB_SAW_CONNECT = 2, WEB_SAW_TLS = 4, WEB_SAW_FIRST_BYTE = 8 };
+
+/* The phases of the hop on E as durations (they stack to its total): DNS,
+ * TCP connect, TLS handshake, waiting for the first byte; added to SUM. */
+static void web_phases_add(CURL *e, struct web_phases *sum)
+{
+    curl_off_t tls = web_us(e, CURLINFO_APPCONNECT_TIME_T), dns = web_us(e, CURLINFO_NAMELOOKUP_TIME_T),
+               con = web_us(e, CURLINFO_CONNECT_TIME_T), fb = web_us(e, CURLINFO_STARTTRANSFER_TIME_T);
+    if (dns > 0)
+        sum->dns += dns, sum->seen |= WEB_SAW_DNS;
+    if (con > 0)
+        sum->connect += con - dns, sum->seen |= WEB_SAW_CONNECT;
+    if (tls > 0)
+        sum->tls += tls - con, sum->seen |= WEB_SAW_TLS;
+    if (fb > 0)
+        sum->first_byte += fb - (tls > 0 ? tls : con), sum->seen |= WEB_SAW_FIRST_BYTE;
+    sum->total += web_us(e, CURLINFO_TOTAL_TIME_T);
+}
+
 /* Timing, size, status and address of the fetch: kept in X, and put in the
  * result as metrics and infos. */
 static void web_measure(struct web_xfer *x, sw_result *r)
 {
     CURL *e = x->easy;
-    long redirects = 0;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &x->code);
-    curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
-    curl_off_t tls = web_us(e, CURLINFO_APPCONNECT_TIME_T), dns = web_us(e, CURLINFO_NAMELOOKUP_TIME_T),
-               con = web_us(e, CURLINFO_CONNECT_TIME_T), fb = web_us(e, CURLINFO_STARTTRANSFER_TIME_T);
-    x->dns = web_phase(dns, 0);
-    x->con = web_phase(con, 0);
-    x->fb = web_phase(fb, 0);
-    x->total = web_phase(web_us(e, CURLINFO_TOTAL_TIME_T), 0);
-    /* Phases as durations (they stack to the total): DNS, TCP connect, TLS
-     * handshake, waiting for the first byte, then the transfer. */
-    if (dns > 0)
-        api->result_metric(r, "time.dns", x->dns);
-    if (con > 0)
-        api->result_metric(r, "time.connect", web_phase(con, dns));
-    if (tls > 0)
-        api->result_metric(r, "time.tls", web_phase(tls, con));
-    if (fb > 0)
-        api->result_metric(r, "time.first_byte", web_phase(fb, tls > 0 ? tls : con));
+    x->dns = web_seconds(web_us(e, CURLINFO_NAMELOOKUP_TIME_T));
+    x->con = web_seconds(web_us(e, CURLINFO_CONNECT_TIME_T));
+    x->fb = web_seconds(web_us(e, CURLINFO_STARTTRANSFER_TIME_T));
+    struct web_phases t = x->before;
+    web_phases_add(e, &t);
+    x->total = web_seconds(t.total);
+    if (t.seen & WEB_SAW_DNS)
+        api->result_metric(r, "time.dns", web_seconds(t.dns));
+    if (t.seen & WEB_SAW_CONNECT)
+        api->result_metric(r, "time.connect", web_seconds(t.connect));
+    if (t.seen & WEB_SAW_TLS)
+        api->result_metric(r, "time.tls", web_seconds(t.tls));
+    if (t.seen & WEB_SAW_FIRST_BYTE)
+        api->result_metric(r, "time.first_byte", web_seconds(t.first_byte));
     api->result_metric(r, "time.total", x->total);
     api->result_metric(r, "size.body", (double)x->body);
     if (x->code)
         api->result_metric(r, "http.status", (double)x->code);
-    if (redirects)
-        api->result_metric(r, "http.redirects", (double)redirects);
+    if (x->hops)
+        api->result_metric(r, "http.redirects", (double)x->hops);
     char *ip = NULL, *eff = NULL;
     if (curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && *ip)
         api->result_info(r, "http.ip", ip);
     /* A redirect may name a user and password: shown as ***. */
-    char *shown = redirects && curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff
+    char *shown = x->hops && curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff
                       ? url_redacted(eff)
                       : NULL;
     if (shown)
@@ -327,8 +361,6 @@ static void web_transfer_failed(struct web_xfer *x, CURLcode cc, struct verdict 
                             : x->fb <= 0  ? "waiting for the first byte"
                                           : "reading the body";
         verdict_fail(v, SW_FAIL, "timed out after %s (%s)", to, phase);
-    } else if (cc == CURLE_TOO_MANY_REDIRECTS) {
-        verdict_fail(v, SW_FAIL, "more than %ld redirects", x->site->max_redirects);
     } else if (cc == CURLE_OUT_OF_MEMORY && x->code) {
         /* After the status line, curl says "Out of memory" for one header
          * line over its 100 KB limit: the server's fault, not ours. */
@@ -362,13 +394,19 @@ static void web_judge(struct web_xfer *x)
     CURLcode cc = x->cc;
     long code = x->code;
     double total = x->total;
-    int got_answer = cc == CURLE_OK || x->too_big || cc == CURLE_FILESIZE_EXCEEDED;
+    int got_answer = (cc == CURLE_OK && !x->stop) || x->too_big || cc == CURLE_FILESIZE_EXCEEDED;
     int explained = web_flavour.judge ? web_flavour.judge(x, cc, r, &v) : 0;
 
     char t[32], sz[32], lim[32];
     api->format_duration((int64_t)(total * 1e6), t, sizeof t);
     api->format_size(hs->max_size, lim, sizeof lim);
-    if (!got_answer) {
+    if (x->stop == WEB_STOP_TOO_MANY) {
+        verdict_fail(&v, SW_FAIL, "more than %ld redirects", hs->max_redirects);
+    } else if (x->stop == WEB_STOP_DOWNGRADE) {
+        verdict_fail(&v, SW_FAIL, "downgrade to plain HTTP: redirected to %s", x->stop_url);
+    } else if (x->stop == WEB_STOP_SCHEME) {
+        verdict_fail(&v, SW_FAIL, "redirected to %s, not an http:// or https:// URL", x->stop_url);
+    } else if (!got_answer) {
         if (!explained)
             web_transfer_failed(x, cc, &v);
     } else {
@@ -403,6 +441,7 @@ static void web_xfer_free(struct web_xfer *x)
     if (web_flavour.xfer_free)
         web_flavour.xfer_free(x);
     match_scan_free(x->scan);
+    free(x->stop_url);
     if (x->easy && web_g && web_g->nspare < WEB_SPARE_MAX) {
         curl_easy_reset(x->easy);
         web_g->spare[web_g->nspare++] = x->easy;
@@ -440,6 +479,60 @@ static int web_probe(struct web_state *g, struct web_xfer *x)
     return curl_multi_add_handle(g->multi, x->easy) == CURLM_OK;
 }
 
+/* The custom headers for a request to URL: the site's, when URL has the
+ * site's origin; none elsewhere, as they often hold API keys and tokens
+ * (libcurl keeps back only Authorization and Cookie on a redirect). */
+static struct curl_slist *web_headers_for(const struct web_site *hs, const char *url)
+{
+    char origin[512];
+    return hs->headers && url_origin(url, origin, sizeof origin) == 0 && strcmp(origin, hs->origin) == 0
+               ? hs->headers
+               : NULL;
+}
+
+/* X's answer is a redirect: when it may be followed, set the handle up for
+ * the next hop and return 1; else 0, with X->stop saying why not. */
+static int web_follow(struct web_state *g, struct web_xfer *x)
+{
+    const struct web_site *hs = x->site;
+    char *loc = NULL, scheme[16], host[256];
+    if (!web_is_redirect(x) || curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || !loc)
+        return 0;
+    if (x->hops >= hs->max_redirects) {
+        x->stop = WEB_STOP_TOO_MANY;
+        return 0;
+    }
+    int parsed = url_split(loc, scheme, sizeof scheme, host, sizeof host) == 0;
+    if (!parsed || (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+        x->stop = WEB_STOP_SCHEME;
+    } else if (web_flavour.tls_only && strcmp(scheme, "http") == 0) {
+        /* Nothing is sent over plain HTTP: the check fails here. */
+        x->stop = WEB_STOP_DOWNGRADE;
+    } else {
+        int64_t left = api->run_timeout(x->run) - (api->now_mono() - x->started);
+        if (left < 1000) {
+            x->cc = CURLE_OPERATION_TIMEDOUT;
+            return 0;
+        }
+        web_phases_add(x->easy, &x->before);
+        curl_multi_remove_handle(g->multi, x->easy);
+        curl_easy_setopt(x->easy, CURLOPT_URL, loc); /* copied by curl: LOC may go now */
+        curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, web_headers_for(hs, loc));
+        curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)(left / 1000));
+        x->hops++;
+        x->body = 0;
+        x->errbuf[0] = '\0';
+        if (curl_multi_add_handle(g->multi, x->easy) == CURLM_OK)
+            return 1;
+        x->cc = CURLE_FAILED_INIT;
+        return 0;
+    }
+    x->stop_url = strdup(loc);
+    if (!x->stop_url)
+        x->cc = CURLE_OUT_OF_MEMORY;
+    return 0;
+}
+
 static void web_drain(struct web_state *g)
 {
     CURLMsg *m;
@@ -451,6 +544,8 @@ static void web_drain(struct web_state *g)
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
         if (!x->probed) {
             x->cc = m->data.result;
+            if (x->cc == CURLE_OK && web_follow(g, x))
+                continue;
             web_measure(x, api->run_result(x->run));
             if (x->cc != CURLE_OK && web_probe(g, x))
                 continue;
@@ -489,10 +584,9 @@ int web_run(void *site_state, sw_run *run)
     curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
     curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, hs->max_redirects > 0 ? 1L : 0L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, hs->max_redirects);
+    /* Redirects are followed by web_follow, one hop at a time. */
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     /* With body rules the first max_size bytes are read and matched; without,
      * a Content-Length over the limit ends the transfer before the body. */
     if (!x->scan)
@@ -502,7 +596,7 @@ int web_run(void *site_state, sw_run *run)
     if (hs->head)
         curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
     if (hs->headers)
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, hs->headers);
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, hs->headers); /* the site's origin */
     int rc = web_flavour.setup ? web_flavour.setup(x) : 0;
     if (rc == 0 && curl_multi_add_handle(g->multi, e) != CURLM_OK)
         rc = SW_EPLUGIN;

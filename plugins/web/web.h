@@ -63,9 +63,25 @@ struct web_site {
     long max_redirects;
     int head;
     long ipresolve;
-    struct curl_slist *headers;
+    struct curl_slist *headers;  /* sent only to origin */
+    char *origin;                /* of url: scheme://host:port, see url_origin */
     struct web_content *content; /* NULL when no content rules */
     void *flavour_state;
+};
+
+/* Phase durations in microseconds, summed over the redirects followed;
+ * SEEN has a bit per phase some hop went through (WEB_SAW_*). */
+struct web_phases {
+    curl_off_t dns, connect, tls, first_byte, total;
+    int seen;
+};
+
+/* A redirect not followed, the transfer's last answer. */
+enum web_stop {
+    WEB_STOP_NONE,
+    WEB_STOP_TOO_MANY,  /* past max_redirects */
+    WEB_STOP_DOWNGRADE, /* https check sent to plain http:// */
+    WEB_STOP_SCHEME,    /* to a URL that is neither http:// nor https:// */
 };
 
 struct web_xfer {
@@ -79,8 +95,15 @@ struct web_xfer {
     /* Measured when the transfer ended (a probe must not overwrite them). */
     CURLcode cc;
     long code;
-    double dns, con, fb, total;
+    double dns, con, fb; /* this hop's, for the phase a timeout hit */
+    double total;        /* of every hop */
     int probed;
+    /* Redirects are followed here, not by libcurl: custom headers go only
+     * to the site's origin, and an https check refuses plain http://. */
+    int hops;
+    struct web_phases before; /* the hops before this one */
+    enum web_stop stop;
+    char *stop_url;          /* where the redirect not followed pointed */
     struct match_scan *scan; /* NULL when no body rules */
     void *flavour_state;
     char errbuf[CURL_ERROR_SIZE];
