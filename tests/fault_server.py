@@ -74,6 +74,12 @@ def f_endless(conn, port):  # a body that never ends, as fast as it goes
         pass
 
 
+def f_endless_100(conn, port):  # "100 Continue" ten times a second, never a final status
+    end = time.monotonic() + HOLD
+    while time.monotonic() < end and send(conn, b"HTTP/1.1 100 Continue\r\n\r\n"):
+        time.sleep(0.1)
+
+
 def f_longer(conn, port):  # more body than Content-Length announces
     send(conn, head(length=10) + b"0123456789" + b"EXTRA" * 20000)
     hold(conn, 2)
@@ -134,6 +140,7 @@ FAULTS = {
     "/stall-headers": f_stall_headers,
     "/drip": f_drip,
     "/endless": f_endless,
+    "/endless-100": f_endless_100,
     "/longer": f_longer,
     "/shorter": f_shorter,
     "/garbage": f_garbage,

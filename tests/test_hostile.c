@@ -80,6 +80,7 @@ static const struct fault {
     {"stall-headers", "timed out after 2 s (reading the body)"},
     {"drip", "timed out after 2 s (reading the body)"},
     {"endless", "body exceeds 200 KB"},
+    {"endless-100", "timed out after 2 s (endless 1xx interim responses: "},
     {"longer", "body lacks \\\"Python\\\""},
     {"shorter", "connection broken during the answer: transfer closed with 99000 bytes remaining to read"},
     {"garbage", "invalid HTTP answer: Received HTTP/0.9 when not allowed"},

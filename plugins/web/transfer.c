@@ -269,6 +269,19 @@ static size_t web_write_cb(char *data, size_t size, size_t n, void *ud)
     return len;
 }
 
+/* Status lines only: a 1xx is an interim answer, a final one follows. */
+static size_t web_header_cb(char *data, size_t size, size_t n, void *ud)
+{
+    struct web_xfer *x = ud;
+    size_t len = size * n;
+    if (len > 9 && strncmp(data, "HTTP/", 5) == 0) {
+        const char *sp = memchr(data, ' ', len);
+        if (sp && (size_t)(sp - data) + 1 < len)
+            x->interim = sp[1] == '1' ? x->interim + 1 : 0; /* a final status ends the count */
+    }
+    return len;
+}
+
 static curl_off_t web_us(CURL *e, CURLINFO what)
 {
     curl_off_t us = 0;
@@ -360,7 +373,19 @@ static void web_transfer_failed(struct web_xfer *x, CURLcode cc, struct verdict 
                             : x->con <= 0 ? "connecting"
                             : x->fb <= 0  ? "waiting for the first byte"
                                           : "reading the body";
-        verdict_fail(v, SW_FAIL, "timed out after %s (%s)", to, phase);
+        /* A first byte that began only 1xx answers (100 Continue, 103
+         * Early Hints) is no final status: say so, not "reading the body". */
+        if (x->interim > 1)
+            verdict_fail(v, SW_FAIL,
+                         "timed out after %s (endless 1xx interim responses: %ld, no final status)", to,
+                         x->interim);
+        else if (x->interim == 1)
+            verdict_fail(v, SW_FAIL,
+                         "timed out after %s (waiting for the final status after a 1xx interim "
+                         "response)",
+                         to);
+        else
+            verdict_fail(v, SW_FAIL, "timed out after %s (%s)", to, phase);
     } else if (cc == CURLE_OUT_OF_MEMORY && x->code) {
         /* After the status line, curl says "Out of memory" for one header
          * line over its 100 KB limit: the server's fault, not ours. */
@@ -521,6 +546,7 @@ static int web_follow(struct web_state *g, struct web_xfer *x)
         curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)(left / 1000));
         x->hops++;
         x->body = 0;
+        x->interim = 0;
         x->errbuf[0] = '\0';
         if (curl_multi_add_handle(g->multi, x->easy) == CURLM_OK)
             return 1;
@@ -587,6 +613,8 @@ int web_run(void *site_state, sw_run *run)
     /* Redirects are followed by web_follow, one hop at a time. */
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, web_header_cb);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
     /* With body rules the first max_size bytes are read and matched; without,
      * a Content-Length over the limit ends the transfer before the body. */
     if (!x->scan)

@@ -104,6 +104,7 @@ struct web_xfer {
     struct web_phases before; /* the hops before this one */
     enum web_stop stop;
     char *stop_url;          /* where the redirect not followed pointed */
+    long interim;            /* 1xx responses on this hop */
     struct match_scan *scan; /* NULL when no body rules */
     void *flavour_state;
     char errbuf[CURL_ERROR_SIZE];
