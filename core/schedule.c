@@ -71,6 +71,13 @@ static void heap_down(struct sw_heap *h, size_t i)
 
 void sw_heap_push(struct sw_heap *h, struct sw_sched_item *it)
 {
+    /* Already queued: a second pointer to it would outlive its removal
+     * (a job freed while the heap still held it).  Move it instead. */
+    if (it->pos < h->n && h->v[it->pos] == it) {
+        heap_up(h, it->pos);
+        heap_down(h, it->pos);
+        return;
+    }
     if (h->n == h->cap) {
         h->cap = h->cap ? h->cap * 2 : 64;
         h->v = sw_xrealloc(h->v, sizeof *h->v * h->cap);

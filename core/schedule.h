@@ -42,6 +42,8 @@ struct sw_heap {
     size_t n, cap;
 };
 
+/* Queue IT by its due time; an IT already queued is moved to its due
+ * time, never held twice. */
 void sw_heap_push(struct sw_heap *h, struct sw_sched_item *it);
 struct sw_sched_item *sw_heap_top(const struct sw_heap *h);
 struct sw_sched_item *sw_heap_pop(struct sw_heap *h);

@@ -102,6 +102,44 @@ START_TEST(heap_order)
 }
 END_TEST
 
+/* A pair pushed again while queued (a reload that matched it twice) is
+ * moved, not held twice: a second pointer would outlive the job. */
+START_TEST(heap_push_twice_holds_once)
+{
+    enum { N = 64 };
+    struct sw_sched_item items[N];
+    struct sw_heap h = {0};
+    for (int i = 0; i < N; i++) {
+        items[i] = (struct sw_sched_item){.due = 1000 + i, .pos = SIZE_MAX};
+        sw_heap_push(&h, &items[i]);
+    }
+    sw_heap_push(&h, &items[10]);
+    items[20].due = 1; /* moved to the top */
+    sw_heap_push(&h, &items[20]);
+    items[0].due = 5000; /* moved to the bottom */
+    sw_heap_push(&h, &items[0]);
+    ck_assert_uint_eq(h.n, N);
+    ck_assert_ptr_eq(sw_heap_top(&h), &items[20]);
+    int seen[N] = {0};
+    int64_t last = -1;
+    struct sw_sched_item *it;
+    while ((it = sw_heap_pop(&h))) {
+        ck_assert(it->due >= last);
+        last = it->due;
+        seen[it - items]++;
+    }
+    for (int i = 0; i < N; i++)
+        ck_assert_msg(seen[i] == 1, "item %d popped %d times", i, seen[i]);
+    ck_assert_int_eq(last, 5000);
+    /* Removed once, it is gone: nothing left points to it. */
+    sw_heap_push(&h, &items[3]);
+    sw_heap_push(&h, &items[3]);
+    sw_heap_remove(&h, &items[3]);
+    ck_assert_ptr_null(sw_heap_top(&h));
+    sw_heap_free(&h);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sched");
@@ -110,6 +148,7 @@ int main(void)
     tcase_add_test(tc, no_drift);
     tcase_add_test(tc, catch_up_after_stall);
     tcase_add_test(tc, heap_order);
+    tcase_add_test(tc, heap_push_twice_holds_once);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }
