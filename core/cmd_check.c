@@ -13,6 +13,7 @@
 struct collected {
     sw_result **v;
     int n, size;
+    sw_result **ordered; /* borrowed from v, see check_in_job_order */
 };
 
 static void collect_cb(const sw_result *r, void *ud)
@@ -49,6 +50,30 @@ static int first_of_job(sw_result **v, int n, const struct sw_job *job)
             hi = mid;
     }
     return lo;
+}
+
+/* Put C's results in the order of JOBS (configuration order), whatever
+ * order they finished in, into C->ordered; returns how many.  The results
+ * are sorted by site and check and each job's found by bisection (a scan
+ * per job was quadratic: a second of CPU at 10,000 sites).  A result is
+ * taken once: two jobs of the same names (a check named twice) cannot
+ * place more results than there are. */
+static int check_in_job_order(struct collected *c, struct sw_job *const *jobs)
+{
+    if (c->n)
+        qsort(c->v, (size_t)c->n, sizeof *c->v, result_cmp);
+    c->ordered = sw_xcalloc((size_t)c->n + 1, sizeof *c->ordered);
+    char *taken = sw_xcalloc((size_t)c->n + 1, 1);
+    int n = 0;
+    for (struct sw_job *const *pj = jobs; *pj; pj++)
+        for (int i = first_of_job(c->v, c->n, *pj);
+             i < c->n && by_pair(c->v[i]->site, c->v[i]->check, (*pj)->site->name, (*pj)->check) == 0; i++)
+            if (!taken[i]) {
+                taken[i] = 1;
+                c->ordered[n++] = c->v[i]; /* borrowed: v keeps the reference */
+            }
+    free(taken);
+    return n;
 }
 
 /* Keep only the jobs of the sites named on the command line. */
@@ -115,17 +140,8 @@ int sw_cmd_check(struct sw_app *a)
     sw_engine_run_once(a->eng);
     sw_storeq_stop(a->q);
 
-    /* Print in configuration order, whatever order they finished in: the
-     * results sorted by site and check, each job's found by bisection (a
-     * scan per job was quadratic: a second of CPU at 10,000 sites). */
-    if (got.n)
-        qsort(got.v, (size_t)got.n, sizeof *got.v, result_cmp);
-    sw_result **ordered = sw_xcalloc((size_t)got.n + 1, sizeof *ordered);
-    int n = 0, worst = SW_OK;
-    for (struct sw_job **pj = sw_engine_jobs(a->eng); *pj; pj++)
-        for (int i = first_of_job(got.v, got.n, *pj);
-             i < got.n && by_pair(got.v[i]->site, got.v[i]->check, (*pj)->site->name, (*pj)->check) == 0; i++)
-            ordered[n++] = got.v[i]; /* borrowed: got keeps the reference */
+    int n = check_in_job_order(&got, sw_engine_jobs(a->eng)), worst = SW_OK;
+    sw_result **ordered = got.ordered;
     for (int i = 0; i < n; i++)
         worst = sw_verdict_worst(worst, ordered[i]->verdict);
     if (a->json) {
