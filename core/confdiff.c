@@ -9,11 +9,41 @@
 #include "units.h"
 #include "util.h"
 
-static struct sw_site *diff_find(struct sw_conf *c, const char *name)
+/* OLD's sites by name, for one look-up per site of the new config (a scan
+ * per site was quadratic: 1.1 s at 20,000 sites, on the loop).  A site is
+ * found at most once; MATCHED[i] says whether old->sites[i] was. */
+struct diff_index {
+    const struct sw_conf *c;
+    int *v; /* site index + 1; 0 for an empty slot */
+    size_t cap;
+    char *matched;
+};
+
+static void diff_index_init(struct diff_index *ix, const struct sw_conf *c)
 {
-    for (int i = 0; i < c->nsites; i++)
-        if (strcmp(c->sites[i].name, name) == 0)
-            return &c->sites[i];
+    ix->c = c;
+    ix->cap = 16;
+    while (ix->cap < (size_t)c->nsites * 2)
+        ix->cap *= 2;
+    ix->v = sw_xcalloc(ix->cap, sizeof *ix->v);
+    ix->matched = sw_xcalloc((size_t)c->nsites + 1, 1);
+    for (int k = 0; k < c->nsites; k++) {
+        size_t i = sw_hash(c->sites[k].name, "") & (ix->cap - 1);
+        while (ix->v[i])
+            i = (i + 1) & (ix->cap - 1);
+        ix->v[i] = k + 1;
+    }
+}
+
+static struct sw_site *diff_take(struct diff_index *ix, const char *name)
+{
+    for (size_t i = sw_hash(name, "") & (ix->cap - 1); ix->v[i]; i = (i + 1) & (ix->cap - 1)) {
+        int k = ix->v[i] - 1;
+        if (!ix->matched[k] && strcmp(ix->c->sites[k].name, name) == 0) {
+            ix->matched[k] = 1;
+            return &ix->c->sites[k];
+        }
+    }
     return NULL;
 }
 
@@ -40,8 +70,10 @@ int sw_conf_log_changes(struct sw_conf *old, struct sw_conf *now)
 {
     int changes = 0;
     char x[32], y[32];
+    struct diff_index ix;
+    diff_index_init(&ix, old);
     for (int i = 0; i < now->nsites; i++) {
-        struct sw_site *s = &now->sites[i], *o = diff_find(old, s->name);
+        struct sw_site *s = &now->sites[i], *o = diff_take(&ix, s->name);
         char *checks = diff_checks(s);
         if (!o) {
             sw_info("added site %s (%s, every %s) from %s", s->name, checks,
@@ -69,10 +101,12 @@ int sw_conf_log_changes(struct sw_conf *old, struct sw_conf *now)
         free(checks);
     }
     for (int i = 0; i < old->nsites; i++) {
-        if (!diff_find(now, old->sites[i].name)) {
+        if (!ix.matched[i]) {
             sw_info("removed site %s", old->sites[i].name);
             changes++;
         }
     }
+    free(ix.v);
+    free(ix.matched);
     return changes;
 }
