@@ -63,6 +63,15 @@ typedef void (*sw_result_fn)(const sw_result *r, void *ud);
  * every site.  Errors go into conf->errors.  Returns the jobs (NULL-
  * terminated, caller frees with sw_jobs_free). */
 struct sw_job **sw_jobs_bind(struct sw_conf *conf, int *njobs);
+/* The same in steps, for a reload that must not hold the loop: START
+ * loads the [check]/[storage]/[output] sections' plugins; each STEP binds
+ * sites until BUDGET microseconds have passed (0: no limit) and returns 1
+ * once every site is bound; FINISH frees the binder and returns the jobs
+ * as sw_jobs_bind does. */
+struct sw_jobs_binder;
+struct sw_jobs_binder *sw_jobs_bind_start(struct sw_conf *conf);
+int sw_jobs_bind_step(struct sw_jobs_binder *b, int64_t budget);
+struct sw_job **sw_jobs_bind_finish(struct sw_jobs_binder *b, int *njobs);
 void sw_jobs_free(struct sw_job **jobs);
 void sw_job_free(struct sw_job *job);
 /* Let go of the job's finished runs (sw_job_free does this). */
@@ -73,6 +82,18 @@ int sw_storage_open(struct sw_conf *conf, struct sw_storeq *q, struct sw_job **j
 /* Which of Q's targets each job's results go to (the site's store = list,
  * or all).  Storage sections are read at start only; a reload keeps them. */
 void sw_jobs_store_mask(struct sw_job **jobs, const struct sw_storeq *q);
+
+/* Jobs found by site and check name in one step.  Each job is found at
+ * most once: TAKE hands it out and forgets it, so two jobs of the same
+ * names (a config that slipped a check in twice) pair one to one, never
+ * one to two.  The index holds pointers only; the jobs stay the caller's. */
+struct sw_job_index {
+    struct sw_job **v;
+    size_t cap;
+};
+void sw_job_index_init(struct sw_job_index *ix, struct sw_job *const *jobs);
+struct sw_job *sw_job_index_take(struct sw_job_index *ix, const char *site, const char *check);
+void sw_job_index_free(struct sw_job_index *ix);
 
 struct sw_engine *sw_engine_new(uv_loop_t *loop, struct sw_conf *conf, struct sw_job **jobs,
                                 struct sw_storeq *q);

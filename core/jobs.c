@@ -105,26 +105,102 @@ static struct sw_job *jobs_one(struct sw_conf *c, struct sw_site *site, const ch
     return j;
 }
 
-struct sw_job **sw_jobs_bind(struct sw_conf *c, int *njobs)
+struct sw_jobs_binder {
+    struct sw_conf *c;
+    int site, check; /* the next to bind */
+    struct sw_job **jobs;
+    int n, cap;
+};
+
+struct sw_jobs_binder *sw_jobs_bind_start(struct sw_conf *c)
 {
     jobs_bind_sections(c);
-    int n = 0;
-    struct sw_job **jobs = sw_xcalloc(1, sizeof *jobs);
-    for (int i = 0; i < c->nsites; i++) {
-        struct sw_site *s = &c->sites[i];
+    struct sw_jobs_binder *b = sw_xcalloc(1, sizeof *b);
+    b->c = c;
+    b->cap = 16;
+    b->jobs = sw_xcalloc((size_t)b->cap, sizeof *b->jobs);
+    return b;
+}
+
+int sw_jobs_bind_step(struct sw_jobs_binder *b, int64_t budget)
+{
+    struct sw_conf *c = b->c;
+    int64_t end = budget > 0 ? sw_now_mono() + budget : 0;
+    for (; b->site < c->nsites; b->site++, b->check = 0) {
+        struct sw_site *s = &c->sites[b->site];
         if (s->invalid)
             continue;
-        for (int k = 0; k < s->nchecks; k++) {
-            struct sw_job *j = jobs_one(c, s, s->checks[k]);
+        for (; b->check < s->nchecks; b->check++) {
+            if (end && sw_now_mono() >= end)
+                return 0;
+            struct sw_job *j = jobs_one(c, s, s->checks[b->check]);
             if (!j)
                 continue;
-            jobs = sw_xrealloc(jobs, sizeof *jobs * (size_t)(n + 2));
-            jobs[n++] = j;
-            jobs[n] = NULL;
+            if (b->n + 1 >= b->cap) {
+                b->cap *= 2;
+                b->jobs = sw_xrealloc(b->jobs, sizeof *b->jobs * (size_t)b->cap);
+            }
+            b->jobs[b->n++] = j;
+            b->jobs[b->n] = NULL;
         }
     }
-    *njobs = n;
+    return 1;
+}
+
+struct sw_job **sw_jobs_bind_finish(struct sw_jobs_binder *b, int *njobs)
+{
+    struct sw_job **jobs = b->jobs;
+    *njobs = b->n;
+    free(b);
     return jobs;
+}
+
+struct sw_job **sw_jobs_bind(struct sw_conf *c, int *njobs)
+{
+    struct sw_jobs_binder *b = sw_jobs_bind_start(c);
+    sw_jobs_bind_step(b, 0);
+    return sw_jobs_bind_finish(b, njobs);
+}
+
+/* ---- finding jobs by site and check ---- */
+
+/* A slot whose job was taken: lookups probe past it, inserts never reuse it
+ * (an index is filled once, then only emptied). */
+static struct sw_job jobs_taken;
+
+void sw_job_index_init(struct sw_job_index *ix, struct sw_job *const *jobs)
+{
+    size_t n = 0;
+    while (jobs && jobs[n])
+        n++;
+    ix->cap = 16;
+    while (ix->cap < n * 2)
+        ix->cap *= 2;
+    ix->v = sw_xcalloc(ix->cap, sizeof *ix->v);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = sw_hash(jobs[k]->site->name, jobs[k]->check) & (ix->cap - 1);
+        while (ix->v[i])
+            i = (i + 1) & (ix->cap - 1);
+        ix->v[i] = jobs[k];
+    }
+}
+
+struct sw_job *sw_job_index_take(struct sw_job_index *ix, const char *site, const char *check)
+{
+    for (size_t i = sw_hash(site, check) & (ix->cap - 1); ix->v[i]; i = (i + 1) & (ix->cap - 1)) {
+        struct sw_job *j = ix->v[i];
+        if (j != &jobs_taken && strcmp(j->site->name, site) == 0 && strcmp(j->check, check) == 0) {
+            ix->v[i] = &jobs_taken;
+            return j;
+        }
+    }
+    return NULL;
+}
+
+void sw_job_index_free(struct sw_job_index *ix)
+{
+    free(ix->v);
+    *ix = (struct sw_job_index){0};
 }
 
 void sw_job_free(struct sw_job *j)
