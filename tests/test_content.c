@@ -17,41 +17,62 @@ static struct t_out run;
 static void write_config(void)
 {
     conf = t_conf_dir(NULL, NULL);
-    free(t_write(conf, "sites.ini",
-                 "[check http]\nwarn_after = 5s\n"
-                 "[site present]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
-                 "http.expect_content = Python\nhttp.expect_content = official home\n"
-                 "http.reject_content = Traceback\n"
-                 "[site absent]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
-                 "http.expect_content = Python\nhttp.expect_content = Django\n"
-                 "[site rejected]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
-                 "http.reject_content = Programming Language\n"
-                 "[site regex]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
-                 "http.expect_regex = <title>[^<]*Python\nhttp.expect_regex = ^<!doctype html>$\n"
-                 "[site regex_miss]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
-                 "http.expect_regex = <h1>.*</h1>\n"
-                 "[site anycase]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
-                 "http.expect_content = PYTHON PROGRAMMING\nhttp.expect_regex = WELCOME TO\n"
-                 "http.ignore_case = yes\n"
-                 "[site samecase]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
-                 "http.expect_content = PYTHON PROGRAMMING\n"
-                 "[site split]\nurl = http://127.0.0.1:%1$d/split\nchecks = http\n"
-                 "http.expect_content = Python\nhttp.expect_regex = <title>Welcome to Python\\.org</title>\n"
-                 "[site cut]\nurl = http://127.0.0.1:%1$d/large.html\nchecks = http\nhttp.max_size = 200k\n"
-                 "http.expect_content = Python\n"
-                 "[site whole]\nurl = http://127.0.0.1:%1$d/large.html\nchecks = http\nhttp.max_size = 2M\n"
-                 "http.expect_content = <p>Python</p>\n"
-                 "[site header]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
-                 "http.expect_header = Content-Type: text/html\nhttp.expect_header = content-length\n"
-                 "[site header_bad]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
-                 "http.expect_header = Content-Type: application/json\n"
-                 "[site header_missing]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
-                 "http.expect_header = X-Frame-Options\n"
-                 "[site many]\nurl = http://127.0.0.1:%1$d/slow\nchecks = http\nhttp.warn_after = 500ms\n"
-                 "http.expect_content = Django\nhttp.reject_content = slow\n"
-                 "[site too_slow]\nurl = http://127.0.0.1:%1$d/slow\nchecks = http\nhttp.warn_after = 300ms\n"
-                 "http.fail_after = 1s\n",
-                 ngx.port));
+    free(t_write(
+        conf, "sites.ini",
+        "[check http]\nwarn_after = 5s\n"
+        "[site present]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+        "http.expect_content = Python\nhttp.expect_content = official home\n"
+        "http.reject_content = Traceback\n"
+        "[site absent]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+        "http.expect_content = Python\nhttp.expect_content = Django\n"
+        "[site rejected]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+        "http.reject_content = Programming Language\n"
+        "[site regex]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+        "http.expect_regex = <title>[^<]*Python\nhttp.expect_regex = ^<!doctype html>$\n"
+        "[site regex_miss]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+        "http.expect_regex = <h1>.*</h1>\n"
+        "[site anycase]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+        "http.expect_content = PYTHON PROGRAMMING\nhttp.expect_regex = WELCOME TO\n"
+        "http.ignore_case = yes\n"
+        "[site samecase]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+        "http.expect_content = PYTHON PROGRAMMING\n"
+        "[site split]\nurl = http://127.0.0.1:%1$d/split\nchecks = http\n"
+        "http.expect_content = Python\nhttp.expect_regex = <title>Welcome to Python\\.org</title>\n"
+        "[site cut]\nurl = http://127.0.0.1:%1$d/large.html\nchecks = http\nhttp.max_size = 200k\n"
+        "http.expect_content = Python\n"
+        "[site whole]\nurl = http://127.0.0.1:%1$d/large.html\nchecks = http\nhttp.max_size = 2M\n"
+        "http.expect_content = <p>Python</p>\n"
+        "[site header]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+        "http.expect_header = Content-Type: text/html\nhttp.expect_header = content-length\n"
+        "[site header_bad]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+        "http.expect_header = Content-Type: application/json\n"
+        "[site header_missing]\nurl = http://127.0.0.1:%1$d/page.html\nchecks = http\n"
+        "http.expect_header = X-Frame-Options\n"
+        "[site many]\nurl = http://127.0.0.1:%1$d/slow\nchecks = http\nhttp.warn_after = 500ms\n"
+        "http.expect_content = Django\nhttp.reject_content = slow\n"
+        "[site too_slow]\nurl = http://127.0.0.1:%1$d/slow\nchecks = http\nhttp.warn_after = 300ms\n"
+        "http.fail_after = 1s\n"
+        "[site regex_deep]\nurl = http://127.0.0.1:%1$d/deep.txt\nchecks = http\nhttp.max_size = 300k\n"
+        "http.expect_regex = ^(.|\\n)*$\n"
+        "[site regex_costly]\nurl = http://127.0.0.1:%1$d/xs.txt\nchecks = http\n"
+        "http.expect_regex = (x+x+)+y\n",
+        ngx.port));
+}
+
+/* Bodies for the regex limits: 200 KB of lines, and lines of x's. */
+static void write_regex_bodies(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/www/deep.txt", ngx.dir);
+    FILE *f = fopen(path, "w");
+    for (int i = 0; i < 200 * 1024; i++)
+        fputc(i % 64 == 63 ? '\n' : 'a' + i % 26, f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/www/xs.txt", ngx.dir);
+    f = fopen(path, "w");
+    for (int i = 0; i < 4096; i++)
+        fputc(i % 64 == 63 ? '\n' : 'x', f);
+    fclose(f);
 }
 
 static char *line_of(const char *site)
@@ -84,6 +105,17 @@ START_TEST(regexes)
 {
     expect("regex", "\"verdict\":\"OK\"");
     expect("regex_miss", "\"verdict\":\"FAIL\",\"reason\":\"body does not match /<h1>.*</h1>/\"");
+}
+END_TEST
+
+/* The matcher's own limits never call a site down: a regex needing more
+ * than PCRE2's default JIT stack on a 200 KB body is matched; one that
+ * backtracks past every limit is UNKNOWN, not FAIL. */
+START_TEST(regex_limits_are_not_the_sites)
+{
+    expect("regex_deep", "\"verdict\":\"OK\",\"reason\":\"HTTP 200, 200 KB in ");
+    expect("regex_costly",
+           "\"verdict\":\"UNKNOWN\",\"reason\":\"regex /(x+x+)+y/ not judged: match limit exceeded\"");
 }
 END_TEST
 
@@ -170,6 +202,7 @@ int main(void)
 {
     if (t_nginx_start(&ngx) < 0)
         return 99;
+    write_regex_bodies();
     write_config();
     run = t_sitewatch(conf, "check", "--format", "json", NULL);
     fprintf(stderr, "--- sitewatch check ---\n%s--- stderr ---\n%s", run.out, run.err);
@@ -178,6 +211,7 @@ int main(void)
     TCase *tc = tcase_create("nginx");
     tcase_add_test(tc, text_present_absent_rejected);
     tcase_add_test(tc, regexes);
+    tcase_add_test(tc, regex_limits_are_not_the_sites);
     tcase_add_test(tc, ignore_case);
     tcase_add_test(tc, match_split_between_reads);
     tcase_add_test(tc, match_past_max_size);

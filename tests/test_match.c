@@ -121,6 +121,39 @@ START_TEST(holds_only_what_it_must)
 }
 END_TEST
 
+/* A deep pattern over a 200 KB body, whole and in 16 KB reads: more JIT
+ * stack than PCRE2's default 32 KB, so the scan must give it its own (it
+ * said "JIT stack limit reached" and the site was called down).  Then one
+ * that backtracks past every limit on each line of x's: unjudged (-1) with
+ * PCRE2's words, never "no match". */
+START_TEST(deep_regex_over_a_large_body)
+{
+    size_t len = 200 * 1024;
+    char *body = malloc(len + 1);
+    for (size_t i = 0; i < len; i++)
+        body[i] = i % 64 == 63 ? '\n' : 'x';
+    body[len] = '\0';
+    const size_t step[] = {len, 16384};
+    for (int k = 0; k < 2; k++) {
+        struct match_set *set = match_set_new(0);
+        char err[256];
+        ck_assert_int_eq(match_add_regex(set, "^(.|\\n)*$", err, sizeof err), 0);
+        ck_assert_int_eq(match_add_regex(set, "(x+x+)+y", err, sizeof err), 0);
+        struct match_scan *sc = match_scan_new(set);
+        for (size_t from = 0; from < len; from += step[k])
+            match_scan_feed(sc, body + from, len - from < step[k] ? len - from : step[k]);
+        match_scan_finish(sc);
+        ck_assert_msg(match_scan_seen(sc, 0) == 1, "reads of %zu: %d, %s", step[k], match_scan_seen(sc, 0),
+                      match_scan_error(sc, 0) ? match_scan_error(sc, 0) : "no error");
+        ck_assert_int_eq(match_scan_seen(sc, 1), -1);
+        ck_assert_str_eq(match_scan_error(sc, 1), "match limit exceeded");
+        match_scan_free(sc);
+        match_set_free(set);
+    }
+    free(body);
+}
+END_TEST
+
 START_TEST(bad_regex_says_where)
 {
     struct match_set *set = match_set_new(0);
@@ -138,6 +171,7 @@ int main(void)
     TCase *tc = tcase_create("streaming");
     tcase_add_loop_test(tc, same_answer_at_every_split, 0, (int)(sizeof cases / sizeof *cases));
     tcase_add_test(tc, holds_only_what_it_must);
+    tcase_add_test(tc, deep_regex_over_a_large_body);
     tcase_add_test(tc, bad_regex_says_where);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);

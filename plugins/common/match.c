@@ -46,6 +46,10 @@ struct match_regex_state {
 struct match_scan {
     const struct match_set *set;
     struct match_regex_state *st;
+    /* Made on the first regex that needs them (see match_exec). */
+    pcre2_match_context *jit_ctx, *interp_ctx;
+    pcre2_jit_stack *jit;
+    size_t jit_max;
     char *carry; /* last max_len - 1 bytes seen (folded) */
     size_t carry_len;
     char *join; /* carry + the start of the next read */
@@ -181,6 +185,9 @@ void match_scan_free(struct match_scan *sc)
         free(sc->st[i].err);
     }
     free(sc->st);
+    pcre2_jit_stack_free(sc->jit);
+    pcre2_match_context_free(sc->jit_ctx);
+    pcre2_match_context_free(sc->interp_ctx);
     free(sc->carry);
     free(sc->join);
     free(sc->fold);
@@ -244,6 +251,50 @@ static void match_hold(struct match_regex_state *st, const char *src, size_t n)
     st->held_len += n;
 }
 
+/* PCRE2's JIT runs on 32 KB of machine stack unless given more, and a
+ * pattern such as ^(.|\n)*$ takes about 40 bytes of it per byte of body
+ * (8 MB for 200 KB).  So a scan whose regex reaches that limit gets a JIT
+ * stack of its own, 1 MB and four times larger each time it is still too
+ * small, up to MATCH_JIT_STACK_MAX (an mmap'd reservation, resident only as
+ * far as it is used).  Past that the interpreter tries, its work and memory
+ * bounded; only when it too gives up is the rule left unjudged: the
+ * matcher's limit, never the site's failure. */
+#define MATCH_JIT_STACK_MAX   ((size_t)64 << 20)
+#define MATCH_INTERP_LIMIT    5000000u     /* backtracking steps: well under a second */
+#define MATCH_INTERP_HEAP_KIB (64u * 1024) /* its backtracking frames: 64 MB */
+
+static int match_grow_jit_stack(struct match_scan *sc)
+{
+    size_t next = sc->jit_max ? sc->jit_max * 4 : (size_t)1 << 20;
+    if (next > MATCH_JIT_STACK_MAX || (!sc->jit_ctx && !(sc->jit_ctx = pcre2_match_context_create(NULL))))
+        return 0;
+    pcre2_jit_stack *js = pcre2_jit_stack_create(32 * 1024, next, NULL);
+    if (!js)
+        return 0;
+    pcre2_jit_stack_free(sc->jit);
+    sc->jit = js;
+    sc->jit_max = next;
+    pcre2_jit_stack_assign(sc->jit_ctx, NULL, js);
+    return 1;
+}
+
+static int match_exec(struct match_scan *sc, const pcre2_code *re, const char *subj, size_t len, size_t start,
+                      uint32_t opts, pcre2_match_data *md)
+{
+    int rc = pcre2_match(re, (PCRE2_SPTR)subj, len, start, opts, md, sc->jit_ctx);
+    while (rc == PCRE2_ERROR_JIT_STACKLIMIT && match_grow_jit_stack(sc))
+        rc = pcre2_match(re, (PCRE2_SPTR)subj, len, start, opts, md, sc->jit_ctx);
+    if (rc != PCRE2_ERROR_JIT_STACKLIMIT)
+        return rc;
+    if (!sc->interp_ctx) {
+        if (!(sc->interp_ctx = pcre2_match_context_create(NULL)))
+            return rc;
+        pcre2_set_match_limit(sc->interp_ctx, MATCH_INTERP_LIMIT);
+        pcre2_set_heap_limit(sc->interp_ctx, MATCH_INTERP_HEAP_KIB);
+    }
+    return pcre2_match(re, (PCRE2_SPTR)subj, len, start, opts | PCRE2_NO_JIT, md, sc->interp_ctx);
+}
+
 static void match_regex(struct match_scan *sc, int i, const char *data, size_t len, int last)
 {
     const struct match_rule *r = &sc->set->rules[i];
@@ -260,7 +311,7 @@ static void match_regex(struct match_scan *sc, int i, const char *data, size_t l
         start = st->start;
     }
     uint32_t opts = (st->notbol ? PCRE2_NOTBOL : 0) | (last ? 0 : PCRE2_PARTIAL_HARD);
-    int rc = pcre2_match(r->re, (PCRE2_SPTR)subj, slen, start, opts, st->md, NULL);
+    int rc = match_exec(sc, r->re, subj, slen, start, opts, st->md);
     size_t from;
     if (rc >= 0) {
         st->seen = 1;

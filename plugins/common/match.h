@@ -37,7 +37,8 @@ void match_scan_feed(struct match_scan *sc, const char *data, size_t len);
  * more text. */
 void match_scan_finish(struct match_scan *sc);
 /* 1 when rule I's pattern occurred in the body, 0 when not, -1 when the
- * regex engine gave up (see match_scan_error). */
+ * regex engine gave up past its limits (see match_scan_error): the rule is
+ * not judged, which says nothing about the site. */
 int match_scan_seen(const struct match_scan *sc, int i);
 const char *match_scan_error(const struct match_scan *sc, int i);
 /* Bytes the scan holds right now, for tests of its memory use. */
