@@ -1,14 +1,35 @@
 /* SPDX-License-Identifier: MIT
  * Forgetting: `purge` (results of a site, or older than a date, with their
- * rollups) and retention (raw results after keep_raw, rollups after
- * keep_rollups), the latter in small steps on the writer thread so a
- * year's backlog never holds the write lock for long. */
+ * rollups, and those still on their way) and retention (raw results after
+ * keep_raw, rollups after keep_rollups), the latter in small steps on the
+ * writer thread so a year's backlog never holds the write lock for long. */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/time.h>
 
 #include "sqlite.h"
 
 #define SERIES_OF "SELECT id FROM series WHERE ?1 IS NULL OR site = ?1"
+
+static int64_t retain_now(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+/* ---- purge, and results that arrive after it ----
+ * A daemon beside `remove --purge` runs the site until its reload (300 ms
+ * after the folder settles) and its run in flight still ends: 2 of 3 tries
+ * kept a result stored after the purge.  Waiting for the reload would not
+ * do (a command cannot see it, and a run in flight ends later still), so
+ * the purge leaves a record in the file, and the writer drops results of
+ * that site started before it, rollups and all: a purge of everything
+ * holds for runs that start up to PURGE_HOLD after it.  The table is made
+ * by the first purge (no migration: files nobody purged stay as they
+ * are), and a record goes after PURGE_KEEP: no result is that late. */
+#define PURGE_HOLD 5000000LL            /* 5 s: a reload is 300 ms after the change */
+#define PURGE_KEEP (30 * 86400000000LL) /* 30 days */
 
 int sqlite_purge(void *p, const char *site, int64_t before, int64_t *deleted)
 {
@@ -18,20 +39,31 @@ int sqlite_purge(void *p, const char *site, int64_t before, int64_t *deleted)
         /* slots that straddle BEFORE stay whole; series rows stay too (the
          * writer caches their ids, and a row costs a few bytes) */
         "DELETE FROM rollups WHERE start + span <= ?2 AND series IN (" SERIES_OF ")",
+        "CREATE TABLE IF NOT EXISTS purges(site TEXT PRIMARY KEY, before INTEGER NOT NULL) WITHOUT ROWID",
+        "INSERT INTO purges VALUES (coalesce(?1, ''), ?3)"
+        " ON CONFLICT(site) DO UPDATE SET before = max(before, excluded.before)",
+        "DELETE FROM purges WHERE before < ?4",
     };
+    int64_t now = retain_now();
+    int64_t hold = before == INT64_MAX || before > now + PURGE_HOLD ? now + PURGE_HOLD : before;
+    /* A record for results older than PURGE_KEEP is not worth keeping. */
+    size_t nsql = hold < now - PURGE_KEEP ? 2 : sizeof sql / sizeof *sql;
     *deleted = 0;
     if (sqlite_writer_ready(s) || sqlite_exec(s->wdb, "BEGIN IMMEDIATE", s->path))
         return SW_ESTORAGE;
     int rc = 0;
-    for (size_t i = 0; i < sizeof sql / sizeof *sql && !rc; i++) {
+    for (size_t i = 0; i < nsql && !rc; i++) {
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(s->wdb, sql[i], -1, &st, NULL) != SQLITE_OK) {
             rc = sqlite_fail(s->wdb, "cannot purge", s->path);
             break;
         }
-        if (site)
+        int np = sqlite3_bind_parameter_count(st);
+        if (site && np >= 1)
             sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, before);
+        int64_t v[] = {before, hold, now - PURGE_KEEP};
+        for (int k = 2; k <= np; k++)
+            sqlite3_bind_int64(st, k, v[k - 2]);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = sqlite_fail(s->wdb, "cannot purge", s->path);
         else if (i == 0)
@@ -42,19 +74,99 @@ int sqlite_purge(void *p, const char *site, int64_t before, int64_t *deleted)
         sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
         return SW_ESTORAGE;
     }
+    s->purged_version = -1; /* this connection's own commit does not change data_version */
+    return 0;
+}
+
+void sqlite_purged_clear(struct sqlite_inst *s)
+{
+    for (size_t i = 0; i < s->npurged; i++)
+        free(s->purged[i].site);
+    free(s->purged);
+    s->purged = NULL;
+    s->npurged = 0;
+    s->purged_version = -1;
+}
+
+static int64_t purged_data_version(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    return v;
+}
+
+int sqlite_purged_refresh(struct sqlite_inst *s)
+{
+    int64_t version = purged_data_version(s->wdb);
+    if (version >= 0 && version == s->purged_version)
+        return 0;
+    sqlite_purged_clear(s);
+    sqlite3_stmt *st;
+    /* No table: nothing was ever purged from this file. */
+    if (sqlite3_prepare_v2(s->wdb, "SELECT site, before FROM purges ORDER BY site", -1, &st, NULL) !=
+        SQLITE_OK) {
+        s->purged_version = version;
+        return 0;
+    }
+    int rc = 0;
+    size_t cap = 0;
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+        if (s->npurged == cap) {
+            cap = cap ? cap * 2 : 16;
+            struct sqlite_purged *v = realloc(s->purged, sizeof *v * cap);
+            if (!v) {
+                rc = SW_ENOMEM;
+                break;
+            }
+            s->purged = v;
+        }
+        const char *site = (const char *)sqlite3_column_text(st, 0);
+        struct sqlite_purged *e = &s->purged[s->npurged];
+        if (!(e->site = strdup(site ? site : ""))) {
+            rc = SW_ENOMEM;
+            break;
+        }
+        e->before = sqlite3_column_int64(st, 1);
+        s->npurged++;
+    }
+    sqlite3_finalize(st);
+    if (rc) {
+        sqlite_purged_clear(s);
+        return rc;
+    }
+    s->purged_version = version;
+    return 0;
+}
+
+static int purged_cmp(const void *key, const void *e)
+{
+    return strcmp(key, ((const struct sqlite_purged *)e)->site);
+}
+
+int sqlite_purged_refuses(const struct sqlite_inst *s, const sw_result *r)
+{
+    if (!s->npurged)
+        return 0;
+    int64_t started = sqlite_api->result_started(r);
+    const char *site = sqlite_api->result_site(r);
+    const char *keys[] = {site ? site : "", ""};
+    for (int k = 0; k < 2; k++) {
+        const struct sqlite_purged *e =
+            bsearch(keys[k], s->purged, s->npurged, sizeof *s->purged, purged_cmp);
+        if (e && started < e->before)
+            return 1;
+    }
     return 0;
 }
 
 /* ---- retention ---- */
 
 #define RETAIN_SERIES 64 /* series looked at per step */
-
-static int64_t retain_now(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
 
 /* A pass looks at every series with the same few statements: prepared
  * once per writer connection (compiling them per series was a quarter of

@@ -216,6 +216,7 @@ static void sqlite_writer_close(struct sqlite_inst *s)
     s->wdb = NULL;
     s->big_cache = 0;
     sqlite_series_cache_clear(s);
+    sqlite_purged_clear(s); /* read again from whichever file opens next */
 }
 
 static int sqlite_writer_open(struct sqlite_inst *s)
@@ -297,6 +298,7 @@ static int sqlite_open(void *state, const sw_config *cfg, void **out)
     pthread_cond_init(&s->freed, NULL);
     s->busy_ms = (int)(busy / 1000);
     s->lock_fd = -1;
+    s->purged_version = -1;
     s->daemon = SW_API_HAS(sqlite_api, is_daemon) && sqlite_api->is_daemon();
     int rc = sqlite_writer_ready(s);
     if (rc && s->daemon && rc != SW_EBUSY) {

@@ -42,6 +42,13 @@ struct sqlite_series_slot {
 
 #define SQLITE_RETAIN_SQL 8
 
+/* A purge of SITE ("": every site) also refuses results started before
+ * BEFORE that reach the writer later (retain.c). */
+struct sqlite_purged {
+    char *site;
+    int64_t before;
+};
+
 struct sqlite_inst {
     char *path;
     int busy_ms;
@@ -58,7 +65,10 @@ struct sqlite_inst {
     sqlite3_stmt *ins_series, *get_series, *ins_result, *upsert_rollup;
     sqlite3_stmt *retain_st[SQLITE_RETAIN_SQL]; /* retain.c's, prepared on first use */
     int big_cache;                              /* the writer's page cache is set for a backlog */
-    pthread_mutex_t lock;                       /* guards the readers' busy flags */
+    struct sqlite_purged *purged;               /* the purges table as of the batch, by site */
+    size_t npurged;
+    int64_t purged_version; /* PRAGMA data_version when it was read; -1: read it again */
+    pthread_mutex_t lock;   /* guards the readers' busy flags */
     pthread_cond_t freed;
     struct sqlite_reader readers[SQLITE_READERS];
 };
@@ -81,6 +91,12 @@ void sqlite_series_cache_clear(struct sqlite_inst *s);
 
 /* retain.c */
 int sqlite_purge(void *inst, const char *site, int64_t before, int64_t *deleted);
+/* In the writer's transaction: read the purges again if another
+ * connection committed since (one PRAGMA a batch otherwise). */
+int sqlite_purged_refresh(struct sqlite_inst *s);
+/* Whether R is of a site purged after R started (so not to be stored). */
+int sqlite_purged_refuses(const struct sqlite_inst *s, const sw_result *r);
+void sqlite_purged_clear(struct sqlite_inst *s);
 int sqlite_retain(void *inst, int64_t raw_before, int64_t rollups_before, int budget);
 
 /* read.c */

@@ -311,9 +311,16 @@ int sqlite_write(void *p, const sw_result *const *results, size_t n)
         free(adds);
         return SW_ESTORAGE;
     }
-    int rc = 0;
+    /* Read under the write lock: a purge commits before this batch (and
+     * its record is seen here) or after it (and deletes what it wrote). */
+    int rc = sqlite_purged_refresh(s);
+    size_t nadd = 0, refused = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         const sw_result *r = results[i];
+        if (sqlite_purged_refuses(s, r)) {
+            refused++;
+            continue;
+        }
         sqlite3_int64 series = 0;
         if (sqlite_series(s, r, &series) < 0) {
             rc = sqlite_fail(s->wdb, "cannot store a series", s->path);
@@ -338,10 +345,10 @@ int sqlite_write(void *p, const sw_result *const *results, size_t n)
         sqlite3_bind_text(st, 9, ib.s, (int)ib.len, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = sqlite_fail(s->wdb, "cannot store a result", s->path);
-        rollup_of(&adds[SQLITE_SPANS * i], series, r);
+        rollup_of(&adds[SQLITE_SPANS * nadd++], series, r);
         sqlite3_reset(st);
     }
-    if (!rc && rollups_write(s, adds, SQLITE_SPANS * n) < 0)
+    if (!rc && rollups_write(s, adds, SQLITE_SPANS * nadd) < 0)
         rc = sqlite_fail(s->wdb, "cannot update the rollups", s->path);
     free(adds);
     buf_free(&mb);
@@ -351,5 +358,9 @@ int sqlite_write(void *p, const sw_result *const *results, size_t n)
         sqlite_series_cache_clear(s); /* ids made in the batch are gone */
         return rc == SW_ENOMEM ? rc : SW_ESTORAGE;
     }
+    if (refused)
+        sqlite_api->log(SW_LOG_INFO,
+                        "sqlite: %s: %zu result(s) not stored: their site was purged after they started",
+                        s->path, refused);
     return 0;
 }
