@@ -49,11 +49,31 @@ struct sw_engine {
         int live;
     } * old;
     int nold;
+    /* The reload going on, if any (see engine_reload_request). */
+    struct {
+        int phase;          /* RELOAD_* */
+        int again;          /* asked for meanwhile: one more when this is over */
+        const char *why;    /* of the next one */
+        uv_work_t work;     /* reads the folder on a worker thread */
+        uv_idle_t step;     /* binds a slice of the sites a loop turn */
+        uv_timer_t hold;    /* RELOAD_GAP after one, before the next */
+        struct sw_conf *nc; /* the new config and its jobs, until the swap */
+        struct sw_jobs_binder *binder;
+        struct sw_job **nj;
+        int n;
+        struct sw_job **dead; /* the old, freed after the swap */
+        struct sw_conf *dead_conf;
+        int64_t started, held_max; /* monotonic; the longest it held the loop */
+        int kept;
+    } rl;
 };
+
+enum { RELOAD_IDLE, RELOAD_READING, RELOAD_BINDING, RELOAD_DIFFING, RELOAD_SWAPPING, RELOAD_FREEING };
 
 static void engine_arm(struct sw_engine *e);
 static void engine_maybe_done(struct sw_engine *e);
 static int engine_stuck_refuses(struct sw_engine *e, struct sw_job *j, int64_t due);
+static void engine_reload_drop(struct sw_engine *e);
 
 /* libuv's worker pool (UV_THREADPOOL_SIZE threads, 4 by default) runs the
  * blocking checks and the status pages' render.  A run stuck in plugin
@@ -536,8 +556,9 @@ static void engine_close_handles(struct sw_engine *e)
 {
     uv_timer_stop(&e->tick);
     uv_handle_t *hs[] = {(uv_handle_t *)&e->sig_term, (uv_handle_t *)&e->sig_int, (uv_handle_t *)&e->sig_hup,
-                         (uv_handle_t *)&e->watch, (uv_handle_t *)&e->settle};
-    for (int i = 0; i < 5; i++)
+                         (uv_handle_t *)&e->watch,    (uv_handle_t *)&e->settle,  (uv_handle_t *)&e->rl.step,
+                         (uv_handle_t *)&e->rl.hold};
+    for (size_t i = 0; i < sizeof hs / sizeof *hs; i++)
         if (hs[i]->loop && !uv_is_closing(hs[i]))
             uv_close(hs[i], NULL);
     uv_stop(e->loop);
@@ -547,8 +568,8 @@ static void engine_maybe_done(struct sw_engine *e)
 {
     if (e->once && e->remaining <= 0 && e->inflight == 0)
         engine_close_handles(e);
-    else if (e->stopping && e->inflight == 0)
-        engine_close_handles(e);
+    else if (e->stopping && e->inflight == 0 && e->rl.phase != RELOAD_READING)
+        engine_close_handles(e); /* a reading reload ends on its own, soon */
 }
 
 static void engine_schedule_all(struct sw_engine *e, int spread)
@@ -585,6 +606,8 @@ static void engine_stop(struct sw_engine *e, const char *why)
     e->stopping = 1;
     sw_info("%s: stopping; %d run(s) in flight", why, e->inflight);
     uv_timer_stop(&e->tick);
+    if (e->rl.phase != RELOAD_READING)
+        engine_reload_drop(e);
     e->wait_head = e->wait_tail = NULL;
     /* Cancel what can be cancelled; blocking runs finish on their own. */
     struct sw_job **lists[] = {e->jobs, e->retired};
@@ -609,82 +632,209 @@ static void engine_stop(struct sw_engine *e, const char *why)
     engine_maybe_done(e);
 }
 
-static void engine_reload(struct sw_engine *e, const char *why)
+/* ---- reload: read off the loop, bind in slices, swap ---- */
+
+/* Reading the folder (50 ms at 20,000 sites) runs on a worker thread;
+ * binding the plugins must stay on the loop (plugins prepare and init on
+ * the loop thread), so it runs in slices of this long, the loop serving
+ * timers and I/O in between; the swap that follows is linear. */
+#define RELOAD_SLICE 3000
+/* Requests made while a reload runs, or this soon after one ended, make
+ * one more reload when it is over: a burst of SIGHUPs or edits is two
+ * reloads, not one per request. */
+#define RELOAD_GAP 300000
+
+static void engine_reload_begin(struct sw_engine *e);
+
+static int64_t engine_held(struct sw_engine *e, int64_t since)
 {
-    sw_info("%s: reloading %s", why, e->dir);
-    struct sw_conf *nc = sw_conf_load(e->dir);
-    int n = 0;
-    struct sw_job **nj = sw_jobs_bind(nc, &n);
-    if (nc->nerrors) {
-        sw_err("reload refused: %d error(s) in %s; the running configuration stays", nc->nerrors, e->dir);
-        for (int i = 0; i < nc->nerrors; i++)
-            sw_err("%s", nc->errors[i]);
-        sw_jobs_free(nj);
-        sw_conf_free(nc);
-        return;
+    int64_t d = sw_now_mono() - since;
+    if (d > e->rl.held_max)
+        e->rl.held_max = d;
+    return d;
+}
+
+/* Drop what a reload holds: the new config and jobs if it stops before
+ * the swap, the old ones left to free if after. */
+static void engine_reload_drop(struct sw_engine *e)
+{
+    if (e->rl.binder) {
+        int n;
+        sw_jobs_free(sw_jobs_bind_finish(e->rl.binder, &n));
+        e->rl.binder = NULL;
     }
-    if (e->q)
-        sw_jobs_store_mask(nj, e->q);
-    if (!sw_conf_log_changes(e->conf, nc))
-        sw_info("reload: no site changed");
-    /* Carry each surviving pair's phase and recent results across. */
-    int kept = 0;
+    sw_jobs_free(e->rl.nj);
+    sw_conf_free(e->rl.nc);
+    sw_jobs_free(e->rl.dead);
+    sw_conf_free(e->rl.dead_conf);
+    e->rl.nj = e->rl.dead = NULL;
+    e->rl.nc = e->rl.dead_conf = NULL;
+    if (e->rl.step.loop)
+        uv_idle_stop(&e->rl.step);
+    e->rl.phase = RELOAD_IDLE;
+}
+
+static void engine_reload_hold_cb(uv_timer_t *t)
+{
+    struct sw_engine *e = t->data;
+    if (e->rl.again && !e->stopping)
+        engine_reload_begin(e);
+}
+
+/* Put the new jobs in place of the old.  Each new job takes the phase and
+ * recent results of the old one of its site and check, found by hash, each
+ * old one at most once.  The old jobs not in flight and the old conf are
+ * left in rl.dead and rl.dead_conf, freed on the next turn. */
+static void engine_reload_swap(struct sw_engine *e)
+{
+    struct sw_job **nj = e->rl.nj;
+    int n = e->rl.n, kept = 0;
+    struct sw_job_index ix;
+    sw_job_index_init(&ix, e->jobs);
     for (int i = 0; i < n; i++) {
         struct sw_job *j = nj[i];
         j->eng = e;
-        for (int k = 0; k < e->njobs; k++) {
-            struct sw_job *o = e->jobs[k];
-            if (strcmp(o->site->name, j->site->name) || strcmp(o->check, j->check))
-                continue;
-            sw_recent_copy(&j->recent, &o->recent);
-            if (o->item.pos != SIZE_MAX && o->interval == j->interval) {
-                j->item.due = o->item.due;
-                sw_heap_push(&e->heap, &j->item);
-            }
-            kept++;
+        struct sw_job *o = sw_job_index_take(&ix, j->site->name, j->check);
+        if (!o)
+            continue;
+        sw_recent_copy(&j->recent, &o->recent);
+        if (o->item.pos != SIZE_MAX && o->interval == j->interval) {
+            j->item.due = o->item.due;
+            sw_heap_push(&e->heap, &j->item);
         }
+        kept++;
     }
-    int live = 0;
+    sw_job_index_free(&ix);
+    /* Every job in the max_in_flight queue is an old one (a retired job has
+     * a run in flight, so it is never queued): the queue empties. */
+    e->wait_head = e->wait_tail = NULL;
+    int live = 0, m = 0;
     for (int k = 0; k < e->njobs; k++) {
         struct sw_job *o = e->jobs[k];
         sw_heap_remove(&e->heap, &o->item);
-        if (o->waiting) { /* it never started: drop it from the queue */
-            struct sw_job **pp = &e->wait_head;
-            while (*pp && *pp != o)
-                pp = &(*pp)->wait_next;
-            if (*pp)
-                *pp = o->wait_next;
-            e->wait_tail = NULL;
-            for (struct sw_job *w = e->wait_head; w; w = w->wait_next)
-                e->wait_tail = w;
-            o->waiting = 0;
-        }
+        o->waiting = 0;
         if (o->inflight || o->stuck) { /* a stuck thread still uses its state */
             o->retired = 1;
             e->retired = sw_xrealloc(e->retired, sizeof *e->retired * (size_t)(e->nretired + 1));
             e->retired[e->nretired++] = o;
-            e->jobs[k] = NULL;
             live++;
+        } else {
+            e->jobs[m++] = o;
         }
     }
-    /* Free the jobs not in flight (compact the NULLs left by retired ones). */
-    int m = 0;
-    for (int k = 0; k < e->njobs; k++)
-        if (e->jobs[k])
-            e->jobs[m++] = e->jobs[k];
     e->jobs[m] = NULL;
-    sw_jobs_free(e->jobs);
+    e->rl.dead = e->jobs;
     if (live) { /* retired jobs still point into it */
         e->old = sw_xrealloc(e->old, sizeof *e->old * (size_t)(e->nold + 1));
         e->old[e->nold++] = (struct engine_old_conf){e->conf, live};
     } else {
-        sw_conf_free(e->conf);
+        e->rl.dead_conf = e->conf;
     }
-    e->conf = nc;
+    e->conf = e->rl.nc;
     e->jobs = nj;
     e->njobs = n;
+    e->rl.nc = NULL;
+    e->rl.nj = NULL;
     engine_schedule_all(e, 1);
-    sw_info("reloaded: %d site(s), %d check(s), %d kept their schedule", nc->nsites, n, kept);
+    e->rl.kept = kept;
+}
+
+/* A reload's loop-side work, a piece a loop turn (each a few ms at 20,000
+ * sites, where all of it at once held the loop for 15-25 ms): bind a slice
+ * of the sites; then refuse, or log the changes; swap; free the old. */
+static void engine_reload_step(uv_idle_t *h)
+{
+    struct sw_engine *e = h->data;
+    int64_t t0 = sw_now_mono();
+    char d[32];
+    switch (e->rl.phase) {
+    case RELOAD_BINDING:
+        if (!sw_jobs_bind_step(e->rl.binder, RELOAD_SLICE))
+            break;
+        e->rl.nj = sw_jobs_bind_finish(e->rl.binder, &e->rl.n);
+        e->rl.binder = NULL;
+        if (e->rl.nc->nerrors) {
+            struct sw_conf *nc = e->rl.nc;
+            sw_err("reload refused: %d error(s) in %s; the running configuration stays", nc->nerrors, e->dir);
+            for (int i = 0; i < nc->nerrors; i++)
+                sw_err("%s", nc->errors[i]);
+            engine_reload_drop(e);
+            uv_timer_start(&e->rl.hold, engine_reload_hold_cb, RELOAD_GAP / 1000, 0);
+            return;
+        }
+        e->rl.phase = RELOAD_DIFFING;
+        break;
+    case RELOAD_DIFFING:
+        if (e->q)
+            sw_jobs_store_mask(e->rl.nj, e->q);
+        if (!sw_conf_log_changes(e->conf, e->rl.nc))
+            sw_info("reload: no site changed");
+        e->rl.phase = RELOAD_SWAPPING;
+        break;
+    case RELOAD_SWAPPING:
+        engine_reload_swap(e);
+        e->rl.phase = RELOAD_FREEING;
+        break;
+    case RELOAD_FREEING:
+        engine_reload_drop(e); /* the old jobs and conf */
+        engine_held(e, t0);
+        sw_info("reloaded: %d site(s), %d check(s), %d kept their schedule; in %s, the loop held at most "
+                "%.1f ms at a time",
+                e->conf->nsites, e->njobs, e->rl.kept,
+                sw_fmt_duration(sw_now_mono() - e->rl.started, d, sizeof d), (double)e->rl.held_max / 1000.0);
+        uv_timer_start(&e->rl.hold, engine_reload_hold_cb, RELOAD_GAP / 1000, 0);
+        return;
+    }
+    engine_held(e, t0);
+}
+
+static void engine_reload_read(uv_work_t *w)
+{
+    struct sw_engine *e = w->data;
+    e->rl.nc = sw_conf_load(e->dir); /* touches nothing the loop uses */
+}
+
+static void engine_reload_read_done(uv_work_t *w, int status)
+{
+    struct sw_engine *e = w->data;
+    (void)status;
+    if (e->stopping) {
+        engine_reload_drop(e);
+        engine_maybe_done(e);
+        return;
+    }
+    int64_t t0 = sw_now_mono();
+    e->rl.phase = RELOAD_BINDING;
+    e->rl.binder = sw_jobs_bind_start(e->rl.nc);
+    engine_held(e, t0);
+    uv_idle_start(&e->rl.step, engine_reload_step);
+}
+
+static void engine_reload_begin(struct sw_engine *e)
+{
+    sw_info("%s: reloading %s", e->rl.why, e->dir);
+    e->rl.again = 0;
+    e->rl.phase = RELOAD_READING;
+    e->rl.started = sw_now_mono();
+    e->rl.held_max = 0;
+    e->rl.work.data = e;
+    if (uv_queue_work(e->loop, &e->rl.work, engine_reload_read, engine_reload_read_done) != 0) {
+        engine_reload_read(&e->rl.work); /* no worker: read here */
+        engine_reload_read_done(&e->rl.work, 0);
+    }
+}
+
+/* Reload now, or once the reload going (or just ended) is over. */
+static void engine_reload_request(struct sw_engine *e, const char *why)
+{
+    if (e->rl.phase != RELOAD_IDLE || uv_is_active((uv_handle_t *)&e->rl.hold)) {
+        if (!e->rl.again)
+            e->rl.why = why;
+        e->rl.again = 1;
+        return;
+    }
+    e->rl.why = why;
+    engine_reload_begin(e);
 }
 
 static void engine_signal(uv_signal_t *h, int sig)
@@ -693,7 +843,7 @@ static void engine_signal(uv_signal_t *h, int sig)
     if (sig == SIGHUP && e->stopping)
         sw_info("SIGHUP ignored: stopping");
     else if (sig == SIGHUP)
-        engine_reload(e, "SIGHUP");
+        engine_reload_request(e, "SIGHUP");
     else
         engine_stop(e, sig == SIGTERM ? "SIGTERM" : "SIGINT");
 }
@@ -702,12 +852,14 @@ static void engine_settled(uv_timer_t *t)
 {
     struct sw_engine *e = t->data;
     if (!e->stopping)
-        engine_reload(e, "the config folder changed");
+        engine_reload_request(e, "the config folder changed");
 }
 
 /* An *.ini file in the folder changed (commands write NAME.ini through a
  * dot-named temporary, so one rename, but editors may make several
- * events): reload once things have been quiet for a moment. */
+ * events): reload once things have been quiet for a moment.  inotify
+ * reports events as they come, also during a reload; they only restart
+ * this timer, and a reload asked for meanwhile waits its turn. */
 static void engine_folder_event(uv_fs_event_t *h, const char *file, int events, int status)
 {
     (void)events;
@@ -722,6 +874,10 @@ static void engine_watch_folder(struct sw_engine *e)
 {
     uv_timer_init(e->loop, &e->settle);
     e->settle.data = e;
+    uv_idle_init(e->loop, &e->rl.step);
+    e->rl.step.data = e;
+    uv_timer_init(e->loop, &e->rl.hold);
+    e->rl.hold.data = e;
     uv_fs_event_init(e->loop, &e->watch);
     e->watch.data = e;
     int rc = uv_fs_event_start(&e->watch, engine_folder_event, e->dir, 0);
@@ -752,6 +908,8 @@ void sw_engine_free(struct sw_engine *e)
     if (!uv_is_closing((uv_handle_t *)&e->tick))
         uv_close((uv_handle_t *)&e->tick, NULL);
     uv_run(e->loop, UV_RUN_NOWAIT);
+    if (e->rl.phase != RELOAD_READING)
+        engine_reload_drop(e);
     sw_heap_free(&e->heap);
     sw_jobs_free(e->jobs);
     for (int i = 0; i < e->nretired; i++)

@@ -10,6 +10,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include "config.h"
+#include "engine.h"
+#include "host.h"
+#include "result.h"
 #include "schedule.h"
 #include "support.h"
 
@@ -292,6 +298,178 @@ START_TEST(reload_while_in_flight)
 }
 END_TEST
 
+/* Log lines of the daemon's ERRLOG that contain TEXT. */
+static int log_count(const char *text)
+{
+    char *log = t_read(errlog);
+    int n = 0;
+    for (const char *p = log; (p = strstr(p, text)); p += strlen(text))
+        n++;
+    free(log);
+    return n;
+}
+
+START_TEST(sighup_burst_is_coalesced)
+{
+    free(t_write(conf, "sites.ini",
+                 "[site const]\nurl = http://unused.invalid/\nchecks = constcheck\ninterval = 1s\n"));
+    pid_t pid = t_sitewatch_bg(conf, errlog, "run", NULL);
+    t_msleep(500);
+    /* A millisecond apart, so the kernel does not merge them itself: each
+     * one reaches the daemon. */
+    for (int i = 0; i < 100; i++) {
+        kill(pid, SIGHUP);
+        t_msleep(1);
+    }
+    t_msleep(getenv("SW_VALGRIND") ? 4000 : 1500);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 15), 0);
+    int reloads = log_count("SIGHUP: reloading"), done = log_count("reloaded: 1 site(s)");
+    fprintf(stderr, "daemon: 100 SIGHUPs made %d reload(s)\n", reloads);
+    /* The first at once, the rest merged into one after it. */
+    ck_assert_msg(reloads >= 1 && reloads <= 3, "%d reloads", reloads);
+    ck_assert_int_eq(done, reloads);
+}
+END_TEST
+
+/* A reload of 10,000 sites leaves the loop free: the runs due meanwhile
+ * start on time (the reload read, matched and diffed them in 3 s, on the
+ * loop, where a 1 s site missed runs). */
+START_TEST(big_reload_keeps_the_schedule)
+{
+    int vg = getenv("SW_VALGRIND") != NULL, n = vg ? 500 : 10000;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/sites.ini", conf);
+    FILE *f = fopen(path, "w");
+    for (int i = 0; i < n; i++)
+        fprintf(f, "[site s%d]\nurl = http://unused.invalid/%d\nchecks = constcheck\ninterval = 60s\n", i, i);
+    fprintf(f, "[site probe]\nurl = http://unused.invalid/\nchecks = constcheck\ninterval = 1s\n");
+    fclose(f);
+    pid_t pid = t_sitewatch_bg(conf, errlog, "run", NULL);
+    t_msleep(2000);
+    int64_t from = wall_us();
+    for (int i = 0; i < 2; i++) {
+        kill(pid, SIGHUP);
+        t_msleep(2000);
+    }
+    int64_t to = wall_us();
+    t_msleep(500);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 30), 0);
+    ck_assert_int_eq(log_count("reloaded: "), 2);
+    ck_assert_int_eq(log_count("missed: the loop was stalled"), 0);
+    /* At 10,000 sites a minute every 100 ms tick has runs due: the worst
+     * lag of those due during the reloads is the longest stall. */
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM results_v WHERE scheduled BETWEEN %lld AND %lld AND "
+             "json_extract(metrics,'$.\"sched.lag\"') > %s",
+             (long long)from, (long long)to, vg ? "1.0" : "0.2");
+    long late = t_sql_long(db, sql);
+    snprintf(
+        sql, sizeof sql,
+        "SELECT max(json_extract(metrics,'$.\"sched.lag\"')) FROM results_v WHERE scheduled BETWEEN %lld "
+        "AND %lld",
+        (long long)from, (long long)to);
+    char *worst = t_sql(db, sql);
+    fprintf(stderr, "daemon: reload of %d sites: worst sched.lag %s s\n", n, worst);
+    free(worst);
+    ck_assert_int_eq(late, 0);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM results_v WHERE site='probe' AND scheduled BETWEEN %lld AND %lld",
+             (long long)from, (long long)to);
+    ck_assert_int_ge(t_sql_long(db, sql), 3);
+}
+END_TEST
+
+/* ---- the engine in this process, with jobs no config would make ---- */
+
+static char *ip_dir, *ip_log;
+static int ip_results;
+
+static void ip_setup(void)
+{
+    link_plugins();
+    conf = t_tmpdir();
+    ip_dir = conf;
+    free(t_write(conf, "0core.ini", "[core]\nplugin_dir = %s\nmin_interval = 1s\n", plugins));
+    free(t_write(conf, "sites.ini",
+                 "[site dup]\nurl = http://unused.invalid/\nchecks = constcheck\ninterval = 1s\n"));
+    ip_log = t_write(conf, "ip.log", "%s", "");
+    ip_results = 0;
+}
+
+static void ip_teardown(void)
+{
+    t_rmtree(ip_dir);
+    t_rmtree(plugins);
+    unlink(ip_log);
+    free(ip_log);
+    free(ip_dir);
+    free(plugins);
+}
+
+static void ip_count(const sw_result *r, void *ud)
+{
+    (void)r;
+    (void)ud;
+    ip_results++;
+}
+
+static void ip_signal_cb(uv_timer_t *t)
+{
+    int *step = t->data;
+    /* Three reloads, then stop. */
+    raise(++*step < 4 ? SIGHUP : SIGTERM);
+}
+
+/* Two jobs of one site and check (what `checks = constcheck, constcheck`
+ * made before the config refused it): a reload pairs the new job with one
+ * of them, not both, so the heap never holds it twice and no freed job is
+ * run after the next reload. */
+START_TEST(reload_pairs_one_to_one)
+{
+    int fd = open(ip_log, O_WRONLY | O_APPEND);
+    ck_assert_int_ge(fd, 0);
+    dup2(fd, 2);
+    close(fd);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    sw_host_set_loop(&loop);
+    struct sw_conf *c = sw_conf_load(ip_dir);
+    ck_assert_int_eq(c->nerrors, 0);
+    int n1, n2;
+    struct sw_job **a = sw_jobs_bind(c, &n1), **b = sw_jobs_bind(c, &n2);
+    ck_assert_int_eq(n1 + n2, 2);
+    struct sw_job **jobs = calloc(3, sizeof *jobs);
+    jobs[0] = a[0];
+    jobs[1] = b[0];
+    free(a);
+    free(b);
+    struct sw_engine *e = sw_engine_new(&loop, c, jobs, NULL);
+    sw_engine_on_result(e, ip_count, NULL);
+    uv_timer_t t;
+    int step = 0;
+    uv_timer_init(&loop, &t);
+    t.data = &step;
+    uv_timer_start(&t, ip_signal_cb, 700, 700);
+    sw_engine_run_daemon(e, ip_dir);
+    uv_close((uv_handle_t *)&t, NULL);
+    sw_engine_free(e);
+    sw_host_release_loop();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    char *log = t_read(ip_log);
+    ck_assert_msg(strstr(log, "2 kept") == NULL, "%s", log);
+    int reloads = 0;
+    for (const char *p = log; (p = strstr(p, "reloaded: 1 site(s), 1 check(s), 1 kept their schedule")); p++)
+        reloads++;
+    ck_assert_msg(reloads == 3, "%d reloads:\n%s", reloads, log);
+    ck_assert_msg(ip_results >= 2, "%d results:\n%s", ip_results, log);
+    free(log);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("daemon");
@@ -305,6 +483,13 @@ int main(void)
     tcase_add_test(tc, sigterm_cancels_in_flight);
     tcase_add_test(tc, kill_9_keeps_the_file_sound);
     tcase_add_test(tc, reload_while_in_flight);
+    tcase_add_test(tc, sighup_burst_is_coalesced);
+    tcase_add_test(tc, big_reload_keeps_the_schedule);
     suite_add_tcase(s, tc);
+    TCase *ip = tcase_create("in-process");
+    tcase_add_checked_fixture(ip, ip_setup, ip_teardown);
+    tcase_set_timeout(ip, 60);
+    tcase_add_test(ip, reload_pairs_one_to_one);
+    suite_add_tcase(s, ip);
     return t_run_suite(s, 0);
 }
