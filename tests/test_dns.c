@@ -50,6 +50,105 @@ static void open_silent_server(void)
     silent_port = ntohs(a.sin_port);
 }
 
+/* ---- a server that answers what dnsmasq will not ---- */
+
+static pid_t fake_pid;
+static int fake_port;
+
+/* Append NAME ("a.b.test") as uncompressed labels. */
+static size_t put_name(unsigned char *p, const char *name)
+{
+    size_t n = 0;
+    while (*name) {
+        size_t len = strcspn(name, ".");
+        p[n++] = (unsigned char)len;
+        memcpy(p + n, name, len);
+        n += len;
+        name += len + (name[len] == '.');
+    }
+    p[n++] = 0;
+    return n;
+}
+
+/* One record: OWNER, TYPE (1 A, 5 CNAME), the data as an address or name. */
+static size_t put_rr(unsigned char *p, const char *owner, int type, const char *data)
+{
+    size_t n = put_name(p, owner);
+    unsigned char rd[300];
+    size_t rdlen = type == 1 ? (inet_pton(AF_INET, data, rd), 4) : put_name(rd, data);
+    unsigned char fixed[10] = {0, (unsigned char)type, 0, 1, 0, 0, 1, 44, 0, (unsigned char)rdlen};
+    memcpy(p + n, fixed, 10);
+    memcpy(p + n + 10, rd, rdlen);
+    return n + 10 + rdlen;
+}
+
+/* The answer to the question Q (QLEN bytes from the header on), chosen by
+ * its first label: records for another name, a CNAME chain out of order
+ * with a stray record, a CNAME loop, rcodes past NOTZONE, and an EDNS
+ * extended rcode (BADVERS: the header says NOERROR, the OPT record 1). */
+static size_t fake_answer(const unsigned char *q, size_t qlen, unsigned char *out)
+{
+    size_t qend = 12;
+    while (qend < qlen && q[qend])
+        qend += q[qend] + 1u;
+    qend += 5; /* the root label, type and class */
+    if (qend > qlen)
+        return 0;
+    char first[64] = "";
+    memcpy(first, q + 13, q[12] < 63 ? q[12] : 63);
+    memcpy(out, q, qend);
+    out[2] = 0x81 | (q[2] & 0x01); /* QR, RD as asked */
+    out[3] = 0x80;                 /* RA, NOERROR */
+    memset(out + 6, 0, 6);
+    size_t n = qend;
+    int an = 0, ar = 0;
+    if (strcmp(first, "foreign") == 0) {
+        n += put_rr(out + n, "other.fake.test", 1, "203.0.113.66"), an++;
+    } else if (strcmp(first, "chain") == 0) {
+        n += put_rr(out + n, "stray.fake.test", 1, "203.0.113.66"), an++;
+        n += put_rr(out + n, "end.fake.test", 1, "192.0.2.77"), an++;
+        n += put_rr(out + n, "mid.fake.test", 5, "end.fake.test"), an++;
+        n += put_rr(out + n, "chain.fake.test", 5, "mid.fake.test"), an++;
+    } else if (strcmp(first, "loop") == 0) {
+        n += put_rr(out + n, "loop.fake.test", 5, "loop2.fake.test"), an++;
+        n += put_rr(out + n, "loop2.fake.test", 5, "loop.fake.test"), an++;
+    } else if (strncmp(first, "rc", 2) == 0) {
+        out[3] |= (unsigned char)atoi(first + 2);
+    } else if (strcmp(first, "badvers") == 0) {
+        /* OPT: root owner, type 41, class = UDP size, TTL = ext rcode 1. */
+        static const unsigned char opt[] = {0, 0, 41, 4, 208, 1, 0, 0, 0, 0, 0};
+        memcpy(out + n, opt, sizeof opt);
+        n += sizeof opt, ar++;
+    }
+    out[7] = (unsigned char)an;
+    out[11] = (unsigned char)ar;
+    return n;
+}
+
+static void fake_server_start(void)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(fd, (struct sockaddr *)&a, &len))
+        exit(99);
+    fake_port = ntohs(a.sin_port);
+    fake_pid = fork();
+    if (fake_pid == 0) {
+        alarm(120); /* never outlives a test that died */
+        for (;;) {
+            unsigned char q[512], out[1500];
+            struct sockaddr_in from;
+            socklen_t flen = sizeof from;
+            ssize_t got = recvfrom(fd, q, sizeof q, 0, (struct sockaddr *)&from, &flen);
+            size_t n = got > 12 ? fake_answer(q, (size_t)got, out) : 0;
+            if (n)
+                sendto(fd, out, n, 0, (struct sockaddr *)&from, flen);
+        }
+    }
+    close(fd);
+}
+
 static void write_config(void)
 {
     conf = t_conf_dir(NULL, &db);
@@ -99,6 +198,24 @@ static void write_config(void)
         "dns.server = 127.0.0.1:%3$d, 127.0.0.1:%1$d\n"
         "[site tcp]\nurl = https://www.example.test/\nchecks = dns\ndns.protocol = tcp\n",
         dns.port, silent_port, closed_port));
+    /* The fake server's sites, each told to ask it. */
+    static const char *const fake[][3] = {
+        {"foreign", "foreign", ""},
+        {"chain", "chain", ""},
+        {"loop", "loop", ""},
+        {"yxdomain", "rc6", ""},
+        {"dsotypeni", "rc11", ""},
+        {"unassigned", "rc13", ""},
+        {"unassigned_wanted", "rc13", "dns.expect_rcode = rcode 13\n"},
+        {"badvers", "badvers", ""},
+    };
+    char *path = t_write(conf, "fake.ini", "%s", "");
+    FILE *f = fopen(path, "w");
+    for (size_t i = 0; i < sizeof fake / sizeof *fake; i++)
+        fprintf(f, "[site %s]\nurl = https://%s.fake.test/\nchecks = dns\ndns.server = 127.0.0.1:%d\n%s",
+                fake[i][0], fake[i][1], fake_port, fake[i][2]);
+    fclose(f);
+    free(path);
 }
 
 static void expect(const char *site, const char *text)
@@ -184,6 +301,42 @@ START_TEST(rcodes)
     char want[128];
     snprintf(want, sizeof want, "\"verdict\":\"FAIL\",\"reason\":\"REFUSED from 127.0.0.1:%d\"", dns.port);
     expect("refused", want);
+}
+END_TEST
+
+/* Only records of the name asked, or of the end of its CNAME chain, are
+ * the answer: one for another name is ignored (and counted), a chain is
+ * followed whatever the order of its records, a loop ends. */
+START_TEST(records_for_other_names_are_not_the_answer)
+{
+    expect(
+        "foreign",
+        "\"verdict\":\"FAIL\",\"reason\":\"no A record for foreign.fake.test (1 for other names ignored)\"");
+    expect("chain", "\"verdict\":\"OK\",\"reason\":\"A chain.fake.test: 192.0.2.77 in ");
+    expect("chain", "\"dns.cname\":\"chain.fake.test -> mid.fake.test, mid.fake.test -> end.fake.test\"");
+    expect("chain", "\"dns.answers\":1,");
+    expect("loop", "\"verdict\":\"FAIL\",\"reason\":\"no A record for loop.fake.test\"");
+}
+END_TEST
+
+/* Every rcode by name (the EDNS ones too) or number, never "?". */
+START_TEST(rcodes_past_notzone)
+{
+    char want[160];
+    static const char *const rows[][2] = {
+        {"yxdomain", "YXDOMAIN"},
+        {"dsotypeni", "DSOTYPENI (rcode 11)"},
+        {"unassigned", "rcode 13"},
+        {"badvers", "BADVERS (rcode 16)"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        snprintf(want, sizeof want, "\"verdict\":\"FAIL\",\"reason\":\"%s from 127.0.0.1:%d\"", rows[i][1],
+                 fake_port);
+        expect(rows[i][0], want);
+    }
+    expect("badvers", "\"dns.rcode\":16");
+    expect("unassigned_wanted",
+           "\"verdict\":\"OK\",\"reason\":\"rcode 13 for rc13.fake.test, as expected, in ");
 }
 END_TEST
 
@@ -287,6 +440,7 @@ int main(void)
         return 99;
     open_silent_server();
     closed_port = t_free_port();
+    fake_server_start();
     write_config();
     run = t_sitewatch(conf, "check", "--format", "json", NULL);
     fprintf(stderr, "--- sitewatch check ---\n%s--- stderr ---\n%s", run.out, run.err);
@@ -298,6 +452,8 @@ int main(void)
     tcase_add_test(tc, expected_answers_any_all_exactly);
     tcase_add_test(tc, regex_on_txt);
     tcase_add_test(tc, rcodes);
+    tcase_add_test(tc, records_for_other_names_are_not_the_answer);
+    tcase_add_test(tc, rcodes_past_notzone);
     tcase_add_test(tc, servers_that_do_not_answer);
     tcase_add_test(tc, over_tcp);
     tcase_add_test(tc, bad_keys_refused_at_load);
@@ -306,6 +462,8 @@ int main(void)
     int rc = t_run_suite(s, 1);
     t_out_free(&run);
     t_dnsmasq_stop(&dns);
+    kill(fake_pid, SIGTERM);
+    t_wait(fake_pid, 5);
     close(silent_fd);
     t_rmtree(conf);
     free(conf);

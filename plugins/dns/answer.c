@@ -26,8 +26,14 @@ static const struct {
     {"TXT", ns_t_txt}, {"SOA", ns_t_soa},   {"SRV", ns_t_srv},     {"CAA", ns_t_caa}, {"PTR", ns_t_ptr},
 };
 
-static const char *const dns_rcodes[] = {"NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
-                                         "YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE"};
+/* IANA's DNS RCODEs; 16 and up only with EDNS (the OPT record's upper
+ * bits), 12-15 unassigned. */
+static const char *const dns_rcodes[] = {
+    "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",  "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+    "NXRRSET", "NOTAUTH", "NOTZONE",  "DSOTYPENI", NULL,      NULL,      NULL,       NULL,
+    "BADVERS", "BADKEY",  "BADTIME",  "BADMODE",   "BADNAME", "BADALG",  "BADTRUNC", "BADCOOKIE",
+};
+#define DNS_NRCODES (int)(sizeof dns_rcodes / sizeof *dns_rcodes)
 
 int dns_type_code(const char *name)
 {
@@ -47,15 +53,27 @@ const char *dns_type_name(int code)
 
 int dns_rcode_code(const char *name)
 {
-    for (size_t i = 0; i < sizeof dns_rcodes / sizeof *dns_rcodes; i++)
-        if (strcasecmp(name, dns_rcodes[i]) == 0)
-            return (int)i;
-    return -1;
+    for (int i = 0; i < DNS_NRCODES; i++)
+        if (dns_rcodes[i] && strcasecmp(name, dns_rcodes[i]) == 0)
+            return i;
+    /* Any of the 4096 by number: "13" or "rcode 13". */
+    if (strncasecmp(name, "rcode", 5) == 0)
+        name += 5 + strspn(name + 5, " ");
+    char *end;
+    long v = *name >= '0' && *name <= '9' ? strtol(name, &end, 10) : -1;
+    return v >= 0 && v <= 4095 && !*end ? (int)v : -1;
 }
 
-const char *dns_rcode_name(int code)
+const char *dns_rcode_name(int code, char *buf, size_t n)
 {
-    return code >= 0 && (size_t)code < sizeof dns_rcodes / sizeof *dns_rcodes ? dns_rcodes[code] : "?";
+    const char *name = code >= 0 && code < DNS_NRCODES ? dns_rcodes[code] : NULL;
+    if (name && code <= ns_r_notzone)
+        snprintf(buf, n, "%s", name); /* the classic ten, known by name */
+    else if (name)
+        snprintf(buf, n, "%s (rcode %d)", name, code);
+    else
+        snprintf(buf, n, "rcode %d", code);
+    return buf;
 }
 
 /* A growing string, for record data of any length. */
@@ -170,15 +188,49 @@ static char *dns_format(const ns_msg *msg, const ns_rr *rr)
     return t.s;
 }
 
+static int dns_name_equal(const char *a, const char *b);
+
+/* One record of the answer section that may matter: of the asked type or
+ * a CNAME, its data as text. */
+struct dns_rec {
+    char owner[NS_MAXDNAME];
+    int type, used;
+    char *value;
+    int64_t ttl;
+};
+
+/* The full rcode: the header's 4 bits, and with EDNS the OPT record's 8
+ * upper bits (RFC 6891), which make BADVERS (16) and up. */
+static int dns_full_rcode(ns_msg *msg)
+{
+    int rcode = ns_msg_getflag(*msg, ns_f_rcode);
+    for (int i = 0; i < ns_msg_count(*msg, ns_s_ar); i++) {
+        ns_rr rr;
+        if (ns_parserr(msg, ns_s_ar, i, &rr) == 0 && ns_rr_type(rr) == ns_t_opt)
+            return rcode | (int)((ns_rr_ttl(rr) >> 24) & 0xff) << 4;
+    }
+    return rcode;
+}
+
 int dns_answer_parse(const unsigned char *abuf, int alen, int type, struct dns_answer *out)
 {
     *out = (struct dns_answer){.ttl_min = -1};
     ns_msg msg;
     if (ns_initparse(abuf, alen, &msg) < 0)
         return -1;
-    out->rcode = ns_msg_getflag(msg, ns_f_rcode);
-    int count = ns_msg_count(msg, ns_s_an);
+    out->rcode = dns_full_rcode(&msg);
+    /* The name asked: the answer's question (c-ares took the answer only
+     * with the question it sent). */
+    char cur[NS_MAXDNAME] = "";
+    ns_rr q;
+    int asked = ns_msg_count(msg, ns_s_qd) > 0 && ns_parserr(&msg, ns_s_qd, 0, &q) == 0;
+    if (asked)
+        snprintf(cur, sizeof cur, "%s", ns_rr_name(q));
+    int count = ns_msg_count(msg, ns_s_an), nrec = 0;
+    struct dns_rec *recs = calloc((size_t)count + 1, sizeof *recs);
     struct dns_text chain = {0};
+    if (!recs)
+        abort();
     for (int i = 0; i < count; i++) {
         ns_rr rr;
         if (ns_parserr(&msg, ns_s_an, i, &rr) < 0)
@@ -186,25 +238,54 @@ int dns_answer_parse(const unsigned char *abuf, int alen, int type, struct dns_a
         int t = ns_rr_type(rr);
         if (t != type && t != ns_t_cname)
             continue;
-        char *v = dns_format(&msg, &rr);
-        if (!v)
+        struct dns_rec *r = &recs[nrec];
+        if (!(r->value = dns_format(&msg, &rr)))
             goto bad;
-        if (t != type) { /* a CNAME on the way to the asked type */
-            dns_put(&chain, "%s%s -> %s", chain.s ? ", " : "", ns_rr_name(rr), v);
-            free(v);
+        snprintf(r->owner, sizeof r->owner, "%s", ns_rr_name(rr));
+        r->type = t;
+        r->ttl = ns_rr_ttl(rr);
+        nrec++;
+    }
+    /* From the name asked along its CNAMEs, in whatever order they came,
+     * each used once (a loop ends); records for any other name are not
+     * the answer, whoever put them there. */
+    for (int hop = 0; asked && type != ns_t_cname && hop < nrec; hop++) {
+        struct dns_rec *c = NULL;
+        for (int i = 0; i < nrec && !c; i++)
+            if (recs[i].type == ns_t_cname && !recs[i].used && dns_name_equal(recs[i].owner, cur))
+                c = &recs[i];
+        if (!c)
+            break;
+        c->used = 1;
+        dns_put(&chain, "%s%s -> %s", chain.s ? ", " : "", c->owner, c->value);
+        snprintf(cur, sizeof cur, "%s", c->value);
+    }
+    for (int i = 0; i < nrec; i++) {
+        struct dns_rec *r = &recs[i];
+        if (r->used)
+            continue;
+        if (r->type != type || !asked || !dns_name_equal(r->owner, cur)) {
+            out->foreign++;
             continue;
         }
         char **vs = realloc(out->values, sizeof *vs * (size_t)(out->n + 1));
         if (!vs)
             abort();
         out->values = vs;
-        out->values[out->n++] = v;
-        if (out->ttl_min < 0 || ns_rr_ttl(rr) < out->ttl_min)
-            out->ttl_min = ns_rr_ttl(rr);
+        out->values[out->n++] = r->value;
+        r->value = NULL;
+        if (out->ttl_min < 0 || r->ttl < out->ttl_min)
+            out->ttl_min = r->ttl;
     }
+    for (int i = 0; i < nrec; i++)
+        free(recs[i].value);
+    free(recs);
     out->cnames = chain.s;
     return 0;
 bad:
+    for (int i = 0; i < nrec; i++)
+        free(recs[i].value);
+    free(recs);
     free(chain.s);
     dns_answer_free(out);
     return -1;

@@ -43,16 +43,23 @@ struct dns_answer {
     char **values; /* their presentation text, n of them */
     int64_t ttl_min;
     char *cnames; /* the CNAME chain followed, "a -> b", or NULL */
+    int foreign;  /* records for names off that chain, ignored */
 };
 
-/* Parse ALEN bytes of answer to a TYPE question; -1 when malformed. */
+/* Parse ALEN bytes of answer to a TYPE question; -1 when malformed.  The
+ * answer is the TYPE records of the question's name, or of the end of the
+ * CNAME chain from it; records for other names are only counted. */
 int dns_answer_parse(const unsigned char *abuf, int alen, int type, struct dns_answer *out);
 void dns_answer_free(struct dns_answer *a);
-/* Record types and rcodes by name and back; -1 / "?" when unknown. */
+/* Record types by name and back; -1 / "?" when unknown. */
 int dns_type_code(const char *name);
 const char *dns_type_name(int code);
+/* An rcode by name (NXDOMAIN, BADVERS), or by number ("13", "rcode 13");
+ * -1 when neither. */
 int dns_rcode_code(const char *name);
-const char *dns_rcode_name(int code);
+/* CODE in words into BUF (returned): NXDOMAIN; BADVERS (rcode 16); past
+ * the ten classic ones with the number; "rcode 13" when unassigned. */
+const char *dns_rcode_name(int code, char *buf, size_t n);
 /* EXPECTED (as a user writes it) names the answer GOT (presentation text)
  * of a TYPE record: addresses compare as addresses, names without case or
  * final dot, MX and SRV also by their target alone. */
