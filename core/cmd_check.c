@@ -13,7 +13,6 @@
 struct collected {
     sw_result **v;
     int n, size;
-    sw_result **ordered; /* borrowed from v, see check_in_job_order */
 };
 
 static void collect_cb(const sw_result *r, void *ud)
@@ -52,28 +51,21 @@ static int first_of_job(sw_result **v, int n, const struct sw_job *job)
     return lo;
 }
 
-/* Put C's results in the order of JOBS (configuration order), whatever
- * order they finished in, into C->ordered; returns how many.  The results
- * are sorted by site and check and each job's found by bisection (a scan
- * per job was quadratic: a second of CPU at 10,000 sites).  A result is
- * taken once: two jobs of the same names (a check named twice) cannot
- * place more results than there are. */
-static int check_in_job_order(struct collected *c, struct sw_job *const *jobs)
+int sw_check_order(sw_result **v, int n, struct sw_job *const *jobs, sw_result **out)
 {
-    if (c->n)
-        qsort(c->v, (size_t)c->n, sizeof *c->v, result_cmp);
-    c->ordered = sw_xcalloc((size_t)c->n + 1, sizeof *c->ordered);
-    char *taken = sw_xcalloc((size_t)c->n + 1, 1);
-    int n = 0;
+    if (n)
+        qsort(v, (size_t)n, sizeof *v, result_cmp);
+    char *taken = sw_xcalloc((size_t)n + 1, 1);
+    int m = 0;
     for (struct sw_job *const *pj = jobs; *pj; pj++)
-        for (int i = first_of_job(c->v, c->n, *pj);
-             i < c->n && by_pair(c->v[i]->site, c->v[i]->check, (*pj)->site->name, (*pj)->check) == 0; i++)
+        for (int i = first_of_job(v, n, *pj);
+             i < n && by_pair(v[i]->site, v[i]->check, (*pj)->site->name, (*pj)->check) == 0; i++)
             if (!taken[i]) {
                 taken[i] = 1;
-                c->ordered[n++] = c->v[i]; /* borrowed: v keeps the reference */
+                out[m++] = v[i];
             }
     free(taken);
-    return n;
+    return m;
 }
 
 /* Keep only the jobs of the sites named on the command line. */
@@ -140,8 +132,9 @@ int sw_cmd_check(struct sw_app *a)
     sw_engine_run_once(a->eng);
     sw_storeq_stop(a->q);
 
-    int n = check_in_job_order(&got, sw_engine_jobs(a->eng)), worst = SW_OK;
-    sw_result **ordered = got.ordered;
+    /* Printed in configuration order, whatever order they finished in. */
+    sw_result **ordered = sw_xcalloc((size_t)got.n + 1, sizeof *ordered); /* borrowed from got */
+    int n = sw_check_order(got.v, got.n, sw_engine_jobs(a->eng), ordered), worst = SW_OK;
     for (int i = 0; i < n; i++)
         worst = sw_verdict_worst(worst, ordered[i]->verdict);
     if (a->json) {

@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 
+#include "app.h"
 #include "config.h"
 #include "engine.h"
 #include "host.h"
@@ -470,6 +471,33 @@ START_TEST(reload_pairs_one_to_one)
 }
 END_TEST
 
+/* check's ordering with two jobs of one site and check: each result is
+ * placed once, never more than there are (a check named twice wrote past
+ * the array). */
+START_TEST(check_order_places_each_result_once)
+{
+    struct sw_site dup = {.name = "dup"}, b = {.name = "b"};
+    struct sw_job jobs[3] = {{.site = &b, .check = "constcheck"},
+                             {.site = &dup, .check = "constcheck"},
+                             {.site = &dup, .check = "constcheck"}};
+    struct sw_job *list[] = {&jobs[0], &jobs[1], &jobs[2], NULL};
+    sw_result *v[4] = {sw_result_new("dup", "constcheck", "lab"), sw_result_new("z", "constcheck", "lab"),
+                       sw_result_new("b", "constcheck", "lab"), sw_result_new("dup", "constcheck", "lab")};
+    sw_result *keep[4];
+    memcpy(keep, v, sizeof v);
+    sw_result *out[5] = {0};
+    int n = sw_check_order(v, 4, list, out);
+    ck_assert_int_eq(n, 3);
+    ck_assert_str_eq(out[0]->site, "b");
+    ck_assert_str_eq(out[1]->site, "dup");
+    ck_assert_str_eq(out[2]->site, "dup");
+    ck_assert_ptr_ne(out[1], out[2]);
+    ck_assert_ptr_null(out[3]);
+    for (int i = 0; i < 4; i++)
+        sw_result_unref(keep[i]);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("daemon");
@@ -490,6 +518,7 @@ int main(void)
     tcase_add_checked_fixture(ip, ip_setup, ip_teardown);
     tcase_set_timeout(ip, 60);
     tcase_add_test(ip, reload_pairs_one_to_one);
+    tcase_add_test(ip, check_order_places_each_result_once);
     suite_add_tcase(s, ip);
     return t_run_suite(s, 0);
 }
