@@ -190,14 +190,26 @@ static char *dns_format(const ns_msg *msg, const ns_rr *rr)
 
 static int dns_name_equal(const char *a, const char *b);
 
+/* A chain longer than this is no answer (BIND and Unbound stop near it
+ * too); it also bounds the work a hostile answer can cause. */
+#define DNS_MAX_CNAMES 16
+
 /* One record of the answer section that may matter: of the asked type or
  * a CNAME, its data as text. */
 struct dns_rec {
-    char owner[NS_MAXDNAME];
+    char *owner, *value;
     int type, used;
-    char *value;
     int64_t ttl;
 };
+
+static void dns_recs_free(struct dns_rec *recs, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(recs[i].owner);
+        free(recs[i].value);
+    }
+    free(recs);
+}
 
 /* The full rcode: the header's 4 bits, and with EDNS the OPT record's 8
  * upper bits (RFC 6891), which make BADVERS (16) and up. */
@@ -241,15 +253,16 @@ int dns_answer_parse(const unsigned char *abuf, int alen, int type, struct dns_a
         struct dns_rec *r = &recs[nrec];
         if (!(r->value = dns_format(&msg, &rr)))
             goto bad;
-        snprintf(r->owner, sizeof r->owner, "%s", ns_rr_name(rr));
+        if (!(r->owner = strdup(ns_rr_name(rr))))
+            abort();
         r->type = t;
         r->ttl = ns_rr_ttl(rr);
         nrec++;
     }
     /* From the name asked along its CNAMEs, in whatever order they came,
-     * each used once (a loop ends); records for any other name are not
-     * the answer, whoever put them there. */
-    for (int hop = 0; asked && type != ns_t_cname && hop < nrec; hop++) {
+     * each used once (a loop ends), at most DNS_MAX_CNAMES of them; records
+     * for any other name are not the answer, whoever put them there. */
+    for (int hop = 0; asked && type != ns_t_cname && hop < DNS_MAX_CNAMES; hop++) {
         struct dns_rec *c = NULL;
         for (int i = 0; i < nrec && !c; i++)
             if (recs[i].type == ns_t_cname && !recs[i].used && dns_name_equal(recs[i].owner, cur))
@@ -277,15 +290,11 @@ int dns_answer_parse(const unsigned char *abuf, int alen, int type, struct dns_a
         if (out->ttl_min < 0 || r->ttl < out->ttl_min)
             out->ttl_min = r->ttl;
     }
-    for (int i = 0; i < nrec; i++)
-        free(recs[i].value);
-    free(recs);
+    dns_recs_free(recs, nrec);
     out->cnames = chain.s;
     return 0;
 bad:
-    for (int i = 0; i < nrec; i++)
-        free(recs[i].value);
-    free(recs);
+    dns_recs_free(recs, nrec + 1); /* the one being read too */
     free(chain.s);
     dns_answer_free(out);
     return -1;
