@@ -87,7 +87,8 @@ static void write_config(void)
         "[site tls10_allowed]\nurl = https://localhost:%7$d/\nchecks = https\nhttps.min_tls = 1.0\n"
         "[site tls13]\nurl = https://localhost:%8$d/\nchecks = https\nhttps.min_tls = 1.3\n"
         "[site downgrade]\nurl = https://localhost:%2$d/to-plain\nchecks = https\n"
-        "[site tls_redirect]\nurl = https://localhost:%2$d/to-tls\nchecks = https\n",
+        "[site tls_redirect]\nurl = https://localhost:%2$d/to-tls\nchecks = https\n"
+        "https.warn_after = 60s\n", /* two handshakes: seconds under valgrind */
         certs, port[VALID], port[SOON], port[EXPIRED], port[OTHER], port[SELF], port[TLS10], port[TLS12]));
 }
 
