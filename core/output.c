@@ -2,6 +2,9 @@
 #include "output.h"
 
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 
 #include "host.h"
@@ -237,6 +240,14 @@ static void outputs_work_cb(uv_work_t *w)
      * (its records' reasons are counted under their own lock). */
     sw_render_free(o->rd);
     o->rd = NULL;
+#ifdef __GLIBC__
+    /* Everything the render made is freed by now, but glibc keeps the
+     * pages of the arenas it used (this worker's, the html page threads'):
+     * at 10,000 sites the daemon's RSS rose from 28 to 70 MB over five
+     * renders with no leak (valgrind finds none after twelve), and
+     * malloc_trim gave 15 MB of it back.  A few ms per render. */
+    malloc_trim(0);
+#endif
 }
 
 static void outputs_after_work_cb(uv_work_t *w, int status)
