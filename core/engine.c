@@ -30,8 +30,9 @@ struct sw_engine {
     struct sw_heap heap;
     uv_timer_t tick;
     uv_signal_t sig_term, sig_int, sig_hup;
-    uv_fs_event_t watch; /* the config folder */
-    uv_timer_t settle;   /* a burst of file events makes one reload */
+    uv_fs_event_t watch;  /* the config folder */
+    uv_timer_t settle;    /* a burst of file events makes one reload */
+    int64_t settle_first; /* monotonic: the burst's first event */
     int inflight;
     int stuck;                   /* blocking runs given up on, their threads still in plugin code */
     int stuck_max, stuck_warned; /* see engine_stuck_max */
@@ -848,6 +849,9 @@ static void engine_signal(uv_signal_t *h, int sig)
         engine_stop(e, sig == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
+/* The longest a stream of file events puts a reload off. */
+#define ENGINE_SETTLE_MAX 2000000
+
 static void engine_settled(uv_timer_t *t)
 {
     struct sw_engine *e = t->data;
@@ -867,7 +871,14 @@ static void engine_folder_event(uv_fs_event_t *h, const char *file, int events, 
     size_t n = file ? strlen(file) : 0;
     if (status < 0 || e->stopping || !file || file[0] == '.' || n < 5 || strcmp(file + n - 4, ".ini") != 0)
         return;
-    uv_timer_start(&e->settle, engine_settled, 300, 0);
+    /* A file rewritten more often than that (a script looping) would put
+     * the reload off for as long as it goes on: after ENGINE_SETTLE_MAX of
+     * events the timer is left to run out. */
+    int64_t now = sw_now_mono();
+    if (!uv_is_active((uv_handle_t *)&e->settle))
+        e->settle_first = now;
+    if (now - e->settle_first < ENGINE_SETTLE_MAX)
+        uv_timer_start(&e->settle, engine_settled, 300, 0);
 }
 
 static void engine_watch_folder(struct sw_engine *e)

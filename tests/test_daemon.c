@@ -333,6 +333,34 @@ START_TEST(sighup_burst_is_coalesced)
 }
 END_TEST
 
+/* A file rewritten every 100 ms (a script in a loop) neither reloads the
+ * daemon each time nor puts the reload off for as long as it goes on. */
+START_TEST(file_events_coalesced_not_starved)
+{
+    free(t_write(conf, "sites.ini",
+                 "[site const]\nurl = http://unused.invalid/\nchecks = constcheck\ninterval = 1s\n"));
+    pid_t pid = t_sitewatch_bg(conf, errlog, "run", NULL);
+    t_msleep(500);
+    int during = 0;
+    for (int i = 0; i < 40; i++) {
+        free(t_write(conf, "extra.ini",
+                     "[site extra]\nurl = http://unused.invalid/%d\nchecks = constcheck\ninterval = 1s\n",
+                     i));
+        t_msleep(100);
+        if (i == 34)
+            during = log_count("the config folder changed: reloading");
+    }
+    t_msleep(getenv("SW_VALGRIND") ? 3000 : 1000);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 15), 0);
+    int reloads = log_count("the config folder changed: reloading");
+    fprintf(stderr, "daemon: 40 rewrites in 4 s: %d reload(s), %d while they went on\n", reloads, during);
+    ck_assert_msg(during >= 1, "no reload while the file kept changing");
+    ck_assert_msg(reloads <= 4, "%d reloads", reloads);
+    ck_assert_int_eq(log_count("reloaded: 2 site(s)"), reloads);
+}
+END_TEST
+
 /* A reload of 10,000 sites leaves the loop free: the runs due meanwhile
  * start on time (the reload read, matched and diffed them in 3 s, on the
  * loop, where a 1 s site missed runs). */
@@ -512,6 +540,7 @@ int main(void)
     tcase_add_test(tc, kill_9_keeps_the_file_sound);
     tcase_add_test(tc, reload_while_in_flight);
     tcase_add_test(tc, sighup_burst_is_coalesced);
+    tcase_add_test(tc, file_events_coalesced_not_starved);
     tcase_add_test(tc, big_reload_keeps_the_schedule);
     suite_add_tcase(s, tc);
     TCase *ip = tcase_create("in-process");
