@@ -553,7 +553,10 @@ static int web_follow(struct web_state *g, struct web_xfer *x)
         x->cc = CURLE_FAILED_INIT;
         return 0;
     }
-    x->stop_url = strdup(loc);
+    /* For the reason: without a password the Location may carry. */
+    x->stop_url = url_redacted(loc);
+    if (!x->stop_url)
+        x->stop_url = strdup("a URL libcurl cannot read");
     if (!x->stop_url)
         x->cc = CURLE_OUT_OF_MEMORY;
     return 0;
