@@ -28,6 +28,7 @@ static char *two_origins(void)
         "    location = /to-same { return 302 /echo; }\n"
         "    location = /to-other { return 302 http://127.0.0.1:%d/echo; }\n"
         "    location = /to-other-host { return 302 http://localhost:%d/echo; }\n"
+        "    location = /to-ftp { return 302 ftp://127.0.0.1:21/file; }\n"
         "  }\n";
     size_t cap = 2048;
     char *text = malloc(cap);
@@ -315,7 +316,8 @@ START_TEST(headers_only_to_the_origin)
                  "[site other_host]\nurl = http://127.0.0.1:%1$d/to-other-host\nchecks = http\n"
                  "http.headers = X-Api-Key: k3y-host\nhttp.expect_content = key=[]\n"
                  "[site direct]\nurl = http://127.0.0.1:%2$d/echo\nchecks = http\n"
-                 "http.headers = X-Api-Key: k3y-direct\nhttp.expect_content = key=[k3y-direct]\n",
+                 "http.headers = X-Api-Key: k3y-direct\nhttp.expect_content = key=[k3y-direct]\n"
+                 "[site to_ftp]\nurl = http://127.0.0.1:%1$d/to-ftp\nchecks = http\n",
                  port_a, port_b));
     struct t_out o = t_sitewatch(dir, "check", "--format", "json", NULL);
     static const char *const sites[] = {"same", "other_port", "other_host", "direct"};
@@ -326,7 +328,12 @@ START_TEST(headers_only_to_the_origin)
             HAS(l, "\"http.redirects\":1");
         free(l);
     }
-    ck_assert_int_eq(o.status, 0);
+    /* A redirect out of HTTP is not followed, and says where it went. */
+    char *l = t_site_line(&o, "to_ftp");
+    HAS(l, "\"verdict\":\"FAIL\",\"reason\":\"redirected to ftp://127.0.0.1:21/file, not an http:// or "
+           "https:// URL\"");
+    free(l);
+    ck_assert_int_eq(o.status, 2);
     t_out_free(&o);
     t_rmtree(dir);
     free(dir);
