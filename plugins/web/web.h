@@ -63,7 +63,7 @@ struct web_site {
     long max_redirects;
     int head;
     long ipresolve;
-    struct curl_slist *headers;  /* sent only to origin */
+    struct curl_slist *headers;  /* sent to the origin of url only */
     char *origin;                /* of url: scheme://host:port, see url_origin */
     struct web_content *content; /* NULL when no content rules */
     void *flavour_state;
@@ -104,7 +104,7 @@ struct web_xfer {
     struct web_phases before; /* the hops before this one */
     enum web_stop stop;
     char *stop_url;          /* where the redirect not followed pointed */
-    long interim;            /* 1xx responses on this hop */
+    long interim;            /* 1xx answers since the last final status */
     struct match_scan *scan; /* NULL when no body rules */
     void *flavour_state;
     char errbuf[CURL_ERROR_SIZE];
