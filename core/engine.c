@@ -638,7 +638,8 @@ static void engine_stop(struct sw_engine *e, const char *why)
 /* Reading the folder (50 ms at 20,000 sites) runs on a worker thread;
  * binding the plugins must stay on the loop (plugins prepare and init on
  * the loop thread), so it runs in slices of this long, the loop serving
- * timers and I/O in between; the swap that follows is linear. */
+ * timers and I/O in between; the diff, the swap and the freeing of the
+ * old jobs follow, linear, a loop turn each (see engine_reload_step). */
 #define RELOAD_SLICE 3000
 /* Requests made while a reload runs, or this soon after one ended, make
  * one more reload when it is over: a burst of SIGHUPs or edits is two

@@ -102,7 +102,9 @@ void sw_engine_seed(struct sw_engine *e);
 void sw_engine_on_result(struct sw_engine *e, sw_result_fn fn, void *ud);
 /* Run every job once now, then return. */
 void sw_engine_run_once(struct sw_engine *e);
-/* Run forever: SIGTERM/SIGINT stop, SIGHUP reloads conf from DIR. */
+/* Run forever: SIGTERM/SIGINT stop, SIGHUP (or a change of an *.ini in
+ * DIR) reloads conf from DIR: read on a worker thread, bound on the loop
+ * in slices; requests during a reload, or just after, make one more. */
 void sw_engine_run_daemon(struct sw_engine *e, const char *dir);
 struct sw_job **sw_engine_jobs(struct sw_engine *e);
 /* The configuration the engine runs now (replaced by reloads). */
