@@ -156,8 +156,8 @@ static void html_prune(const struct html_inst *h, const struct html_model *m, co
 struct html_pages_job {
     const struct html_inst *h;
     struct html_model *m;
-    int first, step, rc; /* rc: out of memory only */
-    int *nfailed;
+    int first, step;
+    int *nfailed; /* files that could not be written, shared */
 };
 
 /* Write the file REL (its bytes in B) of SITE; a failure is kept on it. */
@@ -175,19 +175,29 @@ static void html_site_file(struct html_pages_job *j, struct html_site *site, con
         site->error = strdup(why);
 }
 
+/* Empty B and NAME for the next file; out of memory stays with a buf (it
+ * is sticky), so one that failed is freed and starts anew. */
+static void html_bufs_fresh(struct buf *b, struct buf *name)
+{
+    if (b->failed || name->failed) {
+        buf_free(b);
+        buf_free(name);
+    }
+    buf_reset(b);
+    buf_reset(name);
+}
+
 static void *html_pages_share(void *arg)
 {
     struct html_pages_job *j = arg;
     struct buf b = {0}, name = {0};
     for (int i = j->first; i < j->m->nsites; i += j->step) {
         struct html_site *site = &j->m->sites[i];
-        buf_reset(&b);
-        buf_reset(&name);
+        html_bufs_fresh(&b, &name);
         html_site_page(&b, j->m, site); /* out of memory: B says so, and the write below */
         buf_printf(&name, "site/%s.html", site->slug);
         html_site_file(j, site, &name, &b, 0);
-        buf_reset(&b);
-        buf_reset(&name);
+        html_bufs_fresh(&b, &name);
         html_badge(&b, site);
         buf_printf(&name, "badge/%s.svg", site->slug);
         html_site_file(j, site, &name, &b, 1);
@@ -208,7 +218,7 @@ static void html_pages(const struct html_inst *h, struct html_model *m, int *nfa
     pthread_t tid[MAX_THREADS];
     int started[MAX_THREADS] = {0};
     for (int t = 0; t < n; t++) {
-        jobs[t] = (struct html_pages_job){h, m, t, n, 0, nfailed};
+        jobs[t] = (struct html_pages_job){h, m, t, n, nfailed};
         if (t > 0)
             started[t] = pthread_create(&tid[t], NULL, html_pages_share, &jobs[t]) == 0;
     }
@@ -247,11 +257,11 @@ static int html_render(void *p, const sw_render *rd)
     buf_puts(&b, html_css);
     html_top_file(h, "style.css", &b, 1, &nfailed);
     html_pages(h, &m, &nfailed);
-    buf_reset(&b);
+    buf_free(&b); /* a fresh buf: out of memory in one file must not fail the next */
     html_status_json(&b, &m);
     html_top_file(h, "status.json", &b, 0, &nfailed);
     /* The index last: when it links a page, the page is there. */
-    buf_reset(&b);
+    buf_free(&b);
     html_index(&b, &m);
     html_top_file(h, "index.html", &b, 0, &nfailed);
     html_prune(h, &m, "site", ".html");
