@@ -39,18 +39,22 @@ void sw_conf_error(struct sw_conf *c, const char *fmt, ...)
     va_start(ap, fmt);
     sw_buf_vprintf(&b, fmt, ap);
     va_end(ap);
+    /* An error quotes the value it refuses, a URL's password too: it is
+     * hidden here, once, for every place that prints errors. */
+    char *msg = sw_redact(b.s ? b.s : "");
+    sw_buf_free(&b);
     /* The core and a plugin may both refuse one value (a site's timeout,
      * an output's every): one message per value is enough. */
-    const char *cut = strstr(b.s, ": expected ");
+    const char *cut = strstr(msg, ": expected ");
     for (int i = 0; cut && i < c->nerrors; i++) {
-        if (strncmp(c->errors[i], b.s, (size_t)(cut - b.s)) == 0 &&
-            strncmp(c->errors[i] + (cut - b.s), ": expected ", 11) == 0) {
-            sw_buf_free(&b);
+        if (strncmp(c->errors[i], msg, (size_t)(cut - msg)) == 0 &&
+            strncmp(c->errors[i] + (cut - msg), ": expected ", 11) == 0) {
+            free(msg);
             return;
         }
     }
     c->errors = sw_xrealloc(c->errors, sizeof *c->errors * (size_t)(c->nerrors + 1));
-    c->errors[c->nerrors++] = b.s;
+    c->errors[c->nerrors++] = msg;
 }
 
 const char *sw_section_label(const struct sw_section *sec, char *buf, size_t n)

@@ -718,6 +718,22 @@ START_TEST(duration_grammar)
 }
 END_TEST
 
+/* A config error quotes the refused value: a URL's password is hidden
+ * there too, punctuation and all. */
+START_TEST(errors_hide_passwords)
+{
+    core_ini(NULL);
+    free(t_write(dir, "a.ini", "[site x]\nurl = ftp://bob:s3'\"<>t@127.0.0.1/\nchecks = http\n"));
+    EXPECT_ERRORS("DIR/a.ini:2: in [site x], url = \"ftp://bob:***@127.0.0.1/\": expected an http:// or "
+                  "https:// URL\n");
+    struct t_out o = t_sitewatch(dir, "validate", NULL);
+    ck_assert_int_eq(o.status, 1);
+    ck_assert_ptr_null(strstr(o.err, "s3'"));
+    ck_assert_ptr_null(strstr(o.out, "s3'"));
+    t_out_free(&o);
+}
+END_TEST
+
 /* The command line: each bad use, its exit code and its first line. */
 static const struct bad_args {
     const char *args[5];
@@ -830,6 +846,7 @@ int main(void)
     tcase_add_test(tc, not_a_regular_file);
     tcase_add_test(tc, name_length_limit);
     tcase_add_test(tc, duration_grammar);
+    tcase_add_test(tc, errors_hide_passwords);
     tcase_add_loop_test(tc, bad_arguments_table, 0, (int)(sizeof bad_args / sizeof *bad_args));
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
