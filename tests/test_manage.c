@@ -189,8 +189,8 @@ START_TEST(edits_read_the_file_as_the_reader_does)
     free(target);
 
     /* Two intervals for one new site: refused, nothing written. */
-    RUN(1, NULL, "expected interval once", "add", "shop", "http://127.0.0.1:1/s", "--interval", "30s", "--set",
-        "interval=5s");
+    RUN(1, NULL, "expected interval once", "add", "shop", "http://127.0.0.1:1/s", "--interval", "30s",
+        "--set", "interval=5s");
     ck_assert(!conf_exists("shop.ini"));
 }
 END_TEST
@@ -536,6 +536,21 @@ START_TEST(systemd_unit)
     ck_assert_ptr_nonnull(at);
     unit = t_write(dir, "sitewatch.service", "%.*s%s%s", (int)(at - text), text, t_bin(),
                    at + strlen("/usr/local/bin/sitewatch"));
+    /* verify also looks up the man pages in Documentation=: the built ones */
+    char *man = sw_xasprintf("%s/man", dir);
+    for (int s = 1; s <= 5; s += 4) {
+        char *sec = sw_xasprintf("%s/man%d", man, s);
+        ck_assert_int_eq(mkdir(man, 0755) == 0 || access(man, F_OK) == 0, 1);
+        ck_assert_int_eq(mkdir(sec, 0755), 0);
+        char *page = sw_xasprintf("%s/docs/sitewatch%s.%d", t_build_root(), s == 5 ? ".conf" : "", s);
+        char *to = sw_xasprintf("%s/sitewatch%s.%d", sec, s == 5 ? ".conf" : "", s);
+        ck_assert_int_eq(symlink(page, to), 0);
+        free(page);
+        free(to);
+        free(sec);
+    }
+    setenv("MANPATH", man, 1);
+    free(man);
     char *argv[] = {"systemd-analyze", "verify", unit, NULL};
     struct t_out o = t_run(argv, 60);
     ck_assert_msg(o.status == 0, "%s%s", o.out, o.err);
