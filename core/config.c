@@ -205,7 +205,8 @@ static void cfg_section_header(struct cfg_parse *p, char *text)
         return;
     }
     if (strlen(name) > SW_NAME_MAX) {
-        sw_conf_error(p->conf, "%s:%d: section [%s %.40s...]: the name is %zu characters long; the limit is %d",
+        sw_conf_error(p->conf,
+                      "%s:%d: section [%s %.40s...]: the name is %zu characters long; the limit is %d",
                       p->file, p->line, inner, name, strlen(name), SW_NAME_MAX);
         return;
     }
@@ -459,8 +460,8 @@ static void cfg_read_file(struct sw_conf *c, const char *path, const char *text)
         int fd = cfg_open_regular(path, &what);
         if (fd < 0) {
             if (what)
-                sw_conf_error(c, "%s: %s, not a regular file: expected an INI text file; it is not read", path,
-                              what);
+                sw_conf_error(c, "%s: %s, not a regular file: expected an INI text file; it is not read",
+                              path, what);
             else
                 sw_conf_error(c, "%s: cannot read: %s", path, strerror(errno));
             return;
@@ -571,17 +572,17 @@ static void cfg_core(struct sw_conf *c)
     struct sw_entry *e;
     c->plugin_dir = sw_xstrdup(core && (e = cfg_get1(c, core, "plugin_dir")) ? e->value : SW_PLUGIN_DIR);
     c->location = sw_xstrdup(core && (e = cfg_get1(c, core, "location")) ? e->value : "local");
-    c->health_file = core && (e = cfg_get1(c, core, "health_file")) && *e->value ? sw_xstrdup(e->value) : NULL;
+    c->health_file =
+        core && (e = cfg_get1(c, core, "health_file")) && *e->value ? sw_xstrdup(e->value) : NULL;
     if (core) {
         struct sw_config v = cfg_plain_view(c, core);
         if (!*c->plugin_dir)
             sw_config_bad_value(&v, "plugin_dir",
                                 "the folder of the plugins, e.g. /usr/lib/sitewatch/plugins");
         if (!*c->location || !sw_conf_valid_name(c->location) || strlen(c->location) > SW_NAME_MAX)
-            sw_config_bad_value(
-                &v, "location",
-                "a name for where this sitewatch probes from (letters, digits, '.', '-', '_'; at most "
-                SW_NAME_MAX_TEXT " characters), e.g. eu-west");
+            sw_config_bad_value(&v, "location",
+                                "a name for where this sitewatch probes from (letters, digits, '.', '-', "
+                                "'_'; at most " SW_NAME_MAX_TEXT " characters), e.g. eu-west");
     }
     cfg_duration(c, core, "default_interval", 60000000, &c->default_interval);
     cfg_duration(c, core, "default_timeout", 10000000, &c->default_timeout);
@@ -870,9 +871,9 @@ static void cfg_once(struct sw_conf *c, const struct sw_section *sec, struct sw_
     if (!prev || prev->file != last->file)
         return;
     char label[160];
-    sw_conf_error(c, "%s:%d: in %s, %s = \"%s\": expected %s once; it is already given at line %d", last->file,
-                  last->line, sw_section_label(sec, label, sizeof label), last->key, last->value, last->key,
-                  prev->line);
+    sw_conf_error(c, "%s:%d: in %s, %s = \"%s\": expected %s once; it is already given at line %d",
+                  last->file, last->line, sw_section_label(sec, label, sizeof label), last->key, last->value,
+                  last->key, prev->line);
 }
 
 struct sw_entry *sw_config_single(const struct sw_config *v, const char *key)

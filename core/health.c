@@ -235,20 +235,13 @@ static const char *hjson_value(const char *s, int depth)
     if (depth > 32)
         return NULL;
     switch (*s) {
-    case '{':
-        return hjson_list(s, depth, '}', 1);
-    case '[':
-        return hjson_list(s, depth, ']', 0);
-    case '"':
-        return hjson_string(s);
-    case 't':
-        return strncmp(s, "true", 4) == 0 ? s + 4 : NULL;
-    case 'f':
-        return strncmp(s, "false", 5) == 0 ? s + 5 : NULL;
-    case 'n':
-        return strncmp(s, "null", 4) == 0 ? s + 4 : NULL;
-    default:
-        return hjson_number(s);
+    case '{': return hjson_list(s, depth, '}', 1);
+    case '[': return hjson_list(s, depth, ']', 0);
+    case '"': return hjson_string(s);
+    case 't': return strncmp(s, "true", 4) == 0 ? s + 4 : NULL;
+    case 'f': return strncmp(s, "false", 5) == 0 ? s + 5 : NULL;
+    case 'n': return strncmp(s, "null", 4) == 0 ? s + 4 : NULL;
+    default: return hjson_number(s);
     }
 }
 
@@ -283,8 +276,9 @@ void sw_health_show(const char *path, int json, FILE *out)
             fputs(b.s, out);
             sw_buf_free(&b);
         } else {
-            fprintf(out, "daemon: the health file %s is not valid JSON; the daemon's word on its storage is "
-                         "unknown\n",
+            fprintf(out,
+                    "daemon: the health file %s is not valid JSON; the daemon's word on its storage is "
+                    "unknown\n",
                     path);
         }
         return;

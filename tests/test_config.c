@@ -606,16 +606,17 @@ START_TEST(single_key_given_twice)
                  "[site x]\nurl = http://127.0.0.1:1/a\n  http://127.0.0.1:1/b\nchecks = http\n"
                  "interval = 30s\ninterval: 60s\nhttp.expect_status = 500\nhttp.expect_status = 200\n"
                  "http.headers = A: 1\nhttp.headers = B: 2\n"));
-    EXPECT_ERRORS("DIR/1core.ini:3: in [core], location = \"there\": expected location once; it is already "
-                  "given at line 2\n"
-                  "DIR/a.ini:6: in [site x], url = \"http://127.0.0.1:1/b\": expected url once; it is already "
-                  "given at line 5\n"
-                  "DIR/a.ini:9: in [site x], interval = \"60s\": expected interval once; it is already given "
-                  "at line 8\n"
-                  "DIR/a.ini:11: in [site x], http.expect_status = \"200\": expected http.expect_status once; "
-                  "it is already given at line 10\n"
-                  "DIR/a.ini:3: in [check http], method = \"HEAD\": expected method once; it is already given "
-                  "at line 2\n");
+    EXPECT_ERRORS(
+        "DIR/1core.ini:3: in [core], location = \"there\": expected location once; it is already "
+        "given at line 2\n"
+        "DIR/a.ini:6: in [site x], url = \"http://127.0.0.1:1/b\": expected url once; it is already "
+        "given at line 5\n"
+        "DIR/a.ini:9: in [site x], interval = \"60s\": expected interval once; it is already given "
+        "at line 8\n"
+        "DIR/a.ini:11: in [site x], http.expect_status = \"200\": expected http.expect_status once; "
+        "it is already given at line 10\n"
+        "DIR/a.ini:3: in [check http], method = \"HEAD\": expected method once; it is already given "
+        "at line 2\n");
 }
 END_TEST
 
@@ -685,8 +686,8 @@ START_TEST(name_length_limit)
     ok[100] = '\0';
     memset(longer, 'b', 101);
     longer[101] = '\0';
-    free(t_write(dir, "a.ini", "[site %s]\nurl = http://127.0.0.1:1/\nchecks = http\n[site %s]\nurl = x\n", ok,
-                 longer));
+    free(t_write(dir, "a.ini", "[site %s]\nurl = http://127.0.0.1:1/\nchecks = http\n[site %s]\nurl = x\n",
+                 ok, longer));
     EXPECT_ERRORS("DIR/a.ini:4: section [site bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb...]: the name is 101 "
                   "characters long; the limit is 100\n");
     char *argv[] = {(char *)t_bin(), "-c", dir, "add", longer, "http://127.0.0.1:1/", NULL};

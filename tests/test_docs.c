@@ -19,8 +19,9 @@ static void man_page_clean(const char *name)
     t_out_free(&o);
     /* Every command the binary knows has its entry. */
     char *text = t_read(page);
-    static const char *const commands[] = {"check", "run", "status", "validate", "render", "plugins", "add",
-                                           "remove", "set\\-interval", "purge", "history", "uptime"};
+    static const char *const commands[] = {"check",          "run",     "status",  "validate",
+                                           "render",         "plugins", "add",     "remove",
+                                           "set\\-interval", "purge",   "history", "uptime"};
     if (strcmp(name, "sitewatch.1") == 0)
         for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
             ck_assert_msg(strstr(text, commands[i]), "%s lacks %s", name, commands[i]);
