@@ -2,8 +2,11 @@
  *
  * The rules a check judges by (status, size, time, content, certificate,
  * DNS answers...) each add an entry here when they fail.  The verdict is
- * the worst entry; the reason leads with it, so the first words are what to
- * fix, then says how many other rules failed and which.  Shared by the
+ * the worst entry, ranked FAIL > UNKNOWN > WARN > OK (README); the reason
+ * leads with it, so the first words are what to fix, then says how many
+ * other rules failed and which, worst first, equal ranks in check order.
+ * Out of memory never exits: an entry that could not be kept makes the run
+ * at least UNKNOWN, "out of memory while judging the run".  Shared by the
  * check plugins; each links its own copy.
  */
 #ifndef SW_COMMON_VERDICT_H
@@ -20,6 +23,7 @@ struct verdict {
     struct verdict_failure *v;
     int n;
     char *note; /* appended to every reason, e.g. "certificate not verified" */
+    int nomem;  /* a failure or the note was lost for want of memory */
 };
 
 void verdict_fail(struct verdict *v, int verdict, const char *fmt, ...) SW_PRINTF(3, 4);
@@ -28,5 +32,7 @@ void verdict_note(struct verdict *v, const char *fmt, ...) SW_PRINTF(2, 3);
  * how many others failed and what they were; OK_REASON when none failed. */
 void verdict_set(struct verdict *v, const struct sw_host_api *api, sw_result *r, const char *ok_reason);
 void verdict_free(struct verdict *v);
+/* The rank of a verdict in that order: FAIL 3, UNKNOWN 2, WARN 1, OK 0. */
+int verdict_rank(int verdict);
 
 #endif
