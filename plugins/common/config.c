@@ -31,13 +31,23 @@ int config_items(const struct sw_host_api *api, const sw_config *cfg, const char
             while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
                 e--;
             if (e > s) {
+                /* Each array is stored as soon as it grew, so a failure
+                 * leaves nothing to leak but what is freed below. */
                 char **ni = realloc(*items, sizeof *ni * (size_t)(n + 1));
-                int *na = realloc(*at, sizeof *na * (size_t)(n + 1));
-                if (!ni || !na)
-                    abort();
-                *items = ni;
-                *at = na;
-                (*items)[n] = strndup(s, (size_t)(e - s));
+                if (ni)
+                    *items = ni;
+                int *na = ni ? realloc(*at, sizeof *na * (size_t)(n + 1)) : NULL;
+                if (na)
+                    *at = na;
+                char *item = na ? strndup(s, (size_t)(e - s)) : NULL;
+                if (!item) {
+                    config_items_free(*items, n);
+                    free(*at);
+                    *items = NULL;
+                    *at = NULL;
+                    return SW_ENOMEM;
+                }
+                (*items)[n] = item;
                 (*at)[n++] = i;
             }
             v += len + (v[len] == ',');

@@ -15,7 +15,8 @@ int config_error_at(const struct sw_host_api *api, const sw_config *cfg, const c
 /* Every item of KEY: each value may repeat the key and may list several
  * items, comma-separated.  Items are trimmed; the result and its strings
  * are the caller's (free with config_items_free).  *AT gets, per item, the
- * index of the value it came from, for config_error_at. */
+ * index of the value it came from, for config_error_at.  Returns the number
+ * of items, or SW_ENOMEM with nothing allocated (*ITEMS and *AT NULL). */
 int config_items(const struct sw_host_api *api, const sw_config *cfg, const char *key, char ***items,
                  int **at);
 void config_items_free(char **items, int n);

@@ -12,6 +12,7 @@
 #include "match.h"
 
 #include <pcre2.h>
+#include <sitewatch/plugin.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,18 +58,14 @@ struct match_scan {
     size_t fold_cap;
 };
 
+/* Why a rule was left unjudged when the scan found no memory for it. */
+#define MATCH_NOMEM "out of memory while matching"
+
+/* NULL when out of memory: every caller undoes its step and says so (a
+ * plugin never exits the process). */
 static void *match_alloc(size_t n)
 {
-    void *p = calloc(1, n ? n : 1);
-    if (!p)
-        abort(); /* as the host's sw_x* helpers: no half-built state */
-    return p;
-}
-
-static char *match_strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    return memcpy(match_alloc(n), s, n);
+    return calloc(1, n ? n : 1);
 }
 
 static void match_lower(char *dst, const char *src, size_t n)
@@ -82,7 +79,8 @@ static void match_lower(char *dst, const char *src, size_t n)
 struct match_set *match_set_new(int ignore_case)
 {
     struct match_set *s = match_alloc(sizeof *s);
-    s->ignore_case = ignore_case;
+    if (s)
+        s->ignore_case = ignore_case;
     return s;
 }
 
@@ -99,26 +97,36 @@ void match_set_free(struct match_set *s)
     free(s);
 }
 
+/* A new rule for TEXT, or NULL (out of memory) with the set unchanged. */
 static struct match_rule *match_push(struct match_set *s, const char *text, enum match_kind kind)
 {
     struct match_rule *r = realloc(s->rules, sizeof *r * (size_t)(s->n + 1));
     if (!r)
-        abort();
+        return NULL;
     s->rules = r;
+    char *copy = strdup(text);
+    if (!copy)
+        return NULL;
     r = &s->rules[s->n++];
-    *r = (struct match_rule){.kind = kind, .text = match_strdup(text)};
+    *r = (struct match_rule){.kind = kind, .text = copy};
     return r;
 }
 
-void match_add_text(struct match_set *s, const char *text, enum match_kind kind)
+int match_add_text(struct match_set *s, const char *text, enum match_kind kind)
 {
-    struct match_rule *r = match_push(s, text, kind);
+    char *fold = strdup(text);
+    struct match_rule *r = fold ? match_push(s, text, kind) : NULL;
+    if (!r) {
+        free(fold);
+        return SW_ENOMEM;
+    }
     r->len = strlen(text);
-    r->fold = match_strdup(text);
+    r->fold = fold;
     if (s->ignore_case)
         match_lower(r->fold, text, r->len);
     if (r->len > s->max_len)
         s->max_len = r->len;
+    return 0;
 }
 
 int match_add_regex(struct match_set *s, const char *re, char *err, size_t errlen)
@@ -128,17 +136,26 @@ int match_add_regex(struct match_set *s, const char *re, char *err, size_t errle
     /* ^ and $ match at line ends, as in grep and Nagios' check_http -r. */
     uint32_t opts = PCRE2_MULTILINE | (s->ignore_case ? PCRE2_CASELESS : 0);
     pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, opts, &code, &at, NULL);
+    if (!c && code == PCRE2_ERROR_HEAP_FAILED) {
+        snprintf(err, errlen, "out of memory while compiling it");
+        return SW_ENOMEM;
+    }
     if (!c) {
         PCRE2_UCHAR msg[160];
         pcre2_get_error_message(code, msg, sizeof msg);
         snprintf(err, errlen, "%s at offset %zu", (const char *)msg, (size_t)at);
-        return -1;
+        return SW_ECONFIG;
     }
     /* JIT where the platform has it; pcre2_match uses it on its own. */
     pcre2_jit_compile(c, PCRE2_JIT_COMPLETE | PCRE2_JIT_PARTIAL_HARD);
     uint32_t lb = 0;
     pcre2_pattern_info(c, PCRE2_INFO_MAXLOOKBEHIND, &lb);
     struct match_rule *r = match_push(s, re, MATCH_REGEX);
+    if (!r) {
+        pcre2_code_free(c);
+        snprintf(err, errlen, "out of memory while compiling it");
+        return SW_ENOMEM;
+    }
     r->re = c;
     /* At least one byte, so ^ in (?m) mode still sees the newline before. */
     r->lookbehind = lb ? lb : 1;
@@ -163,23 +180,28 @@ const char *match_text_at(const struct match_set *s, int i)
 struct match_scan *match_scan_new(const struct match_set *s)
 {
     struct match_scan *sc = match_alloc(sizeof *sc);
+    if (!sc)
+        return NULL;
     sc->set = s;
-    sc->st = match_alloc(sizeof *sc->st * (size_t)s->n);
+    if (!(sc->st = match_alloc(sizeof *sc->st * (size_t)s->n)))
+        goto nomem;
     for (int i = 0; i < s->n; i++)
         if (s->rules[i].re && !(sc->st[i].md = pcre2_match_data_create_from_pattern(s->rules[i].re, NULL)))
-            abort();
-    if (s->max_len > 1) {
-        sc->carry = match_alloc(s->max_len - 1);
-        sc->join = match_alloc(2 * (s->max_len - 1));
-    }
+            goto nomem;
+    if (s->max_len > 1 &&
+        (!(sc->carry = match_alloc(s->max_len - 1)) || !(sc->join = match_alloc(2 * (s->max_len - 1)))))
+        goto nomem;
     return sc;
+nomem:
+    match_scan_free(sc);
+    return NULL;
 }
 
 void match_scan_free(struct match_scan *sc)
 {
     if (!sc)
         return;
-    for (int i = 0; i < sc->set->n; i++) {
+    for (int i = 0; sc->st && i < sc->set->n; i++) {
         pcre2_match_data_free(sc->st[i].md);
         free(sc->st[i].held);
         free(sc->st[i].err);
@@ -202,7 +224,15 @@ static void match_texts(struct match_scan *sc, const char *data, size_t len)
     if (s->ignore_case) {
         if (len > sc->fold_cap) {
             free(sc->fold);
-            sc->fold = match_alloc(len);
+            sc->fold_cap = 0;
+            if (!(sc->fold = match_alloc(len))) {
+                /* No room to fold this read: the substrings not yet seen
+                 * are left unjudged, never reported absent. */
+                for (int i = 0; i < s->n; i++)
+                    if (!s->rules[i].re && !sc->st[i].seen)
+                        sc->st[i].seen = -1;
+                return;
+            }
             sc->fold_cap = len;
         }
         match_lower(sc->fold, data, len);
@@ -235,7 +265,8 @@ static void match_texts(struct match_scan *sc, const char *data, size_t len)
 
 /* ---- regexes ---- */
 
-static void match_hold(struct match_regex_state *st, const char *src, size_t n)
+/* Append N bytes to what ST holds; -1 when out of memory (ST unchanged). */
+static int match_hold(struct match_regex_state *st, const char *src, size_t n)
 {
     if (st->held_len + n > st->held_cap) {
         size_t cap = st->held_cap ? st->held_cap : 256;
@@ -243,12 +274,23 @@ static void match_hold(struct match_regex_state *st, const char *src, size_t n)
             cap *= 2;
         char *p = realloc(st->held, cap);
         if (!p)
-            abort();
+            return -1;
         st->held = p;
         st->held_cap = cap;
     }
     memmove(st->held + st->held_len, src, n);
     st->held_len += n;
+    return 0;
+}
+
+/* The rule cannot be judged: let go of its text (err stays NULL, so
+ * match_scan_error says MATCH_NOMEM). */
+static void match_give_up(struct match_regex_state *st)
+{
+    st->seen = -1;
+    free(st->held);
+    st->held = NULL;
+    st->held_len = st->held_cap = st->start = 0;
 }
 
 /* PCRE2's JIT runs on 32 KB of machine stack unless given more, and a
@@ -304,8 +346,10 @@ static void match_regex(struct match_scan *sc, int i, const char *data, size_t l
     const char *subj = data ? data : "";
     size_t slen = len, start = 0;
     if (st->held_len) {
-        if (len)
-            match_hold(st, data, len);
+        if (len && match_hold(st, data, len) < 0) {
+            match_give_up(st);
+            return;
+        }
         subj = st->held;
         slen = st->held_len;
         start = st->start;
@@ -324,7 +368,7 @@ static void match_regex(struct match_scan *sc, int i, const char *data, size_t l
     } else {
         PCRE2_UCHAR msg[160];
         pcre2_get_error_message(rc, msg, sizeof msg);
-        st->err = match_strdup((const char *)msg);
+        st->err = strdup((const char *)msg); /* NULL: MATCH_NOMEM is said */
         st->seen = -1;
         from = slen;
     }
@@ -339,8 +383,10 @@ static void match_regex(struct match_scan *sc, int i, const char *data, size_t l
         st->held_len = keep;
     } else {
         st->held_len = 0;
-        if (keep)
-            match_hold(st, subj + from, keep);
+        if (keep && match_hold(st, subj + from, keep) < 0) {
+            match_give_up(st);
+            return;
+        }
     }
     st->start = rc == PCRE2_ERROR_PARTIAL ? pcre2_get_ovector_pointer(st->md)[0] - from : keep;
     if (!st->held_len) {
@@ -375,7 +421,9 @@ int match_scan_seen(const struct match_scan *sc, int i)
 
 const char *match_scan_error(const struct match_scan *sc, int i)
 {
-    return sc->st[i].err;
+    if (sc->st[i].seen >= 0)
+        return NULL;
+    return sc->st[i].err ? sc->st[i].err : MATCH_NOMEM;
 }
 
 size_t match_scan_held(const struct match_scan *sc)
