@@ -80,6 +80,7 @@ const char *dns_rcode_name(int code, char *buf, size_t n)
 struct dns_text {
     char *s;
     size_t len;
+    int nomem; /* a piece found no memory: the text is not whole */
 };
 
 static void dns_put(struct dns_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -90,11 +91,16 @@ static void dns_put(struct dns_text *t, const char *fmt, ...)
     char *more = NULL;
     int n = vasprintf(&more, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        abort();
+    if (n < 0) {
+        t->nomem = 1;
+        return;
+    }
     char *s = realloc(t->s, t->len + (size_t)n + 1);
-    if (!s)
-        abort();
+    if (!s) {
+        free(more);
+        t->nomem = 1;
+        return;
+    }
     memcpy(s + t->len, more, (size_t)n + 1);
     t->s = s;
     t->len += (size_t)n;
@@ -114,8 +120,9 @@ static size_t dns_put_chars(struct dns_text *t, const unsigned char *p, size_t n
     return n;
 }
 
-/* Presentation text of one record's data, or NULL when it is malformed. */
-static char *dns_format(const ns_msg *msg, const ns_rr *rr)
+/* Presentation text of one record's data, or NULL when it is malformed or
+ * (*NOMEM set) there was no memory for it. */
+static char *dns_format(const ns_msg *msg, const ns_rr *rr, int *nomem)
 {
     const unsigned char *rd = ns_rr_rdata(*rr), *end = rd + ns_rr_rdlen(*rr);
     const unsigned char *base = ns_msg_base(*msg), *mend = ns_msg_end(*msg);
@@ -185,6 +192,11 @@ static char *dns_format(const ns_msg *msg, const ns_rr *rr)
         for (size_t i = 0; i < len; i++)
             dns_put(&t, "%02x", rd[i]);
     }
+    if (t.nomem) {
+        free(t.s);
+        *nomem = 1;
+        return NULL;
+    }
     return t.s;
 }
 
@@ -229,7 +241,7 @@ int dns_answer_parse(const unsigned char *abuf, int alen, int type, struct dns_a
     *out = (struct dns_answer){.ttl_min = -1};
     ns_msg msg;
     if (ns_initparse(abuf, alen, &msg) < 0)
-        return -1;
+        return SW_EINVAL;
     out->rcode = dns_full_rcode(&msg);
     /* The name asked: the answer's question (c-ares took the answer only
      * with the question it sent). */
@@ -241,8 +253,9 @@ int dns_answer_parse(const unsigned char *abuf, int alen, int type, struct dns_a
     int count = ns_msg_count(msg, ns_s_an), nrec = 0;
     struct dns_rec *recs = calloc((size_t)count + 1, sizeof *recs);
     struct dns_text chain = {0};
+    int ret = SW_EINVAL, nomem = 0;
     if (!recs)
-        abort();
+        return SW_ENOMEM;
     for (int i = 0; i < count; i++) {
         ns_rr rr;
         if (ns_parserr(&msg, ns_s_an, i, &rr) < 0)
@@ -251,10 +264,14 @@ int dns_answer_parse(const unsigned char *abuf, int alen, int type, struct dns_a
         if (t != type && t != ns_t_cname)
             continue;
         struct dns_rec *r = &recs[nrec];
-        if (!(r->value = dns_format(&msg, &rr)))
+        if (!(r->value = dns_format(&msg, &rr, &nomem))) {
+            ret = nomem ? SW_ENOMEM : SW_EINVAL;
             goto bad;
-        if (!(r->owner = strdup(ns_rr_name(rr))))
-            abort();
+        }
+        if (!(r->owner = strdup(ns_rr_name(rr)))) {
+            ret = SW_ENOMEM;
+            goto bad;
+        }
         r->type = t;
         r->ttl = ns_rr_ttl(rr);
         nrec++;
@@ -282,8 +299,10 @@ int dns_answer_parse(const unsigned char *abuf, int alen, int type, struct dns_a
             continue;
         }
         char **vs = realloc(out->values, sizeof *vs * (size_t)(out->n + 1));
-        if (!vs)
-            abort();
+        if (!vs) {
+            ret = SW_ENOMEM;
+            goto bad;
+        }
         out->values = vs;
         out->values[out->n++] = r->value;
         r->value = NULL;
@@ -291,13 +310,18 @@ int dns_answer_parse(const unsigned char *abuf, int alen, int type, struct dns_a
             out->ttl_min = r->ttl;
     }
     dns_recs_free(recs, nrec);
+    if (chain.nomem) {
+        free(chain.s);
+        dns_answer_free(out);
+        return SW_ENOMEM;
+    }
     out->cnames = chain.s;
     return 0;
 bad:
     dns_recs_free(recs, nrec + 1); /* the one being read too */
     free(chain.s);
     dns_answer_free(out);
-    return -1;
+    return ret;
 }
 
 void dns_answer_free(struct dns_answer *a)

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "../common/config.h"
+#include "../common/err.h"
 #include "../common/match.h"
 #include "../common/url.h"
 #include "../common/verdict.h"
@@ -171,10 +172,12 @@ static int dns_prepare_name(const sw_config *cfg, struct dns_site *ds)
     else if (name && dns_valid_name(name))
         ds->name = strdup(name);
     else if (api->config_get(cfg, "name"))
-        rc = api->config_error(
-            cfg, "name", "a DNS name: labels of letters, digits, '-' or '_', 1-63 bytes each, 253 in all");
+        ERR_KEEP_FIRST(rc,
+                       api->config_error(
+                           cfg, "name",
+                           "a DNS name: labels of letters, digits, '-' or '_', 1-63 bytes each, 253 in all"));
     else
-        rc = api->config_error(cfg, "url", "a URL whose host is a DNS name, or set name");
+        ERR_KEEP_FIRST(rc, api->config_error(cfg, "url", "a URL whose host is a DNS name, or set name"));
     return rc;
 }
 
@@ -183,11 +186,14 @@ static int dns_prepare_lists(const sw_config *cfg, struct dns_site *ds)
     int rc = 0, *at = NULL;
     char **items;
     int n = config_items(api, cfg, "server", &items, &at);
+    if (n < 0)
+        return n; /* SW_ENOMEM, nothing kept */
     for (int i = 0; i < n; i++) {
         char *text = dns_server_text(items[i]);
         if (!text)
-            rc = config_error_at(api, cfg, "server", at[i],
-                                 "IP addresses with an optional port, e.g. 127.0.0.1:5353, [::1]:53");
+            ERR_KEEP_FIRST(
+                rc, config_error_at(api, cfg, "server", at[i],
+                                    "IP addresses with an optional port, e.g. 127.0.0.1:5353, [::1]:53"));
         free(items[i]);
         items[i] = text;
     }
@@ -195,25 +201,31 @@ static int dns_prepare_lists(const sw_config *cfg, struct dns_site *ds)
     ds->nservers = n;
     free(at);
 
-    ds->nexpect = config_items(api, cfg, "expect", &ds->expect, &at);
+    int ne = config_items(api, cfg, "expect", &ds->expect, &at);
+    if (ne < 0)
+        return ne;
+    ds->nexpect = ne;
     for (int i = 0; i < ds->nexpect; i++) {
         unsigned char a[16];
         int af = ds->type == ns_t_a ? AF_INET : ds->type == ns_t_aaaa ? AF_INET6 : 0;
         if (af && inet_pton(af, ds->expect[i], a) != 1)
-            rc = config_error_at(api, cfg, "expect", at[i],
-                                 af == AF_INET ? "IPv4 addresses, comma-separated"
-                                               : "IPv6 addresses, comma-separated");
+            ERR_KEEP_FIRST(rc, config_error_at(api, cfg, "expect", at[i],
+                                               af == AF_INET ? "IPv4 addresses, comma-separated"
+                                                             : "IPv6 addresses, comma-separated"));
     }
     free(at);
 
     int nre = api->config_count(cfg, "expect_regex");
-    if (nre)
-        ds->regexes = match_set_new(0);
+    if (nre && !(ds->regexes = match_set_new(0)))
+        return SW_ENOMEM;
     for (int i = 0; i < nre; i++) {
         char err[256], what[320];
-        if (match_add_regex(ds->regexes, api->config_get_nth(cfg, "expect_regex", i), err, sizeof err) < 0) {
+        int arc = match_add_regex(ds->regexes, api->config_get_nth(cfg, "expect_regex", i), err, sizeof err);
+        if (arc == SW_ENOMEM) {
+            ERR_KEEP_FIRST(rc, SW_ENOMEM);
+        } else if (arc < 0) {
             snprintf(what, sizeof what, "a PCRE2 regular expression (%s)", err);
-            rc = config_error_at(api, cfg, "expect_regex", i, what);
+            ERR_KEEP_FIRST(rc, config_error_at(api, cfg, "expect_regex", i, what));
         }
     }
     return rc;
@@ -229,29 +241,31 @@ static int dns_prepare(void *state, const sw_config *cfg, void **out)
     const char *type = api->config_get(cfg, "type");
     ds->type = type ? dns_type_code(type) : ns_t_a;
     if (ds->type < 0)
-        rc = api->config_error(cfg, "type", "one of A AAAA CNAME MX NS TXT SOA SRV CAA PTR");
-    rc |= dns_prepare_name(cfg, ds);
-    rc |= dns_prepare_lists(cfg, ds);
+        ERR_KEEP_FIRST(rc, api->config_error(cfg, "type", "one of A AAAA CNAME MX NS TXT SOA SRV CAA PTR"));
+    ERR_KEEP_FIRST(rc, dns_prepare_name(cfg, ds));
+    ERR_KEEP_FIRST(rc, dns_prepare_lists(cfg, ds));
     const char *m = api->config_get(cfg, "match");
     for (ds->match = 0; m && ds->match < 3 && strcasecmp(m, dns_match_names[ds->match]) != 0;)
         ds->match++;
     if (m && ds->match == 3)
-        rc = api->config_error(cfg, "match", "any, all or exactly");
+        ERR_KEEP_FIRST(rc, api->config_error(cfg, "match", "any, all or exactly"));
     else if (m && !ds->nexpect)
-        rc =
-            api->config_error(cfg, "match", "expect to be set too (match says how its answers are compared)");
+        ERR_KEEP_FIRST(rc,
+                       api->config_error(cfg, "match",
+                                         "expect to be set too (match says how its answers are compared)"));
     const char *rcode = api->config_get(cfg, "expect_rcode");
     ds->rcode = rcode ? dns_rcode_code(rcode) : ns_r_noerror;
     if (ds->rcode < 0)
-        rc = api->config_error(cfg, "expect_rcode", "NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ...");
+        ERR_KEEP_FIRST(rc,
+                       api->config_error(cfg, "expect_rcode", "NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ..."));
     const char *proto = api->config_get(cfg, "protocol");
     ds->tcp = proto && strcasecmp(proto, "tcp") == 0;
     if (proto && !ds->tcp && strcasecmp(proto, "udp") != 0)
-        rc = api->config_error(cfg, "protocol", "udp or tcp");
-    rc |= api->config_duration(cfg, "warn_after", 1000000, &ds->warn_after);
+        ERR_KEEP_FIRST(rc, api->config_error(cfg, "protocol", "udp or tcp"));
+    ERR_KEEP_FIRST(rc, api->config_duration(cfg, "warn_after", 1000000, &ds->warn_after));
     if (rc) {
         dns_release(ds);
-        return SW_ECONFIG;
+        return rc; /* the first error: SW_ECONFIG, or SW_ENOMEM */
     }
     *out = ds;
     return 0;
@@ -273,7 +287,7 @@ static char *dns_join(char *const *v, int n, int limit)
         len += strlen(v[i]) + (i ? 2 : 0);
     char *s = malloc(len), *p = s;
     if (!s)
-        abort();
+        return NULL; /* shown through dns_str */
     for (int i = 0; i < shown; i++) {
         if (i) {
             memcpy(p, ", ", 2);
@@ -285,6 +299,12 @@ static char *dns_join(char *const *v, int n, int limit)
     }
     strcpy(p, more);
     return s;
+}
+
+/* A joined list for a reason, or what to say when it found no memory. */
+static const char *dns_str(const char *joined)
+{
+    return joined ? joined : "(not listed: out of memory)";
 }
 
 static int dns_has(const struct dns_site *ds, char *const *vals, int n, const char *want)
@@ -306,20 +326,21 @@ static void dns_judge_expect(const struct dns_site *ds, const struct dns_answer 
         extra += !dns_has(ds, ds->expect, ds->nexpect, a->values[i]);
     char *got = dns_join(a->values, a->n, 8), *want = dns_join(ds->expect, ds->nexpect, 8);
     if (ds->match == DNS_ANY && !present) {
-        verdict_fail(v, SW_FAIL, "%s %s: got %s, expected %s%s", type, ds->name, got,
-                     ds->nexpect > 1 ? "one of " : "", want);
+        verdict_fail(v, SW_FAIL, "%s %s: got %s, expected %s%s", type, ds->name, dns_str(got),
+                     ds->nexpect > 1 ? "one of " : "", dns_str(want));
     } else if (ds->match == DNS_ALL && present < ds->nexpect) {
         char **missing = calloc((size_t)ds->nexpect, sizeof *missing);
         int nm = 0;
-        for (int i = 0; i < ds->nexpect; i++)
+        for (int i = 0; missing && i < ds->nexpect; i++)
             if (!dns_has(ds, a->values, a->n, ds->expect[i]))
                 missing[nm++] = ds->expect[i];
-        char *lacks = dns_join(missing, nm, 8);
-        verdict_fail(v, SW_FAIL, "%s %s: got %s, lacks %s", type, ds->name, got, lacks);
+        char *lacks = missing ? dns_join(missing, nm, 8) : NULL;
+        verdict_fail(v, SW_FAIL, "%s %s: got %s, lacks %s", type, ds->name, dns_str(got), dns_str(lacks));
         free(lacks);
         free(missing);
     } else if (ds->match == DNS_EXACTLY && (present < ds->nexpect || extra)) {
-        verdict_fail(v, SW_FAIL, "%s %s: got %s, expected exactly %s", type, ds->name, got, want);
+        verdict_fail(v, SW_FAIL, "%s %s: got %s, expected exactly %s", type, ds->name, dns_str(got),
+                     dns_str(want));
     }
     free(got);
     free(want);
@@ -328,24 +349,30 @@ static void dns_judge_expect(const struct dns_site *ds, const struct dns_answer 
 static void dns_judge_regexes(const struct dns_site *ds, const struct dns_answer *a, struct verdict *v)
 {
     for (int r = 0; r < match_count(ds->regexes); r++) {
-        int seen = 0;
-        char *err = NULL; /* the matcher gave up on an answer */
+        int seen = 0, unjudged = 0;
+        char *err = NULL; /* why the matcher gave up on an answer */
         for (int i = 0; i < a->n && seen != 1; i++) {
             struct match_scan *sc = match_scan_new(ds->regexes);
-            match_scan_feed(sc, a->values[i], strlen(a->values[i]));
-            match_scan_finish(sc);
-            seen = match_scan_seen(sc, r);
-            if (seen < 0 && !err)
-                err = strdup(match_scan_error(sc, r));
+            if (!sc) {
+                seen = -1;
+            } else {
+                match_scan_feed(sc, a->values[i], strlen(a->values[i]));
+                match_scan_finish(sc);
+                seen = match_scan_seen(sc, r);
+            }
+            if (seen < 0 && !unjudged) {
+                unjudged = 1;
+                err = sc ? strdup(match_scan_error(sc, r)) : NULL;
+            }
             match_scan_free(sc);
         }
-        if (seen != 1 && err) { /* the matcher's limit: the answer may be fine */
+        if (seen != 1 && unjudged) { /* the matcher's limit: the answer may be fine */
             verdict_fail(v, SW_UNKNOWN, "%s %s: regex /%s/ not judged: %s", dns_type_name(ds->type), ds->name,
-                         match_text_at(ds->regexes, r), err);
+                         match_text_at(ds->regexes, r), err ? err : "out of memory while matching");
         } else if (seen != 1) {
             char *got = dns_join(a->values, a->n, 4);
             verdict_fail(v, SW_FAIL, "%s %s: no answer matches /%s/ (got %s)", dns_type_name(ds->type),
-                         ds->name, match_text_at(ds->regexes, r), got);
+                         ds->name, match_text_at(ds->regexes, r), dns_str(got));
             free(got);
         }
         free(err);
@@ -362,7 +389,12 @@ static void dns_judge_answer(struct dns_run *dr, const unsigned char *abuf, int 
     struct dns_answer a;
     char t[32];
     api->format_duration(took, t, sizeof t);
-    if (dns_answer_parse(abuf, alen, ds->type, &a) < 0) {
+    int prc = dns_answer_parse(abuf, alen, ds->type, &a);
+    if (prc == SW_ENOMEM) { /* the monitor's trouble, not the server's */
+        verdict_fail(v, SW_UNKNOWN, "out of memory while reading the answer from %s", server);
+        return;
+    }
+    if (prc < 0) {
         verdict_fail(v, SW_FAIL, "malformed answer from %s", server);
         return;
     }
@@ -371,7 +403,7 @@ static void dns_judge_answer(struct dns_run *dr, const unsigned char *abuf, int 
     if (a.ttl_min >= 0)
         api->result_metric(r, "dns.ttl_min", (double)a.ttl_min);
     char *all = dns_join(a.values, a.n, a.n);
-    if (a.n)
+    if (a.n && all)
         api->result_info(r, "dns.answers", all);
     if (a.cnames)
         api->result_info(r, "dns.cname", a.cnames);
@@ -383,7 +415,7 @@ static void dns_judge_answer(struct dns_run *dr, const unsigned char *abuf, int 
             verdict_fail(v, SW_FAIL, "NXDOMAIN for %s", ds->name);
         else if (a.rcode == ns_r_noerror)
             verdict_fail(v, SW_FAIL, "%s exists (%s %s), expected %s", ds->name, type,
-                         a.n ? all : "no records", want);
+                         a.n ? dns_str(all) : "no records", want);
         else if (ds->rcode == ns_r_noerror)
             verdict_fail(v, SW_FAIL, "%s from %s", rc, server);
         else
@@ -401,7 +433,7 @@ static void dns_judge_answer(struct dns_run *dr, const unsigned char *abuf, int 
     }
     char *shown = dns_join(a.values, a.n, 4);
     if (a.rcode == ns_r_noerror)
-        snprintf(ok, oklen, "%s %s: %s in %s", type, ds->name, shown, t);
+        snprintf(ok, oklen, "%s %s: %s in %s", type, ds->name, dns_str(shown), t);
     else
         snprintf(ok, oklen, "%s for %s, as expected, in %s", rc, ds->name, t);
     free(shown);
@@ -420,11 +452,11 @@ static void dns_judge(struct dns_run *dr, int status, const unsigned char *abuf,
         /* Every server tried failed the same way: name them all. */
         char *tried = dns_join((char *const *)dr->servers, dr->attempt + 1, dr->attempt + 1);
         if (status == ARES_ETIMEOUT)
-            verdict_fail(&v, SW_FAIL, "no answer from %s in %s", tried, share);
+            verdict_fail(&v, SW_FAIL, "no answer from %s in %s", dns_str(tried), share);
         else if (status == ARES_ECONNREFUSED)
-            verdict_fail(&v, SW_FAIL, "no answer from %s (connection refused)", tried);
+            verdict_fail(&v, SW_FAIL, "no answer from %s (connection refused)", dns_str(tried));
         else
-            verdict_fail(&v, SW_FAIL, "query to %s failed: %s", tried, ares_strerror(status));
+            verdict_fail(&v, SW_FAIL, "query to %s failed: %s", dns_str(tried), ares_strerror(status));
         free(tried);
     } else {
         api->result_info(r, "dns.server", server);

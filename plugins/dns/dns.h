@@ -46,7 +46,8 @@ struct dns_answer {
     int foreign;  /* records for names off that chain, ignored */
 };
 
-/* Parse ALEN bytes of answer to a TYPE question; -1 when malformed.  The
+/* Parse ALEN bytes of answer to a TYPE question: 0, SW_EINVAL when
+ * malformed, SW_ENOMEM when out of memory (OUT empty either way).  The
  * answer is the TYPE records of the question's name, or of the end of the
  * CNAME chain from it; records for other names are only counted. */
 int dns_answer_parse(const unsigned char *abuf, int alen, int type, struct dns_answer *out);

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "../common/config.h"
+#include "../common/err.h"
 #include "../common/match.h"
 #include "web.h"
 
@@ -50,9 +51,10 @@ static int web_content_headers(const sw_config *cfg, struct web_content *c)
         while (nl && h[nl - 1] == ' ')
             nl--;
         if (!nl || strpbrk(h, " \t") == h || strcspn(h, " \t") < nl) {
-            rc = config_error_at(web_api, cfg, "expect_header", i,
-                                 "a header name, optionally with the text its value must contain, such as "
-                                 "'Content-Type: text/html'");
+            ERR_KEEP_FIRST(
+                rc, config_error_at(web_api, cfg, "expect_header", i,
+                                    "a header name, optionally with the text its value must contain, such as "
+                                    "'Content-Type: text/html'"));
             continue;
         }
         const char *v = h[strcspn(h, ":")] ? h + strcspn(h, ":") + 1 : "";
@@ -87,10 +89,12 @@ int web_content_prepare(const sw_config *cfg, struct web_site *ws)
         return SW_ENOMEM;
     ws->content = c;
     if (nbody) {
-        c->body = match_set_new(ignore_case);
+        if (!(c->body = match_set_new(ignore_case)))
+            return SW_ENOMEM; /* C is freed with WS */
         if (ws->head)
-            rc = web_api->config_error(cfg, "method",
-                                       "GET, since the body has content rules (HEAD has no body)");
+            ERR_KEEP_FIRST(rc,
+                           web_api->config_error(cfg, "method",
+                                                 "GET, since the body has content rules (HEAD has no body)"));
     }
     for (size_t k = 0; k < sizeof body_keys / sizeof *body_keys; k++) {
         const char *key = body_keys[k].key;
@@ -98,13 +102,16 @@ int web_content_prepare(const sw_config *cfg, struct web_site *ws)
         for (int i = 0; i < n; i++) {
             const char *text = web_api->config_get_nth(cfg, key, i);
             char err[256], what[320];
+            int arc;
             if (!*text) {
-                rc = config_error_at(web_api, cfg, key, i, "the text to look for");
+                ERR_KEEP_FIRST(rc, config_error_at(web_api, cfg, key, i, "the text to look for"));
             } else if (body_keys[k].kind != MATCH_REGEX) {
-                match_add_text(c->body, text, body_keys[k].kind);
-            } else if (match_add_regex(c->body, text, err, sizeof err) < 0) {
+                ERR_KEEP_FIRST(rc, match_add_text(c->body, text, body_keys[k].kind));
+            } else if ((arc = match_add_regex(c->body, text, err, sizeof err)) == SW_ENOMEM) {
+                ERR_KEEP_FIRST(rc, SW_ENOMEM);
+            } else if (arc < 0) {
                 snprintf(what, sizeof what, "a PCRE2 regular expression (%s)", err);
-                rc = config_error_at(web_api, cfg, key, i, what);
+                ERR_KEEP_FIRST(rc, config_error_at(web_api, cfg, key, i, what));
             }
         }
     }
@@ -137,11 +144,15 @@ static void web_content_body(const struct web_content *c, struct match_scan *sca
         int seen = match_scan_seen(scan, i);
         switch (match_kind_at(c->body, i)) {
         case MATCH_CONTAINS:
-            if (seen != 1)
+            if (seen < 0)
+                verdict_fail(v, SW_UNKNOWN, "\"%s\" not judged: %s", text, match_scan_error(scan, i));
+            else if (!seen)
                 verdict_fail(v, SW_FAIL, "body lacks \"%s\"%s", text, within);
             break;
         case MATCH_REJECT:
-            if (seen == 1)
+            if (seen < 0)
+                verdict_fail(v, SW_UNKNOWN, "\"%s\" not judged: %s", text, match_scan_error(scan, i));
+            else if (seen)
                 verdict_fail(v, SW_FAIL, "body contains \"%s\"", text);
             break;
         case MATCH_REGEX:

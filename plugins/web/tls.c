@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/err.h"
 #include "../common/url.h"
 #include "web.h"
 
@@ -90,10 +91,11 @@ static int tls_prepare(const sw_config *cfg, struct web_site *ws, void **state)
         return SW_ENOMEM;
     *state = ts;
     int rc = tls_days(cfg, "cert_warn_days", 14, &ts->warn_days);
-    rc |= tls_days(cfg, "cert_fail_days", 3, &ts->fail_days);
+    ERR_KEEP_FIRST(rc, tls_days(cfg, "cert_fail_days", 3, &ts->fail_days));
     if (!rc && ts->fail_days > ts->warn_days)
-        rc = api->config_error(cfg, "cert_fail_days", "at most cert_warn_days (%ld)", ts->warn_days);
-    rc |= api->config_bool(cfg, "verify", 1, &ts->verify);
+        ERR_KEEP_FIRST(
+            rc, api->config_error(cfg, "cert_fail_days", "at most cert_warn_days (%ld)", ts->warn_days));
+    ERR_KEEP_FIRST(rc, api->config_bool(cfg, "verify", 1, &ts->verify));
     const char *min = api->config_get(cfg, "min_tls");
     ts->min_proto = TLS1_2_VERSION;
     ts->curl_min = CURL_SSLVERSION_TLSv1_2;
@@ -102,15 +104,16 @@ static int tls_prepare(const sw_config *cfg, struct web_site *ws, void **state)
         while (i < n && strcmp(min, tls_versions[i].name) != 0)
             i++;
         if (i == n)
-            rc = api->config_error(cfg, "min_tls", "1.0, 1.1, 1.2 or 1.3");
+            ERR_KEEP_FIRST(rc, api->config_error(cfg, "min_tls", "1.0, 1.1, 1.2 or 1.3"));
         else
             ts->min_proto = tls_versions[i].proto, ts->curl_min = tls_versions[i].curl;
     }
     const char *ca = api->config_get(cfg, "ca_file");
     if (ca) {
         if (access(ca, R_OK) != 0)
-            rc = api->config_error(cfg, "ca_file", "a readable PEM file of trusted CA certificates (%s)",
-                                   strerror(errno));
+            ERR_KEEP_FIRST(rc, api->config_error(cfg, "ca_file",
+                                                 "a readable PEM file of trusted CA certificates (%s)",
+                                                 strerror(errno)));
         else if (!(ts->ca_file = strdup(ca)))
             return SW_ENOMEM;
     }

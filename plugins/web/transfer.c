@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "../common/config.h"
+#include "../common/err.h"
 #include "../common/match.h"
 #include "../common/url.h"
 #include "web.h"
@@ -117,27 +118,29 @@ int web_prepare(void *state, const sw_config *cfg, void **out)
 
     const char *st = api->config_get(cfg, "expect_status");
     hs->expect_text = strdup(st ? st : "200-399");
-    if (web_parse_status(hs->expect_text, hs) < 0)
-        rc = api->config_error(cfg, "expect_status",
-                               "status codes 100-599 as a list of N or N-M, e.g. 200-399");
+    if (!hs->expect_text)
+        ERR_KEEP_FIRST(rc, SW_ENOMEM);
+    else if (web_parse_status(hs->expect_text, hs) < 0)
+        ERR_KEEP_FIRST(rc, api->config_error(cfg, "expect_status",
+                                             "status codes 100-599 as a list of N or N-M, e.g. 200-399"));
 
     int64_t v;
-    rc |= api->config_duration(cfg, "warn_after", 5000000, &hs->warn_after);
+    ERR_KEEP_FIRST(rc, api->config_duration(cfg, "warn_after", 5000000, &hs->warn_after));
     if (api->config_duration(cfg, "fail_after", 0, &hs->fail_after))
-        rc = SW_ECONFIG;
+        ERR_KEEP_FIRST(rc, SW_ECONFIG);
     else if (hs->fail_after && hs->fail_after <= hs->warn_after) {
         char w[32];
         api->format_duration(hs->warn_after, w, sizeof w);
-        rc = api->config_error(cfg, "fail_after", "a duration longer than warn_after (%s)", w);
+        ERR_KEEP_FIRST(rc, api->config_error(cfg, "fail_after", "a duration longer than warn_after (%s)", w));
     }
-    rc |= api->config_size(cfg, "max_size", 200 * 1024, &hs->max_size);
+    ERR_KEEP_FIRST(rc, api->config_size(cfg, "max_size", 200 * 1024, &hs->max_size));
     const char *mr = api->config_get(cfg, "max_redirects");
     hs->max_redirects = 5;
     if (mr) {
         char *end;
         v = strtol(mr, &end, 10);
         if (*end || end == mr || v < 0 || v > 50)
-            rc = api->config_error(cfg, "max_redirects", "a number from 0 to 50");
+            ERR_KEEP_FIRST(rc, api->config_error(cfg, "max_redirects", "a number from 0 to 50"));
         else
             hs->max_redirects = (long)v;
     }
@@ -145,7 +148,7 @@ int web_prepare(void *state, const sw_config *cfg, void **out)
     if (m && strcasecmp(m, "HEAD") == 0)
         hs->head = 1;
     else if (m && strcasecmp(m, "GET") != 0)
-        rc = api->config_error(cfg, "method", "GET or HEAD");
+        ERR_KEEP_FIRST(rc, api->config_error(cfg, "method", "GET or HEAD"));
     const char *ip = api->config_get(cfg, "ip");
     hs->ipresolve = CURL_IPRESOLVE_WHATEVER;
     if (ip && strcmp(ip, "4") == 0)
@@ -153,20 +156,21 @@ int web_prepare(void *state, const sw_config *cfg, void **out)
     else if (ip && strcmp(ip, "6") == 0)
         hs->ipresolve = CURL_IPRESOLVE_V6;
     else if (ip && strcmp(ip, "any") != 0)
-        rc = api->config_error(cfg, "ip", "any, 4 or 6");
+        ERR_KEEP_FIRST(rc, api->config_error(cfg, "ip", "any, 4 or 6"));
     int nh = api->config_count(cfg, "headers");
     for (int i = 0; i < nh; i++) {
         const char *h = api->config_get_nth(cfg, "headers", i);
         const char *colon = strchr(h, ':');
         if (!colon || colon == h || strpbrk(h, "\r\n")) {
-            rc = config_error_at(api, cfg, "headers", i, "a header line such as 'Accept: text/html'");
+            ERR_KEEP_FIRST(
+                rc, config_error_at(api, cfg, "headers", i, "a header line such as 'Accept: text/html'"));
             continue;
         }
         hs->headers = curl_slist_append(hs->headers, h);
     }
-    rc |= web_content_prepare(cfg, hs);
+    ERR_KEEP_FIRST(rc, web_content_prepare(cfg, hs));
     if (web_flavour.prepare)
-        rc |= web_flavour.prepare(cfg, hs, &hs->flavour_state);
+        ERR_KEEP_FIRST(rc, web_flavour.prepare(cfg, hs, &hs->flavour_state));
     if (rc) {
         web_release(hs);
         return rc == SW_ENOMEM ? SW_ENOMEM : SW_ECONFIG;
@@ -599,6 +603,10 @@ int web_run(void *site_state, sw_run *run)
     x->run = run;
     x->started = api->now_mono();
     x->scan = web_content_scan(hs->content);
+    if (!x->scan && web_content_has_body_rules(hs->content)) {
+        web_xfer_free(x); /* gives the easy handle back */
+        return SW_ENOMEM; /* the core completes the run as UNKNOWN */
+    }
     CURL *e = x->easy;
     curl_easy_setopt(e, CURLOPT_URL, hs->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
