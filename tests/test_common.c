@@ -3,7 +3,8 @@
  * the verdict follows the documented ranking, the first error is kept, and
  * out of memory at every allocation point gives SW_ENOMEM or an unjudged
  * rule, never an abort, a crash, a wrong verdict or a leak (run it under
- * valgrind, see tests/README.md).
+ * valgrind, see tests/README.md).  The dns plugin's answer reader too, on
+ * the fuzz corpus.
  *
  * Allocation failures are injected with the linker's --wrap (see
  * tests/meson.build): each allocator the library calls (malloc, calloc,
@@ -14,6 +15,7 @@
  * the calls made from this executable's objects. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <check.h>
+#include <dirent.h>
 #include <pcre2.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +28,7 @@
 #include "../plugins/common/err.h"
 #include "../plugins/common/match.h"
 #include "../plugins/common/verdict.h"
+#include "../plugins/dns/dns.h"
 #include "support.h"
 
 /* ---- failing allocators ---- */
@@ -264,22 +267,25 @@ END_TEST
 /* ---- out of memory at every allocation point ---- */
 
 /* Run SCENARIO with the Nth allocation failing, N = 1, 2, ... until a run
- * makes fewer than N calls (so none failed); at least one must have been
- * failed, or the wrapping did not take. */
+ * makes fewer than N calls (so none failed); returns how many allocations
+ * a run made (each was failed once). */
+static int every_allocation(int (*scenario)(int))
+{
+    for (int n = 1;; n++) {
+        arm(n);
+        scenario(n);
+        if (disarm() < n)
+            return n - 1;
+        ck_assert_msg(n < 10000, "no end to the allocations");
+    }
+}
+
+/* At least one must have been failed, or the wrapping did not take. */
 #define EVERY_ALLOCATION(scenario)                                                                           \
     do {                                                                                                     \
-        int n_, made_;                                                                                       \
-        for (n_ = 1;; n_++) {                                                                                \
-            arm(n_);                                                                                         \
-            int injected_ = scenario(n_);                                                                    \
-            made_ = disarm();                                                                                \
-            (void)injected_;                                                                                 \
-            if (made_ < n_)                                                                                  \
-                break;                                                                                       \
-            ck_assert_msg(n_ < 10000, "no end to the allocations");                                          \
-        }                                                                                                    \
-        ck_assert_msg(n_ > 1, "no allocation was seen: --wrap did not take");                                \
-        fprintf(stderr, "%s: %d allocations, each failed once\n", #scenario, n_ - 1);                        \
+        int made_ = every_allocation(scenario);                                                              \
+        fprintf(stderr, "%s: %d allocations, each failed once\n", #scenario, made_);                         \
+        ck_assert_msg(made_ > 0, "no allocation was seen: --wrap did not take");                             \
     } while (0)
 
 static const char body[] = "<html><head><title>Welcome to Python.org</title></head>\n"
@@ -399,6 +405,70 @@ START_TEST(config_items_out_of_memory)
 }
 END_TEST
 
+/* Each answer of the dns fuzz corpus (byte 0 picks the type, as in
+ * fuzz/fuzz_dns.c): with an allocation failing, the reader gives what it
+ * gives without one, or SW_ENOMEM with nothing kept. */
+static const unsigned char *answer;
+static size_t answer_len;
+static int answer_rc, answer_n;
+
+static int answer_type(void)
+{
+    static const int types[] = {1, 2, 5, 6, 12, 15, 16, 28, 33, 257};
+    return types[answer[0] % (sizeof types / sizeof *types)];
+}
+
+static int scenario_answer(int n)
+{
+    (void)n;
+    struct dns_answer a;
+    int rc = dns_answer_parse(answer + 1, (int)(answer_len - 1), answer_type(), &a);
+    if (rc == SW_ENOMEM && answer_rc != SW_ENOMEM) {
+        CHECK(a.n == 0 && !a.values && !a.cnames, "%d values kept", a.n);
+        return 1;
+    }
+    CHECK(rc == answer_rc, "%d, without a failure %d", rc, answer_rc);
+    CHECK(a.n == answer_n, "%d values, without a failure %d", a.n, answer_n);
+    dns_answer_free(&a);
+    return 1;
+}
+
+START_TEST(dns_answer_out_of_memory)
+{
+    char dir[4096];
+    const char *root = getenv("SW_SOURCE_ROOT");
+    snprintf(dir, sizeof dir, "%s/tests/fuzz/corpus/dns", root ? root : "..");
+    DIR *d = opendir(dir);
+    ck_assert_msg(d != NULL, "%s", dir);
+    int files = 0, made = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        char path[4400];
+        static unsigned char buf[65536];
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        ck_assert_ptr_nonnull(f);
+        answer_len = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        if (answer_len < 1)
+            continue;
+        answer = buf;
+        struct dns_answer a;
+        answer_rc = dns_answer_parse(answer + 1, (int)(answer_len - 1), answer_type(), &a);
+        answer_n = a.n;
+        if (answer_rc == 0)
+            dns_answer_free(&a);
+        made += every_allocation(scenario_answer);
+        files++;
+    }
+    closedir(d);
+    fprintf(stderr, "scenario_answer: %d answers, %d allocations, each failed once\n", files, made);
+    ck_assert_int_gt(files, 10);
+    ck_assert_int_gt(made, files);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("common");
@@ -411,6 +481,7 @@ int main(void)
     tcase_add_test(tc, matcher_out_of_memory);
     tcase_add_test(tc, verdict_out_of_memory);
     tcase_add_test(tc, config_items_out_of_memory);
+    tcase_add_test(tc, dns_answer_out_of_memory);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }
