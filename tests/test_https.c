@@ -33,7 +33,11 @@ static char *servers(void)
         [TLS10] = {"valid", "ssl_protocols TLSv1; ssl_ciphers DEFAULT:@SECLEVEL=0;"},
         [TLS12] = {"valid", "ssl_protocols TLSv1.2;"},
     };
-    size_t cap = 16384, len = 0;
+    /* A line (x+x+)+y gives up on: the regex is not judged (UNKNOWN). */
+    char xs[64];
+    memset(xs, 'x', sizeof xs - 1);
+    xs[sizeof xs - 1] = 0;
+    size_t cap = 32768, len = 0;
     char *text = malloc(cap);
     plain_port = t_free_port();
     len += (size_t)snprintf(text + len, cap - len,
@@ -54,8 +58,9 @@ static char *servers(void)
                                 "      return 200 \"<title>Welcome to Python.org</title>\\n\"; }\n"
                                 "    location = /to-plain { return 302 http://127.0.0.1:%d/plain-target; }\n"
                                 "    location = /to-tls { return 302 https://localhost:$server_port/; }\n"
+                                "    location = /xs { return 200 \"%s\\n\"; }\n"
                                 "  }\n",
-                                port[i], certs, s[i].cert, certs, s[i].cert, s[i].extra, plain_port);
+                                port[i], certs, s[i].cert, certs, s[i].cert, s[i].extra, plain_port, xs);
     }
     return text;
 }
@@ -78,6 +83,8 @@ static void write_config(void)
         "[site soon]\nurl = https://localhost:%3$d/\nchecks = https\n"
         "[site soon_fail]\nurl = https://localhost:%3$d/\nchecks = https\n"
         "https.cert_warn_days = 30\nhttps.cert_fail_days = 7\n"
+        "[site soon_unjudged]\nurl = https://localhost:%3$d/xs\nchecks = https\nhttps.expect_regex = "
+        "(x+x+)+y\n"
         "[site expired]\nurl = https://localhost:%4$d/\nchecks = https\n"
         "[site expired_unverified]\nurl = https://localhost:%4$d/\nchecks = https\nhttps.verify = no\n"
         "[site other]\nurl = https://localhost:%5$d/\nchecks = https\n"
@@ -159,6 +166,14 @@ START_TEST(expiring_soon_warns_then_fails)
     char *l = line_of("soon");
     T_HAS(l, "\"tls.days_left\":5.0");
     free(l);
+    /* The certificate's WARN is judged first, but a rule the monitor could
+     * not judge ranks above it (README: FAIL > UNKNOWN > WARN > OK). */
+    snprintf(
+        want, sizeof want,
+        "\"verdict\":\"UNKNOWN\",\"reason\":\"regex /(x+x+)+y/ not judged: match limit exceeded (+1 more: "
+        "certificate for localhost expires in 5 days (%s))\"",
+        date_in(5, 1));
+    expect("soon_unjudged", want);
 }
 END_TEST
 
