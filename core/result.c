@@ -286,7 +286,7 @@ void sw_result_json(const sw_result *r, struct sw_buf *b)
     sw_buf_printf(b, ",\"verdict\":\"%s\"", sw_verdict_name(r->verdict));
     sw_buf_puts(b, ",\"reason\":");
     sw_buf_json_str(b, r->reason ? r->reason : "");
-    /* Every field always, as the README's schema says: a reader need not
+    /* Every field always, as docs/results.md says: a reader need not
      * test for a missing key. */
     if (r->since)
         sw_buf_printf(b, ",\"since\":\"%s\"", sw_fmt_time(r->since, t, sizeof t));
