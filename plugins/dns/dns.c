@@ -94,39 +94,40 @@ static int dns_valid_name(const char *s)
     return label > 0;
 }
 
-/* For PTR, an address given as the name becomes its reverse name. */
-static char *dns_reverse(const char *s)
+/* For PTR, an address given as the name becomes its reverse name in OUT
+ * (80 bytes); -1 when S is no address.  The caller copies it, so a want of
+ * memory is never taken for a bad value. */
+static int dns_reverse(const char *s, char out[80])
 {
     unsigned char a[16];
-    char out[80];
     size_t n = 0;
     if (inet_pton(AF_INET, s, a) == 1) {
-        snprintf(out, sizeof out, "%u.%u.%u.%u.in-addr.arpa", a[3], a[2], a[1], a[0]);
-        return strdup(out);
+        snprintf(out, 80, "%u.%u.%u.%u.in-addr.arpa", a[3], a[2], a[1], a[0]);
+        return 0;
     }
     if (inet_pton(AF_INET6, s, a) != 1)
-        return NULL;
+        return -1;
     for (int i = 15; i >= 0; i--)
-        n += (size_t)snprintf(out + n, sizeof out - n, "%x.%x.", a[i] & 15, a[i] >> 4);
-    snprintf(out + n, sizeof out - n, "ip6.arpa");
-    return strdup(out);
+        n += (size_t)snprintf(out + n, 80 - n, "%x.%x.", a[i] & 15, a[i] >> 4);
+    snprintf(out + n, 80 - n, "ip6.arpa");
+    return 0;
 }
 
 /* "127.0.0.1", "127.0.0.1:5353", "::1", "[::1]:5353" -> the form c-ares
- * takes and reasons show; NULL when it is none of these. */
-static char *dns_server_text(const char *s)
+ * takes and reasons show, in OUT (80 bytes); -1 when it is none of these. */
+static int dns_server_text(const char *s, char out[80])
 {
-    char host[64], out[80];
+    char host[64];
     unsigned char a[16];
     long port = 53;
     const char *colon = strrchr(s, ':');
     if (s[0] == '[') {
         const char *close = strchr(s, ']');
         if (!close || (size_t)(close - s - 1) >= sizeof host)
-            return NULL;
+            return -1;
         snprintf(host, sizeof host, "%.*s", (int)(close - s - 1), s + 1);
         if (close[1] && (close[1] != ':' || !close[2]))
-            return NULL;
+            return -1;
         colon = close[1] ? close + 1 : NULL;
     } else if (colon && strchr(s, ':') == colon) { /* one colon: IPv4 and a port */
         snprintf(host, sizeof host, "%.*s", (int)(colon - s), s);
@@ -138,13 +139,13 @@ static char *dns_server_text(const char *s)
         char *end;
         port = strtol(colon + 1, &end, 10);
         if (*end || end == colon + 1 || port < 1 || port > 65535)
-            return NULL;
+            return -1;
     }
     int v6 = inet_pton(AF_INET6, host, a) == 1;
     if (!v6 && inet_pton(AF_INET, host, a) != 1)
-        return NULL;
-    snprintf(out, sizeof out, v6 ? "[%s]:%ld" : "%s:%ld", host, port);
-    return strdup(out);
+        return -1;
+    snprintf(out, 80, v6 ? "[%s]:%ld" : "%s:%ld", host, port);
+    return 0;
 }
 
 static void dns_release(void *p)
@@ -166,11 +167,11 @@ static int dns_prepare_name(const sw_config *cfg, struct dns_site *ds)
     if (!name && url_split(api->config_get(cfg, "url"), scheme, sizeof scheme, host, sizeof host) == 0)
         name = host; /* the host of the site's url */
     int rc = 0;
-    char *rev = ds->type == ns_t_ptr && name ? dns_reverse(name) : NULL;
-    if (rev)
-        ds->name = rev;
-    else if (name && dns_valid_name(name))
-        ds->name = strdup(name);
+    char rev[80];
+    if (ds->type == ns_t_ptr && name && dns_reverse(name, rev) == 0)
+        name = rev;
+    if (name && (name == rev || dns_valid_name(name)))
+        ERR_KEEP_FIRST(rc, (ds->name = strdup(name)) ? 0 : SW_ENOMEM);
     else if (api->config_get(cfg, "name"))
         ERR_KEEP_FIRST(rc,
                        api->config_error(
@@ -189,8 +190,10 @@ static int dns_prepare_lists(const sw_config *cfg, struct dns_site *ds)
     if (n < 0)
         return n; /* SW_ENOMEM, nothing kept */
     for (int i = 0; i < n; i++) {
-        char *text = dns_server_text(items[i]);
-        if (!text)
+        char buf[80], *text = NULL;
+        if (dns_server_text(items[i], buf) == 0 && !(text = strdup(buf)))
+            ERR_KEEP_FIRST(rc, SW_ENOMEM);
+        else if (!text)
             ERR_KEEP_FIRST(
                 rc, config_error_at(api, cfg, "server", at[i],
                                     "IP addresses with an optional port, e.g. 127.0.0.1:5353, [::1]:53"));

@@ -79,14 +79,17 @@ int dns_resolve_init(void)
                 inet_ntop(s->family, &s->addr, a, sizeof a);
                 int port = s->udp_port ? s->udp_port : 53;
                 snprintf(text, sizeof text, s->family == AF_INET6 ? "[%s]:%d" : "%s:%d", a, port);
-                dns_system[n++] = strdup(text);
+                if ((dns_system[n] = strdup(text)))
+                    n++;
             }
             ares_free_data(servers);
         }
         ares_destroy(ch);
     }
-    if (!n)
-        dns_system[n++] = strdup("127.0.0.1:53"); /* what resolv.conf(5) means by none */
+    if (!n && !(dns_system[0] = strdup("127.0.0.1:53"))) { /* what resolv.conf(5) means by none */
+        ares_library_cleanup();
+        return SW_ENOMEM;
+    }
     return 0;
 }
 

@@ -93,6 +93,8 @@ static int web_prepare_url(const sw_config *cfg, struct web_site *hs)
     const char *url = api->config_get(cfg, "url");
     char scheme[16], host[256];
     hs->url = url ? strdup(url) : NULL;
+    if (url && !hs->url)
+        return SW_ENOMEM;
     char origin[512];
     if (url_split(url, scheme, sizeof scheme, host, sizeof host) == 0 &&
         url_origin(url, origin, sizeof origin) == 0 &&
