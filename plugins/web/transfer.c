@@ -168,7 +168,11 @@ int web_prepare(void *state, const sw_config *cfg, void **out)
                 rc, config_error_at(api, cfg, "headers", i, "a header line such as 'Accept: text/html'"));
             continue;
         }
-        hs->headers = curl_slist_append(hs->headers, h);
+        struct curl_slist *more = curl_slist_append(hs->headers, h);
+        if (more)
+            hs->headers = more;
+        else /* the list is kept as it was, and freed with the site */
+            ERR_KEEP_FIRST(rc, SW_ENOMEM);
     }
     ERR_KEEP_FIRST(rc, web_content_prepare(cfg, hs));
     if (web_flavour.prepare)
