@@ -405,6 +405,28 @@ START_TEST(bad_keys_refused_at_load)
 }
 END_TEST
 
+/* Many bad keys in one site: every one is reported, and the code prepare
+ * returns is the first (SW_ECONFIG), never a mix of codes read as "out of
+ * memory" (rc |= once made SW_ECONFIG | SW_EINVAL that). */
+START_TEST(many_bad_keys_none_says_out_of_memory)
+{
+    char *dir = t_conf_dir(NULL, NULL);
+    free(t_write(dir, "a.ini",
+                 "[site x]\nurl = https://www.python.org/\nchecks = dns\ndns.type = AXFR\n"
+                 "dns.name = www..python.org\ndns.server = nameserver\ndns.expect_regex = (\n"
+                 "dns.warn_after = soon\n"));
+    struct t_out o = t_sitewatch(dir, "validate", NULL);
+    ck_assert_msg(o.status == 1, "validate exited %d:\n%s", o.status, o.err);
+    T_HAS(o.err, "dns.type = \"AXFR\"");
+    T_HAS(o.err, "dns.warn_after = \"soon\"");
+    ck_assert_msg(!strstr(o.err, "out of memory") && !strstr(o.err, "refused the configuration"), "%s",
+                  o.err);
+    t_out_free(&o);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* The daemon stopping while a query waits on a silent server: the query is
  * cancelled at once (its c-ares channel destroyed), the result stored. */
 START_TEST(sigterm_cancels_a_waiting_query)
@@ -457,6 +479,7 @@ int main(void)
     tcase_add_test(tc, servers_that_do_not_answer);
     tcase_add_test(tc, over_tcp);
     tcase_add_test(tc, bad_keys_refused_at_load);
+    tcase_add_test(tc, many_bad_keys_none_says_out_of_memory);
     tcase_add_test(tc, sigterm_cancels_a_waiting_query);
     suite_add_tcase(s, tc);
     int rc = t_run_suite(s, 1);
