@@ -2,9 +2,9 @@
  * The check plugins' shared library (plugins/common) alone, with a mock host:
  * the verdict follows the documented ranking, the first error is kept, and
  * out of memory at every allocation point gives SW_ENOMEM or an unjudged
- * rule, never an abort, a crash, a wrong verdict or a leak (run it under
- * valgrind, see tests/README.md).  The dns plugin's answer reader too, on
- * the fuzz corpus.
+ * rule, never an abort, a crash, a wrong verdict or a leak (with
+ * SW_VALGRIND=1 the test runs itself under valgrind, every leak an error).  The dns plugin's answer reader
+ * too, on the fuzz corpus.
  *
  * Allocation failures are injected with the linker's --wrap (see
  * tests/meson.build): each allocator the library calls (malloc, calloc,
@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sitewatch/plugin.h>
 
@@ -469,8 +470,25 @@ START_TEST(dns_answer_out_of_memory)
 }
 END_TEST
 
+/* SW_VALGRIND=1: run again under valgrind, in one process (CK_FORK=no),
+ * any error or leak of any kind failing the test. */
+static void rerun_under_valgrind(void)
+{
+    static char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (!getenv("SW_VALGRIND") || getenv("SW_TEST_COMMON_VG") || n <= 0)
+        return;
+    self[n] = 0;
+    setenv("SW_TEST_COMMON_VG", "1", 1);
+    setenv("CK_FORK", "no", 1);
+    execlp("valgrind", "valgrind", "-q", "--error-exitcode=97", "--leak-check=full", "--show-leak-kinds=all",
+           "--errors-for-leak-kinds=all", self, (char *)NULL);
+    perror("valgrind"); /* not installed: run without */
+}
+
 int main(void)
 {
+    rerun_under_valgrind();
     Suite *s = suite_create("common");
     TCase *tc = tcase_create("verdict");
     tcase_add_loop_test(tc, worst_verdict_leads, 0, (int)(sizeof rank_cases / sizeof *rank_cases));
