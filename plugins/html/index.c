@@ -29,6 +29,12 @@ static void html_marks(struct buf *b, const struct html_series *s)
     buf_puts(b, "</td>");
 }
 
+/* A series whose verdict is not OK gets a row of its own for the reason. */
+static int index_has_reason_row(const struct html_series *s)
+{
+    return s->nmarks && s->verdict != SW_OK;
+}
+
 void html_index(struct buf *b, const struct html_model *m)
 {
     int count[4] = {0};
@@ -52,6 +58,12 @@ void html_index(struct buf *b, const struct html_model *m)
     for (int i = 0; i < m->nsites; i++) {
         const struct html_site *site = &m->sites[i];
         buf_printf(b, "<tbody class=\"site v-%s\">\n", html_verdict_class(site->verdict));
+        /* The site's cell spans its series' rows and their reason rows: a
+         * reason row left out of the span pushed the next series' cells one
+         * column to the left. */
+        int rows = 0;
+        for (int k = 0; k < site->nseries; k++)
+            rows += 1 + index_has_reason_row(site->series[k]);
         for (int k = 0; k < site->nseries; k++) {
             const struct html_series *s = site->series[k];
             buf_puts(b, "<tr data-site=\"");
@@ -60,7 +72,7 @@ void html_index(struct buf *b, const struct html_model *m)
             buf_html(b, s->check);
             buf_printf(b, "\" data-verdict=\"%s\">", html_verdict_word(s->verdict));
             if (k == 0) {
-                buf_printf(b, "<th scope=\"rowgroup\" rowspan=\"%d\"><a href=\"site/", site->nseries);
+                buf_printf(b, "<th scope=\"rowgroup\" rowspan=\"%d\"><a href=\"site/", rows);
                 buf_html(b, site->slug);
                 buf_puts(b, ".html\">");
                 buf_html(b, site->name);
@@ -100,7 +112,7 @@ void html_index(struct buf *b, const struct html_model *m)
             }
             html_marks(b, s);
             buf_puts(b, "</tr>\n");
-            if (s->nmarks && s->verdict != SW_OK) {
+            if (index_has_reason_row(s)) {
                 buf_printf(b, "<tr class=\"reason v-%s\"><td colspan=\"8\">", html_verdict_class(s->verdict));
                 buf_html(b, s->reason);
                 buf_puts(b, "</td></tr>\n");
