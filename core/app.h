@@ -40,14 +40,6 @@ void sw_app_close(struct sw_app *a);
  * exit with CODE without tearing down (results are stored by then). */
 void sw_exit_if_stuck(struct sw_engine *e, int code, int64_t us);
 
-/* Put the N results of V in the order of JOBS (configuration order) into
- * OUT, which has room for N; returns how many (check).  V is sorted by
- * site and check and each job's results found by bisection (a scan per
- * job was quadratic: a second of CPU at 10,000 sites).  A result is placed
- * once: two jobs of the same site and check (a check named twice) cannot
- * place more results than there are.  OUT borrows V's references. */
-int sw_check_order(sw_result **v, int n, struct sw_job *const *jobs, sw_result **out);
-
 int sw_cmd_check(struct sw_app *a);
 int sw_cmd_run(struct sw_app *a);
 int sw_cmd_status(struct sw_app *a);

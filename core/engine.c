@@ -37,8 +37,7 @@ struct sw_engine {
     int stuck;                   /* blocking runs given up on, their threads still in plugin code */
     int stuck_max, stuck_warned; /* see engine_stuck_max */
     struct sw_job *wait_head, *wait_tail;
-    sw_result_fn on_result;
-    void *on_result_ud;
+    struct sw_sinks sinks; /* where each result goes (sink.h) */
     int once, remaining, stopping;
     const char *dir;
     /* Jobs and confs replaced by reloads, kept while their runs finish. */
@@ -100,19 +99,22 @@ struct sw_engine *sw_engine_new(uv_loop_t *loop, struct sw_conf *conf, struct sw
     e->jobs = jobs;
     for (struct sw_job **p = jobs; *p; p++) {
         (*p)->eng = e;
-        e->njobs++;
+        (*p)->index = e->njobs++;
     }
     e->q = q;
     e->stuck_max = engine_stuck_max();
     uv_timer_init(loop, &e->tick);
     e->tick.data = e;
+    sw_sink_register(e, "recent", sw_sink_recent, NULL, NULL);
+    sw_sink_register(e, "changes", sw_sink_changes, NULL, NULL);
+    if (q)
+        sw_sink_register(e, "storage", sw_sink_storage, NULL, q);
     return e;
 }
 
-void sw_engine_on_result(struct sw_engine *e, sw_result_fn fn, void *ud)
+struct sw_sinks *sw_engine_sinks(struct sw_engine *e)
 {
-    e->on_result = fn;
-    e->on_result_ud = ud;
+    return &e->sinks;
 }
 
 struct sw_job **sw_engine_jobs(struct sw_engine *e)
@@ -125,20 +127,26 @@ struct sw_conf *sw_engine_conf(struct sw_engine *e)
     return e->conf;
 }
 
-/* ---- the recent cache (recent.c) ---- */
+/* ---- seeding the recent cache from storage ---- */
 
+/* The newest results of one series, as storage hands them (newest first):
+ * as many as [core] recent keeps, the array grown as they come. */
 struct seed_ctx {
     struct sw_job *job;
-    sw_result *got[1024];
-    int n;
+    sw_result **got;
+    int n, cap;
 };
 
 static int seed_cb(const sw_result *r, void *ud)
 {
     struct seed_ctx *s = ud;
-    /* Newest first: only the newest keeps its metrics and facts in the
-     * cache, so the older ones are not copied with theirs. */
-    if (s->n < s->job->recent.max && s->n < 1024) {
+    if (s->n < s->job->recent.max) {
+        if (s->n == s->cap) {
+            s->cap = s->cap ? s->cap * 2 : 16;
+            s->got = sw_xrealloc(s->got, sizeof *s->got * (size_t)s->cap);
+        }
+        /* Only the newest keeps its metrics and facts in the cache, so the
+         * older ones are not copied with theirs. */
         s->got[s->n] = s->n ? sw_result_clone_slim(r) : sw_result_clone(r);
         s->n++;
     }
@@ -150,20 +158,25 @@ void sw_engine_seed(struct sw_engine *e)
     /* The first storage that can answer is enough. */
     void *inst;
     struct sw_loaded *p = SW_STOREQ_READER(e->q, storage_recent, &inst);
-    if (p) {
-        for (struct sw_job **pj = e->jobs; *pj; pj++) {
-            struct seed_ctx s; /* not zeroed: got[] is 8 KB, filled up to n */
-            s.job = *pj;
-            s.n = 0;
-            if (p->desc.storage_recent(inst, (*pj)->site->name, (*pj)->check, (*pj)->recent.max, seed_cb,
-                                       &s) != 0)
-                sw_warn("%s: cannot read past results of %s %s", p->name, (*pj)->site->name, (*pj)->check);
-            for (int i = s.n - 1; i >= 0; i--) {
-                sw_recent_push(&(*pj)->recent, s.got[i]);
-                sw_result_unref(s.got[i]);
-            }
+    if (!p)
+        return;
+    struct seed_ctx s = {0};
+    for (struct sw_job **pj = e->jobs; *pj; pj++) {
+        struct sw_job *j = *pj;
+        s.job = j;
+        s.n = 0;
+        if (p->desc.storage_recent(inst, j->site->name, j->check, j->recent.max, seed_cb, &s) != 0)
+            sw_warn("%s: cannot read past results of %s %s", p->name, j->site->name, j->check);
+        for (int i = s.n - 1; i >= 0; i--) {
+            sw_recent_push(&j->recent, s.got[i]);
+            sw_result_unref(s.got[i]);
+        }
+        if (j->recent.newest) { /* the verdict the next result replaces */
+            j->verdict = j->recent.newest->verdict;
+            j->since = j->recent.newest->since;
         }
     }
+    free(s.got);
 }
 
 /* ---- finishing a run ---- */
@@ -202,20 +215,17 @@ void sw_job_forget_runs(struct sw_job *j)
     j->spent = NULL;
 }
 
+/* R is J's result: since when its verdict holds, then one event to every
+ * sink. */
 static void engine_deliver(struct sw_engine *e, struct sw_job *j, sw_result *r)
 {
-    const sw_result *prev = j->recent.newest;
-    r->since = prev && prev->verdict == r->verdict && prev->since ? prev->since : r->started;
-    if (prev && prev->verdict != r->verdict)
-        sw_info("%s %s %s -> %s: %s", r->site, r->check, sw_verdict_name(prev->verdict),
-                sw_verdict_name(r->verdict), r->reason ? r->reason : "");
-    r->store_mask = j->store_mask;
+    struct sw_result_event ev = {
+        .result = r, .series = j, .index = j->retired ? -1 : j->index, .prev_verdict = j->verdict};
+    r->since = j->verdict == r->verdict && j->since ? j->since : r->started;
+    j->verdict = r->verdict;
+    j->since = r->since;
     sw_result_trim(r);
-    sw_recent_push(&j->recent, r);
-    if (e->on_result)
-        e->on_result(r, e->on_result_ud);
-    if (e->q)
-        sw_storeq_push(e->q, r);
+    sw_sinks_deliver(&e->sinks, &ev);
 }
 
 /* Free a retired job once its last run ended, and its conf with the last
@@ -696,10 +706,13 @@ static void engine_reload_swap(struct sw_engine *e)
     for (int i = 0; i < n; i++) {
         struct sw_job *j = nj[i];
         j->eng = e;
+        j->index = i;
         struct sw_job *o = sw_job_index_take(&ix, j->site->name, j->check);
         if (!o)
             continue;
         sw_recent_copy(&j->recent, &o->recent);
+        j->verdict = o->verdict;
+        j->since = o->since;
         if (o->item.pos != SIZE_MAX && o->interval == j->interval) {
             j->item.due = o->item.due;
             sw_heap_push(&e->heap, &j->item);
@@ -767,8 +780,6 @@ static void engine_reload_step(uv_idle_t *h)
         e->rl.phase = RELOAD_DIFFING;
         break;
     case RELOAD_DIFFING:
-        if (e->q)
-            sw_jobs_store_mask(e->rl.nj, e->q);
         if (!sw_conf_log_changes(e->conf, e->rl.nc))
             sw_info("reload: no site changed");
         e->rl.phase = RELOAD_SWAPPING;
@@ -931,5 +942,6 @@ void sw_engine_free(struct sw_engine *e)
         sw_conf_free(e->old[i].conf);
     free(e->old);
     sw_conf_free(e->conf);
+    sw_sinks_free(&e->sinks);
     free(e);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
- * The engine: binds sites x checks to loaded plugins (jobs), schedules them
- * on one libuv loop, runs them (async on the loop, blocking on the worker
- * pool), and hands each finished result to the recent cache, the storage
- * queue and the caller. */
+ * The engine: binds sites x checks to loaded plugins (series; struct sw_job
+ * is one), schedules them on one libuv loop, runs them (async on the loop,
+ * blocking on the worker pool), and hands each finished result as one event
+ * to the sinks registered for it (sink.h). */
 #ifndef SW_ENGINE_H
 #define SW_ENGINE_H
 
@@ -12,6 +12,7 @@
 #include "loader.h"
 #include "recent.h"
 #include "schedule.h"
+#include "sink.h"
 #include "sitewatch/plugin.h"
 #include "storeq.h"
 
@@ -26,7 +27,11 @@ struct sw_job {
     void *site_state;
     int64_t interval, timeout;
     char *disabled; /* why it cannot run (plugin failed to load), or NULL */
-    uint32_t store_mask;
+    int index;      /* its place in the engine's series (see sw_result_event) */
+    /* The verdict of its newest result (SW_NO_VERDICT before the first, and
+     * none seeded from storage) and since when it holds. */
+    int verdict;
+    int64_t since;
     struct sw_run *inflight;
     /* The last finished run, kept (not freed) until the next one finishes:
      * a plugin that completes a run twice then hits a run marked completed,
@@ -57,8 +62,6 @@ struct sw_run {
     int released;     /* ...and the job no longer keeps it */
 };
 
-typedef void (*sw_result_fn)(const sw_result *r, void *ud);
-
 /* Bind CONF's sites to plugins: load each plugin, check its keys, prepare
  * every site.  Errors go into conf->errors.  Returns the jobs (NULL-
  * terminated, caller frees with sw_jobs_free). */
@@ -76,12 +79,12 @@ void sw_jobs_free(struct sw_job **jobs);
 void sw_job_free(struct sw_job *job);
 /* Let go of the job's finished runs (sw_job_free does this). */
 void sw_job_forget_runs(struct sw_job *job);
-/* Open every [storage NAME] into Q; set each job's store_mask.  Returns
- * how many could not open because another daemon uses them (SW_EBUSY). */
+/* Open every [storage NAME] into Q.  Returns how many could not open
+ * because another daemon uses them (SW_EBUSY).  Storage sections are read
+ * at start only; a reload keeps them (the storage router, sink_storage.c,
+ * routes each series to the targets its site names).  JOBS is not used
+ * any more (tests/store.c still passes it). */
 int sw_storage_open(struct sw_conf *conf, struct sw_storeq *q, struct sw_job **jobs);
-/* Which of Q's targets each job's results go to (the site's store = list,
- * or all).  Storage sections are read at start only; a reload keeps them. */
-void sw_jobs_store_mask(struct sw_job **jobs, const struct sw_storeq *q);
 
 /* Jobs found by site and check name in one step.  Each job is found at
  * most once: TAKE hands it out and forgets it, so two jobs of the same
@@ -95,11 +98,14 @@ void sw_job_index_init(struct sw_job_index *ix, struct sw_job *const *jobs);
 struct sw_job *sw_job_index_take(struct sw_job_index *ix, const char *site, const char *check);
 void sw_job_index_free(struct sw_job_index *ix);
 
+/* An engine for CONF's JOBS (both the engine's from now on) with its
+ * sinks: the recent cache, the log of verdict changes and, with Q, the
+ * storage router.  More are added with sw_sink_register. */
 struct sw_engine *sw_engine_new(uv_loop_t *loop, struct sw_conf *conf, struct sw_job **jobs,
                                 struct sw_storeq *q);
-/* Give each job the results storage already holds (for since and status). */
+/* Give each series the results storage already holds (for since, status
+ * and the verdict its next result replaces). */
 void sw_engine_seed(struct sw_engine *e);
-void sw_engine_on_result(struct sw_engine *e, sw_result_fn fn, void *ud);
 /* Run every job once now, then return. */
 void sw_engine_run_once(struct sw_engine *e);
 /* Run forever: SIGTERM/SIGINT stop, SIGHUP (or a change of an *.ini in

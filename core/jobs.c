@@ -74,6 +74,7 @@ static struct sw_job *jobs_one(struct sw_conf *c, struct sw_site *site, const ch
     j->interval = site->interval;
     j->timeout = site->timeout;
     j->item.pos = SIZE_MAX;
+    j->verdict = SW_NO_VERDICT;
     sw_recent_init(&j->recent, (int)c->recent);
     if (p->error) {
         j->disabled = sw_xasprintf("plugin %s failed to load: %s", check, p->error);
@@ -223,6 +224,7 @@ void sw_jobs_free(struct sw_job **jobs)
 
 int sw_storage_open(struct sw_conf *c, struct sw_storeq *q, struct sw_job **jobs)
 {
+    (void)jobs;
     int busy = 0;
     for (int i = 0; i < c->nsecs; i++) {
         struct sw_section *s = c->secs[i];
@@ -244,22 +246,5 @@ int sw_storage_open(struct sw_conf *c, struct sw_storeq *q, struct sw_job **jobs
                    s->line, sw_strerror(rc));
         busy += rc == SW_EBUSY;
     }
-    sw_jobs_store_mask(jobs, q);
     return busy;
-}
-
-void sw_jobs_store_mask(struct sw_job **jobs, const struct sw_storeq *q)
-{
-    for (struct sw_job **pj = jobs; pj && *pj; pj++) {
-        struct sw_job *j = *pj;
-        j->store_mask = 0;
-        for (int t = 0; t < sw_storeq_ntargets(q); t++) {
-            const char *name = sw_storeq_target(q, t, NULL)->name;
-            int wanted = !j->site->store;
-            for (char **n = j->site->store; n && *n; n++)
-                wanted |= strcmp(*n, name) == 0;
-            if (wanted)
-                j->store_mask |= 1u << t;
-        }
-    }
 }

@@ -18,6 +18,7 @@
 #include "host.h"
 #include "result.h"
 #include "schedule.h"
+#include "sink.h"
 #include "support.h"
 
 static struct t_nginx ngx;
@@ -120,6 +121,41 @@ START_TEST(sigterm_stores_everything)
         0);
     /* since: the const site has been WARN since its first run. */
     ck_assert_int_eq(t_sql_long(db, "SELECT count(DISTINCT since) FROM results_v WHERE site='const'"), 1);
+}
+END_TEST
+
+/* The first verdict of a series with no history is logged, as a change
+ * from nothing: `run` on a config whose every site fails said "running"
+ * and then nothing.  A series seeded from storage has a verdict already:
+ * the next start logs only a change, in the "OLD -> NEW" form. */
+START_TEST(first_verdict_is_logged)
+{
+    free(t_write(conf, "sites.ini",
+                 "[site const]\nurl = http://unused.invalid/\nchecks = constcheck\ninterval = 1s\n"
+                 "constcheck.verdict = FAIL\nconstcheck.reason = DNS: Could not resolve host\n"));
+    pid_t pid = t_sitewatch_bg(conf, errlog, "run", NULL);
+    t_msleep(2500);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 15), 0);
+    LOG_HAS("const constcheck: FAIL: DNS: Could not resolve host\n");
+    char *log = t_read(errlog);
+    const char *first = strstr(log, "const constcheck: FAIL");
+    ck_assert_msg(first && !strstr(first + 1, "const constcheck: FAIL"), "logged more than once:\n%s", log);
+    ck_assert_msg(!strstr(log, " -> "), "a first verdict is no change:\n%s", log);
+    free(log);
+
+    /* Seeded from storage: FAIL is the verdict the next result replaces. */
+    free(t_write(conf, "sites.ini",
+                 "[site const]\nurl = http://unused.invalid/\nchecks = constcheck\ninterval = 1s\n"
+                 "constcheck.reason = back\n"));
+    pid = t_sitewatch_bg(conf, errlog, "run", NULL);
+    t_msleep(2500);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 15), 0);
+    LOG_HAS("const constcheck FAIL -> OK: back\n");
+    log = t_read(errlog);
+    ck_assert_msg(!strstr(log, "const constcheck: OK"), "a seeded series logged a first verdict:\n%s", log);
+    free(log);
 }
 END_TEST
 
@@ -438,9 +474,9 @@ static void ip_teardown(void)
     free(plugins);
 }
 
-static void ip_count(const sw_result *r, void *ud)
+static void ip_count(const struct sw_result_event *ev, void *ud)
 {
-    (void)r;
+    (void)ev;
     (void)ud;
     ip_results++;
 }
@@ -476,7 +512,7 @@ START_TEST(reload_pairs_one_to_one)
     free(a);
     free(b);
     struct sw_engine *e = sw_engine_new(&loop, c, jobs, NULL);
-    sw_engine_on_result(e, ip_count, NULL);
+    sw_sink_register(e, "count", ip_count, NULL, NULL);
     uv_timer_t t;
     int step = 0;
     uv_timer_init(&loop, &t);
@@ -499,30 +535,115 @@ START_TEST(reload_pairs_one_to_one)
 }
 END_TEST
 
-/* check's ordering with two jobs of one site and check: each result is
- * placed once, never more than there are (a check named twice wrote past
- * the array). */
-START_TEST(check_order_places_each_result_once)
+/* An extra sink, registered from outside the engine, sees every result
+ * with the verdict it replaces: none before the first, then each one's
+ * predecessor, also across a reload that changes the verdict. */
+struct seen {
+    int n, prev[64], verdict[64], index[64];
+    int recent_ok; /* the recent cache (an earlier sink) had each result first */
+};
+
+static void ip_seen(const struct sw_result_event *ev, void *ud)
+{
+    struct seen *s = ud;
+    if (s->n < 64) {
+        s->prev[s->n] = ev->prev_verdict;
+        s->verdict[s->n] = ev->result->verdict;
+        s->index[s->n] = ev->index;
+        s->n++;
+    }
+    s->recent_ok += ev->series->recent.newest == ev->result;
+}
+
+static void ip_flip_cb(uv_timer_t *t)
+{
+    int *step = t->data;
+    if (++*step == 1) {
+        free(t_write(ip_dir, "sites.ini",
+                     "[site dup]\nurl = http://unused.invalid/\nchecks = constcheck\ninterval = 1s\n"));
+        raise(SIGHUP);
+    } else if (*step == 4) {
+        raise(SIGTERM);
+    }
+}
+
+START_TEST(extra_sink_sees_every_result)
+{
+    int fd = open(ip_log, O_WRONLY | O_APPEND);
+    ck_assert_int_ge(fd, 0);
+    dup2(fd, 2);
+    close(fd);
+    free(t_write(ip_dir, "sites.ini",
+                 "[site dup]\nurl = http://unused.invalid/\nchecks = constcheck\ninterval = 1s\n"
+                 "constcheck.verdict = FAIL\n"));
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    sw_host_set_loop(&loop);
+    struct sw_conf *c = sw_conf_load(ip_dir);
+    ck_assert_int_eq(c->nerrors, 0);
+    int n;
+    struct sw_job **jobs = sw_jobs_bind(c, &n);
+    ck_assert_int_eq(n, 1);
+    struct sw_engine *e = sw_engine_new(&loop, c, jobs, NULL);
+    struct seen seen = {0};
+    sw_sink_register(e, "seen", ip_seen, NULL, &seen);
+    uv_timer_t t;
+    int step = 0;
+    uv_timer_init(&loop, &t);
+    t.data = &step;
+    uv_timer_start(&t, ip_flip_cb, 1500, 1000);
+    sw_engine_run_daemon(e, ip_dir);
+    uv_close((uv_handle_t *)&t, NULL);
+    sw_engine_free(e);
+    sw_host_release_loop();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    char *log = t_read(ip_log);
+    ck_assert_msg(seen.n >= 3, "%d results:\n%s", seen.n, log);
+    ck_assert_int_eq(seen.recent_ok, seen.n);
+    ck_assert_int_eq(seen.prev[0], SW_NO_VERDICT);
+    ck_assert_int_eq(seen.verdict[0], SW_FAIL);
+    int flips = 0;
+    for (int i = 0; i < seen.n; i++) {
+        ck_assert_int_eq(seen.index[i], 0);
+        if (i)
+            ck_assert_int_eq(seen.prev[i], seen.verdict[i - 1]);
+        flips += i && seen.prev[i] == SW_FAIL && seen.verdict[i] == SW_OK;
+    }
+    ck_assert_msg(flips == 1, "%d changes FAIL -> OK:\n%s", flips, log);
+    ck_assert_msg(strstr(log, "dup constcheck: FAIL: constant") && strstr(log, "dup constcheck FAIL -> OK"),
+                  "%s", log);
+    free(log);
+}
+END_TEST
+
+/* check's collector with two series of one site and check: each gets its
+ * own result, placed by its index whatever order they came in, and a
+ * retired series' result (index -1) is not one of them. */
+START_TEST(collector_places_by_series_index)
 {
     struct sw_site dup = {.name = "dup"}, b = {.name = "b"};
     struct sw_job jobs[3] = {{.site = &b, .check = "constcheck"},
                              {.site = &dup, .check = "constcheck"},
                              {.site = &dup, .check = "constcheck"}};
-    struct sw_job *list[] = {&jobs[0], &jobs[1], &jobs[2], NULL};
     sw_result *v[4] = {sw_result_new("dup", "constcheck", "lab"), sw_result_new("z", "constcheck", "lab"),
                        sw_result_new("b", "constcheck", "lab"), sw_result_new("dup", "constcheck", "lab")};
-    sw_result *keep[4];
-    memcpy(keep, v, sizeof v);
-    sw_result *out[5] = {0};
-    int n = sw_check_order(v, 4, list, out);
-    ck_assert_int_eq(n, 3);
-    ck_assert_str_eq(out[0]->site, "b");
-    ck_assert_str_eq(out[1]->site, "dup");
-    ck_assert_str_eq(out[2]->site, "dup");
-    ck_assert_ptr_ne(out[1], out[2]);
-    ck_assert_ptr_null(out[3]);
+    int index[4] = {2, -1, 0, 1};
+    struct sw_collector *c = sw_collector_new(3);
+    for (int i = 0; i < 4; i++) {
+        struct sw_result_event ev = {.result = v[i],
+                                     .series = index[i] < 0 ? &jobs[0] : &jobs[index[i]],
+                                     .index = index[i],
+                                     .prev_verdict = SW_NO_VERDICT};
+        sw_sink_collect(&ev, c);
+    }
+    ck_assert_ptr_eq(sw_collector_get(c, 0), v[2]);
+    ck_assert_ptr_eq(sw_collector_get(c, 1), v[3]);
+    ck_assert_ptr_eq(sw_collector_get(c, 2), v[0]);
+    ck_assert_ptr_null(sw_collector_get(c, 3));
     for (int i = 0; i < 4; i++)
-        sw_result_unref(keep[i]);
+        sw_result_unref(v[i]);
+    sw_collector_free(c); /* the last references */
 }
 END_TEST
 
@@ -533,6 +654,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, sigterm_stores_everything);
+    tcase_add_test(tc, first_verdict_is_logged);
     tcase_add_test(tc, sighup_reload);
     tcase_add_test(tc, overlap_is_skipped_not_doubled);
     tcase_add_test(tc, max_in_flight_queues);
@@ -547,7 +669,8 @@ int main(void)
     tcase_add_checked_fixture(ip, ip_setup, ip_teardown);
     tcase_set_timeout(ip, 60);
     tcase_add_test(ip, reload_pairs_one_to_one);
-    tcase_add_test(ip, check_order_places_each_result_once);
+    tcase_add_test(ip, extra_sink_sees_every_result);
+    tcase_add_test(ip, collector_places_by_series_index);
     suite_add_tcase(s, ip);
     return t_run_suite(s, 0);
 }
