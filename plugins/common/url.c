@@ -5,19 +5,30 @@
 #include "url.h"
 
 #include <curl/curl.h>
+#include <sitewatch/plugin.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* libcurl's answer as ours: out of memory is never a URL that does not
+ * parse. */
+static int url_rc(CURLUcode c)
+{
+    return c == CURLUE_OK ? 0 : c == CURLUE_OUT_OF_MEMORY ? SW_ENOMEM : SW_EINVAL;
+}
+
 int url_split(const char *url, char *scheme, size_t slen, char *host, size_t hlen)
 {
+    if (!url)
+        return SW_EINVAL;
     CURLU *u = curl_url();
     char *s = NULL, *h = NULL;
-    int rc = url && u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-                     curl_url_get(u, CURLUPART_SCHEME, &s, 0) == CURLUE_OK &&
-                     curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK
-                 ? 0
-                 : -1;
+    CURLUcode c = u ? curl_url_set(u, CURLUPART_URL, url, 0) : CURLUE_OUT_OF_MEMORY;
+    if (c == CURLUE_OK)
+        c = curl_url_get(u, CURLUPART_SCHEME, &s, 0);
+    if (c == CURLUE_OK)
+        c = curl_url_get(u, CURLUPART_HOST, &h, 0);
+    int rc = url_rc(c);
     if (rc == 0) {
         snprintf(scheme, slen, "%s", s);
         /* A bracketed IPv6 literal is compared without its brackets. */
@@ -35,16 +46,20 @@ int url_split(const char *url, char *scheme, size_t slen, char *host, size_t hle
 
 int url_origin(const char *url, char *buf, size_t n)
 {
+    if (!url)
+        return SW_EINVAL;
     CURLU *u = curl_url();
     char *s = NULL, *h = NULL, *p = NULL;
-    int rc = url && u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-                     curl_url_get(u, CURLUPART_SCHEME, &s, 0) == CURLUE_OK &&
-                     curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
-                     curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK
-                 ? 0
-                 : -1;
+    CURLUcode c = u ? curl_url_set(u, CURLUPART_URL, url, 0) : CURLUE_OUT_OF_MEMORY;
+    if (c == CURLUE_OK)
+        c = curl_url_get(u, CURLUPART_SCHEME, &s, 0);
+    if (c == CURLUE_OK)
+        c = curl_url_get(u, CURLUPART_HOST, &h, 0);
+    if (c == CURLUE_OK)
+        c = curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT);
+    int rc = url_rc(c);
     if (rc == 0 && snprintf(buf, n, "%s://%s:%s", s, h, p) >= (int)n)
-        rc = -1;
+        rc = SW_EINVAL;
     for (char *c = buf; rc == 0 && *c; c++)
         *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
     curl_free(s);

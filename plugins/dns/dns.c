@@ -164,9 +164,12 @@ static int dns_prepare_name(const sw_config *cfg, struct dns_site *ds)
 {
     const char *name = api->config_get(cfg, "name");
     char scheme[16], host[256];
-    if (!name && url_split(api->config_get(cfg, "url"), scheme, sizeof scheme, host, sizeof host) == 0)
+    int rc = name ? 0 : url_split(api->config_get(cfg, "url"), scheme, sizeof scheme, host, sizeof host);
+    if (rc == SW_ENOMEM)
+        return rc;
+    if (!name && rc == 0)
         name = host; /* the host of the site's url */
-    int rc = 0;
+    rc = 0;
     char rev[80];
     if (ds->type == ns_t_ptr && name && dns_reverse(name, rev) == 0)
         name = rev;

@@ -39,10 +39,13 @@ static struct web_state *web_g; /* one per plugin, from init() */
 
 /* ---- configuration ---- */
 
+/* 0; SW_EINVAL for a bad list; SW_ENOMEM (never taken for a bad list). */
 static int web_parse_status(const char *s, struct web_site *hs)
 {
     char *copy = strdup(s), *save = NULL;
-    int ok = copy != NULL;
+    if (!copy)
+        return SW_ENOMEM;
+    int ok = 1;
     for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && ok; tok = strtok_r(NULL, ",", &save)) {
         char *end;
         long lo = strtol(tok, &end, 10), hi = lo;
@@ -59,14 +62,14 @@ static int web_parse_status(const char *s, struct web_site *hs)
         }
         struct web_range *r = realloc(hs->ranges, sizeof *r * (size_t)(hs->nranges + 1));
         if (!r) {
-            ok = 0;
-            break;
+            free(copy);
+            return SW_ENOMEM;
         }
         hs->ranges = r;
         hs->ranges[hs->nranges++] = (struct web_range){lo, hi};
     }
     free(copy);
-    return ok && hs->nranges ? 0 : -1;
+    return ok && hs->nranges ? 0 : SW_EINVAL;
 }
 
 void web_release(void *p)
@@ -96,8 +99,11 @@ static int web_prepare_url(const sw_config *cfg, struct web_site *hs)
     if (url && !hs->url)
         return SW_ENOMEM;
     char origin[512];
-    if (url_split(url, scheme, sizeof scheme, host, sizeof host) == 0 &&
-        url_origin(url, origin, sizeof origin) == 0 &&
+    int sr = url_split(url, scheme, sizeof scheme, host, sizeof host);
+    int orc = sr == 0 ? url_origin(url, origin, sizeof origin) : sr;
+    if (orc == SW_ENOMEM)
+        return SW_ENOMEM;
+    if (orc == 0 &&
         (strcmp(scheme, "https") == 0 || (!web_flavour.tls_only && strcmp(scheme, "http") == 0))) {
         hs->host = strdup(host);
         hs->origin = strdup(origin);
@@ -120,9 +126,10 @@ int web_prepare(void *state, const sw_config *cfg, void **out)
 
     const char *st = api->config_get(cfg, "expect_status");
     hs->expect_text = strdup(st ? st : "200-399");
-    if (!hs->expect_text)
+    int prc = hs->expect_text ? web_parse_status(hs->expect_text, hs) : SW_ENOMEM;
+    if (prc == SW_ENOMEM)
         ERR_KEEP_FIRST(rc, SW_ENOMEM);
-    else if (web_parse_status(hs->expect_text, hs) < 0)
+    else if (prc < 0)
         ERR_KEEP_FIRST(rc, api->config_error(cfg, "expect_status",
                                              "status codes 100-599 as a list of N or N-M, e.g. 200-399"));
 
@@ -400,6 +407,8 @@ static void web_transfer_failed(struct web_xfer *x, CURLcode cc, struct verdict 
         /* After the status line, curl says "Out of memory" for one header
          * line over its 100 KB limit: the server's fault, not ours. */
         verdict_fail(v, SW_FAIL, "invalid HTTP answer: a header line longer than 100 KB");
+    } else if (cc == CURLE_OUT_OF_MEMORY) { /* the monitor's trouble: the site may be fine */
+        verdict_fail(v, SW_UNKNOWN, "out of memory while fetching (%s)", err);
     } else if (cc == CURLE_WEIRD_SERVER_REPLY || cc == CURLE_UNSUPPORTED_PROTOCOL ||
                cc == CURLE_BAD_CONTENT_ENCODING) {
         verdict_fail(v, SW_FAIL, "invalid HTTP answer: %s", err);
@@ -435,7 +444,9 @@ static void web_judge(struct web_xfer *x)
     char t[32], sz[32], lim[32];
     api->format_duration((int64_t)(total * 1e6), t, sizeof t);
     api->format_size(hs->max_size, lim, sizeof lim);
-    if (x->stop == WEB_STOP_TOO_MANY) {
+    if (x->nomem) {
+        verdict_fail(&v, SW_UNKNOWN, "out of memory while following a redirect");
+    } else if (x->stop == WEB_STOP_TOO_MANY) {
         verdict_fail(&v, SW_FAIL, "more than %ld redirects", hs->max_redirects);
     } else if (x->stop == WEB_STOP_DOWNGRADE) {
         verdict_fail(&v, SW_FAIL, "downgrade to plain HTTP: redirected to %s", x->stop_url);
@@ -537,8 +548,12 @@ static int web_follow(struct web_state *g, struct web_xfer *x)
         x->stop = WEB_STOP_TOO_MANY;
         return 0;
     }
-    int parsed = url_split(loc, scheme, sizeof scheme, host, sizeof host) == 0;
-    if (!parsed || (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+    int src = url_split(loc, scheme, sizeof scheme, host, sizeof host);
+    if (src == SW_ENOMEM) {
+        x->nomem = 1; /* UNKNOWN: the Location may be fine */
+        return 0;
+    }
+    if (src != 0 || (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
         x->stop = WEB_STOP_SCHEME;
     } else if (web_flavour.tls_only && strcmp(scheme, "http") == 0) {
         /* Nothing is sent over plain HTTP: the check fails here. */

@@ -104,6 +104,7 @@ struct web_xfer {
     struct web_phases before; /* the hops before this one */
     enum web_stop stop;
     char *stop_url;          /* where the redirect not followed pointed */
+    int nomem;               /* out of memory while following a redirect */
     long interim;            /* 1xx answers since the last final status */
     struct match_scan *scan; /* NULL when no body rules */
     void *flavour_state;
