@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "support.h"
 
@@ -198,6 +199,83 @@ START_TEST(bad_rules_refused_at_load)
 }
 END_TEST
 
+/* Out of memory inside the http and dns plugins' own code, at each of
+ * their allocations in turn (tests/failalloc.c, LD_PRELOAD'd): sitewatch
+ * never aborts or crashes, and a site is judged as without the failure,
+ * or UNKNOWN saying "out of memory" (or ALSO), or the configuration is
+ * refused for "out of memory" (then `check` runs nothing). */
+static int oom_site_ok(const struct t_out *o, const char *site, const char *want, const char *also, long n)
+{
+    char *l = t_json_line(o->out, site);
+    if (!l) {
+        ck_assert_msg(strstr(o->err, "refused the configuration: out of memory"),
+                      "N=%ld: no line for %s:\n%s", n, site, o->err);
+        return 0;
+    }
+    int same = strstr(l, want) != NULL;
+    ck_assert_msg(same || (strstr(l, "\"verdict\":\"UNKNOWN\"") &&
+                           (strstr(l, "out of memory") || (also && strstr(l, also)))),
+                  "N=%ld: %s\n%s", n, l, o->err);
+    free(l);
+    return same;
+}
+
+START_TEST(plugins_out_of_memory)
+{
+    if (getenv("SW_VALGRIND")) { /* valgrind has its own allocator: test_common covers leaks */
+        fprintf(stderr, "plugins_out_of_memory: not under valgrind\n");
+        return;
+    }
+    char pre[600];
+    snprintf(pre, sizeof pre, "%s/failalloc.so", getenv("SW_TEST_PLUGINS"));
+    ck_assert_msg(access(pre, R_OK) == 0, "%s", pre);
+    char *dir = t_conf_dir(NULL, NULL), count[600];
+    free(t_write(dir, "sites.ini",
+                 "[site web]\nurl = http://127.0.0.1:%d/page.html\nchecks = http\nhttp.warn_after = 30s\n"
+                 "http.expect_content = python\nhttp.reject_content = Traceback\nhttp.ignore_case = yes\n"
+                 "http.expect_regex = <title>[^<]*Python\nhttp.expect_header = Content-Type: text/html\n"
+                 "http.headers = Accept: text/html\n"
+                 "[site names]\nurl = http://127.0.0.1:1/\nchecks = dns\ndns.name = example.org\n"
+                 "dns.server = 127.0.0.1:%d, [::1]:%d\ndns.protocol = tcp\ndns.expect = 10.0.0.1\n"
+                 "dns.expect_regex = ^10\\.\n",
+                 ngx.port, t_free_port(), t_free_port()));
+    snprintf(count, sizeof count, "%s/count", dir);
+    setenv("SW_FAIL_ALLOC_IN", "http.so,dns.so", 1);
+    setenv("SW_FAIL_ALLOC_COUNT", count, 1);
+    long n = 0, made = 0, failed_runs = 0;
+    for (;; n++) {
+        char nb[32];
+        snprintf(nb, sizeof nb, "%ld", n);
+        setenv("SW_FAIL_ALLOC", nb, 1);
+        unlink(count);
+        setenv("LD_PRELOAD", pre, 1);
+        struct t_out o = t_sitewatch(dir, "check", "--format", "json", NULL);
+        unsetenv("LD_PRELOAD");
+        ck_assert_msg(o.status < 128, "N=%ld: sitewatch died (%d):\n%s", n, o.status, o.err);
+        int same = oom_site_ok(&o, "web", "\"verdict\":\"OK\"", NULL, n);
+        /* A c-ares channel that found no memory: "cannot start a DNS query". */
+        same &= oom_site_ok(&o, "names", "\"verdict\":\"FAIL\",\"reason\":\"no answer from",
+                            "cannot start a DNS query", n);
+        t_out_free(&o);
+        char *c = t_read(count);
+        made = c ? atol(c) : 0;
+        free(c);
+        if (n == 0) /* nothing failed: the sites as they are */
+            ck_assert_msg(same && made > 0, "no allocation seen (%ld)", made);
+        else
+            failed_runs += !same;
+        if (n > made)
+            break;
+    }
+    unsetenv("SW_FAIL_ALLOC");
+    fprintf(stderr, "plugins_out_of_memory: %ld allocations, each failed once; %ld runs said so\n", made,
+            failed_runs);
+    ck_assert_int_gt(failed_runs, 0);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     if (t_nginx_start(&ngx) < 0)
@@ -219,6 +297,7 @@ int main(void)
     tcase_add_test(tc, worst_rule_first_then_the_others);
     tcase_add_test(tc, time_thresholds_warn_then_fail);
     tcase_add_test(tc, bad_rules_refused_at_load);
+    tcase_add_test(tc, plugins_out_of_memory);
     suite_add_tcase(s, tc);
     int rc = t_run_suite(s, 1);
     t_out_free(&run);
