@@ -208,7 +208,7 @@ static int purge_unopened(struct sw_app *a)
         struct sw_section *s = a->conf->secs[i];
         int open = 0;
         for (int t = 0; s->kind == SW_SEC_STORAGE && t < sw_storeq_ntargets(a->q) && !open; t++)
-            open = strcmp(sw_storeq_target(a->q, t, NULL)->name, s->name) == 0;
+            open = strcmp(sw_storeq_target_name(a->q, t), s->name) == 0;
         if (s->kind != SW_SEC_STORAGE || open)
             continue;
         fprintf(stderr,

@@ -61,7 +61,7 @@ int sw_cmd_status(struct sw_app *a)
             struct sw_section *s = a->conf->secs[i];
             int open = 0;
             for (int t = 0; s->kind == SW_SEC_STORAGE && t < sw_storeq_ntargets(a->q) && !open; t++)
-                open = strcmp(sw_storeq_target(a->q, t, NULL)->name, s->name) == 0;
+                open = strcmp(sw_storeq_target_name(a->q, t), s->name) == 0;
             if (s->kind == SW_SEC_STORAGE && !open) {
                 fprintf(stderr,
                         "sitewatch: [storage %s] (%s:%d) failed to open (the error above says why); no "

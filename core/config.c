@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keys.h"
 #include "units.h"
 #include "util.h"
 #include "utf8.h"
@@ -22,7 +23,8 @@
 static const char *const cfg_site_keys[] = {"url", "checks", "store", "interval", "timeout", NULL};
 static const char *const cfg_core_keys[] = {
     "plugin_dir", "location",   "default_interval", "default_timeout", "min_interval", "max_in_flight",
-    "recent",     "queue_size", "keep_raw",         "keep_rollups",    "health_file",  NULL};
+    "recent",     "queue_size", "keep_raw",         "keep_rollups",    "health_file",  "read_from",
+    NULL};
 
 static int cfg_in_list(const char *const *list, const char *key)
 {
@@ -574,6 +576,15 @@ static void cfg_core(struct sw_conf *c)
     c->location = sw_xstrdup(core && (e = cfg_get1(c, core, "location")) ? e->value : "local");
     c->health_file =
         core && (e = cfg_get1(c, core, "health_file")) && *e->value ? sw_xstrdup(e->value) : NULL;
+    /* That it can read is checked once plugins are loaded (jobs.c). */
+    if (core && (e = cfg_get1(c, core, "read_from"))) {
+        struct sw_config v = cfg_plain_view(c, core);
+        if (!sw_conf_section(c, SW_SEC_STORAGE, e->value))
+            sw_config_bad_value(&v, "read_from",
+                                "the name of a [storage NAME] section that can read results back");
+        else
+            c->read_from = sw_xstrdup(e->value);
+    }
     if (core) {
         struct sw_config v = cfg_plain_view(c, core);
         if (!*c->plugin_dir)
@@ -732,9 +743,16 @@ struct sw_conf *sw_conf_load_with(const char *dir, const char *name, const char 
         sw_conf_error(c, "%s: no *.ini files: expected at least one with a [site NAME] section", dir);
 
     cfg_core(c);
-    for (int i = 0; i < c->nsecs; i++)
+    int nstorage = 0;
+    for (int i = 0; i < c->nsecs; i++) {
         if (c->secs[i]->kind == SW_SEC_SITE)
             cfg_site(c, c->secs[i]);
+        if (c->secs[i]->kind == SW_SEC_STORAGE && ++nstorage == SW_STORAGE_MAX + 1)
+            sw_conf_error(c,
+                          "%s:%d: [storage %s] is one too many: at most " SW_STORAGE_MAX_TEXT
+                          " [storage] sections (each result keeps a bit per storage)",
+                          c->secs[i]->file, c->secs[i]->line, c->secs[i]->name);
+    }
     return c;
 }
 
@@ -768,6 +786,7 @@ void sw_conf_free(struct sw_conf *c)
     free(c->plugin_dir);
     free(c->location);
     free(c->health_file);
+    free(c->read_from);
     free(c->dir);
     free(c);
 }
@@ -910,6 +929,16 @@ int sw_config_bad_value_nth(const struct sw_config *v, const char *key, int nth,
     return SW_ECONFIG;
 }
 
+const char *sw_section_plugin(const struct sw_section *sec)
+{
+    if (sec->kind != SW_SEC_STORAGE && sec->kind != SW_SEC_OUTPUT)
+        return sec->name;
+    for (int i = sec->nentries - 1; i >= 0; i--)
+        if (strcmp(sec->entries[i].key, "plugin") == 0)
+            return sec->entries[i].value;
+    return sec->name;
+}
+
 void sw_config_check_keys(struct sw_conf *c, struct sw_section *sec, const char *plugin,
                           const char *const *keys, const char *core_key)
 {
@@ -926,6 +955,8 @@ void sw_config_check_keys(struct sw_conf *c, struct sw_section *sec, const char 
         }
         if (cfg_in_list(keys, k) || (core_key && strcmp(k, core_key) == 0))
             continue;
+        if ((sec->kind == SW_SEC_STORAGE || sec->kind == SW_SEC_OUTPUT) && strcmp(k, "plugin") == 0)
+            continue; /* which plugin: the core's (sw_section_plugin) */
         struct sw_buf b = {0};
         for (const char *const *p = keys; p && *p; p++)
             sw_buf_printf(&b, "%s%s", b.len ? ", " : "", *p);
@@ -936,4 +967,5 @@ void sw_config_check_keys(struct sw_conf *c, struct sw_section *sec, const char 
                                  : "no keys");
         sw_buf_free(&b);
     }
+    sw_keys_check_values(c, sec, plugin);
 }

@@ -51,6 +51,7 @@ struct sw_conf {
     /* [core] */
     char *plugin_dir, *location;
     char *health_file; /* the daemon's health file, or NULL */
+    char *read_from;   /* the [storage NAME] reads go to, or NULL: the first that can read */
     int64_t default_interval, default_timeout, min_interval;
     int64_t max_in_flight, recent, queue_size;
     int64_t keep_raw, keep_rollups; /* retention of raw results and of rollups */
@@ -83,6 +84,15 @@ void sw_conf_error(struct sw_conf *c, const char *fmt, ...) SW_PRINTF(2, 3);
  * "[storage NAME]" labels), far below NAME_MAX. */
 #define SW_NAME_MAX      100
 #define SW_NAME_MAX_TEXT "100"
+
+/* Most [storage] sections: a result's store_mask has a bit for each. */
+#define SW_STORAGE_MAX      32
+#define SW_STORAGE_MAX_TEXT "32"
+
+/* The plugin a [storage NAME] or [output NAME] section instantiates: its
+ * `plugin = P`, or without that key its NAME (so several instances of one
+ * plugin can coexist).  Any other section: its name. */
+const char *sw_section_plugin(const struct sw_section *sec);
 
 /* Whether S can name a section or a key: letters, digits, '.', '_', '-'. */
 int sw_conf_valid_name(const char *s);

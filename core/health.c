@@ -259,7 +259,7 @@ void sw_health_show(const char *path, int json, FILE *out)
     FILE *f = fopen(path, "r");
     if (!f)
         return;
-    char text[8192];
+    char text[32768]; /* 32 storages, each failing with a long error */
     size_t n = fread(text, 1, sizeof text - 1, f);
     fclose(f);
     text[n] = '\0';

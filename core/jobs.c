@@ -41,6 +41,50 @@ static struct sw_loaded *jobs_plugin(struct sw_conf *c, const char *name, int ki
     return p;
 }
 
+/* The plugin a `plugin = P` names in SEC, for KIND; NULL and an error in
+ * the usual key = "value": expected ... form if there is none such.  A
+ * file that exists but fails to load is returned with ->error set. */
+static struct sw_loaded *jobs_named_plugin(struct sw_conf *c, struct sw_section *sec, int kind)
+{
+    struct sw_config view = sw_config_section_view(c, sec);
+    const char *name = sw_config_single(&view, "plugin")->value;
+    char *what = NULL;
+    struct sw_loaded *p = NULL;
+    const char *an = kind == SW_KIND_OUTPUT ? "an" : "a";
+    if (!*name || name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")])
+        what = sw_xasprintf("%s %s plugin's name (letters, digits, '_' and '-'), found as NAME.so in %s", an,
+                            sw_kind_name(kind), c->plugin_dir);
+    else if (!(p = sw_loader_get(c->plugin_dir, name))->found)
+        what = sw_xasprintf("%s %s plugin's name: there is no %s/%s.so", an, sw_kind_name(kind),
+                            c->plugin_dir, name);
+    else if (!p->error && p->desc.kind != kind)
+        what = sw_xasprintf("%s %s plugin's name: %s is a %s plugin", an, sw_kind_name(kind), name,
+                            sw_kind_name(p->desc.kind));
+    if (what) {
+        sw_config_bad_value(&view, "plugin", what);
+        free(what);
+        return NULL;
+    }
+    return p;
+}
+
+/* `[core] read_from` must name a storage whose plugin reads results back
+ * (config.c has checked that the section exists). */
+static void jobs_check_read_from(struct sw_conf *c)
+{
+    struct sw_section *s = c->read_from ? sw_conf_section(c, SW_SEC_STORAGE, c->read_from) : NULL;
+    if (!s)
+        return;
+    struct sw_loaded *p = sw_loader_get(c->plugin_dir, sw_section_plugin(s));
+    if (!p->found || p->error || p->desc.kind != SW_KIND_STORAGE || sw_storeq_can_read(p))
+        return; /* a plugin that is not there has its own error */
+    struct sw_config view = sw_config_section_view(c, sw_conf_section(c, SW_SEC_CORE, NULL));
+    char *what = sw_xasprintf("a [storage] that can read results back; plugin %s of [storage %s] only writes",
+                              p->name, s->name);
+    sw_config_bad_value(&view, "read_from", what);
+    free(what);
+}
+
 /* Load and check the keys of [check]/[storage]/[output] sections' plugins. */
 static void jobs_bind_sections(struct sw_conf *c)
 {
@@ -52,13 +96,18 @@ static void jobs_bind_sections(struct sw_conf *c)
                                                : 0;
         if (!kind)
             continue;
-        struct sw_loaded *p = jobs_plugin(c, s->name, kind, NULL, s);
+        /* [check P] is named by its plugin; a storage or output section may
+         * name one with plugin = P. */
+        struct sw_loaded *p = kind != SW_KIND_CHECK && sw_section_get(s, "plugin")
+                                  ? jobs_named_plugin(c, s, kind)
+                                  : jobs_plugin(c, s->name, kind, NULL, s);
         if (p && !p->error)
-            sw_config_check_keys(c, s, s->name, p->desc.keys,
+            sw_config_check_keys(c, s, p->name, p->desc.keys,
                                  kind == SW_KIND_CHECK    ? "timeout"
                                  : kind == SW_KIND_OUTPUT ? "every"
                                                           : NULL);
     }
+    jobs_check_read_from(c);
 }
 
 static struct sw_job *jobs_one(struct sw_conf *c, struct sw_site *site, const char *check)
@@ -230,7 +279,7 @@ int sw_storage_open(struct sw_conf *c, struct sw_storeq *q, struct sw_job **jobs
         struct sw_section *s = c->secs[i];
         if (s->kind != SW_SEC_STORAGE)
             continue;
-        struct sw_loaded *p = sw_loader_get(c->plugin_dir, s->name);
+        struct sw_loaded *p = sw_loader_get(c->plugin_dir, sw_section_plugin(s));
         if (p->error || p->desc.kind != SW_KIND_STORAGE) {
             sw_err("[storage %s] (%s:%d): not used: %s", s->name, s->file, s->line,
                    p->error ? p->error : "not a storage plugin");
@@ -239,12 +288,18 @@ int sw_storage_open(struct sw_conf *c, struct sw_storeq *q, struct sw_job **jobs
         struct sw_config view = sw_config_section_view(c, s);
         void *inst = NULL;
         int rc = p->desc.storage_open(p->state, &view, &inst);
-        if (rc == 0)
-            sw_storeq_add_target(q, p, inst);
-        else if (rc != SW_ECONFIG) /* a config error has said it all */
+        if (rc == 0 && sw_storeq_add(q, s->name, p, inst) < 0) {
+            if (p->desc.storage_close) /* past SW_STORAGE_MAX: the config said so */
+                p->desc.storage_close(inst);
+        } else if (rc != 0 && rc != SW_ECONFIG) { /* a config error has said it all */
             sw_err("[storage %s] (%s:%d): cannot open: %s; its results are not stored", s->name, s->file,
                    s->line, sw_strerror(rc));
+        }
         busy += rc == SW_EBUSY;
     }
+    /* Chosen once: status, history, uptime, the recent cache's seed and
+     * the pages all read from this one. */
+    if (sw_storeq_set_reader(q, c->read_from) < 0 && c->read_from && sw_storeq_find(q, c->read_from) >= 0)
+        sw_err("[storage %s] cannot read results back (read_from in [core]); nothing is read", c->read_from);
     return busy;
 }

@@ -165,10 +165,14 @@ struct sw_outputs *sw_outputs_open(struct sw_conf *c)
         struct sw_section *s = c->secs[i];
         if (s->kind != SW_SEC_OUTPUT)
             continue;
-        struct sw_loaded *p = sw_loader_get(c->plugin_dir, s->name);
+        struct sw_loaded *p = sw_loader_get(c->plugin_dir, sw_section_plugin(s));
         char *label = sw_xasprintf("[output %s] (%s:%d)", s->name, s->file, s->line);
-        if (p->error || p->desc.kind != SW_KIND_OUTPUT) {
-            sw_err("%s: not used: %s", label, p->error ? p->error : "not an output plugin");
+        if (!p->found || (!p->error && p->desc.kind != SW_KIND_OUTPUT)) {
+            free(label); /* a configuration error (jobs.c) says so */
+            continue;
+        }
+        if (p->error) {
+            sw_err("%s: not used: %s", label, p->error);
             free(label);
             continue;
         }

@@ -316,7 +316,7 @@ START_TEST(bad_site_name_and_core_key)
         "and '_'\n"
         "DIR/0core.ini:4: unknown key 'workers' in [core]: expected one of plugin_dir, location, "
         "default_interval, default_timeout, min_interval, max_in_flight, recent, queue_size, keep_raw, "
-        "keep_rollups, health_file\n");
+        "keep_rollups, health_file, read_from\n");
 }
 END_TEST
 
@@ -363,6 +363,45 @@ START_TEST(shipped_config_is_valid)
 }
 END_TEST
 
+/* plugin = P: two instances of one plugin side by side, each its own
+ * section, named by the site's store list. */
+START_TEST(plugin_key_names_instances)
+{
+    core_ini("read_from = copy\n[storage main]\nplugin = sqlite\npath = a.db\n[storage copy]\n"
+             "plugin = sqlite\npath = b.db\n[output public]\nplugin = html\ndir = p1\n[output internal]\n"
+             "plugin = html\ndir = p2\nbogus = 1\n");
+    free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\nstore = main, copy\n"));
+    /* Keys are the instance's plugin's: html's list, not a plugin "internal". */
+    EXPECT_ERRORS("DIR/0core.ini:17: unknown key 'bogus' in [output internal]: plugin html accepts every, "
+                  "dir, title\n");
+}
+END_TEST
+
+/* read_from names a storage that only writes. */
+START_TEST(read_from_must_read)
+{
+    core_ini("read_from = csv\n[storage csv]\ndir = out\n");
+    free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\n"));
+    EXPECT_ERRORS("DIR/0core.ini:4: in [core], read_from = \"csv\": expected a [storage] that can read "
+                  "results back; plugin csv of [storage csv] only writes\n");
+}
+END_TEST
+
+/* A result keeps a bit per storage: the 33rd section is refused, named. */
+START_TEST(storage_limit_named)
+{
+    core_ini(NULL);
+    struct sw_buf b = {0};
+    for (int i = 0; i <= SW_STORAGE_MAX; i++)
+        sw_buf_printf(&b, "[storage s%d]\nplugin = csv\ndir = out%d\n", i, i);
+    free(t_write(dir, "s.ini", "%s", b.s));
+    sw_buf_free(&b);
+    free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\n"));
+    EXPECT_ERRORS("DIR/s.ini:97: [storage s32] is one too many: at most 32 [storage] sections (each result "
+                  "keeps a bit per storage)\n");
+}
+END_TEST
+
 /* Every key with a wrong, empty or out-of-range value: one row each, the
  * exact message `validate` gives (and only that one). */
 static const struct bad_value {
@@ -391,6 +430,9 @@ static const struct bad_value {
      "DIR/0core.ini:3: in [core], keep_raw = \"1d\": expected a duration of at least 2d"},
     {"core", "keep_rollups", "10d",
      "DIR/0core.ini:3: in [core], keep_rollups = \"10d\": expected a duration no shorter than keep_raw"},
+    {"core", "read_from", "nosuch",
+     "DIR/0core.ini:3: in [core], read_from = \"nosuch\": expected the name of a [storage NAME] section that "
+     "can read results back"},
     {"core", "location", "",
      "DIR/0core.ini:3: in [core], location = \"\": expected a name for where this sitewatch probes from "
      "(letters, digits, '.', '-', '_'; at most 100 characters), e.g. eu-west"},
@@ -464,9 +506,18 @@ static const struct bad_value {
     {"sqlite", "busy_timeout", "long",
      "DIR/0core.ini:4: in [storage sqlite], busy_timeout = \"long\": expected a duration such as 250ms, 10s, "
      "5m or 1h"},
+    {"sqlite", "plugin", "nope",
+     "DIR/0core.ini:4: in [storage sqlite], plugin = \"nope\": expected a storage plugin's name: there is "
+     "no "},
+    {"csv", "plugin", "../csv",
+     "DIR/0core.ini:4: in [storage csv], plugin = \"../csv\": expected a storage plugin's name (letters, "
+     "digits, '_' and '-'), found as NAME.so in "},
     {"csv", "fsync", "always", "DIR/0core.ini:4: in [storage csv], fsync = \"always\": expected "},
     {"html", "every", "often",
      "DIR/0core.ini:4: in [output html], every = \"often\": expected a duration of at least 1s"},
+    {"html", "plugin", "sqlite",
+     "DIR/0core.ini:4: in [output html], plugin = \"sqlite\": expected an output plugin's name: sqlite is a "
+     "storage plugin"},
     {"html", "dir", "",
      "DIR/0core.ini:4: in [output html], dir = \"\": expected the folder to write the pages to, e.g. public"},
 };
@@ -835,6 +886,9 @@ int main(void)
     tcase_add_test(tc, long_line);
     tcase_add_test(tc, long_lines_read_like_short_ones);
     tcase_add_test(tc, bad_site_name_and_core_key);
+    tcase_add_test(tc, plugin_key_names_instances);
+    tcase_add_test(tc, read_from_must_read);
+    tcase_add_test(tc, storage_limit_named);
     tcase_add_test(tc, all_errors_reported);
     tcase_add_loop_test(tc, shipped_config_is_valid, 0, 7);
     tcase_add_loop_test(tc, bad_value_table, 0, (int)(sizeof bad_values / sizeof *bad_values));
