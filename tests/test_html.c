@@ -588,6 +588,34 @@ START_TEST(unwritable_page_stops_nothing)
 }
 END_TEST
 
+/* Two instances of the html plugin (plugin = html) render side by side,
+ * each into its own folder with its own title. */
+START_TEST(two_html_outputs)
+{
+    free(t_write(dir, "1out.ini",
+                 "[storage sqlite]\npath = %s/sw.db\n[output html]\ndir = %s\ntitle = Public\n"
+                 "[output internal]\nplugin = html\ndir = %s/internal\ntitle = Internal\n",
+                 dir, pub, dir));
+    struct t_out o = t_sitewatch(dir, "render", NULL);
+    ck_assert_msg(o.status == 0, "render exited %d\n%s", o.status, o.err);
+    t_out_free(&o);
+    char *index = file("index.html");
+    T_HAS(index, "Public");
+    T_HAS(index, "alpha");
+    free(index);
+    char path[2048];
+    snprintf(path, sizeof path, "%s/internal/index.html", dir);
+    index = t_read(path);
+    ck_assert_msg(index != NULL, "%s missing", path);
+    T_HAS(index, "Internal");
+    T_HAS(index, "alpha");
+    ck_assert_msg(strstr(index, "Public") == NULL, "%s", index);
+    free(index);
+    snprintf(path, sizeof path, "%s/internal/site/beta.html", dir);
+    ck_assert_msg(access(path, F_OK) == 0, "%s missing", path);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("html");
@@ -602,6 +630,7 @@ int main(void)
     tcase_add_test(tc, daemon_keeps_pages_current);
     tcase_add_test(tc, render_memory_is_linear_in_sites);
     tcase_add_test(tc, unwritable_page_stops_nothing);
+    tcase_add_test(tc, two_html_outputs);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }

@@ -638,6 +638,54 @@ START_TEST(remove_purge_beside_daemon_keeps_nothing)
 }
 END_TEST
 
+/* Results of `history NAME --format json`: one object each. */
+static int history_count(const char *name)
+{
+    struct t_out o = t_sitewatch(dir, "history", name, "--format", "json", NULL);
+    ck_assert_msg(o.status == 0, "history %s: exit %d\n%s", name, o.status, o.err);
+    int n = 0;
+    for (const char *p = o.out; (p = strstr(p, "\"verdict\"")); p++)
+        n++;
+    t_out_free(&o);
+    return n;
+}
+
+/* Two [storage] of one plugin (plugin = sqlite) side by side: each takes
+ * every result; reads go to the one read_from names, chosen at open. */
+static void two_databases(const char *read_from, int both)
+{
+    free(t_write(dir, "0core.ini",
+                 "[core]\nplugin_dir = %s\nmin_interval = 1s\nread_from = %s\n"
+                 "[storage two]\nplugin = sqlite\npath = %s/two.db\n%s%s%s",
+                 t_plugin_dir(), read_from, dir, both ? "[storage one]\nplugin = sqlite\npath = " : "",
+                 both ? dir : "", both ? "/one.db\n" : ""));
+}
+
+START_TEST(two_sqlite_instances_and_read_from)
+{
+    char one[2048], two[2048];
+    snprintf(one, sizeof one, "%s/one.db", dir);
+    snprintf(two, sizeof two, "%s/two.db", dir);
+    two_databases("two", 0);
+    RUN(2, "main", NULL, "check");
+    two_databases("two", 1);
+    RUN(2, "main", NULL, "check");
+    RUN(2, "main", NULL, "check");
+    ck_assert_int_eq(t_sql_long(two, "SELECT count(*) FROM results"), 6);
+    ck_assert_int_eq(t_sql_long(one, "SELECT count(*) FROM results"), 4);
+    ck_assert_int_eq(history_count("main"), 3);
+    two_databases("one", 1);
+    ck_assert_int_eq(history_count("main"), 2);
+    RUN(2, "main ", NULL, "status");
+    /* The first that can read, without read_from: [storage two], first in the file. */
+    free(t_write(dir, "0core.ini",
+                 "[core]\nplugin_dir = %s\nmin_interval = 1s\n[storage two]\nplugin = sqlite\npath = "
+                 "%s\n[storage one]\nplugin = sqlite\npath = %s\n",
+                 t_plugin_dir(), two, one));
+    ck_assert_int_eq(history_count("main"), 3);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("manage");
@@ -659,6 +707,7 @@ int main(void)
     tcase_add_test(tc, systemd_unit);
     tcase_add_test(tc, purge_storage_that_cannot_open);
     tcase_add_test(tc, remove_purge_beside_daemon_keeps_nothing);
+    tcase_add_test(tc, two_sqlite_instances_and_read_from);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }
