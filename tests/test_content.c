@@ -231,9 +231,10 @@ START_TEST(plugins_out_of_memory)
     ck_assert_msg(access(pre, R_OK) == 0, "%s", pre);
     char *dir = t_conf_dir(NULL, NULL), count[600];
     free(t_write(dir, "sites.ini",
-                 "[site web]\nurl = http://127.0.0.1:%d/page.html\nchecks = http\nhttp.warn_after = 30s\n"
-                 "http.expect_content = python\nhttp.reject_content = Traceback\nhttp.ignore_case = yes\n"
-                 "http.expect_regex = <title>[^<]*Python\nhttp.expect_header = Content-Type: text/html\n"
+                 /* Two redirects, then "hello sitewatch". */
+                 "[site web]\nurl = http://127.0.0.1:%d/r1\nchecks = http\nhttp.warn_after = 30s\n"
+                 "http.expect_content = HELLO\nhttp.reject_content = Traceback\nhttp.ignore_case = yes\n"
+                 "http.expect_regex = ^hello\\s+sitewatch$\nhttp.expect_header = content-length\n"
                  "http.headers = Accept: text/html\n"
                  "[site names]\nurl = http://127.0.0.1:1/\nchecks = dns\ndns.name = example.org\n"
                  "dns.server = 127.0.0.1:%d, [::1]:%d\ndns.protocol = tcp\ndns.expect = 10.0.0.1\n"
