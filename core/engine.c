@@ -17,6 +17,80 @@
 #include "util.h"
 
 enum { RUN_CANCEL_NONE, RUN_CANCEL_GUARD, RUN_CANCEL_STOP };
+
+/* ---- a configuration and who holds it ---- */
+
+/* The engine holds the configuration it runs; a reload moves that hold to
+ * the old series it frees on the next loop turn, and each series it
+ * retires while a run of it goes on takes one more: the old configuration
+ * goes with the last series that points into it. */
+struct sw_conf_hold {
+    struct sw_conf *conf;
+    int refs;
+};
+
+static struct sw_conf_hold *conf_hold_new(struct sw_conf *c)
+{
+    struct sw_conf_hold *h = sw_xcalloc(1, sizeof *h);
+    h->conf = c;
+    h->refs = 1;
+    return h;
+}
+
+static struct sw_conf_hold *conf_hold_ref(struct sw_conf_hold *h)
+{
+    h->refs++;
+    return h;
+}
+
+static void conf_hold_unref(struct sw_conf_hold *h)
+{
+    if (!h || --h->refs > 0)
+        return;
+    sw_conf_free(h->conf);
+    free(h);
+}
+
+/* ---- the max_in_flight queue ---- */
+
+/* Series due while max_in_flight runs go on wait here, first come first
+ * run, each at most once (its waiting flag), with the time it was due. */
+struct engine_waitq {
+    struct sw_job *head, *tail;
+};
+
+static void waitq_push(struct engine_waitq *q, struct sw_job *j, int64_t due)
+{
+    j->waiting = 1;
+    j->wait_due = due;
+    j->wait_next = NULL;
+    if (q->tail)
+        q->tail->wait_next = j;
+    else
+        q->head = j;
+    q->tail = j;
+}
+
+/* The longest waiting, out of the queue; NULL when it is empty. */
+static struct sw_job *waitq_pop(struct engine_waitq *q)
+{
+    struct sw_job *j = q->head;
+    if (!j)
+        return NULL;
+    q->head = j->wait_next;
+    if (!q->head)
+        q->tail = NULL;
+    j->waiting = 0;
+    j->wait_next = NULL;
+    return j;
+}
+
+/* Empty it: none of its series runs for having waited. */
+static void waitq_clear(struct engine_waitq *q)
+{
+    while (waitq_pop(q))
+        ;
+}
 /* How long past its timeout a run may go before the core cancels it: the
  * plugin should time out first and give the better reason. */
 #define ENGINE_GUARD_GRACE 2000000
@@ -36,19 +110,15 @@ struct sw_engine {
     int inflight;
     int stuck;                   /* blocking runs given up on, their threads still in plugin code */
     int stuck_max, stuck_warned; /* see engine_stuck_max */
-    struct sw_job *wait_head, *wait_tail;
+    struct engine_waitq waitq;
     struct sw_sinks sinks; /* where each result goes (sink.h) */
     int once, remaining, stopping;
     const char *dir;
-    /* Jobs and confs replaced by reloads, kept while their runs finish. */
+    struct sw_conf_hold *conf_hold; /* conf, held by the engine while it runs it */
+    /* Series replaced by reloads, kept while their runs finish (each holds
+     * its configuration). */
     struct sw_job **retired;
     int nretired;
-    /* Old confs that retired jobs still point into, with how many. */
-    struct engine_old_conf {
-        struct sw_conf *conf;
-        int live;
-    } * old;
-    int nold;
     /* The reload going on, if any (see engine_reload_request). */
     struct {
         int phase;          /* RELOAD_* */
@@ -61,9 +131,9 @@ struct sw_engine {
         struct sw_jobs_binder *binder;
         struct sw_job **nj;
         int n;
-        struct sw_job **dead; /* the old, freed after the swap */
-        struct sw_conf *dead_conf;
-        int64_t started, held_max; /* monotonic; the longest it held the loop */
+        struct sw_job **dead;           /* the old, freed after the swap... */
+        struct sw_conf_hold *dead_conf; /* ...with the hold on their configuration */
+        int64_t started, held_max;      /* monotonic; the longest it held the loop */
         int kept;
     } rl;
 };
@@ -96,6 +166,7 @@ struct sw_engine *sw_engine_new(uv_loop_t *loop, struct sw_conf *conf, struct sw
     struct sw_engine *e = sw_xcalloc(1, sizeof *e);
     e->loop = loop;
     e->conf = conf;
+    e->conf_hold = conf_hold_new(conf);
     e->jobs = jobs;
     for (struct sw_job **p = jobs; *p; p++) {
         (*p)->eng = e;
@@ -181,8 +252,10 @@ void sw_engine_seed(struct sw_engine *e)
 
 /* ---- finishing a run ---- */
 
-static void run_free(sw_run *run)
+static void run_unref(sw_run *run)
 {
+    if (--run->refs > 0)
+        return;
     if (run->res)
         sw_result_unref(run->res);
     free(run);
@@ -193,19 +266,15 @@ static void run_guard_closed_cb(uv_handle_t *h)
     sw_run *run = h->data;
     free(h);
     run->guard = NULL;
-    run->guard_closed = 1;
-    if (run->released)
-        run_free(run);
+    run_unref(run);
 }
 
-/* The job lets go of a finished run (its next one finished, or the job is
- * going away). */
+/* The series lets go of a finished run (its next one finished, or the
+ * series is going away). */
 static void run_release(sw_run *run)
 {
     run->job = NULL;
-    run->released = 1;
-    if (run->guard_closed)
-        run_free(run);
+    run_unref(run);
 }
 
 void sw_job_forget_runs(struct sw_job *j)
@@ -228,44 +297,41 @@ static void engine_deliver(struct sw_engine *e, struct sw_job *j, sw_result *r)
     sw_sinks_deliver(&e->sinks, &ev);
 }
 
-/* Free a retired job once its last run ended, and its conf with the last
- * job that pointed into it. */
+/* Free a retired series once its last run ended, and let go of its
+ * configuration (freed with the last series that points into it). */
 static void engine_free_retired(struct sw_engine *e, struct sw_job *j)
 {
-    for (int i = 0; i < e->nold; i++) {
-        struct sw_conf *c = e->old[i].conf;
-        if (j->site >= c->sites && j->site < c->sites + c->nsites && --e->old[i].live == 0) {
-            sw_conf_free(c);
-            e->old[i] = e->old[--e->nold];
-            break;
-        }
-    }
     for (int i = 0; i < e->nretired; i++) {
         if (e->retired[i] == j) {
             e->retired[i] = e->retired[--e->nretired];
             break;
         }
     }
+    struct sw_conf_hold *h = j->retired;
     sw_job_free(j);
+    conf_hold_unref(h);
 }
 
 static void run_start(struct sw_engine *e, struct sw_job *j, int64_t due);
 
-static void engine_finish(sw_run *run)
+/* RUN ends as END (done, abandoned or stuck): its series gets its result,
+ * its slot goes to the longest waiting series.  Once only: a run that has
+ * ended already is a plugin completing it twice, or late. */
+static void engine_finish(sw_run *run, enum sw_run_state end)
 {
     struct sw_job *j = run->job;
     sw_result *r = run->res;
     char d[32];
-    if (run->completed) {
+    if (run->state != SW_RUN_RUNNING) {
         if (j)
             sw_err("%s: run of %s completed %s; ignored (plugin bug)", j->check, j->site->name,
-                   run->abandoned ? "after sitewatch gave up on it" : "twice");
+                   run->state == SW_RUN_DONE ? "twice" : "after sitewatch gave up on it");
         return;
     }
     struct sw_engine *e = j->eng;
-    run->completed = 1;
+    run->state = end;
     uv_timer_stop(run->guard);
-    if (run->abandoned) {
+    if (end != SW_RUN_DONE) {
         /* The plugin may still write into its result (on another thread,
          * for a stuck blocking run): deliver a new one. */
         r = sw_result_new(j->site->name, j->check, e->conf->location);
@@ -279,7 +345,7 @@ static void engine_finish(sw_run *run)
     if (run->cancelled == RUN_CANCEL_STOP)
         sw_result_set(r, SW_UNKNOWN, "cancelled after %s: sitewatch is stopping",
                       sw_fmt_duration(r->duration, d, sizeof d));
-    else if (run->stuck)
+    else if (end == SW_RUN_STUCK)
         sw_result_set(r, SW_UNKNOWN, "check plugin %s did not return within %s; its thread is stuck",
                       j->check, sw_fmt_duration(r->duration, d, sizeof d));
     else if (run->cancelled == RUN_CANCEL_GUARD)
@@ -294,24 +360,24 @@ static void engine_finish(sw_run *run)
     j->inflight = NULL;
     e->inflight--;
     uv_close((uv_handle_t *)run->guard, run_guard_closed_cb);
-    if (!run->stuck) { /* a stuck run is freed when its thread returns */
+    if (end != SW_RUN_STUCK) {
         sw_job_forget_runs(j);
         j->spent = run;
+    } else {
+        /* The series lets go now; the worker pool's reference keeps the
+         * run until its thread returns, and the series waits for that
+         * (j->stuck), so run->job stays good until then. */
+        run_unref(run);
     }
     if (j->retired && !j->stuck)
         engine_free_retired(e, j);
     if (e->once)
         e->remaining--;
-    /* A slot is free: the longest-waiting job goes next. */
-    while (e->wait_head && e->inflight < e->conf->max_in_flight && !e->stopping) {
-        struct sw_job *w = e->wait_head;
-        e->wait_head = w->wait_next;
-        if (!e->wait_head)
-            e->wait_tail = NULL;
-        w->waiting = 0;
+    /* A slot is free: the longest-waiting series goes next. */
+    struct sw_job *w;
+    while (e->inflight < e->conf->max_in_flight && !e->stopping && (w = waitq_pop(&e->waitq)))
         if (!engine_stuck_refuses(e, w, w->wait_due))
             run_start(e, w, w->wait_due);
-    }
     engine_maybe_done(e);
 }
 
@@ -327,7 +393,7 @@ int64_t sw_run_timeout(const sw_run *run)
 
 void sw_run_complete(sw_run *run)
 {
-    engine_finish(run);
+    engine_finish(run, SW_RUN_DONE);
 }
 
 /* ---- starting a run ---- */
@@ -336,7 +402,7 @@ static void run_guard_cb(uv_timer_t *t)
 {
     sw_run *run = t->data;
     struct sw_job *j = run->job;
-    if (run->completed)
+    if (run->state != SW_RUN_RUNNING)
         return;
     if (!(j->plugin->desc.flags & SW_CHECK_ASYNC)) {
         /* A worker thread cannot be interrupted: the site gets its result
@@ -345,21 +411,19 @@ static void run_guard_cb(uv_timer_t *t)
         sw_err("%s: blocking run of %s did not return within its timeout; sitewatch gives its result and the "
                "worker thread stays busy until the plugin returns (plugin bug)",
                j->check, j->site->name);
-        run->abandoned = run->stuck = 1;
         j->stuck++;
         j->eng->stuck++;
-        engine_finish(run);
+        engine_finish(run, SW_RUN_STUCK);
         return;
     }
     run->cancelled = run->cancelled ? run->cancelled : RUN_CANCEL_GUARD;
     j->plugin->desc.check_cancel(j->site_state, run);
-    if (!run->completed) {
+    if (run->state == SW_RUN_RUNNING) {
         /* Cancel did not end it either: the site must still get its one
          * result, and the schedule its slot back. */
         sw_err("%s: run of %s not completed even after cancel; sitewatch gives its result (plugin bug)",
                j->check, j->site->name);
-        run->abandoned = 1;
-        engine_finish(run);
+        engine_finish(run, SW_RUN_ABANDONED);
     }
 }
 
@@ -375,8 +439,9 @@ static void run_after_work_cb(uv_work_t *w, int status)
     sw_run *run = w->data;
     free(w);
     run->work = NULL;
-    if (!run->stuck) {
-        engine_finish(run);
+    if (run->state != SW_RUN_STUCK) {
+        engine_finish(run, SW_RUN_DONE);
+        run_unref(run); /* the worker's */
         return;
     }
     struct sw_job *j = run->job;
@@ -386,7 +451,9 @@ static void run_after_work_cb(uv_work_t *w, int status)
             j->site->name, sw_fmt_duration(sw_now_mono() - run->start, d, sizeof d));
     j->stuck--;
     e->stuck--;
-    run_release(run);
+    run->state = SW_RUN_ABANDONED; /* its thread is back */
+    run->job = NULL;
+    run_unref(run); /* the worker's */
     if (j->retired && !j->stuck && !j->inflight)
         engine_free_retired(e, j);
     engine_maybe_done(e);
@@ -430,6 +497,8 @@ static void run_start(struct sw_engine *e, struct sw_job *j, int64_t due)
 {
     int64_t now = sw_now_mono(), wall = sw_now_wall();
     sw_run *run = sw_xcalloc(1, sizeof *run);
+    run->refs = 2; /* the series' and the guard's */
+    run->state = SW_RUN_RUNNING;
     run->job = j;
     run->due = due;
     run->start = now;
@@ -445,19 +514,21 @@ static void run_start(struct sw_engine *e, struct sw_job *j, int64_t due)
     uv_timer_start(run->guard, run_guard_cb, (uint64_t)((j->timeout + ENGINE_GUARD_GRACE) / 1000), 0);
     if (j->plugin->desc.flags & SW_CHECK_ASYNC) {
         int rc = j->plugin->desc.check_run(j->site_state, run);
-        if (rc != 0 && !run->completed) {
+        if (rc != 0 && run->state == SW_RUN_RUNNING) {
             run->rc = rc;
-            engine_finish(run);
+            engine_finish(run, SW_RUN_DONE);
         }
         return;
     }
     run->work = sw_xmalloc(sizeof *run->work);
     run->work->data = run;
+    run->refs++; /* the worker's, until run_after_work_cb */
     if (uv_queue_work(e->loop, run->work, run_work_cb, run_after_work_cb) != 0) {
         free(run->work);
         run->work = NULL;
+        run->refs--;
         run->rc = SW_EBUSY;
-        engine_finish(run);
+        engine_finish(run, SW_RUN_DONE);
     }
 }
 
@@ -516,14 +587,7 @@ static void engine_dispatch(struct sw_engine *e, struct sw_job *j, int64_t due)
     if (engine_stuck_refuses(e, j, due))
         return;
     if (e->inflight >= e->conf->max_in_flight) {
-        j->waiting = 1;
-        j->wait_due = due;
-        j->wait_next = NULL;
-        if (e->wait_tail)
-            e->wait_tail->wait_next = j;
-        else
-            e->wait_head = j;
-        e->wait_tail = j;
+        waitq_push(&e->waitq, j, due);
         return;
     }
     run_start(e, j, due);
@@ -619,7 +683,7 @@ static void engine_stop(struct sw_engine *e, const char *why)
     uv_timer_stop(&e->tick);
     if (e->rl.phase != RELOAD_READING)
         engine_reload_drop(e);
-    e->wait_head = e->wait_tail = NULL;
+    waitq_clear(&e->waitq);
     /* Cancel what can be cancelled; blocking runs finish on their own. */
     struct sw_job **lists[] = {e->jobs, e->retired};
     int counts[] = {e->njobs, e->nretired};
@@ -628,15 +692,12 @@ static void engine_stop(struct sw_engine *e, const char *why)
          * swapping the last one into its place. */
         for (int i = counts[l] - 1; i >= 0; i--) {
             struct sw_job *j = lists[l][i];
-            j->waiting = 0;
             sw_run *run = j->inflight;
-            if (run && (j->plugin->desc.flags & SW_CHECK_ASYNC) && !run->completed) {
+            if (run && (j->plugin->desc.flags & SW_CHECK_ASYNC) && run->state == SW_RUN_RUNNING) {
                 run->cancelled = RUN_CANCEL_STOP;
                 j->plugin->desc.check_cancel(j->site_state, run);
-                if (!run->completed) { /* a plugin that ignores cancel must not hold the stop */
-                    run->abandoned = 1;
-                    engine_finish(run);
-                }
+                if (run->state == SW_RUN_RUNNING) /* a plugin that ignores cancel must not hold the stop */
+                    engine_finish(run, SW_RUN_ABANDONED);
             }
         }
     }
@@ -678,9 +739,10 @@ static void engine_reload_drop(struct sw_engine *e)
     sw_jobs_free(e->rl.nj);
     sw_conf_free(e->rl.nc);
     sw_jobs_free(e->rl.dead);
-    sw_conf_free(e->rl.dead_conf);
+    conf_hold_unref(e->rl.dead_conf);
     e->rl.nj = e->rl.dead = NULL;
-    e->rl.nc = e->rl.dead_conf = NULL;
+    e->rl.nc = NULL;
+    e->rl.dead_conf = NULL;
     if (e->rl.step.loop)
         uv_idle_stop(&e->rl.step);
     e->rl.phase = RELOAD_IDLE;
@@ -693,14 +755,13 @@ static void engine_reload_hold_cb(uv_timer_t *t)
         engine_reload_begin(e);
 }
 
-/* Put the new jobs in place of the old.  Each new job takes the phase and
- * recent results of the old one of its site and check, found by hash, each
- * old one at most once.  The old jobs not in flight and the old conf are
- * left in rl.dead and rl.dead_conf, freed on the next turn. */
-static void engine_reload_swap(struct sw_engine *e)
+/* Carry over: each new series takes the phase, the recent results and the
+ * verdict of the old one of its site and check, found by hash, each old
+ * one at most once (two of one site and check pair one to one).  Returns
+ * how many found theirs. */
+static int engine_reload_carry_over(struct sw_engine *e, struct sw_job **nj, int n)
 {
-    struct sw_job **nj = e->rl.nj;
-    int n = e->rl.n, kept = 0;
+    int kept = 0;
     struct sw_job_index ix;
     sw_job_index_init(&ix, e->jobs);
     for (int i = 0; i < n; i++) {
@@ -720,38 +781,50 @@ static void engine_reload_swap(struct sw_engine *e)
         kept++;
     }
     sw_job_index_free(&ix);
-    /* Every job in the max_in_flight queue is an old one (a retired job has
-     * a run in flight, so it is never queued): the queue empties. */
-    e->wait_head = e->wait_tail = NULL;
-    int live = 0, m = 0;
+    return kept;
+}
+
+/* Retire: the old series leave the schedule and the max_in_flight queue
+ * (every series in it is an old one: a retired series has a run in
+ * flight, so it is never queued).  One with a run still going on (or a
+ * stuck thread, which still uses its state) is retired, holding its
+ * configuration, and freed when that run ends; the others are left in
+ * rl.dead, with the engine's hold on the old configuration in
+ * rl.dead_conf, freed on the next turn. */
+static void engine_reload_retire(struct sw_engine *e)
+{
+    waitq_clear(&e->waitq);
+    int m = 0;
     for (int k = 0; k < e->njobs; k++) {
         struct sw_job *o = e->jobs[k];
         sw_heap_remove(&e->heap, &o->item);
-        o->waiting = 0;
-        if (o->inflight || o->stuck) { /* a stuck thread still uses its state */
-            o->retired = 1;
+        if (o->inflight || o->stuck) {
+            o->retired = conf_hold_ref(e->conf_hold);
             e->retired = sw_xrealloc(e->retired, sizeof *e->retired * (size_t)(e->nretired + 1));
             e->retired[e->nretired++] = o;
-            live++;
         } else {
             e->jobs[m++] = o;
         }
     }
     e->jobs[m] = NULL;
     e->rl.dead = e->jobs;
-    if (live) { /* retired jobs still point into it */
-        e->old = sw_xrealloc(e->old, sizeof *e->old * (size_t)(e->nold + 1));
-        e->old[e->nold++] = (struct engine_old_conf){e->conf, live};
-    } else {
-        e->rl.dead_conf = e->conf;
-    }
+    e->rl.dead_conf = e->conf_hold;
+    e->conf_hold = NULL;
+}
+
+/* Put the new series in place of the old: carry over, retire, and run
+ * the new configuration. */
+static void engine_reload_swap(struct sw_engine *e)
+{
+    e->rl.kept = engine_reload_carry_over(e, e->rl.nj, e->rl.n);
+    engine_reload_retire(e);
     e->conf = e->rl.nc;
-    e->jobs = nj;
-    e->njobs = n;
+    e->conf_hold = conf_hold_new(e->rl.nc);
+    e->jobs = e->rl.nj;
+    e->njobs = e->rl.n;
     e->rl.nc = NULL;
     e->rl.nj = NULL;
     engine_schedule_all(e, 1);
-    e->rl.kept = kept;
 }
 
 /* A reload's loop-side work, a piece a loop turn (each a few ms at 20,000
@@ -935,13 +1008,13 @@ void sw_engine_free(struct sw_engine *e)
         engine_reload_drop(e);
     sw_heap_free(&e->heap);
     sw_jobs_free(e->jobs);
-    for (int i = 0; i < e->nretired; i++)
+    for (int i = 0; i < e->nretired; i++) {
+        struct sw_conf_hold *h = e->retired[i]->retired;
         sw_job_free(e->retired[i]);
+        conf_hold_unref(h);
+    }
     free(e->retired);
-    for (int i = 0; i < e->nold; i++)
-        sw_conf_free(e->old[i].conf);
-    free(e->old);
-    sw_conf_free(e->conf);
+    conf_hold_unref(e->conf_hold);
     sw_sinks_free(&e->sinks);
     free(e);
 }

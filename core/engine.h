@@ -17,6 +17,7 @@
 #include "storeq.h"
 
 struct sw_engine;
+struct sw_conf_hold;
 
 struct sw_job {
     struct sw_sched_item item; /* first: the heap holds pointers to it */
@@ -34,32 +35,42 @@ struct sw_job {
     int64_t since;
     struct sw_run *inflight;
     /* The last finished run, kept (not freed) until the next one finishes:
-     * a plugin that completes a run twice then hits a run marked completed,
-     * not freed memory. */
+     * a plugin that completes a run twice then hits a run marked done, not
+     * freed memory. */
     struct sw_run *spent;
     int stuck;   /* its blocking runs still on a worker thread after their result was given */
-    int waiting; /* in the max_in_flight queue */
+    int waiting; /* in the max_in_flight queue (engine.c), due at wait_due */
     int64_t wait_due;
     struct sw_job *wait_next;
-    int retired; /* replaced by a reload; freed when its run ends */
+    /* Replaced by a reload while a run of it went on: the configuration it
+     * points into, held until the series is freed when that run ends. */
+    struct sw_conf_hold *retired;
     struct sw_recent recent;
 };
 
+/* A run's life, as libuv's handles have theirs: */
+enum sw_run_state {
+    SW_RUN_RUNNING,   /* the plugin has it */
+    SW_RUN_DONE,      /* the plugin completed it and its result was given */
+    SW_RUN_ABANDONED, /* the core gave its result; the plugin never completed it (and may yet) */
+    SW_RUN_STUCK,     /* abandoned while a worker thread still runs the plugin on it */
+};
+
 struct sw_run {
-    struct sw_job *job;
+    struct sw_job *job; /* its series, until the series lets go of it */
     sw_result *res;
     int64_t due, start; /* monotonic */
-    /* Apart from the run, which a job keeps after it ends (see spent): */
+    int64_t scheduled_wall, started_wall;
     uv_timer_t *guard; /* cancels a run that overstays its timeout; freed once closed */
     uv_work_t *work;   /* blocking checks, while on the worker pool */
-    int completed;
-    int cancelled; /* RUN_CANCEL_* */
-    int rc;
-    int abandoned; /* the core gave the result: the plugin never completed */
-    int stuck;     /* abandoned while a worker thread still runs the plugin */
-    int64_t scheduled_wall, started_wall;
-    int guard_closed; /* free only once the guard's close is done... */
-    int released;     /* ...and the job no longer keeps it */
+    enum sw_run_state state;
+    int cancelled;     /* why the core cancelled it (RUN_CANCEL_*), or 0 */
+    int rc;            /* what check_run returned */
+    /* Who holds it: its series (from its start until the series' next run
+     * ends, or the series goes: see spent), the guard timer until its
+     * close is done, and the worker pool while a blocking run is on it.
+     * Freed when the last lets go. */
+    int refs;
 };
 
 /* Bind CONF's sites to plugins: load each plugin, check its keys, prepare
