@@ -229,18 +229,19 @@ static int purge_storage(struct sw_app *a, const char *site, int64_t before)
     for (int t = 0; t < sw_storeq_ntargets(a->q); t++) {
         void *inst;
         struct sw_loaded *p = sw_storeq_target(a->q, t, &inst);
+        const char *name = sw_storeq_target_name(a->q, t); /* the section's: two may share a plugin */
         if (!p->desc.storage_purge) {
-            printf("%s: cannot delete results (the plugin does not offer it); left as they are\n", p->name);
+            printf("%s: cannot delete results (the plugin does not offer it); left as they are\n", name);
             continue;
         }
         any = 1;
         int64_t n = 0;
         int rc = p->desc.storage_purge(inst, site, before, &n);
         if (rc) {
-            fprintf(stderr, "sitewatch: %s: purge failed: %s\n", p->name, sw_strerror(rc));
+            fprintf(stderr, "sitewatch: %s: purge failed: %s\n", name, sw_strerror(rc));
             failed = 1;
         } else {
-            printf("%s: deleted %lld result(s)%s%s\n", p->name, (long long)n, site ? " of " : "",
+            printf("%s: deleted %lld result(s)%s%s\n", name, (long long)n, site ? " of " : "",
                    site ? site : "");
         }
     }

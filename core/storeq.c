@@ -434,7 +434,7 @@ static void *sq_main(void *arg)
     struct sw_storeq *q = tg->q;
     size_t most = sq_full_batch(q);
     sw_result **batch = sw_xcalloc(most, sizeof *batch);
-    const sw_result **sel = sw_xcalloc(STOREQ_BATCH, sizeof *sel);
+    const sw_result **sel = sw_xcalloc(most, sizeof *sel); /* a target holds at most cap */
     int64_t retain_due = sq_mono() + STOREQ_RETAIN_FIRST;
     for (;;) {
         pthread_mutex_lock(&tg->lock);

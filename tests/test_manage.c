@@ -683,6 +683,9 @@ START_TEST(two_sqlite_instances_and_read_from)
                  "%s\n[storage one]\nplugin = sqlite\npath = %s\n",
                  t_plugin_dir(), two, one));
     ck_assert_int_eq(history_count("main"), 3);
+    /* purge says which instance deleted what. */
+    RUN(0, "two: deleted 3 result(s) of other\none: deleted 2 result(s) of other", NULL, "purge", "--site",
+        "other");
 }
 END_TEST
 
