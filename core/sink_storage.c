@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT
- * The storage router: each result to the storage targets of its series
- * (the site's store = list, or every target).  The route is the series',
- * worked out here at delivery: a few string compares per target, nothing
- * kept on the series or carried over by a reload.  Today's queue takes one
- * push and reads the route off the result (its store_mask, a bit per
- * target); once each target has a queue of its own, this pushes to each. */
+ * The storage router: each result to the storage targets of its series,
+ * the [storage NAME]s its site's store = list names, or every target.
+ * The route is the series', worked out here at delivery: a few string
+ * compares per target, nothing kept on the series or carried over by a
+ * reload.  Today's storeq takes one push and reads the route off the
+ * result (its store_mask, a bit per target), giving it to each of those
+ * targets' queues; a push per target would take that field off the
+ * result. */
 #include <string.h>
 
 #include "engine.h"
@@ -15,8 +17,8 @@ uint32_t sw_sink_storage_route(const struct sw_storeq *q, const struct sw_job *s
 {
     uint32_t route = 0;
     char **store = series->site->store;
-    for (int t = 0; t < sw_storeq_ntargets(q) && t < 32; t++) {
-        const char *name = sw_storeq_target(q, t, NULL)->name;
+    for (int t = 0; t < sw_storeq_ntargets(q) && t < SW_STORAGE_MAX; t++) {
+        const char *name = sw_storeq_target_name(q, t); /* its [storage NAME] */
         int wanted = !store;
         for (char **n = store; n && *n && !wanted; n++)
             wanted = strcmp(*n, name) == 0;

@@ -159,6 +159,34 @@ START_TEST(first_verdict_is_logged)
 }
 END_TEST
 
+/* The storage router routes by series: a site's store = names the
+ * [storage NAME]s its results go to (two instances of one plugin here),
+ * a site without store = goes to all; `check` prints in configuration
+ * order whatever order the runs finished in. */
+START_TEST(storage_routes_by_series)
+{
+    free(t_write(conf, "1more.ini", "[storage other]\nplugin = sqlite\npath = %s/other.db\n", conf));
+    free(t_write(conf, "sites.ini",
+                 "[site slow]\nurl = http://unused.invalid/\nchecks = constcheck\n"
+                 "constcheck.sleep = 300ms\nstore = other\n"
+                 "[site both]\nurl = http://unused.invalid/\nchecks = constcheck\n"
+                 "[site main]\nurl = http://unused.invalid/\nchecks = constcheck\nstore = sqlite\n"));
+    struct t_out o = t_sitewatch(conf, "check", NULL);
+    ck_assert_msg(o.status == 0, "%d: %s%s", o.status, o.out, o.err);
+    const char *a = strstr(o.out, "slow"), *b = strstr(o.out, "both"), *c = strstr(o.out, "main");
+    ck_assert_msg(a && b && c && a < b && b < c, "not in configuration order:\n%s", o.out);
+    t_out_free(&o);
+    char other[1024];
+    snprintf(other, sizeof other, "%s/other.db", conf);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='slow'"), 0);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='both'"), 1);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='main'"), 1);
+    ck_assert_int_eq(t_sql_long(other, "SELECT count(*) FROM results_v WHERE site='slow'"), 1);
+    ck_assert_int_eq(t_sql_long(other, "SELECT count(*) FROM results_v WHERE site='both'"), 1);
+    ck_assert_int_eq(t_sql_long(other, "SELECT count(*) FROM results_v WHERE site='main'"), 0);
+}
+END_TEST
+
 START_TEST(sighup_reload)
 {
     free(t_write(conf, "sites.ini",
@@ -655,6 +683,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, sigterm_stores_everything);
     tcase_add_test(tc, first_verdict_is_logged);
+    tcase_add_test(tc, storage_routes_by_series);
     tcase_add_test(tc, sighup_reload);
     tcase_add_test(tc, overlap_is_skipped_not_doubled);
     tcase_add_test(tc, max_in_flight_queues);
