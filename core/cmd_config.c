@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "keys.h"
 #include "loader.h"
 #include "util.h"
 
@@ -15,9 +16,40 @@ static int is_so(const struct dirent *d)
     return n > 3 && strcmp(d->d_name + n - 3, ".so") == 0;
 }
 
+/* `plugins NAME`: what the plugin accepts and records, from its ABI 1.3
+ * declarations (the docs' tables are made from the same). */
+static int plugins_describe(struct sw_app *a, const char *name)
+{
+    struct sw_loaded *p = NULL;
+    if (!sw_conf_valid_name(name) || strchr(name, '/'))
+        fprintf(stderr, "sitewatch: plugins: '%s' is not a plugin name\n", name);
+    else if (!(p = sw_loader_get(a->conf->plugin_dir, name))->found)
+        fprintf(stderr, "sitewatch: plugins: no plugin %s: there is no %s/%s.so\n", name, a->conf->plugin_dir,
+                name);
+    else if (p->error)
+        fprintf(stderr, "sitewatch: plugins: %s\n", p->error);
+    if (!p || !p->found || p->error) {
+        sw_app_close(a);
+        return 1;
+    }
+    struct sw_buf b = {0};
+    sw_keys_describe(p, a->json, &b);
+    fputs(b.s, stdout);
+    sw_buf_free(&b);
+    sw_app_close(a);
+    return 0;
+}
+
 int sw_cmd_plugins(struct sw_app *a)
 {
     sw_app_load(a, 0); /* plugin_dir is read even from a config with errors */
+    if (a->nargs > 1) {
+        fprintf(stderr, "sitewatch: plugins takes at most one plugin name, not '%s'\n", a->args[1]);
+        sw_app_close(a);
+        return 3;
+    }
+    if (a->nargs == 1)
+        return plugins_describe(a, a->args[0]);
     const char *dir = a->conf->plugin_dir;
     struct dirent **names;
     int n = scandir(dir, &names, is_so, alphasort);

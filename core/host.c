@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "keys.h"
 #include "log.h"
 #include "output.h"
 #include "result.h"
@@ -419,6 +420,13 @@ static void host_timer_close(sw_timer *t)
         uv_close((uv_handle_t *)&t->timer, host_free_handle);
 }
 
+/* ---- ABI 1.3 ---- */
+
+static int64_t host_config_value(const sw_config *cfg, const char *key, int i)
+{
+    return sw_keys_value(cfg, key, i);
+}
+
 static const struct sw_host_api host_table = {
     .version = SW_ABI_VERSION,
     .size = sizeof(struct sw_host_api),
@@ -474,6 +482,7 @@ static const struct sw_host_api host_table = {
     .history_results = sw_history_results,
     .history_buckets = sw_history_buckets,
     .is_daemon = host_is_daemon,
+    .config_value = host_config_value,
 };
 
 const struct sw_host_api *sw_host_api(void)

@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <ltdl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "host.h"
+#include "keys.h"
 #include "log.h"
 #include "util.h"
 
@@ -53,6 +55,58 @@ static int ld_other_major(lt_dlhandle h)
             return v;
     }
     return -1;
+}
+
+/* Copy N entries of SIZE bytes each (the plugin's stride) from FROM into
+ * entries of the core's ONE bytes, zero-padded; N counts up to the entry
+ * whose first member, a name, is NULL. */
+static void *ld_copy_decls(const void *from, uint32_t size, size_t one, int *n)
+{
+    const char *at = from;
+    *n = 0;
+    while (*(const char *const *)(at + (size_t)*n * size))
+        ++*n;
+    char *to = sw_xcalloc((size_t)*n + 1, one);
+    for (int i = 0; i < *n; i++)
+        memcpy(to + (size_t)i * one, at + (size_t)i * size, size < one ? size : one);
+    return to;
+}
+
+/* ABI 1.3: the keys and metrics a plugin declares, checked once here: a
+ * default the core could not read, a word key without words, bounds the
+ * wrong way round are the plugin's bugs, named with the file. */
+static int ld_declarations(struct sw_loaded *p)
+{
+    const struct sw_plugin *x = &p->desc;
+    if (x->key_decls) {
+        if (x->key_size < offsetof(struct sw_key, help) + sizeof(const char *)) {
+            ld_fail(p, "%s: key_size is %u bytes, smaller than ABI 1.3's struct sw_key", p->file, x->key_size);
+            return -1;
+        }
+        p->keys = ld_copy_decls(x->key_decls, x->key_size, sizeof *p->keys, &p->nkeys);
+        for (int i = 0; i < p->nkeys; i++) {
+            char why[256];
+            if (sw_key_decl_problem(&p->keys[i], why, sizeof why) < 0) {
+                ld_fail(p, "%s: key '%s': %s", p->file, p->keys[i].name, why);
+                return -1;
+            }
+        }
+        if (!x->keys) {
+            p->key_names = sw_xcalloc((size_t)p->nkeys + 1, sizeof *p->key_names);
+            for (int i = 0; i < p->nkeys; i++)
+                p->key_names[i] = p->keys[i].name;
+            p->desc.keys = p->key_names;
+        }
+    }
+    if (x->metric_decls) {
+        if (x->metric_size < offsetof(struct sw_metric_decl, help) + sizeof(const char *)) {
+            ld_fail(p, "%s: metric_size is %u bytes, smaller than ABI 1.3's struct sw_metric_decl", p->file,
+                    x->metric_size);
+            return -1;
+        }
+        p->metrics = ld_copy_decls(x->metric_decls, x->metric_size, sizeof *p->metrics, &p->nmetrics);
+    }
+    return 0;
 }
 
 static void ld_load(struct sw_loaded *p)
@@ -148,6 +202,8 @@ static void ld_load(struct sw_loaded *p)
                 p->desc.name ? p->desc.name : "(null)", p->desc.name ? p->desc.name : "NAME");
         return;
     }
+    if (ld_declarations(p) < 0)
+        return;
     int k = p->desc.kind;
     const struct sw_plugin *x = &p->desc;
     if ((k == SW_KIND_CHECK &&
@@ -225,6 +281,9 @@ void sw_loader_unload_all(void)
         free(p->name);
         free(p->file);
         free(p->error);
+        free(p->keys);
+        free(p->metrics);
+        free(p->key_names);
         free(p);
     }
     free(ld_all);

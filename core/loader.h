@@ -16,6 +16,13 @@ struct sw_loaded {
     struct sw_plugin desc; /* a zero-padded copy: members past the plugin's size are NULL */
     uint32_t desc_size;
     void *state; /* from init() */
+    /* ABI 1.3 declarations in the core's own layout (zero-padded when the
+     * plugin's entries are smaller), or NULL; counts without the end. */
+    struct sw_key *keys;
+    int nkeys;
+    struct sw_metric_decl *metrics;
+    int nmetrics;
+    const char **key_names; /* desc.keys made from keys[], when the plugin gave none */
 };
 
 /* Load (once) and return the plugin NAME from DIR; never NULL: check

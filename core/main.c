@@ -18,7 +18,8 @@ static void usage(FILE *f)
             "  run             the daemon: check every site on its interval until SIGTERM;\n"
             "                  SIGHUP reloads the configuration\n"
             "  status          latest verdict of every site, since when, and its last results\n"
-            "  plugins         list the plugins in plugin_dir with their kind and ABI\n"
+            "  plugins [NAME]  list the plugins in plugin_dir with their kind and ABI;\n"
+            "                  with NAME, that plugin's keys and metrics\n"
             "  validate        check the configuration; exit 1 and list every error\n"
             "  render          write every [output] now (the status pages) and exit\n"
             "\n"
@@ -97,7 +98,7 @@ int main(int argc, char **argv)
         {"purge", sw_cmd_purge},     {"history", sw_cmd_history},   {"uptime", sw_cmd_uptime},
     };
     /* Commands that take nothing say so, rather than ignore what they got. */
-    static const char *const bare[] = {"status", "plugins", "validate", NULL};
+    static const char *const bare[] = {"status", "validate", NULL};
     for (int i = 0; cmd && nrest && bare[i]; i++) {
         if (strcmp(cmd, bare[i]) == 0) {
             fprintf(stderr, "sitewatch: %s takes no arguments, not '%s'\n", cmd, rest[0]);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * The plugin ABI from the outside: install sitewatch into a temp folder,
  * build plugins out of tree with `cc -shared` and `pkg-config sitewatch`,
- * one against the frozen v1.0 header, one for the wrong ABI major, one
- * with a too-small descriptor, and run them beside each other. */
+ * against the frozen v1.0 and v1.2 headers, one for the wrong ABI major,
+ * one with a too-small descriptor, and run them beside each other; and the
+ * keys a 1.3 plugin declares, checked and described by the core. */
 #include <check.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "sitewatch/plugin.h"
 #include "support.h"
+#include "util.h"
 
 static char *tmp, *plugins, *conf;
 
@@ -85,6 +87,8 @@ START_TEST(out_of_tree_plugins)
     char frozen[1024];
     snprintf(frozen, sizeof frozen, "-I%s/tests/abi/v1.0", t_source_root());
     build_plugin("oldabi", frozen);
+    snprintf(frozen, sizeof frozen, "-I%s/tests/abi/v1.2", t_source_root());
+    build_plugin("abi12", frozen);
     char wrong[1200];
     snprintf(wrong, sizeof wrong, "%s -DWRONG_MAJOR", cflags);
     build_plugin("nextmajor", wrong);
@@ -105,7 +109,8 @@ START_TEST(out_of_tree_plugins)
                  "[site b]\nurl = http://unused.invalid/\nchecks = oldabi\n"
                  "[site c]\nurl = http://unused.invalid/\nchecks = nextmajor\n"
                  "[site d]\nurl = http://unused.invalid/\nchecks = tiny\n"
-                 "[site e]\nurl = http://unused.invalid/\nchecks = notaplugin\n"));
+                 "[site e]\nurl = http://unused.invalid/\nchecks = notaplugin\n"
+                 "[site f]\nurl = http://unused.invalid/\nchecks = abi12\nabi12.verdict = WARN\n"));
     o = t_sitewatch(conf, "check", "--format", "json", NULL);
     fprintf(stderr, "%s%s", o.out, o.err);
     ck_assert_int_eq(o.status, 3); /* UNKNOWN beats WARN */
@@ -115,6 +120,11 @@ START_TEST(out_of_tree_plugins)
     l = t_json_line(o.out, "b");
     ck_assert_msg(l && strstr(l, "\"verdict\":\"OK\",\"reason\":\"constant\"") &&
                       strstr(l, "\"const.built_with_abi\":\"1.0\""),
+                  "%s", l);
+    free(l);
+    l = t_json_line(o.out, "f");
+    ck_assert_msg(l && strstr(l, "\"verdict\":\"WARN\",\"reason\":\"constant\"") &&
+                      strstr(l, "\"const.built_with_abi\":\"1.2\""),
                   "%s", l);
     free(l);
     /* The refused ones: UNKNOWN with file, both versions and the fix. */
@@ -154,6 +164,48 @@ START_TEST(out_of_tree_plugins)
     ck_assert_msg(strstr(o.out, want), "%s", o.out);
     ck_assert_msg(strstr(o.out, "nextmajor    error    -     -      "), "%s", o.out);
     t_out_free(&o);
+
+    /* A 1.3 plugin declares its keys: `plugins NAME` shows them. */
+    o = t_sitewatch(conf, "plugins", "outside", NULL);
+    ck_assert_int_eq(o.status, 0);
+    T_HAS(o.out, "outside: check plugin, ABI 1.3\n");
+    T_HAS(o.out, "verdict            word      OK           the verdict to give (OK, WARN, FAIL or UNKNOWN)\n");
+    T_HAS(o.out, "sleep              duration  0s           how long a run takes (a duration from 0 ms to "
+                 "10 min, such as 250ms, 10s or 5m)\n");
+    T_HAS(o.out, "const.answer       1     always 42\n");
+    t_out_free(&o);
+    o = t_sitewatch(conf, "plugins", "outside", "--format", "json", NULL);
+    ck_assert_int_eq(o.status, 0);
+    T_HAS(o.out, "{\"name\":\"verdict\",\"type\":\"word\",\"default\":\"OK\",\"repeats\":false,"
+                 "\"required\":false,\"words\":[\"OK\",\"WARN\",\"FAIL\",\"UNKNOWN\"],");
+    t_out_free(&o);
+    o = t_sitewatch(conf, "plugins", "oldabi", NULL);
+    T_HAS(o.out, "KEYS (names only: the plugin does not declare their types)\n  verdict\n");
+    t_out_free(&o);
+
+    /* ...and the core reads them: the plugin never sees a bad value. */
+    char *bad = sw_xasprintf("%s/bad", tmp);
+    o = sh("mkdir -p %s && cp %s/core.ini %s/", bad, conf, bad);
+    t_out_free(&o);
+    free(t_write(bad, "sites.ini",
+                 "[site x]\nurl = http://unused.invalid/\nchecks = outside\noutside.verdict = MAYBE\n"
+                 "outside.sleep = 11m\noutside.reason = one\noutside.reason = two\n"
+                 "[check outside]\nsleep = soon\n"));
+    o = t_sitewatch(bad, "validate", NULL);
+    ck_assert_int_eq(o.status, 1);
+    const char *errs[] = {
+        "sites.ini:9: in [check outside], sleep = \"soon\": expected a duration from 0 ms to 10 min, such as "
+        "250ms, 10s or 5m\n",
+        "sites.ini:4: in [site x], outside.verdict = \"MAYBE\": expected OK, WARN, FAIL or UNKNOWN\n",
+        "sites.ini:7: in [site x], outside.reason = \"two\": expected outside.reason once; it is already given "
+        "at line 6\n",
+        "sites.ini:5: in [site x], outside.sleep = \"11m\": expected a duration from 0 ms to 10 min, such as "
+        "250ms, 10s or 5m\n",
+    };
+    for (size_t i = 0; i < sizeof errs / sizeof *errs; i++)
+        T_HAS(o.err, errs[i]);
+    t_out_free(&o);
+    free(bad);
 
     /* validate is strict: sites that cannot run are errors there. */
     o = t_sitewatch(conf, "validate", NULL);

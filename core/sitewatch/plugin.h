@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 #define SW_ABI_MAJOR 1
-#define SW_ABI_MINOR 2
+#define SW_ABI_MINOR 3
 /* One number for comparisons: major in the high 16 bits, minor in the low. */
 #define SW_ABI_VERSION     ((uint32_t)((SW_ABI_MAJOR << 16) | SW_ABI_MINOR))
 #define SW_ABI_MAJOR_OF(v) ((unsigned)((v) >> 16))
@@ -53,6 +53,14 @@ extern "C" {
 #define SW_EXPORT
 #define SW_PRINTF(f, a)
 #endif
+
+/* Microseconds, the unit of every time and duration that crosses. */
+#define SW_US  ((int64_t)1)
+#define SW_MS  ((int64_t)1000)
+#define SW_S   ((int64_t)1000000)
+#define SW_MIN (60 * SW_S)
+#define SW_H   (60 * SW_MIN)
+#define SW_DAY (24 * SW_H)
 
 /* True when the host table is new enough to hold MEMBER. */
 #define SW_API_HAS(api, member) ((api)->size >= offsetof(struct sw_host_api, member) + sizeof((api)->member))
@@ -144,6 +152,49 @@ enum { SW_PHASE_DNS, SW_PHASE_CONNECT, SW_PHASE_TLS, SW_PHASE_FIRST_BYTE, SW_PHA
 #define SW_BUCKETS_BY_LOCATION 0x1u /* one list of buckets per location, in name order */
 /* Flags of a history query. */
 #define SW_HISTORY_SUMMARY 0x1u /* times, verdict and reason only: no metrics, no info */
+
+/* ABI 1.3: a key a plugin accepts, declared so that the core parses and
+ * validates it (reporting "file:line: in [site x], KEY = "v": expected
+ * ..."), hands the plugin typed values (api->config_value) and documents
+ * it (`sitewatch plugins NAME`).  A plugin lists them in
+ * sw_plugin.key_decls, ended by an entry whose name is NULL, and says
+ * sizeof(struct sw_key) in key_size: the struct may grow at its end. */
+enum sw_key_type {
+    SW_KEY_STRING = 1, /* any text */
+    SW_KEY_DURATION,   /* "250ms 10s 5m 1h 1d": microseconds */
+    SW_KEY_SIZE,       /* "512 200k 2M 1G" (k = 1024): bytes */
+    SW_KEY_BOOL,       /* yes/no, true/false, on/off, 1/0: 1 or 0 */
+    SW_KEY_INT,        /* a whole number */
+    SW_KEY_WORD,       /* one of words[], any case: its index */
+    SW_KEY_URL,        /* an absolute URL, scheme://host... */
+    SW_KEY_REGEX,      /* a PCRE2 pattern (the plugin compiles it) */
+    SW_KEY_LIST,       /* items separated by commas (the plugin splits it) */
+};
+/* Flags of a key. */
+#define SW_KEY_REPEATS  0x1u /* may be given more than once; every value is kept */
+#define SW_KEY_REQUIRED 0x2u /* a section (or site) without it is refused */
+
+struct sw_key {
+    const char *name;
+    int type;                 /* enum sw_key_type */
+    uint32_t flags;           /* SW_KEY_* */
+    const char *def;          /* the default as it would be written ("5s"), or NULL */
+    int64_t min, max;         /* INT, DURATION, SIZE: bounds, inclusive; min == max == 0: none */
+    const char *const *words; /* WORD: the words, NULL-terminated */
+    const char *help;         /* one line, for people */
+};
+
+/* ABI 1.3: a metric a plugin records, declared so that storage, the status
+ * site and metrics endpoints can name and describe it without knowing the
+ * plugin.  Ended by an entry whose name is NULL; metric_size says
+ * sizeof(struct sw_metric_decl). */
+#define SW_METRIC_PHASE 0x1u /* a phase of one answer (time.dns, time.connect ...): summed per bucket */
+struct sw_metric_decl {
+    const char *name; /* "time.dns" */
+    const char *unit; /* "s", "B", "1" (a count), "%" */
+    uint32_t flags;   /* SW_METRIC_* */
+    const char *help; /* one line */
+};
 
 typedef void (*sw_watch_cb)(sw_watch *w, int fd, int events, void *ud);
 typedef void (*sw_timer_cb)(sw_timer *t, void *ud);
@@ -301,6 +352,14 @@ struct sw_host_api {
      * storage_open when this is set, and returns SW_EBUSY (with a log line
      * naming the other process) when another daemon has it. [any thread] */
     int (*is_daemon)(void);
+
+    /* ABI 1.3: the parsed value of a declared key (struct sw_key): the I-th
+     * value (0-based, -1: the last) of KEY, or its declared default when
+     * unset.  DURATION in microseconds, SIZE in bytes, BOOL 1 or 0, INT as
+     * is, WORD the index in words[].  The core checked every value before
+     * check_prepare / storage_open / output_open was called, so there is
+     * nothing to report.  Valid in the same callbacks as config_get. */
+    int64_t (*config_value)(const sw_config *cfg, const char *key, int i);
 };
 
 /* ---- the plugin descriptor: plugin -> core ----------------------------- */
@@ -385,6 +444,16 @@ struct sw_plugin {
      * when done, or an SW_E* error. */
     int (*storage_purge)(void *inst, const char *site, int64_t before, int64_t *deleted);
     int (*storage_retain)(void *inst, int64_t raw_before, int64_t rollups_before, int budget);
+
+    /* ABI 1.3, every kind, both optional: the keys and the metrics, each
+     * list ended by an entry whose name is NULL, with the size of one
+     * entry as the plugin was built (sizeof(struct sw_key), sizeof(struct
+     * sw_metric_decl)).  With key_decls set, `keys` may be NULL: the core
+     * takes the names from the declarations. */
+    const struct sw_key *key_decls;
+    uint32_t key_size;
+    const struct sw_metric_decl *metric_decls;
+    uint32_t metric_size;
 };
 
 /* Smallest descriptor the core accepts: the v1.0 layout. */
@@ -392,6 +461,27 @@ struct sw_plugin {
 
 /* The one symbol a plugin exports. */
 typedef const struct sw_plugin *(*sw_entry_fn)(const struct sw_host_api *api);
+
+/* One name for the host table in every plugin, as SQLite's extensions do
+ * (SQLITE_EXTENSION_INIT1/2/3):
+ *
+ *   SW_PLUGIN_INIT1                 at file scope, in the file of the entry
+ *   SW_PLUGIN_INIT3                 at file scope, in the plugin's other files
+ *   SW_EXPORT const struct sw_plugin *sitewatch_plugin_v1(const struct sw_host_api *api)
+ *   {
+ *       SW_PLUGIN_INIT2(api);       first: returns NULL for a core of another major
+ *       return &my_plugin;
+ *   }
+ *
+ * and the plugin calls sw_api->log(...), sw_api->config_value(...), ... */
+#define SW_PLUGIN_INIT1 const struct sw_host_api *sw_api = NULL;
+#define SW_PLUGIN_INIT3 extern const struct sw_host_api *sw_api;
+#define SW_PLUGIN_INIT2(a)                                                                                   \
+    do {                                                                                                     \
+        if (!(a) || SW_ABI_MAJOR_OF((a)->version) != SW_ABI_MAJOR)                                           \
+            return NULL;                                                                                     \
+        sw_api = (a);                                                                                        \
+    } while (0)
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+#include "keys.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "loader.h"
+#include "units.h"
+
+const char *sw_key_type_name(int type)
+{
+    static const char *const names[] = {"?",   "string", "duration", "size", "bool",
+                                        "int", "word",   "url",      "regex", "list"};
+    return type >= SW_KEY_STRING && type <= SW_KEY_LIST ? names[type] : "?";
+}
+
+static int keys_bounded(const struct sw_key *k)
+{
+    return k->min != 0 || k->max != 0;
+}
+
+/* "a duration such as ...", with the bounds when there are any. */
+static void keys_expected(const struct sw_key *k, char *out, size_t n)
+{
+    char lo[32], hi[32];
+    switch (k->type) {
+    case SW_KEY_DURATION:
+        if (keys_bounded(k))
+            snprintf(out, n, "a duration from %s to %s, such as 250ms, 10s or 5m",
+                     sw_fmt_duration(k->min, lo, sizeof lo), sw_fmt_duration(k->max, hi, sizeof hi));
+        else
+            snprintf(out, n, "%s", SW_DURATION_EXPECTED);
+        return;
+    case SW_KEY_SIZE:
+        if (keys_bounded(k))
+            snprintf(out, n, "a size from %s to %s, such as 512, 200k or 2M", sw_fmt_size(k->min, lo, sizeof lo),
+                     sw_fmt_size(k->max, hi, sizeof hi));
+        else
+            snprintf(out, n, "%s", SW_SIZE_EXPECTED);
+        return;
+    case SW_KEY_BOOL: snprintf(out, n, "yes or no"); return;
+    case SW_KEY_INT:
+        if (keys_bounded(k))
+            snprintf(out, n, "a whole number from %" PRId64 " to %" PRId64, k->min, k->max);
+        else
+            snprintf(out, n, "a whole number");
+        return;
+    case SW_KEY_WORD: {
+        size_t len = 0;
+        out[0] = '\0';
+        for (int i = 0; k->words && k->words[i]; i++) {
+            const char *sep = !i ? "" : k->words[i + 1] ? ", " : " or ";
+            len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%s", sep, k->words[i]);
+            if (len >= n)
+                break;
+        }
+        return;
+    }
+    case SW_KEY_URL: snprintf(out, n, "an absolute URL such as https://example.org/"); return;
+    case SW_KEY_REGEX: snprintf(out, n, "a PCRE2 regular expression"); return;
+    case SW_KEY_LIST: snprintf(out, n, "a list of items separated by commas"); return;
+    default: snprintf(out, n, "a value"); return;
+    }
+}
+
+/* TEXT read as K's type into *OUT: 0, or -1 with what was expected in
+ * EXPECTED (N bytes). */
+static int keys_parse(const struct sw_key *k, const char *text, int64_t *out, char *expected, size_t n)
+{
+    int64_t v = 0;
+    int ok = 1;
+    switch (k->type) {
+    case SW_KEY_STRING: break;
+    case SW_KEY_DURATION: ok = sw_parse_duration(text, &v) == 0; break;
+    case SW_KEY_SIZE: ok = sw_parse_size(text, &v) == 0; break;
+    case SW_KEY_BOOL: {
+        static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off", "0"};
+        ok = 0;
+        for (int i = 0; i < 4 && !ok; i++) {
+            if (strcasecmp(text, yes[i]) == 0)
+                ok = 1, v = 1;
+            else if (strcasecmp(text, no[i]) == 0)
+                ok = 1, v = 0;
+        }
+        break;
+    }
+    case SW_KEY_INT: {
+        char *end;
+        errno = 0;
+        long long x = strtoll(text, &end, 10);
+        ok = !errno && end != text && !*end && (text[0] == '-' || (text[0] >= '0' && text[0] <= '9'));
+        v = x;
+        break;
+    }
+    case SW_KEY_WORD:
+        ok = 0;
+        for (int i = 0; k->words && k->words[i] && !ok; i++)
+            if (strcasecmp(text, k->words[i]) == 0)
+                ok = 1, v = i;
+        break;
+    case SW_KEY_URL: {
+        /* What libcurl takes for a URL with a host is a URL. */
+        CURLU *u = curl_url();
+        char *host = NULL;
+        ok = u && curl_url_set(u, CURLUPART_URL, text, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+             curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host && *host && strstr(text, "://");
+        curl_free(host);
+        curl_url_cleanup(u);
+        break;
+    }
+    case SW_KEY_REGEX: {
+        int err;
+        PCRE2_SIZE at;
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED, PCRE2_MULTILINE, &err, &at, NULL);
+        if (!re) {
+            char msg[160] = "";
+            pcre2_get_error_message(err, (PCRE2_UCHAR *)msg, sizeof msg);
+            snprintf(expected, n, "a PCRE2 regular expression (%s at offset %zu)", msg, (size_t)at);
+            return -1;
+        }
+        pcre2_code_free(re);
+        break;
+    }
+    case SW_KEY_LIST: ok = strspn(text, ", \t") < strlen(text); break;
+    }
+    if (ok && !*text && k->type != SW_KEY_STRING)
+        ok = 0;
+    if (ok && keys_bounded(k) &&
+        (k->type == SW_KEY_INT || k->type == SW_KEY_DURATION || k->type == SW_KEY_SIZE) &&
+        (v < k->min || v > k->max))
+        ok = 0;
+    if (!ok) {
+        keys_expected(k, expected, n);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int sw_key_decl_problem(const struct sw_key *k, char *why, size_t n)
+{
+    if (k->type < SW_KEY_STRING || k->type > SW_KEY_LIST) {
+        snprintf(why, n, "type %d is not one of enum sw_key_type", k->type);
+        return -1;
+    }
+    if (k->type == SW_KEY_WORD && (!k->words || !k->words[0])) {
+        snprintf(why, n, "a word key declares no words");
+        return -1;
+    }
+    if (k->min > k->max) {
+        snprintf(why, n, "its bounds are the wrong way round (%" PRId64 " > %" PRId64 ")", k->min, k->max);
+        return -1;
+    }
+    char expected[256];
+    int64_t v;
+    if (k->def && keys_parse(k, k->def, &v, expected, sizeof expected) < 0) {
+        snprintf(why, n, "its default \"%s\" is not %s", k->def, expected);
+        return -1;
+    }
+    return 0;
+}
+
+static const struct sw_key *keys_find(const struct sw_loaded *p, const char *name)
+{
+    for (int i = 0; p && i < p->nkeys; i++)
+        if (strcmp(p->keys[i].name, name) == 0)
+            return &p->keys[i];
+    return NULL;
+}
+
+/* Whether E is one of SEC's own entries (not a [check] default). */
+static int keys_in(const struct sw_section *sec, const struct sw_entry *e)
+{
+    return sec && e >= sec->entries && e < sec->entries + sec->nentries;
+}
+
+int sw_keys_check_values(struct sw_conf *c, struct sw_section *sec, const char *plugin)
+{
+    int before = c->nerrors;
+    const struct sw_loaded *p = sw_loader_get(c->plugin_dir, plugin);
+    if (p->error || !p->keys)
+        return 0;
+    struct sw_config v = sec->kind == SW_SEC_SITE ? (struct sw_config){.conf = c,
+                                                                     .sec = sec,
+                                                                     .defaults = sw_conf_section(
+                                                                         c, SW_SEC_CHECK, p->name),
+                                                                     .plugin = p->name}
+                                                  : sw_config_section_view(c, sec);
+    for (int i = 0; i < p->nkeys; i++) {
+        const struct sw_key *k = &p->keys[i];
+        char expected[256];
+        int n = sw_config_lookup_count(&v, k->name);
+        if (!n) {
+            if ((k->flags & SW_KEY_REQUIRED) && sec->kind != SW_SEC_CHECK) {
+                keys_expected(k, expected, sizeof expected);
+                sw_config_bad_value(&v, k->name, expected);
+            }
+            continue;
+        }
+        if (n > 1 && !(k->flags & SW_KEY_REPEATS))
+            sw_config_single(&v, k->name);
+        for (int nth = k->flags & SW_KEY_REPEATS ? 0 : n - 1; nth < n; nth++) {
+            struct sw_entry *e = sw_config_lookup(&v, k->name, nth);
+            /* A [check] default is checked once, in its own section. */
+            if (sec->kind == SW_SEC_SITE && !keys_in(sec, e))
+                continue;
+            int64_t value;
+            if (keys_parse(k, e->value, &value, expected, sizeof expected) < 0)
+                sw_config_bad_value_nth(&v, k->name, nth, expected);
+        }
+    }
+    return c->nerrors - before;
+}
+
+/* The plugin a view reads for: the site view's check, or the section's
+ * plugin (its `plugin` key, or its name). */
+static const struct sw_loaded *keys_plugin_of(const struct sw_config *v)
+{
+    const char *name = v->plugin;
+    if (!name) {
+        struct sw_entry *e = sw_section_get(v->sec, "plugin");
+        name = e ? e->value : v->sec->name;
+    }
+    return name ? sw_loader_get(v->conf->plugin_dir, name) : NULL;
+}
+
+int64_t sw_keys_value(const struct sw_config *v, const char *key, int i)
+{
+    const struct sw_key *k = keys_find(keys_plugin_of(v), key);
+    if (!k)
+        return 0;
+    char expected[256];
+    int64_t out = 0;
+    struct sw_entry *e = sw_config_lookup(v, key, i);
+    if (e && keys_parse(k, e->value, &out, expected, sizeof expected) == 0)
+        return out;
+    if (k->def && keys_parse(k, k->def, &out, expected, sizeof expected) == 0)
+        return out;
+    return 0;
+}
+
+void sw_keys_describe(const struct sw_loaded *p, int json, struct sw_buf *b)
+{
+    if (json) {
+        sw_buf_puts(b, "{\"name\":");
+        sw_buf_json_str(b, p->name);
+        sw_buf_printf(b, ",\"kind\":\"%s\",\"abi\":\"%u.%u\",\"description\":", sw_kind_name(p->desc.kind),
+                      SW_ABI_MAJOR_OF(p->desc.abi_version), SW_ABI_MINOR_OF(p->desc.abi_version));
+        sw_buf_json_str(b, p->desc.description ? p->desc.description : "");
+        sw_buf_puts(b, ",\"keys\":[");
+        for (int i = 0; i < p->nkeys; i++) {
+            const struct sw_key *k = &p->keys[i];
+            sw_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+            sw_buf_json_str(b, k->name);
+            sw_buf_printf(b, ",\"type\":\"%s\",\"default\":", sw_key_type_name(k->type));
+            if (k->def)
+                sw_buf_json_str(b, k->def);
+            else
+                sw_buf_puts(b, "null");
+            sw_buf_printf(b, ",\"repeats\":%s,\"required\":%s", k->flags & SW_KEY_REPEATS ? "true" : "false",
+                          k->flags & SW_KEY_REQUIRED ? "true" : "false");
+            if (keys_bounded(k))
+                sw_buf_printf(b, ",\"min\":%" PRId64 ",\"max\":%" PRId64, k->min, k->max);
+            if (k->type == SW_KEY_WORD) {
+                sw_buf_puts(b, ",\"words\":[");
+                for (int w = 0; k->words[w]; w++) {
+                    if (w)
+                        sw_buf_puts(b, ",");
+                    sw_buf_json_str(b, k->words[w]);
+                }
+                sw_buf_puts(b, "]");
+            }
+            sw_buf_puts(b, ",\"help\":");
+            sw_buf_json_str(b, k->help ? k->help : "");
+            sw_buf_puts(b, "}");
+        }
+        sw_buf_puts(b, "],\"metrics\":[");
+        for (int i = 0; i < p->nmetrics; i++) {
+            const struct sw_metric_decl *m = &p->metrics[i];
+            sw_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+            sw_buf_json_str(b, m->name);
+            sw_buf_puts(b, ",\"unit\":");
+            sw_buf_json_str(b, m->unit ? m->unit : "");
+            sw_buf_printf(b, ",\"phase\":%s,\"help\":", m->flags & SW_METRIC_PHASE ? "true" : "false");
+            sw_buf_json_str(b, m->help ? m->help : "");
+            sw_buf_puts(b, "}");
+        }
+        sw_buf_puts(b, "]}\n");
+        return;
+    }
+    sw_buf_printf(b, "%s: %s plugin, ABI %u.%u\n%s\n", p->name, sw_kind_name(p->desc.kind),
+                  SW_ABI_MAJOR_OF(p->desc.abi_version), SW_ABI_MINOR_OF(p->desc.abi_version),
+                  p->desc.description ? p->desc.description : "");
+    if (!p->keys) {
+        sw_buf_puts(b, "\nKEYS (names only: the plugin does not declare their types)\n");
+        for (const char *const *k = p->desc.keys; k && *k; k++)
+            sw_buf_printf(b, "  %s\n", *k);
+    } else {
+        sw_buf_printf(b, "\n%-18s %-9s %-12s %s\n", "KEY", "TYPE", "DEFAULT", "MEANING");
+        for (int i = 0; i < p->nkeys; i++) {
+            const struct sw_key *k = &p->keys[i];
+            char type[24];
+            snprintf(type, sizeof type, "%s%s", sw_key_type_name(k->type), k->flags & SW_KEY_REPEATS ? "..." : "");
+            char expected[256] = "";
+            if (k->type == SW_KEY_WORD || keys_bounded(k))
+                keys_expected(k, expected, sizeof expected);
+            sw_buf_printf(b, "%-18s %-9s %-12s %s%s%s%s\n", k->name, type,
+                          k->def ? k->def : (k->flags & SW_KEY_REQUIRED ? "(required)" : "-"),
+                          k->help ? k->help : "", *expected ? " (" : "", expected, *expected ? ")" : "");
+        }
+    }
+    if (p->nmetrics) {
+        sw_buf_printf(b, "\n%-18s %-5s %s\n", "METRIC", "UNIT", "MEANING");
+        for (int i = 0; i < p->nmetrics; i++) {
+            const struct sw_metric_decl *m = &p->metrics[i];
+            sw_buf_printf(b, "%-18s %-5s %s\n", m->name, m->unit ? m->unit : "", m->help ? m->help : "");
+        }
+    }
+}
