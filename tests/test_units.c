@@ -117,7 +117,14 @@ START_TEST(durations)
     ck_assert_int_eq(us, 1500000);
     ck_assert_int_eq(sw_parse_duration("2 d", &us), 0);
     ck_assert_int_eq(us, 2 * 86400000000LL);
-    const char *bad[] = {"", "10", "s", "-1s", "10q", "1e99h", "ten seconds", "10s5", NULL};
+    ck_assert_int_eq(sw_parse_duration("1ms", &us), 0);
+    ck_assert_int_eq(us, 1000);
+    ck_assert_int_eq(sw_parse_duration("0s", &us), 0);
+    ck_assert_int_eq(us, 0);
+    /* Nothing below a millisecond but 0 (500us was no timeout at all), and
+     * plain decimals only (0x10s was 16 s). */
+    const char *bad[] = {"",      "10",    "s",     "-1s",  "10q",   "1e99h", "ten seconds", "10s5",
+                         "500us", "0.5ms", "0x10s", "1e3s", "inf s", "1.s",   ".5s",         NULL};
     for (int i = 0; bad[i]; i++)
         ck_assert_msg(sw_parse_duration(bad[i], &us) < 0, "'%s' parsed", bad[i]);
 }
@@ -134,7 +141,7 @@ START_TEST(sizes)
     ck_assert_int_eq(b, 2097152);
     ck_assert_int_eq(sw_parse_size("1G", &b), 0);
     ck_assert_int_eq(b, 1073741824);
-    const char *bad[] = {"", "k", "-5", "12x", "1T", NULL};
+    const char *bad[] = {"", "k", "-5", "12x", "1T", "0x10", "1e3k", NULL};
     for (int i = 0; bad[i]; i++)
         ck_assert_msg(sw_parse_size(bad[i], &b) < 0, "'%s' parsed", bad[i]);
 }
