@@ -93,7 +93,7 @@ struct sw_storeq {
     size_t cap; /* each target's queue holds this many */
     struct sq_target *targets[SW_STORAGE_MAX];
     int ntargets;
-    int reader;                     /* the target reads go to; -1: none chosen yet */
+    int reader, chosen;             /* the target reads go to (-1: none), once chosen */
     int64_t keep_raw, keep_rollups; /* 0: no retention */
     pthread_mutex_t cb_lock;        /* taken after a target's lock, never before */
     void (*on_change)(void *);      /* see sw_storeq_on_change */
@@ -175,6 +175,7 @@ int sw_storeq_can_read(const struct sw_loaded *p)
 int sw_storeq_set_reader(struct sw_storeq *q, const char *name)
 {
     q->reader = -1;
+    q->chosen = 1;
     for (int t = 0; t < q->ntargets && q->reader < 0; t++)
         if (sw_storeq_can_read(q->targets[t]->plugin) && (!name || strcmp(q->targets[t]->name, name) == 0))
             q->reader = t;
@@ -183,9 +184,11 @@ int sw_storeq_set_reader(struct sw_storeq *q, const char *name)
 
 struct sw_loaded *sw_storeq_read_from(const struct sw_storeq *q, void **inst)
 {
-    int t = !q ? -1 : q->reader >= 0 ? q->reader : -1;
-    /* Not chosen (a queue filled by hand): the first that can read. */
-    for (int i = 0; q && q->reader < 0 && i < q->ntargets && t < 0; i++)
+    int t = q ? q->reader : -1;
+    /* Not chosen (a queue filled by hand): the first that can read.  Once
+     * chosen, a read_from that did not open reads nothing, rather than
+     * some other database. */
+    for (int i = 0; q && !q->chosen && i < q->ntargets && t < 0; i++)
         if (sw_storeq_can_read(q->targets[i]->plugin))
             t = i;
     if (t < 0)

@@ -209,6 +209,13 @@ START_TEST(csv_keeps_its_rhythm_while_sqlite_is_locked)
         ck_assert_msg(now > last, "no CSV rows for 2 s while SQLite was locked (%ld, then %ld)", last, now);
         last = now;
     }
+    /* The health file has each writer's own state. */
+    char path[1200];
+    snprintf(path, sizeof path, "%s/health.json", dir);
+    char *health = t_read(path);
+    T_HAS(health, "{\"name\":\"sqlite\",\"plugin\":\"sqlite\",\"state\":\"failing\"");
+    T_HAS(health, "{\"name\":\"csv\",\"plugin\":\"csv\",\"state\":\"ok\",\"queued\":");
+    free(health);
     fault_locked(0);
     t_msleep(2000);
     kill(pid, SIGTERM);

@@ -686,6 +686,11 @@ START_TEST(two_sqlite_instances_and_read_from)
     /* purge says which instance deleted what. */
     RUN(0, "two: deleted 3 result(s) of other\none: deleted 2 result(s) of other", NULL, "purge", "--site",
         "other");
+    /* read_from's storage does not open: nothing is read, rather than the other database. */
+    two_databases("one", 1);
+    ck_assert_int_eq(unlink(one), 0);
+    ck_assert_int_eq(mkdir(one, 0755), 0);
+    RUN(3, NULL, "[storage one] (", "status");
 }
 END_TEST
 
