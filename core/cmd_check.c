@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * `check`: every pair once, printed, exit code of the worst verdict. */
+ * `check`: every series once, printed, exit code of the worst verdict. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,7 @@
 #include "units.h"
 #include "util.h"
 
-/* Keep only the jobs of the sites named on the command line. */
+/* Keep only the series of the sites named on the command line. */
 static int check_filter(struct sw_app *a)
 {
     if (!a->nargs)

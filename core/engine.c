@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * Scheduling and running: one uv timer armed for the earliest due pair in
+ * Scheduling and running: one uv timer armed for the earliest due series in
  * a heap, runs started on the loop (async plugins) or the worker pool
  * (blocking plugins), a guard timer per run, and orderly stop and reload. */
 #include "engine.h"
@@ -127,7 +127,7 @@ struct sw_engine {
         uv_work_t work;     /* reads the folder on a worker thread */
         uv_idle_t step;     /* binds a slice of the sites a loop turn */
         uv_timer_t hold;    /* RELOAD_GAP after one, before the next */
-        struct sw_conf *nc; /* the new config and its jobs, until the swap */
+        struct sw_conf *nc; /* the new config and its series, until the swap */
         struct sw_jobs_binder *binder;
         struct sw_job **nj;
         int n;
@@ -149,7 +149,7 @@ static void engine_reload_drop(struct sw_engine *e);
  * blocking checks and the status pages' render.  A run stuck in plugin
  * code holds its worker for as long as the plugin likes, so a hung plugin
  * would take the whole pool within a few intervals and the pages would
- * never be written again.  A job with a stuck run starts no other, and
+ * never be written again.  A series with a stuck run starts no other, and
  * no blocking run starts while this many are stuck: one worker stays for
  * the pages. */
 static int engine_stuck_max(void)
@@ -406,7 +406,7 @@ static void run_guard_cb(uv_timer_t *t)
         return;
     if (!(j->plugin->desc.flags & SW_CHECK_ASYNC)) {
         /* A worker thread cannot be interrupted: the site gets its result
-         * now, and the thread is left to return when it does (the job and
+         * now, and the thread is left to return when it does (the series and
          * the run wait for it). */
         sw_err("%s: blocking run of %s did not return within its timeout; sitewatch gives its result and the "
                "worker thread stays busy until the plugin returns (plugin bug)",
@@ -532,7 +532,7 @@ static void run_start(struct sw_engine *e, struct sw_job *j, int64_t due)
     }
 }
 
-/* Whether blocking job J may not start now (see engine_stuck_max); if so
+/* Whether blocking series J may not start now (see engine_stuck_max); if so
  * its run gets an UNKNOWN saying why. */
 static int engine_stuck_refuses(struct sw_engine *e, struct sw_job *j, int64_t due)
 {
@@ -562,7 +562,7 @@ static int engine_stuck_refuses(struct sw_engine *e, struct sw_job *j, int64_t d
     return 1;
 }
 
-/* The pair is due: run it, queue it behind max_in_flight, or record why not. */
+/* The series is due: run it, queue it behind max_in_flight, or record why not. */
 static void engine_dispatch(struct sw_engine *e, struct sw_job *j, int64_t due)
 {
     char d[32];
@@ -688,7 +688,7 @@ static void engine_stop(struct sw_engine *e, const char *why)
     struct sw_job **lists[] = {e->jobs, e->retired};
     int counts[] = {e->njobs, e->nretired};
     for (int l = 0; l < 2; l++) {
-        /* Backwards: a retired job whose run ends here leaves its list by
+        /* Backwards: a retired series whose run ends here leaves its list by
          * swapping the last one into its place. */
         for (int i = counts[l] - 1; i >= 0; i--) {
             struct sw_job *j = lists[l][i];
@@ -710,7 +710,7 @@ static void engine_stop(struct sw_engine *e, const char *why)
  * binding the plugins must stay on the loop (plugins prepare and init on
  * the loop thread), so it runs in slices of this long, the loop serving
  * timers and I/O in between; the diff, the swap and the freeing of the
- * old jobs follow, linear, a loop turn each (see engine_reload_step). */
+ * old series follow, linear, a loop turn each (see engine_reload_step). */
 #define RELOAD_SLICE 3000
 /* Requests made while a reload runs, or this soon after one ended, make
  * one more reload when it is over: a burst of SIGHUPs or edits is two
@@ -727,7 +727,7 @@ static int64_t engine_held(struct sw_engine *e, int64_t since)
     return d;
 }
 
-/* Drop what a reload holds: the new config and jobs if it stops before
+/* Drop what a reload holds: the new config and series if it stops before
  * the swap, the old ones left to free if after. */
 static void engine_reload_drop(struct sw_engine *e)
 {
@@ -862,7 +862,7 @@ static void engine_reload_step(uv_idle_t *h)
         e->rl.phase = RELOAD_FREEING;
         break;
     case RELOAD_FREEING:
-        engine_reload_drop(e); /* the old jobs and conf */
+        engine_reload_drop(e); /* the old series and conf */
         engine_held(e, t0);
         sw_info("reloaded: %d site(s), %d check(s), %d kept their schedule; in %s, the loop held at most "
                 "%.1f ms at a time",

@@ -22,7 +22,7 @@ struct sw_conf_hold;
 struct sw_job {
     struct sw_sched_item item; /* first: the heap holds pointers to it */
     struct sw_engine *eng;
-    struct sw_site *site; /* in the conf the job was built from */
+    struct sw_site *site; /* in the conf the series was built from */
     char *check;
     struct sw_loaded *plugin;
     void *site_state;
@@ -64,8 +64,8 @@ struct sw_run {
     uv_timer_t *guard; /* cancels a run that overstays its timeout; freed once closed */
     uv_work_t *work;   /* blocking checks, while on the worker pool */
     enum sw_run_state state;
-    int cancelled;     /* why the core cancelled it (RUN_CANCEL_*), or 0 */
-    int rc;            /* what check_run returned */
+    int cancelled; /* why the core cancelled it (RUN_CANCEL_*), or 0 */
+    int rc;        /* what check_run returned */
     /* Who holds it: its series (from its start until the series' next run
      * ends, or the series goes: see spent), the guard timer until its
      * close is done, and the worker pool while a blocking run is on it.
@@ -117,7 +117,7 @@ struct sw_engine *sw_engine_new(uv_loop_t *loop, struct sw_conf *conf, struct sw
 /* Give each series the results storage already holds (for since, status
  * and the verdict its next result replaces). */
 void sw_engine_seed(struct sw_engine *e);
-/* Run every job once now, then return. */
+/* Run every series once now, then return. */
 void sw_engine_run_once(struct sw_engine *e);
 /* Run forever: SIGTERM/SIGINT stop, SIGHUP (or a change of an *.ini in
  * DIR) reloads conf from DIR: read on a worker thread, bound on the loop
@@ -126,7 +126,7 @@ void sw_engine_run_daemon(struct sw_engine *e, const char *dir);
 struct sw_job **sw_engine_jobs(struct sw_engine *e);
 /* The configuration the engine runs now (replaced by reloads). */
 struct sw_conf *sw_engine_conf(struct sw_engine *e);
-/* Free the engine, its jobs and conf (after the loop has stopped). */
+/* Free the engine, its series and conf (after the loop has stopped). */
 void sw_engine_free(struct sw_engine *e);
 /* Blocking runs still stuck in plugin code after their result was given:
  * wait up to US for their threads to return; how many did not. */

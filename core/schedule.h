@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * Scheduler arithmetic and the one priority queue that orders every
- * site x check pair by its next due time.  Pure functions on the monotonic
+ * series (site x check) by its next due time.  Pure functions on the monotonic
  * clock, so the unit tests check them without sleeping. */
 #ifndef SW_SCHEDULE_H
 #define SW_SCHEDULE_H
@@ -9,20 +9,20 @@
 #include <stdint.h>
 
 /* Phases sit on a grid of SW_SCHED_TICK microseconds of the monotonic
- * clock.  The pairs that share a tick start in one pass of the loop, so
+ * clock.  The series that share a tick start in one pass of the loop, so
  * they share its wake-up, and their connections' kernel work is batched:
  * at 10,000 sites a minute that halves the CPU a check costs (bench/steady;
  * a bare curl loop started one check at a time pays the same).  Nothing is
- * late for it: a pair's scheduled time is the tick itself. */
+ * late for it: a series' scheduled time is the tick itself. */
 #define SW_SCHED_TICK 100000
 
-/* Where in its interval a pair first runs: a stable hash of the names, so
+/* Where in its interval a series first runs: a stable hash of the names, so
  * 10,000 sites do not all fire at start and a reload keeps each phase; a
  * whole number of ticks when the interval holds at least one. */
 int64_t sw_sched_offset(const char *site, const char *check, int64_t interval);
 
-/* The first due time of a pair at OFFSET: the next tick of the grid at or
- * after NOW, plus OFFSET.  Pairs added by a reload land on the same grid. */
+/* The first due time of a series at OFFSET: the next tick of the grid at or
+ * after NOW, plus OFFSET.  Series added by a reload land on the same grid. */
 int64_t sw_sched_first(int64_t now, int64_t offset);
 
 /* The next due time after a run scheduled at PREV: PREV + INTERVAL (no
