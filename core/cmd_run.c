@@ -13,6 +13,7 @@
 #include "host.h"
 #include "log.h"
 #include "pidfile.h"
+#include "sink.h"
 
 int sw_cmd_run(struct sw_app *a)
 {
@@ -56,6 +57,7 @@ int sw_cmd_run(struct sw_app *a)
     }
     a->eng = sw_engine_new(a->loop, a->conf, a->jobs, a->q);
     sw_engine_seed(a->eng);
+    sw_sink_register(a->eng, "first verdicts", sw_sink_first_verdicts, NULL, NULL);
     sw_storeq_set_retention(a->q, a->conf->keep_raw, a->conf->keep_rollups);
     sw_storeq_start(a->q);
     sw_outputs_start(a->out, a->loop, a->eng, a->q);

@@ -59,9 +59,11 @@ void sw_sinks_free(struct sw_sinks *s);
 /* The series' recent cache (sink_recent.c): the result becomes its newest. */
 void sw_sink_recent(const struct sw_result_event *ev, void *ud);
 /* The log of verdict changes (sink_changes.c): "SITE CHECK OK -> FAIL:
- * reason" for a change, "SITE CHECK: FAIL: reason" for the first verdict
- * of a series with no history. */
+ * reason".  The daemon adds the first verdict of each series with no
+ * history, "SITE CHECK: FAIL: reason" (check prints every verdict
+ * anyway). */
 void sw_sink_changes(const struct sw_result_event *ev, void *ud);
+void sw_sink_first_verdicts(const struct sw_result_event *ev, void *ud);
 /* The storage router (sink_storage.c), UD the queue: each result to the
  * targets its series stores to (the site's store = list, or all). */
 void sw_sink_storage(const struct sw_result_event *ev, void *ud);

@@ -11,10 +11,15 @@ void sw_sink_changes(const struct sw_result_event *ev, void *ud)
 {
     (void)ud;
     const sw_result *r = ev->result;
-    const char *reason = r->reason ? r->reason : "";
-    if (ev->prev_verdict == SW_NO_VERDICT)
-        sw_info("%s %s: %s: %s", r->site, r->check, sw_verdict_name(r->verdict), reason);
-    else if (ev->prev_verdict != r->verdict)
+    if (ev->prev_verdict != SW_NO_VERDICT && ev->prev_verdict != r->verdict)
         sw_info("%s %s %s -> %s: %s", r->site, r->check, sw_verdict_name(ev->prev_verdict),
-                sw_verdict_name(r->verdict), reason);
+                sw_verdict_name(r->verdict), r->reason ? r->reason : "");
+}
+
+void sw_sink_first_verdicts(const struct sw_result_event *ev, void *ud)
+{
+    (void)ud;
+    const sw_result *r = ev->result;
+    if (ev->prev_verdict == SW_NO_VERDICT)
+        sw_info("%s %s: %s: %s", r->site, r->check, sw_verdict_name(r->verdict), r->reason ? r->reason : "");
 }

@@ -162,7 +162,8 @@ END_TEST
 /* The storage router routes by series: a site's store = names the
  * [storage NAME]s its results go to (two instances of one plugin here),
  * a site without store = goes to all; `check` prints in configuration
- * order whatever order the runs finished in. */
+ * order whatever order the runs finished in, and logs no first verdicts
+ * (only the daemon does). */
 START_TEST(storage_routes_by_series)
 {
     free(t_write(conf, "1more.ini", "[storage other]\nplugin = sqlite\npath = %s/other.db\n", conf));
@@ -175,6 +176,8 @@ START_TEST(storage_routes_by_series)
     ck_assert_msg(o.status == 0, "%d: %s%s", o.status, o.out, o.err);
     const char *a = strstr(o.out, "slow"), *b = strstr(o.out, "both"), *c = strstr(o.out, "main");
     ck_assert_msg(a && b && c && a < b && b < c, "not in configuration order:\n%s", o.out);
+    /* check prints every verdict: its log says no first verdicts. */
+    ck_assert_msg(!strstr(o.err, "constcheck: OK"), "%s", o.err);
     t_out_free(&o);
     char other[1024];
     snprintf(other, sizeof other, "%s/other.db", conf);
@@ -614,6 +617,7 @@ START_TEST(extra_sink_sees_every_result)
     ck_assert_int_eq(n, 1);
     struct sw_engine *e = sw_engine_new(&loop, c, jobs, NULL);
     struct seen seen = {0};
+    sw_sink_register(e, "first verdicts", sw_sink_first_verdicts, NULL, NULL); /* as run does */
     sw_sink_register(e, "seen", ip_seen, NULL, &seen);
     uv_timer_t t;
     int step = 0;
