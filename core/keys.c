@@ -16,7 +16,7 @@
 
 const char *sw_key_type_name(int type)
 {
-    static const char *const names[] = {"?",   "string", "duration", "size", "bool",
+    static const char *const names[] = {"?",   "string", "duration", "size",  "bool",
                                         "int", "word",   "url",      "regex", "list"};
     return type >= SW_KEY_STRING && type <= SW_KEY_LIST ? names[type] : "?";
 }
@@ -40,8 +40,8 @@ static void keys_expected(const struct sw_key *k, char *out, size_t n)
         return;
     case SW_KEY_SIZE:
         if (keys_bounded(k))
-            snprintf(out, n, "a size from %s to %s, such as 512, 200k or 2M", sw_fmt_size(k->min, lo, sizeof lo),
-                     sw_fmt_size(k->max, hi, sizeof hi));
+            snprintf(out, n, "a size from %s to %s, such as 512, 200k or 2M",
+                     sw_fmt_size(k->min, lo, sizeof lo), sw_fmt_size(k->max, hi, sizeof hi));
         else
             snprintf(out, n, "%s", SW_SIZE_EXPECTED);
         return;
@@ -53,8 +53,12 @@ static void keys_expected(const struct sw_key *k, char *out, size_t n)
             snprintf(out, n, "a whole number");
         return;
     case SW_KEY_WORD: {
-        size_t len = 0;
-        out[0] = '\0';
+        /* "GET or HEAD", "udp or tcp"; past four words "one of A, AAAA,
+         * ... or PTR", so that a long list reads as a choice. */
+        int nwords = 0;
+        while (k->words && k->words[nwords])
+            nwords++;
+        size_t len = (size_t)snprintf(out, n, "%s", nwords > 4 ? "one of " : "");
         for (int i = 0; k->words && k->words[i]; i++) {
             const char *sep = !i ? "" : k->words[i + 1] ? ", " : " or ";
             len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%s", sep, k->words[i]);
@@ -81,7 +85,8 @@ static int keys_parse(const struct sw_key *k, const char *text, int64_t *out, ch
     case SW_KEY_DURATION: ok = sw_parse_duration(text, &v) == 0; break;
     case SW_KEY_SIZE: ok = sw_parse_size(text, &v) == 0; break;
     case SW_KEY_BOOL: {
-        static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off", "0"};
+        static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off",
+                                                                                    "0"};
         ok = 0;
         for (int i = 0; i < 4 && !ok; i++) {
             if (strcasecmp(text, yes[i]) == 0)
@@ -118,7 +123,8 @@ static int keys_parse(const struct sw_key *k, const char *text, int64_t *out, ch
     case SW_KEY_REGEX: {
         int err;
         PCRE2_SIZE at;
-        pcre2_code *re = pcre2_compile((PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED, PCRE2_MULTILINE, &err, &at, NULL);
+        pcre2_code *re =
+            pcre2_compile((PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED, PCRE2_MULTILINE, &err, &at, NULL);
         if (!re) {
             char msg[160] = "";
             pcre2_get_error_message(err, (PCRE2_UCHAR *)msg, sizeof msg);
@@ -187,12 +193,12 @@ int sw_keys_check_values(struct sw_conf *c, struct sw_section *sec, const char *
     const struct sw_loaded *p = sw_loader_get(c->plugin_dir, plugin);
     if (p->error || !p->keys)
         return 0;
-    struct sw_config v = sec->kind == SW_SEC_SITE ? (struct sw_config){.conf = c,
-                                                                     .sec = sec,
-                                                                     .defaults = sw_conf_section(
-                                                                         c, SW_SEC_CHECK, p->name),
-                                                                     .plugin = p->name}
-                                                  : sw_config_section_view(c, sec);
+    struct sw_config v = sec->kind == SW_SEC_SITE
+                             ? (struct sw_config){.conf = c,
+                                                  .sec = sec,
+                                                  .defaults = sw_conf_section(c, SW_SEC_CHECK, p->name),
+                                                  .plugin = p->name}
+                             : sw_config_section_view(c, sec);
     for (int i = 0; i < p->nkeys; i++) {
         const struct sw_key *k = &p->keys[i];
         char expected[256];
@@ -307,7 +313,8 @@ void sw_keys_describe(const struct sw_loaded *p, int json, struct sw_buf *b)
         for (int i = 0; i < p->nkeys; i++) {
             const struct sw_key *k = &p->keys[i];
             char type[24];
-            snprintf(type, sizeof type, "%s%s", sw_key_type_name(k->type), k->flags & SW_KEY_REPEATS ? "..." : "");
+            snprintf(type, sizeof type, "%s%s", sw_key_type_name(k->type),
+                     k->flags & SW_KEY_REPEATS ? "..." : "");
             char expected[256] = "";
             if (k->type == SW_KEY_WORD || keys_bounded(k))
                 keys_expected(k, expected, sizeof expected);
@@ -316,6 +323,11 @@ void sw_keys_describe(const struct sw_loaded *p, int json, struct sw_buf *b)
                           k->help ? k->help : "", *expected ? " (" : "", expected, *expected ? ")" : "");
         }
     }
+    int repeats = 0;
+    for (int i = 0; p->keys && i < p->nkeys; i++)
+        repeats |= (p->keys[i].flags & SW_KEY_REPEATS) != 0;
+    if (repeats)
+        sw_buf_puts(b, "(TYPE... may be given more than once; every value counts)\n");
     if (p->nmetrics) {
         sw_buf_printf(b, "\n%-18s %-5s %s\n", "METRIC", "UNIT", "MEANING");
         for (int i = 0; i < p->nmetrics; i++) {

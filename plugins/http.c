@@ -7,12 +7,16 @@
  */
 #include "web/web.h"
 
-/* No TLS rules, no hooks: plain transfer and content rules. */
-const struct web_flavour web_flavour = {0};
+SW_PLUGIN_INIT1
 
-static const char *const http_keys[] = {WEB_COMMON_KEYS, NULL};
+/* No TLS rules, no hooks, no keys or metrics of its own: plain transfer
+ * and content rules (web/transfer.c declares their keys). */
+const struct web_flavour web_flavour = {0};
 
 SW_EXPORT const struct sw_plugin *sitewatch_plugin_v1(const struct sw_host_api *host)
 {
-    return web_describe(host, "http", "HTTP(S) fetch: status, size, timing, content", http_keys);
+    SW_PLUGIN_INIT2(host);
+    if (!SW_API_HAS(sw_api, config_value))
+        return NULL; /* a core older than ABI 1.3 would not read the keys declared here */
+    return web_describe("http", "HTTP(S) fetch: status, size, timing, content", NULL, NULL);
 }

@@ -385,7 +385,9 @@ START_TEST(bad_keys_refused_at_load)
 {
     const char *want[] = {
         "a.ini:4: in [site x], dns.name = \"www..python.org\": expected a DNS name",
-        "a.ini:5: in [site x], dns.type = \"AXFR\": expected one of A AAAA CNAME MX NS TXT SOA SRV CAA PTR",
+        "a.ini:5: in [site x], dns.type = \"AXFR\": expected one of A, AAAA, CNAME, MX, NS, TXT, SOA, SRV, "
+        "CAA "
+        "or PTR",
         "a.ini:6: in [site x], dns.server = \"127.0.0.1:99999\": expected IP addresses with an optional port",
         "a.ini:7: in [site x], dns.server = \"::1, 10.0.0.1:53, nameserver\": expected IP addresses",
         "a.ini:8: in [site x], dns.match = \"some\": expected any, all or exactly",

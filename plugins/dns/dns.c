@@ -22,25 +22,70 @@
 #include "../common/verdict.h"
 #include "dns.h"
 
-const struct sw_host_api *dns_api;
-#define api dns_api
+SW_PLUGIN_INIT1
 
-static const char *const dns_keys[] = {
-    "url",          /* from the site: its host is the default name */
-    "name",         /* the name to ask for */
-    "type",         /* A AAAA CNAME MX NS TXT SOA SRV CAA PTR */
-    "server",       /* addr[:port], may list several; default: the system's */
-    "expect",       /* answers that must be there (see match) */
-    "match",        /* any | all | exactly */
-    "expect_regex", /* each must match one answer's text */
-    "expect_rcode", /* NOERROR (default), NXDOMAIN, ... */
-    "protocol",     /* udp | tcp */
-    "warn_after",   /* WARN when the answer takes longer (default 1s) */
-    NULL,
+/* The words of type: dns_type_code() knows the same. */
+static const char *const dns_type_words[] = {"A",   "AAAA", "CNAME", "MX",  "NS", "TXT",
+                                             "SOA", "SRV",  "CAA",   "PTR", NULL};
+static const char *const dns_match_words[] = {"any", "all", "exactly", NULL};
+static const char *const dns_protocol_words[] = {"udp", "tcp", NULL};
+
+/* The core reads and checks the typed keys; the plugin checks the name, the
+ * servers, the expected answers against the type, and the rcode. */
+static const struct sw_key dns_keys[] = {
+    {.name = "url",
+     .type = SW_KEY_STRING,
+     .help = "the site's url: its host is the name to ask for unless name is set"},
+    {.name = "name",
+     .type = SW_KEY_STRING,
+     .help = "the name to ask for (default: the host of url); for PTR an IP address may be given (it is "
+             "reversed)"},
+    {.name = "type", .type = SW_KEY_WORD, .def = "A", .words = dns_type_words, .help = "the record type"},
+    {.name = "server",
+     .type = SW_KEY_LIST,
+     .flags = SW_KEY_REPEATS,
+     .help = "addr, addr:port or [v6]:port (default: /etc/resolv.conf's): tried in order, the next only when "
+             "one does not answer, each with an equal share of the timeout"},
+    {.name = "expect",
+     .type = SW_KEY_LIST,
+     .flags = SW_KEY_REPEATS,
+     .help = "answers that must be there (addresses compare as addresses, names without case or final dot)"},
+    {.name = "match",
+     .type = SW_KEY_WORD,
+     .def = "any",
+     .words = dns_match_words,
+     .help = "any: one of expect is there; all: all are, others allowed; exactly: nothing else either"},
+    {.name = "expect_regex",
+     .type = SW_KEY_REGEX,
+     .flags = SW_KEY_REPEATS,
+     .help = "a regular expression one answer's text must match"},
+    {.name = "expect_rcode",
+     .type = SW_KEY_STRING,
+     .def = "NOERROR",
+     .help = "NXDOMAIN for \"this name must not exist\"; any rcode by name (YXDOMAIN, BADVERS) or number "
+             "(rcode 13)"},
+    {.name = "protocol",
+     .type = SW_KEY_WORD,
+     .def = "udp",
+     .words = dns_protocol_words,
+     .help = "ask over UDP or TCP"},
+    {.name = "warn_after", .type = SW_KEY_DURATION, .def = "1s", .help = "WARN when the answer takes longer"},
+    {.name = NULL},
+};
+
+static const struct sw_metric_decl dns_metrics[] = {
+    {.name = "time.dns_query",
+     .unit = "s",
+     .help = "from sending the question to the answer (the server that answered)"},
+    {.name = "dns.rcode",
+     .unit = "1",
+     .help = "the answer's rcode: 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED"},
+    {.name = "dns.answers", .unit = "1", .help = "records of the asked type in the answer"},
+    {.name = "dns.ttl_min", .unit = "s", .help = "the smallest TTL among them"},
+    {.name = NULL},
 };
 
 enum { DNS_ANY, DNS_ALL, DNS_EXACTLY };
-static const char *const dns_match_names[] = {"any", "all", "exactly"};
 
 struct dns_site {
     char *name;
@@ -162,9 +207,9 @@ static void dns_release(void *p)
 
 static int dns_prepare_name(const sw_config *cfg, struct dns_site *ds)
 {
-    const char *name = api->config_get(cfg, "name");
+    const char *name = sw_api->config_get(cfg, "name");
     char scheme[16], host[256];
-    int rc = name ? 0 : url_split(api->config_get(cfg, "url"), scheme, sizeof scheme, host, sizeof host);
+    int rc = name ? 0 : url_split(sw_api->config_get(cfg, "url"), scheme, sizeof scheme, host, sizeof host);
     if (rc == SW_ENOMEM)
         return rc;
     if (!name && rc == 0)
@@ -175,13 +220,13 @@ static int dns_prepare_name(const sw_config *cfg, struct dns_site *ds)
         name = rev;
     if (name && (name == rev || dns_valid_name(name)))
         ERR_KEEP_FIRST(rc, (ds->name = strdup(name)) ? 0 : SW_ENOMEM);
-    else if (api->config_get(cfg, "name"))
+    else if (sw_api->config_get(cfg, "name"))
         ERR_KEEP_FIRST(rc,
-                       api->config_error(
+                       sw_api->config_error(
                            cfg, "name",
                            "a DNS name: labels of letters, digits, '-' or '_', 1-63 bytes each, 253 in all"));
     else
-        ERR_KEEP_FIRST(rc, api->config_error(cfg, "url", "a URL whose host is a DNS name, or set name"));
+        ERR_KEEP_FIRST(rc, sw_api->config_error(cfg, "url", "a URL whose host is a DNS name, or set name"));
     return rc;
 }
 
@@ -189,7 +234,7 @@ static int dns_prepare_lists(const sw_config *cfg, struct dns_site *ds)
 {
     int rc = 0, *at = NULL;
     char **items;
-    int n = config_items(api, cfg, "server", &items, &at);
+    int n = config_items(sw_api, cfg, "server", &items, &at);
     if (n < 0)
         return n; /* SW_ENOMEM, nothing kept */
     for (int i = 0; i < n; i++) {
@@ -198,7 +243,7 @@ static int dns_prepare_lists(const sw_config *cfg, struct dns_site *ds)
             ERR_KEEP_FIRST(rc, SW_ENOMEM);
         else if (!text)
             ERR_KEEP_FIRST(
-                rc, config_error_at(api, cfg, "server", at[i],
+                rc, config_error_at(sw_api, cfg, "server", at[i],
                                     "IP addresses with an optional port, e.g. 127.0.0.1:5353, [::1]:53"));
         free(items[i]);
         items[i] = text;
@@ -207,7 +252,7 @@ static int dns_prepare_lists(const sw_config *cfg, struct dns_site *ds)
     ds->nservers = n;
     free(at);
 
-    int ne = config_items(api, cfg, "expect", &ds->expect, &at);
+    int ne = config_items(sw_api, cfg, "expect", &ds->expect, &at);
     if (ne < 0)
         return ne;
     ds->nexpect = ne;
@@ -215,24 +260,23 @@ static int dns_prepare_lists(const sw_config *cfg, struct dns_site *ds)
         unsigned char a[16];
         int af = ds->type == ns_t_a ? AF_INET : ds->type == ns_t_aaaa ? AF_INET6 : 0;
         if (af && inet_pton(af, ds->expect[i], a) != 1)
-            ERR_KEEP_FIRST(rc, config_error_at(api, cfg, "expect", at[i],
+            ERR_KEEP_FIRST(rc, config_error_at(sw_api, cfg, "expect", at[i],
                                                af == AF_INET ? "IPv4 addresses, comma-separated"
                                                              : "IPv6 addresses, comma-separated"));
     }
     free(at);
 
-    int nre = api->config_count(cfg, "expect_regex");
+    int nre = sw_api->config_count(cfg, "expect_regex");
     if (nre && !(ds->regexes = match_set_new(0)))
         return SW_ENOMEM;
     for (int i = 0; i < nre; i++) {
-        char err[256], what[320];
-        int arc = match_add_regex(ds->regexes, api->config_get_nth(cfg, "expect_regex", i), err, sizeof err);
-        if (arc == SW_ENOMEM) {
+        /* One that does not compile (or is empty) was refused by the core
+         * (a REGEX key, compiled with the same options): the configuration
+         * is refused already, and a message here would only repeat it. */
+        char err[256];
+        const char *re = sw_api->config_get_nth(cfg, "expect_regex", i);
+        if (*re && match_add_regex(ds->regexes, re, err, sizeof err) == SW_ENOMEM)
             ERR_KEEP_FIRST(rc, SW_ENOMEM);
-        } else if (arc < 0) {
-            snprintf(what, sizeof what, "a PCRE2 regular expression (%s)", err);
-            ERR_KEEP_FIRST(rc, config_error_at(api, cfg, "expect_regex", i, what));
-        }
     }
     return rc;
 }
@@ -244,31 +288,26 @@ static int dns_prepare(void *state, const sw_config *cfg, void **out)
     if (!ds)
         return SW_ENOMEM;
     int rc = 0;
-    const char *type = api->config_get(cfg, "type");
-    ds->type = type ? dns_type_code(type) : ns_t_a;
-    if (ds->type < 0)
-        ERR_KEEP_FIRST(rc, api->config_error(cfg, "type", "one of A AAAA CNAME MX NS TXT SOA SRV CAA PTR"));
+    /* The core read and checked the typed keys: a bad value is reported
+     * already and reads as the default here. */
+    ds->type = dns_type_code(dns_type_words[sw_api->config_value(cfg, "type", -1)]);
     ERR_KEEP_FIRST(rc, dns_prepare_name(cfg, ds));
     ERR_KEEP_FIRST(rc, dns_prepare_lists(cfg, ds));
-    const char *m = api->config_get(cfg, "match");
-    for (ds->match = 0; m && ds->match < 3 && strcasecmp(m, dns_match_names[ds->match]) != 0;)
-        ds->match++;
-    if (m && ds->match == 3)
-        ERR_KEEP_FIRST(rc, api->config_error(cfg, "match", "any, all or exactly"));
-    else if (m && !ds->nexpect)
-        ERR_KEEP_FIRST(rc,
-                       api->config_error(cfg, "match",
-                                         "expect to be set too (match says how its answers are compared)"));
-    const char *rcode = api->config_get(cfg, "expect_rcode");
+    ds->match = (int)sw_api->config_value(cfg, "match", -1);
+    /* Only of a match the core took (a refused one reads as the default's
+     * word, not as what was written): one message per bad value. */
+    const char *m = sw_api->config_get(cfg, "match");
+    if (m && strcasecmp(m, dns_match_words[ds->match]) == 0 && !ds->nexpect)
+        ERR_KEEP_FIRST(
+            rc, sw_api->config_error(cfg, "match",
+                                     "expect to be set too (match says how its answers are compared)"));
+    const char *rcode = sw_api->config_get(cfg, "expect_rcode");
     ds->rcode = rcode ? dns_rcode_code(rcode) : ns_r_noerror;
     if (ds->rcode < 0)
-        ERR_KEEP_FIRST(rc,
-                       api->config_error(cfg, "expect_rcode", "NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ..."));
-    const char *proto = api->config_get(cfg, "protocol");
-    ds->tcp = proto && strcasecmp(proto, "tcp") == 0;
-    if (proto && !ds->tcp && strcasecmp(proto, "udp") != 0)
-        ERR_KEEP_FIRST(rc, api->config_error(cfg, "protocol", "udp or tcp"));
-    ERR_KEEP_FIRST(rc, api->config_duration(cfg, "warn_after", 1000000, &ds->warn_after));
+        ERR_KEEP_FIRST(
+            rc, sw_api->config_error(cfg, "expect_rcode", "NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ..."));
+    ds->tcp = sw_api->config_value(cfg, "protocol", -1) == 1;
+    ds->warn_after = sw_api->config_value(cfg, "warn_after", -1);
     if (rc) {
         dns_release(ds);
         return rc; /* the first error: SW_ECONFIG, or SW_ENOMEM */
@@ -391,10 +430,10 @@ static void dns_judge_answer(struct dns_run *dr, const unsigned char *abuf, int 
 {
     const struct dns_site *ds = dr->site;
     const char *server = dr->servers[dr->attempt], *type = dns_type_name(ds->type);
-    sw_result *r = api->run_result(dr->run);
+    sw_result *r = sw_api->run_result(dr->run);
     struct dns_answer a;
     char t[32];
-    api->format_duration(took, t, sizeof t);
+    sw_api->format_duration(took, t, sizeof t);
     int prc = dns_answer_parse(abuf, alen, ds->type, &a);
     if (prc == SW_ENOMEM) { /* the monitor's trouble, not the server's */
         verdict_fail(v, SW_UNKNOWN, "out of memory while reading the answer from %s", server);
@@ -404,15 +443,15 @@ static void dns_judge_answer(struct dns_run *dr, const unsigned char *abuf, int 
         verdict_fail(v, SW_FAIL, "malformed answer from %s", server);
         return;
     }
-    api->result_metric(r, "dns.rcode", a.rcode);
-    api->result_metric(r, "dns.answers", a.n);
+    sw_api->result_metric(r, "dns.rcode", a.rcode);
+    sw_api->result_metric(r, "dns.answers", a.n);
     if (a.ttl_min >= 0)
-        api->result_metric(r, "dns.ttl_min", (double)a.ttl_min);
+        sw_api->result_metric(r, "dns.ttl_min", (double)a.ttl_min);
     char *all = dns_join(a.values, a.n, a.n);
     if (a.n && all)
-        api->result_info(r, "dns.answers", all);
+        sw_api->result_info(r, "dns.answers", all);
     if (a.cnames)
-        api->result_info(r, "dns.cname", a.cnames);
+        sw_api->result_info(r, "dns.cname", a.cnames);
     char rcb[48], wantb[48];
     const char *rc = dns_rcode_name(a.rcode, rcb, sizeof rcb),
                *want = dns_rcode_name(ds->rcode, wantb, sizeof wantb);
@@ -449,11 +488,11 @@ static void dns_judge_answer(struct dns_run *dr, const unsigned char *abuf, int 
 
 static void dns_judge(struct dns_run *dr, int status, const unsigned char *abuf, int alen, int64_t took)
 {
-    sw_result *r = api->run_result(dr->run);
+    sw_result *r = sw_api->run_result(dr->run);
     const char *server = dr->servers[dr->attempt];
     struct verdict v = {0};
     char ok[512] = "", share[32], t[32];
-    api->format_duration(dr->share, share, sizeof share);
+    sw_api->format_duration(dr->share, share, sizeof share);
     if (!abuf) {
         /* Every server tried failed the same way: name them all. */
         char *tried = dns_join((char *const *)dr->servers, dr->attempt + 1, dr->attempt + 1);
@@ -465,16 +504,16 @@ static void dns_judge(struct dns_run *dr, int status, const unsigned char *abuf,
             verdict_fail(&v, SW_FAIL, "query to %s failed: %s", dns_str(tried), ares_strerror(status));
         free(tried);
     } else {
-        api->result_info(r, "dns.server", server);
-        api->result_metric(r, "time.dns_query", (double)took / 1e6);
+        sw_api->result_info(r, "dns.server", server);
+        sw_api->result_metric(r, "time.dns_query", (double)took / 1e6);
         dns_judge_answer(dr, abuf, alen, took, &v, ok, sizeof ok);
         if (took > dr->site->warn_after) {
-            api->format_duration(took, t, sizeof t);
-            api->format_duration(dr->site->warn_after, share, sizeof share);
+            sw_api->format_duration(took, t, sizeof t);
+            sw_api->format_duration(dr->site->warn_after, share, sizeof share);
             verdict_fail(&v, SW_WARN, "answer took %s (warn after %s)", t, share);
         }
     }
-    verdict_set(&v, api, r, ok);
+    verdict_set(&v, sw_api, r, ok);
     verdict_free(&v);
 }
 
@@ -489,7 +528,7 @@ static void dns_finish(struct dns_run *dr)
         }
     sw_run *run = dr->run;
     free(dr);
-    api->run_complete(run);
+    sw_api->run_complete(run);
 }
 
 static void dns_ask(struct dns_run *dr);
@@ -514,8 +553,8 @@ static void dns_ask(struct dns_run *dr)
     dr->q =
         dns_query_start(dr->servers[dr->attempt], ds->name, ds->type, ds->tcp, dr->share, dns_on_answer, dr);
     if (!dr->q) {
-        api->result_set(api->run_result(dr->run), SW_UNKNOWN, "cannot start a DNS query to %s",
-                        dr->servers[dr->attempt]);
+        sw_api->result_set(sw_api->run_result(dr->run), SW_UNKNOWN, "cannot start a DNS query to %s",
+                           dr->servers[dr->attempt]);
         dns_finish(dr);
     }
 }
@@ -536,7 +575,7 @@ static int dns_run(void *site, sw_run *run)
         while (dr->servers[dr->nservers])
             dr->nservers++;
     }
-    dr->share = api->run_timeout(run) / dr->nservers;
+    dr->share = sw_api->run_timeout(run) / dr->nservers;
     dr->next = dns_runs;
     dns_runs = dr;
     dns_ask(dr);
@@ -551,7 +590,7 @@ static void dns_cancel(void *site, sw_run *run)
             continue;
         if (dr->q)
             dns_query_cancel(dr->q);
-        api->result_set(api->run_result(run), SW_UNKNOWN, "cancelled");
+        sw_api->result_set(sw_api->run_result(run), SW_UNKNOWN, "cancelled");
         dns_finish(dr);
         return;
     }
@@ -577,7 +616,10 @@ static const struct sw_plugin dns_plugin = {
     .name = "dns",
     .kind = SW_KIND_CHECK,
     .description = "DNS query on c-ares: rcode, expected answers, regexes, time",
-    .keys = dns_keys,
+    .key_decls = dns_keys,
+    .key_size = sizeof(struct sw_key),
+    .metric_decls = dns_metrics,
+    .metric_size = sizeof(struct sw_metric_decl),
     .flags = SW_CHECK_ASYNC,
     .init = dns_init,
     .shutdown = dns_shutdown,
@@ -589,6 +631,8 @@ static const struct sw_plugin dns_plugin = {
 
 SW_EXPORT const struct sw_plugin *sitewatch_plugin_v1(const struct sw_host_api *host)
 {
-    dns_api = host;
+    SW_PLUGIN_INIT2(host);
+    if (!SW_API_HAS(sw_api, config_value))
+        return NULL; /* a core older than ABI 1.3 would not read the keys declared here */
     return &dns_plugin;
 }

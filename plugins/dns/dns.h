@@ -13,7 +13,8 @@
 
 #include <sitewatch/plugin.h>
 
-extern const struct sw_host_api *dns_api;
+/* The host table, sw_api: defined by SW_PLUGIN_INIT1 in dns.c. */
+SW_PLUGIN_INIT3
 
 /* ---- resolve.c ---- */
 

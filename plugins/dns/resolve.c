@@ -24,8 +24,6 @@
 
 #include "dns.h"
 
-#define api dns_api
-
 struct dns_watch {
     ares_socket_t fd;
     sw_watch *w;
@@ -141,15 +139,15 @@ static void dns_sock_state(void *data, ares_socket_t fd, int readable, int writa
         if (q->watches[i].fd != fd)
             continue;
         if (ev) {
-            api->watch_update(q->watches[i].w, ev);
+            sw_api->watch_update(q->watches[i].w, ev);
         } else {
-            api->watch_close(q->watches[i].w);
+            sw_api->watch_close(q->watches[i].w);
             q->watches[i] = q->watches[--q->nwatches];
         }
         return;
     }
     if (ev && q->nwatches < (int)(sizeof q->watches / sizeof *q->watches)) {
-        sw_watch *w = api->watch_fd(fd, ev, dns_on_fd, q);
+        sw_watch *w = sw_api->watch_fd(fd, ev, dns_on_fd, q);
         if (w)
             q->watches[q->nwatches++] = (struct dns_watch){fd, w};
     }
@@ -163,7 +161,7 @@ static void dns_answered(void *arg, int status, int timeouts, unsigned char *abu
         return;
     q->done = 1;
     q->status = status;
-    q->took = api->now_mono() - q->sent;
+    q->took = sw_api->now_mono() - q->sent;
     if (abuf && alen > 0 && (q->abuf = malloc((size_t)alen))) {
         memcpy(q->abuf, abuf, (size_t)alen);
         q->alen = alen;
@@ -188,8 +186,8 @@ static void dns_free(struct dns_query *q, int keep)
         dns_chan_destroy(chan); /* closes its sockets: dns_sock_state drops the watchers */
     }
     while (q->nwatches)
-        api->watch_close(q->watches[--q->nwatches].w);
-    api->timer_close(q->timer);
+        sw_api->watch_close(q->watches[--q->nwatches].w);
+    sw_api->timer_close(q->timer);
     free(q->abuf);
     free(q);
 }
@@ -212,9 +210,9 @@ static void dns_step(struct dns_query *q)
     }
     struct timeval tv, *tvp = ares_timeout(q->ch, NULL, &tv);
     if (tvp)
-        api->timer_start(q->timer, (int64_t)tvp->tv_sec * 1000000 + tvp->tv_usec);
+        sw_api->timer_start(q->timer, (int64_t)tvp->tv_sec * 1000000 + tvp->tv_usec);
     else
-        api->timer_stop(q->timer);
+        sw_api->timer_stop(q->timer);
 }
 
 static struct dns_chan *dns_chan_new(const char *server, int tcp, int64_t timeout, const char *key)
@@ -276,17 +274,17 @@ struct dns_query *dns_query_start(const char *server, const char *name, int type
     }
     q->chan->q = q;
     q->ch = q->chan->ch;
-    if (!(q->timer = api->timer_new(dns_on_timer, q))) {
+    if (!(q->timer = sw_api->timer_new(dns_on_timer, q))) {
         dns_chan_destroy(q->chan);
         free(q);
         return NULL;
     }
-    q->sent = api->now_mono();
+    q->sent = sw_api->now_mono();
     ares_query(q->ch, name, ns_c_in, type, dns_answered, q);
     /* Even an answer known at once (a send error) is handed back from the
      * loop, never from inside this call. */
     if (q->done)
-        api->timer_start(q->timer, 0);
+        sw_api->timer_start(q->timer, 0);
     else
         dns_step(q);
     return q;

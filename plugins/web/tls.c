@@ -24,8 +24,6 @@
 #include "../common/url.h"
 #include "web.h"
 
-#define api web_api
-
 struct tls_site {
     long warn_days, fail_days;
     int min_proto; /* TLS1_2_VERSION, ... */
@@ -60,20 +58,6 @@ static const struct {
     {"1.3", TLS1_3_VERSION, CURL_SSLVERSION_TLSv1_3},
 };
 
-static int tls_days(const sw_config *cfg, const char *key, long def, long *out)
-{
-    const char *s = api->config_get(cfg, key);
-    *out = def;
-    if (!s)
-        return 0;
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end || v < 0 || v > 3650)
-        return api->config_error(cfg, key, "a number of days from 0 to 3650, e.g. %ld", def);
-    *out = v;
-    return 0;
-}
-
 static void tls_release(void *p)
 {
     struct tls_site *ts = p;
@@ -90,30 +74,27 @@ static int tls_prepare(const sw_config *cfg, struct web_site *ws, void **state)
     if (!ts)
         return SW_ENOMEM;
     *state = ts;
-    int rc = tls_days(cfg, "cert_warn_days", 14, &ts->warn_days);
-    ERR_KEEP_FIRST(rc, tls_days(cfg, "cert_fail_days", 3, &ts->fail_days));
-    if (!rc && ts->fail_days > ts->warn_days)
+    /* The core read and checked the typed keys (a bad value reads as the
+     * default); what is left to check is how they go together. */
+    int rc = 0;
+    ts->warn_days = (long)sw_api->config_value(cfg, "cert_warn_days", -1);
+    ts->fail_days = (long)sw_api->config_value(cfg, "cert_fail_days", -1);
+    if (ts->fail_days > ts->warn_days)
         ERR_KEEP_FIRST(
-            rc, api->config_error(cfg, "cert_fail_days", "at most cert_warn_days (%ld)", ts->warn_days));
-    ERR_KEEP_FIRST(rc, api->config_bool(cfg, "verify", 1, &ts->verify));
-    const char *min = api->config_get(cfg, "min_tls");
-    ts->min_proto = TLS1_2_VERSION;
-    ts->curl_min = CURL_SSLVERSION_TLSv1_2;
-    if (min) {
-        size_t i = 0, n = sizeof tls_versions / sizeof *tls_versions;
-        while (i < n && strcmp(min, tls_versions[i].name) != 0)
-            i++;
-        if (i == n)
-            ERR_KEEP_FIRST(rc, api->config_error(cfg, "min_tls", "1.0, 1.1, 1.2 or 1.3"));
-        else
-            ts->min_proto = tls_versions[i].proto, ts->curl_min = tls_versions[i].curl;
-    }
-    const char *ca = api->config_get(cfg, "ca_file");
+            rc, sw_api->config_error(cfg, "cert_fail_days", "at most cert_warn_days (%ld)", ts->warn_days));
+    ts->verify = (int)sw_api->config_value(cfg, "verify", -1);
+    /* min_tls's words (https.c) are tls_versions' names, in order. */
+    size_t v = (size_t)sw_api->config_value(cfg, "min_tls", -1);
+    if (v >= sizeof tls_versions / sizeof *tls_versions)
+        v = 2;
+    ts->min_proto = tls_versions[v].proto;
+    ts->curl_min = tls_versions[v].curl;
+    const char *ca = sw_api->config_get(cfg, "ca_file");
     if (ca) {
         if (access(ca, R_OK) != 0)
-            ERR_KEEP_FIRST(rc, api->config_error(cfg, "ca_file",
-                                                 "a readable PEM file of trusted CA certificates (%s)",
-                                                 strerror(errno)));
+            ERR_KEEP_FIRST(rc, sw_api->config_error(cfg, "ca_file",
+                                                    "a readable PEM file of trusted CA certificates (%s)",
+                                                    strerror(errno)));
         else if (!(ts->ca_file = strdup(ca)))
             return SW_ENOMEM;
     }
@@ -226,7 +207,7 @@ static int tls_setup(struct web_xfer *x)
     x->flavour_state = t;
     CURL *e = x->easy;
     if (curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, tls_ctx_cb) != CURLE_OK) {
-        api->log(SW_LOG_ERROR, "https: this libcurl does not use OpenSSL; certificate rules need it");
+        sw_api->log(SW_LOG_ERROR, "https: this libcurl does not use OpenSSL; certificate rules need it");
         return SW_EUNSUPPORTED;
     }
     curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, t);
@@ -402,16 +383,16 @@ static long long tls_record(struct tls_seen *t, sw_result *r, char *date, size_t
     int days = 0, secs = 0;
     ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(t->leaf));
     long long left = (long long)days * 86400 + secs;
-    api->result_metric(r, "tls.days_left", (double)left / 86400.0);
+    sw_api->result_metric(r, "tls.days_left", (double)left / 86400.0);
     tls_name_text(X509_get_subject_name(t->leaf), buf, sizeof buf);
-    api->result_info(r, "tls.subject", buf);
+    sw_api->result_info(r, "tls.subject", buf);
     tls_name_text(X509_get_issuer_name(t->leaf), buf, sizeof buf);
-    api->result_info(r, "tls.issuer", buf);
+    sw_api->result_info(r, "tls.issuer", buf);
     struct tm tm;
     snprintf(date, n, "?");
     if (ASN1_TIME_to_tm(X509_get0_notAfter(t->leaf), &tm)) {
         strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        api->result_info(r, "tls.expires", buf);
+        sw_api->result_info(r, "tls.expires", buf);
         strftime(date, n, "%Y-%m-%d", &tm);
     }
     return left;
@@ -427,13 +408,13 @@ static int tls_judge(struct web_xfer *x, CURLcode cc, sw_result *r, struct verdi
     if (t->version) {
         int minor = t->version - TLS1_VERSION;
         if (minor >= 0 && minor < 10)
-            api->result_metric(r, "tls.version", 1.0 + minor / 10.0);
+            sw_api->result_metric(r, "tls.version", 1.0 + minor / 10.0);
     }
     /* A server that takes the connection and then stalls the handshake: the
      * timers cannot tell this from a slow connect, the handshake can. */
     if (cc == CURLE_OPERATION_TIMEDOUT && t->hello_sent && !t->finished) {
         char to[32];
-        api->format_duration(api->run_timeout(x->run), to, sizeof to);
+        sw_api->format_duration(sw_api->run_timeout(x->run), to, sizeof to);
         verdict_fail(v, SW_FAIL, "timed out after %s (TLS handshake%s)", to,
                      t->version ? ", after the ServerHello" : ", no ServerHello");
         return 1;

@@ -19,8 +19,99 @@
 #include "../common/url.h"
 #include "web.h"
 
-const struct sw_host_api *web_api;
-#define api web_api
+/* ---- the keys and metrics of every flavour ---- */
+
+/* The core parses and checks the typed keys (durations, sizes, bools,
+ * numbers, words, regexes) and hands their values over; the plugin judges
+ * the rest (status lists, header lines, the URL's scheme), which are
+ * STRING so that one bad value gets one message. */
+static const char *const web_methods[] = {"GET", "HEAD", NULL}, *const web_ips[] = {"any", "4", "6", NULL};
+
+static const struct sw_key web_keys[] = {
+    {.name = "url",
+     .type = SW_KEY_STRING,
+     .flags = SW_KEY_REQUIRED,
+     .help = "the page to fetch, http:// or https://: the site's url unless set here"},
+    {.name = "expect_status",
+     .type = SW_KEY_STRING,
+     .def = "200-399",
+     .help = "status codes and ranges that pass: 200,301-308"},
+    {.name = "warn_after",
+     .type = SW_KEY_DURATION,
+     .def = "5s",
+     .help = "WARN when the whole fetch takes longer"},
+    {.name = "fail_after",
+     .type = SW_KEY_DURATION,
+     .help = "FAIL when it takes longer still (more than warn_after); the fetch is not cut short, timeout "
+             "does that"},
+    {.name = "max_size",
+     .type = SW_KEY_SIZE,
+     .def = "200k",
+     .help = "FAIL when the body is larger; reading stops there"},
+    {.name = "max_redirects",
+     .type = SW_KEY_INT,
+     .def = "5",
+     .min = 0,
+     .max = 50,
+     .help = "redirects followed, one hop at a time, each within what is left of the timeout; 0 = none"},
+    {.name = "method",
+     .type = SW_KEY_WORD,
+     .def = "GET",
+     .words = web_methods,
+     .help = "HEAD asks for no body, so it allows no content rules"},
+    {.name = "headers",
+     .type = SW_KEY_STRING,
+     .flags = SW_KEY_REPEATS,
+     .help = "'Name: value' sent with the request, only to the site's own origin (scheme, host, port): a "
+             "redirect elsewhere gets none"},
+    {.name = "ip",
+     .type = SW_KEY_WORD,
+     .def = "any",
+     .words = web_ips,
+     .help = "the address family to connect over: IPv4, IPv6 or either"},
+    {.name = "expect_content",
+     .type = SW_KEY_STRING,
+     .flags = SW_KEY_REPEATS,
+     .help = "text the body must contain; all of them must be there"},
+    {.name = "reject_content",
+     .type = SW_KEY_STRING,
+     .flags = SW_KEY_REPEATS,
+     .help = "text the body must not contain (FAIL when it does)"},
+    {.name = "expect_regex",
+     .type = SW_KEY_REGEX,
+     .flags = SW_KEY_REPEATS,
+     .help = "a regular expression the body must match; ^ and $ match at line ends"},
+    {.name = "ignore_case",
+     .type = SW_KEY_BOOL,
+     .def = "no",
+     .help = "expect_content, reject_content and expect_regex ignore ASCII case"},
+    {.name = "expect_header",
+     .type = SW_KEY_STRING,
+     .flags = SW_KEY_REPEATS,
+     .help = "'Name' (must be there) or 'Name: text' (its value contains the text, any case)"},
+    {.name = NULL},
+};
+
+static const struct sw_metric_decl web_metrics[] = {
+    {.name = "time.dns", .unit = "s", .flags = SW_METRIC_PHASE, .help = "name lookup"},
+    {.name = "time.connect", .unit = "s", .flags = SW_METRIC_PHASE, .help = "TCP connect, after the lookup"},
+    {.name = "time.tls",
+     .unit = "s",
+     .flags = SW_METRIC_PHASE,
+     .help = "TLS handshake, after the connect (https:// URLs only)"},
+    {.name = "time.first_byte",
+     .unit = "s",
+     .flags = SW_METRIC_PHASE,
+     .help = "from the request being ready to the first byte of the answer"},
+    {.name = "time.total", .unit = "s", .help = "the whole fetch, redirects included"},
+    {.name = "size.body", .unit = "B", .help = "body bytes read"},
+    {.name = "http.status", .unit = "1", .help = "the final HTTP status"},
+    {.name = "http.redirects", .unit = "1", .help = "redirects followed"},
+    {.name = "match.failed",
+     .unit = "1",
+     .help = "rules that failed (status, size, time, content, headers, certificate)"},
+    {.name = NULL},
+};
 
 /* Easy handles kept for the next checks: making one costs more than
  * resetting one.  Every transfer sets its options afresh, session-id and
@@ -93,7 +184,7 @@ void web_release(void *p)
  * host for certificate checks. */
 static int web_prepare_url(const sw_config *cfg, struct web_site *hs)
 {
-    const char *url = api->config_get(cfg, "url");
+    const char *url = sw_api->config_get(cfg, "url");
     char scheme[16], host[256];
     hs->url = url ? strdup(url) : NULL;
     if (url && !hs->url)
@@ -110,10 +201,11 @@ static int web_prepare_url(const sw_config *cfg, struct web_site *hs)
         return hs->host && hs->origin ? 0 : SW_ENOMEM;
     }
     if (!web_flavour.tls_only)
-        return api->config_error(cfg, "url", "an http:// or https:// URL");
+        return sw_api->config_error(cfg, "url", "an http:// or https:// URL");
     if (url && strncasecmp(url, "http://", 7) == 0)
-        return api->config_error(cfg, "url", "an https:// URL (for a plain http:// URL use the http check)");
-    return api->config_error(cfg, "url", "an https:// URL");
+        return sw_api->config_error(cfg, "url",
+                                    "an https:// URL (for a plain http:// URL use the http check)");
+    return sw_api->config_error(cfg, "url", "an https:// URL");
 }
 
 int web_prepare(void *state, const sw_config *cfg, void **out)
@@ -124,55 +216,37 @@ int web_prepare(void *state, const sw_config *cfg, void **out)
         return SW_ENOMEM;
     int rc = web_prepare_url(cfg, hs);
 
-    const char *st = api->config_get(cfg, "expect_status");
+    const char *st = sw_api->config_get(cfg, "expect_status");
     hs->expect_text = strdup(st ? st : "200-399");
     int prc = hs->expect_text ? web_parse_status(hs->expect_text, hs) : SW_ENOMEM;
     if (prc == SW_ENOMEM)
         ERR_KEEP_FIRST(rc, SW_ENOMEM);
     else if (prc < 0)
-        ERR_KEEP_FIRST(rc, api->config_error(cfg, "expect_status",
-                                             "status codes 100-599 as a list of N or N-M, e.g. 200-399"));
+        ERR_KEEP_FIRST(rc, sw_api->config_error(cfg, "expect_status",
+                                                "status codes 100-599 as a list of N or N-M, e.g. 200-399"));
 
-    int64_t v;
-    ERR_KEEP_FIRST(rc, api->config_duration(cfg, "warn_after", 5000000, &hs->warn_after));
-    if (api->config_duration(cfg, "fail_after", 0, &hs->fail_after))
-        ERR_KEEP_FIRST(rc, SW_ECONFIG);
-    else if (hs->fail_after && hs->fail_after <= hs->warn_after) {
+    /* The core read and checked the typed keys: a bad value is reported
+     * already and reads as the default here. */
+    hs->warn_after = sw_api->config_value(cfg, "warn_after", -1);
+    hs->fail_after = sw_api->config_value(cfg, "fail_after", -1);
+    if (hs->fail_after && hs->fail_after <= hs->warn_after) {
         char w[32];
-        api->format_duration(hs->warn_after, w, sizeof w);
-        ERR_KEEP_FIRST(rc, api->config_error(cfg, "fail_after", "a duration longer than warn_after (%s)", w));
+        sw_api->format_duration(hs->warn_after, w, sizeof w);
+        ERR_KEEP_FIRST(rc,
+                       sw_api->config_error(cfg, "fail_after", "a duration longer than warn_after (%s)", w));
     }
-    ERR_KEEP_FIRST(rc, api->config_size(cfg, "max_size", 200 * 1024, &hs->max_size));
-    const char *mr = api->config_get(cfg, "max_redirects");
-    hs->max_redirects = 5;
-    if (mr) {
-        char *end;
-        v = strtol(mr, &end, 10);
-        if (*end || end == mr || v < 0 || v > 50)
-            ERR_KEEP_FIRST(rc, api->config_error(cfg, "max_redirects", "a number from 0 to 50"));
-        else
-            hs->max_redirects = (long)v;
-    }
-    const char *m = api->config_get(cfg, "method");
-    if (m && strcasecmp(m, "HEAD") == 0)
-        hs->head = 1;
-    else if (m && strcasecmp(m, "GET") != 0)
-        ERR_KEEP_FIRST(rc, api->config_error(cfg, "method", "GET or HEAD"));
-    const char *ip = api->config_get(cfg, "ip");
-    hs->ipresolve = CURL_IPRESOLVE_WHATEVER;
-    if (ip && strcmp(ip, "4") == 0)
-        hs->ipresolve = CURL_IPRESOLVE_V4;
-    else if (ip && strcmp(ip, "6") == 0)
-        hs->ipresolve = CURL_IPRESOLVE_V6;
-    else if (ip && strcmp(ip, "any") != 0)
-        ERR_KEEP_FIRST(rc, api->config_error(cfg, "ip", "any, 4 or 6"));
-    int nh = api->config_count(cfg, "headers");
+    hs->max_size = sw_api->config_value(cfg, "max_size", -1);
+    hs->max_redirects = (long)sw_api->config_value(cfg, "max_redirects", -1);
+    hs->head = sw_api->config_value(cfg, "method", -1) == 1;
+    static const long ipresolve[] = {CURL_IPRESOLVE_WHATEVER, CURL_IPRESOLVE_V4, CURL_IPRESOLVE_V6};
+    hs->ipresolve = ipresolve[sw_api->config_value(cfg, "ip", -1)];
+    int nh = sw_api->config_count(cfg, "headers");
     for (int i = 0; i < nh; i++) {
-        const char *h = api->config_get_nth(cfg, "headers", i);
+        const char *h = sw_api->config_get_nth(cfg, "headers", i);
         const char *colon = strchr(h, ':');
         if (!colon || colon == h || strpbrk(h, "\r\n")) {
             ERR_KEEP_FIRST(
-                rc, config_error_at(api, cfg, "headers", i, "a header line such as 'Accept: text/html'"));
+                rc, config_error_at(sw_api, cfg, "headers", i, "a header line such as 'Accept: text/html'"));
             continue;
         }
         struct curl_slist *more = curl_slist_append(hs->headers, h);
@@ -218,19 +292,19 @@ static int web_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, voi
     sw_watch *w = socketp;
     if (what == CURL_POLL_REMOVE) {
         if (w)
-            api->watch_close(w);
+            sw_api->watch_close(w);
         curl_multi_assign(g->multi, s, NULL);
         return 0;
     }
     int ev = (what & CURL_POLL_IN ? SW_WATCH_READ : 0) | (what & CURL_POLL_OUT ? SW_WATCH_WRITE : 0);
     if (!w) {
-        w = api->watch_fd(s, ev, web_on_fd, g);
+        w = sw_api->watch_fd(s, ev, web_on_fd, g);
         if (!w)
             return -1;
         curl_multi_assign(g->multi, s, w);
         return 0;
     }
-    return api->watch_update(w, ev) == 0 ? 0 : -1;
+    return sw_api->watch_update(w, ev) == 0 ? 0 : -1;
 }
 
 static void web_on_timer(sw_timer *t, void *ud)
@@ -247,11 +321,11 @@ static int web_timer_cb(CURLM *multi, long timeout_ms, void *userp)
     (void)multi;
     struct web_state *g = userp;
     if (!g->timer)
-        g->timer = api->timer_new(web_on_timer, g);
+        g->timer = sw_api->timer_new(web_on_timer, g);
     if (timeout_ms < 0)
-        api->timer_stop(g->timer);
+        sw_api->timer_stop(g->timer);
     else
-        api->timer_start(g->timer, (int64_t)timeout_ms * 1000);
+        sw_api->timer_start(g->timer, (int64_t)timeout_ms * 1000);
     return 0;
 }
 
@@ -354,28 +428,28 @@ static void web_measure(struct web_xfer *x, sw_result *r)
     web_phases_add(e, &t);
     x->total = web_seconds(t.total);
     if (t.seen & WEB_SAW_DNS)
-        api->result_metric(r, "time.dns", web_seconds(t.dns));
+        sw_api->result_metric(r, "time.dns", web_seconds(t.dns));
     if (t.seen & WEB_SAW_CONNECT)
-        api->result_metric(r, "time.connect", web_seconds(t.connect));
+        sw_api->result_metric(r, "time.connect", web_seconds(t.connect));
     if (t.seen & WEB_SAW_TLS)
-        api->result_metric(r, "time.tls", web_seconds(t.tls));
+        sw_api->result_metric(r, "time.tls", web_seconds(t.tls));
     if (t.seen & WEB_SAW_FIRST_BYTE)
-        api->result_metric(r, "time.first_byte", web_seconds(t.first_byte));
-    api->result_metric(r, "time.total", x->total);
-    api->result_metric(r, "size.body", (double)x->body);
+        sw_api->result_metric(r, "time.first_byte", web_seconds(t.first_byte));
+    sw_api->result_metric(r, "time.total", x->total);
+    sw_api->result_metric(r, "size.body", (double)x->body);
     if (x->code)
-        api->result_metric(r, "http.status", (double)x->code);
+        sw_api->result_metric(r, "http.status", (double)x->code);
     if (x->hops)
-        api->result_metric(r, "http.redirects", (double)x->hops);
+        sw_api->result_metric(r, "http.redirects", (double)x->hops);
     char *ip = NULL, *eff = NULL;
     if (curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && *ip)
-        api->result_info(r, "http.ip", ip);
+        sw_api->result_info(r, "http.ip", ip);
     /* A redirect may name a user and password: shown as ***. */
     char *shown = x->hops && curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff
                       ? url_redacted(eff)
                       : NULL;
     if (shown)
-        api->result_info(r, "http.final_url", shown);
+        sw_api->result_info(r, "http.final_url", shown);
     free(shown);
 }
 
@@ -385,7 +459,7 @@ static void web_transfer_failed(struct web_xfer *x, CURLcode cc, struct verdict 
     const char *err = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
     if (cc == CURLE_OPERATION_TIMEDOUT) {
         char to[32];
-        api->format_duration(api->run_timeout(x->run), to, sizeof to);
+        sw_api->format_duration(sw_api->run_timeout(x->run), to, sizeof to);
         const char *phase = x->dns <= 0   ? "resolving the name"
                             : x->con <= 0 ? "connecting"
                             : x->fb <= 0  ? "waiting for the first byte"
@@ -432,7 +506,7 @@ static void web_transfer_failed(struct web_xfer *x, CURLcode cc, struct verdict 
  * is listed, the worst first. */
 static void web_judge(struct web_xfer *x)
 {
-    sw_result *r = api->run_result(x->run);
+    sw_result *r = sw_api->run_result(x->run);
     const struct web_site *hs = x->site;
     struct verdict v = {0};
     CURLcode cc = x->cc;
@@ -442,8 +516,8 @@ static void web_judge(struct web_xfer *x)
     int explained = web_flavour.judge ? web_flavour.judge(x, cc, r, &v) : 0;
 
     char t[32], sz[32], lim[32];
-    api->format_duration((int64_t)(total * 1e6), t, sizeof t);
-    api->format_size(hs->max_size, lim, sizeof lim);
+    sw_api->format_duration((int64_t)(total * 1e6), t, sizeof t);
+    sw_api->format_size(hs->max_size, lim, sizeof lim);
     if (x->nomem) {
         verdict_fail(&v, SW_UNKNOWN, "out of memory while following a redirect");
     } else if (x->stop == WEB_STOP_TOO_MANY) {
@@ -469,16 +543,16 @@ static void web_judge(struct web_xfer *x)
                                                            : SW_OK;
         if (slow != SW_OK) {
             char w[32];
-            api->format_duration(slow == SW_FAIL ? hs->fail_after : hs->warn_after, w, sizeof w);
+            sw_api->format_duration(slow == SW_FAIL ? hs->fail_after : hs->warn_after, w, sizeof w);
             verdict_fail(&v, slow, "slow: HTTP %ld in %s (%s after %s)", code, t,
                          slow == SW_FAIL ? "fail" : "warn", w);
         }
-        api->result_metric(r, "match.failed", (double)v.n);
+        sw_api->result_metric(r, "match.failed", (double)v.n);
     }
     char ok[128];
-    api->format_size((int64_t)x->body, sz, sizeof sz);
+    sw_api->format_size((int64_t)x->body, sz, sizeof sz);
     snprintf(ok, sizeof ok, "HTTP %ld, %s in %s", code, sz, t);
-    verdict_set(&v, api, r, ok);
+    verdict_set(&v, sw_api, r, ok);
     verdict_free(&v);
 }
 
@@ -507,14 +581,14 @@ static void web_xfer_end(struct web_state *g, struct web_xfer *x)
     curl_multi_remove_handle(g->multi, x->easy);
     sw_run *run = x->run;
     web_xfer_free(x);
-    api->run_complete(run);
+    sw_api->run_complete(run);
 }
 
 /* A failed transfer may get one diagnostic follow-up on the same handle,
  * within what is left of the run's timeout; true when it was started. */
 static int web_probe(struct web_state *g, struct web_xfer *x)
 {
-    int64_t left = api->run_timeout(x->run) - (api->now_mono() - x->started);
+    int64_t left = sw_api->run_timeout(x->run) - (sw_api->now_mono() - x->started);
     if (!web_flavour.probe || x->probed || left < 100000)
         return 0;
     x->probed = 1;
@@ -559,7 +633,7 @@ static int web_follow(struct web_state *g, struct web_xfer *x)
         /* Nothing is sent over plain HTTP: the check fails here. */
         x->stop = WEB_STOP_DOWNGRADE;
     } else {
-        int64_t left = api->run_timeout(x->run) - (api->now_mono() - x->started);
+        int64_t left = sw_api->run_timeout(x->run) - (sw_api->now_mono() - x->started);
         if (left < 1000) {
             x->cc = CURLE_OPERATION_TIMEDOUT;
             return 0;
@@ -600,7 +674,7 @@ static void web_drain(struct web_state *g)
             x->cc = m->data.result;
             if (x->cc == CURLE_OK && web_follow(g, x))
                 continue;
-            web_measure(x, api->run_result(x->run));
+            web_measure(x, sw_api->run_result(x->run));
             if (x->cc != CURLE_OK && web_probe(g, x))
                 continue;
         }
@@ -622,7 +696,7 @@ int web_run(void *site_state, sw_run *run)
     }
     x->site = hs;
     x->run = run;
-    x->started = api->now_mono();
+    x->started = sw_api->now_mono();
     x->scan = web_content_scan(hs->content);
     if (!x->scan && web_content_has_body_rules(hs->content)) {
         web_xfer_free(x); /* gives the easy handle back */
@@ -635,7 +709,7 @@ int web_run(void *site_state, sw_run *run)
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, web_write_cb);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(api->run_timeout(run) / 1000));
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(sw_api->run_timeout(run) / 1000));
     /* What a first visitor sees: no cached name, no reused connection, no
      * resumed TLS session (a resumed session shows no certificate). */
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
@@ -674,7 +748,7 @@ void web_cancel(void *site_state, sw_run *run)
     (void)site_state;
     for (struct web_xfer *x = web_g->xfers; x; x = x->next) {
         if (x->run == run) {
-            api->result_set(api->run_result(run), SW_UNKNOWN, "cancelled");
+            sw_api->result_set(sw_api->run_result(run), SW_UNKNOWN, "cancelled");
             web_xfer_end(web_g, x);
             return;
         }
@@ -708,15 +782,48 @@ void web_shutdown(void *state)
         curl_easy_cleanup(g->spare[--g->nspare]);
     curl_multi_cleanup(g->multi);
     if (g->timer)
-        api->timer_close(g->timer);
+        sw_api->timer_close(g->timer);
     free(g);
     web_g = NULL;
     curl_global_cleanup();
 }
 
-const struct sw_plugin *web_describe(const struct sw_host_api *host, const char *name,
-                                     const char *description, const char *const *keys)
+/* The common keys then EXTRA (NULL: none) into OUT of CAP entries, ended
+ * by a NULL name; -1 when they do not fit. */
+static int web_keys_join(struct sw_key *out, size_t cap, const struct sw_key *extra)
 {
+    size_t n = 0;
+    const struct sw_key *parts[] = {web_keys, extra};
+    for (int p = 0; p < 2; p++)
+        for (const struct sw_key *k = parts[p]; k && k->name; k++) {
+            if (n + 1 >= cap)
+                return -1;
+            out[n++] = *k;
+        }
+    out[n] = (struct sw_key){.name = NULL};
+    return 0;
+}
+
+static int web_metrics_join(struct sw_metric_decl *out, size_t cap, const struct sw_metric_decl *extra)
+{
+    size_t n = 0;
+    const struct sw_metric_decl *parts[] = {web_metrics, extra};
+    for (int p = 0; p < 2; p++)
+        for (const struct sw_metric_decl *m = parts[p]; m && m->name; m++) {
+            if (n + 1 >= cap)
+                return -1;
+            out[n++] = *m;
+        }
+    out[n] = (struct sw_metric_decl){.name = NULL};
+    return 0;
+}
+
+const struct sw_plugin *web_describe(const char *name, const char *description,
+                                     const struct sw_key *extra_keys,
+                                     const struct sw_metric_decl *extra_metrics)
+{
+    static struct sw_key keys[32];
+    static struct sw_metric_decl metrics[24];
     static struct sw_plugin desc = {
         .abi_version = SW_ABI_VERSION,
         .size = sizeof(struct sw_plugin),
@@ -728,10 +835,17 @@ const struct sw_plugin *web_describe(const struct sw_host_api *host, const char 
         .check_release = web_release,
         .check_run = web_run,
         .check_cancel = web_cancel,
+        .key_decls = keys,
+        .key_size = sizeof(struct sw_key),
+        .metric_decls = metrics,
+        .metric_size = sizeof(struct sw_metric_decl),
     };
-    web_api = host;
+    if (web_keys_join(keys, sizeof keys / sizeof *keys, extra_keys) < 0 ||
+        web_metrics_join(metrics, sizeof metrics / sizeof *metrics, extra_metrics) < 0) {
+        sw_api->log(SW_LOG_ERROR, "%s: more keys or metrics than web_describe has room for", name);
+        return NULL;
+    }
     desc.name = name;
     desc.description = description;
-    desc.keys = keys;
     return &desc;
 }

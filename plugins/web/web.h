@@ -17,7 +17,8 @@
 
 #include <sitewatch/plugin.h>
 
-extern const struct sw_host_api *web_api;
+/* The host table, sw_api: defined by SW_PLUGIN_INIT1 in http.c or https.c. */
+SW_PLUGIN_INIT3
 
 #include "../common/verdict.h"
 
@@ -111,10 +112,14 @@ struct web_xfer {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-/* Keep HOST and return the plugin's descriptor (the same entry points for
- * both flavours, with their own name, description and keys). */
-const struct sw_plugin *web_describe(const struct sw_host_api *host, const char *name,
-                                     const char *description, const char *const *keys);
+/* The plugin's descriptor: the same entry points for both flavours, with
+ * their own name and description, and the keys and metrics every flavour
+ * has (transfer.c) followed by the flavour's own EXTRA_KEYS and
+ * EXTRA_METRICS (each ended by a NULL name; NULL for none).  Call after
+ * SW_PLUGIN_INIT2; NULL when the lists do not fit. */
+const struct sw_plugin *web_describe(const char *name, const char *description,
+                                     const struct sw_key *extra_keys,
+                                     const struct sw_metric_decl *extra_metrics);
 
 /* The descriptor's entry points. */
 int web_init(void **state);
@@ -123,11 +128,6 @@ int web_prepare(void *state, const sw_config *cfg, void **out);
 void web_release(void *site);
 int web_run(void *site, sw_run *run);
 void web_cancel(void *site, sw_run *run);
-
-/* The keys every flavour reads (url, expect_status, ...). */
-#define WEB_COMMON_KEYS                                                                                      \
-    "url", "expect_status", "warn_after", "fail_after", "max_size", "max_redirects", "method", "headers",    \
-        "ip", "expect_content", "reject_content", "expect_regex", "ignore_case", "expect_header"
 
 /* ---- content rules (content.c) ---- */
 
