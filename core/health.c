@@ -294,7 +294,7 @@ void sw_health_show(const char *path, int json, FILE *out)
     const char *p = strstr(text, "\"storage\":[");
     while (p && (p = strstr(p, "{\"name\":\""))) {
         const char *end = strchr(p, '}');
-        char one[1024], name[64], state[16], err[200], since[40];
+        char one[1024], name[SW_NAME_MAX + 1], state[16], err[200], since[40];
         size_t len = end ? (size_t)(end - p) : strlen(p);
         len = len < sizeof one - 1 ? len : sizeof one - 1;
         memcpy(one, p, len);
@@ -309,13 +309,20 @@ void sw_health_show(const char *path, int json, FILE *out)
                     "storage %s: FAILING since %s (%s): %lld result(s) waiting, %lld dropped (as of %s)\n",
                     name, since, err, waiting, dropped, updated);
         } else if (dropped) {
-            fprintf(out, "storage %s: ok, but %lld result(s) were dropped while it failed (as of %s)\n", name,
-                    dropped, updated);
+            /* Its dropped counts both; a daemon before per-storage queues
+             * has no queue_full (its full queue is the line below). */
+            long long full = health_num(one, "queue_full");
+            if (dropped > full)
+                fprintf(out, "storage %s: ok, but %lld result(s) were dropped while it failed (as of %s)\n",
+                        name, dropped - full, updated);
+            if (full)
+                fprintf(out, "storage %s: ok, but its queue was full: %lld result(s) dropped (as of %s)\n",
+                        name, full, updated);
         }
         p += len;
     }
     long long qdrop = health_num(text, "dropped");
-    if (qdrop)
+    if (qdrop && !strstr(text, "\"queue_full\":"))
         fprintf(out, "storage queue: %lld result(s) dropped because it was full (as of %s)\n", qdrop,
                 updated);
 }

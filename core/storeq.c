@@ -551,9 +551,11 @@ void sw_storeq_health_json(struct sw_storeq *q, struct sw_buf *b)
         sw_buf_puts(&each, ",\"plugin\":");
         sw_buf_json_str(&each, tg->plugin->name);
         sw_buf_printf(&each,
-                      ",\"state\":\"%s\",\"queued\":%zu,\"waiting\":%zu,\"written\":%llu,\"dropped\":%llu",
+                      ",\"state\":\"%s\",\"queued\":%zu,\"waiting\":%zu,\"written\":%llu,\"dropped\":%llu,"
+                      "\"queue_full\":%llu",
                       tg->failing ? "failing" : "ok", tg->count, tg->npend + tg->count,
-                      (unsigned long long)tg->written, (unsigned long long)tg->dropped);
+                      (unsigned long long)tg->written, (unsigned long long)tg->dropped,
+                      (unsigned long long)tg->full);
         if (tg->failing) {
             sw_buf_puts(&each, ",\"error\":");
             sw_buf_json_str(&each, tg->error);

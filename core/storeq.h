@@ -73,8 +73,9 @@ uint64_t sw_storeq_written(const struct sw_storeq *q);
 /* The queues and each target's health as one JSON object: queued (all
  * targets), capacity (each), dropped (because a queue was full), and per
  * storage its name, plugin, state (ok, failing with the error and since
- * when), queued, waiting (queued or held for a retry), written and dropped
- * (all it lost). */
+ * when), queued, waiting (queued or held for a retry), written, dropped
+ * (all it lost) and queue_full (of those, lost because its queue was
+ * full). */
 struct sw_buf;
 void sw_storeq_health_json(struct sw_storeq *q, struct sw_buf *b);
 /* Stop if running, close the targets, free. */

@@ -229,6 +229,63 @@ START_TEST(csv_keeps_its_rhythm_while_sqlite_is_locked)
 }
 END_TEST
 
+/* The number after "KEY": in the object of storage NAME in the health file. */
+static long health_of(const char *name, const char *key)
+{
+    char path[1200], obj[200], k[64];
+    snprintf(path, sizeof path, "%s/health.json", dir);
+    snprintf(obj, sizeof obj, "{\"name\":\"%s\",", name);
+    snprintf(k, sizeof k, "\"%s\":", key);
+    char *h = t_read(path);
+    const char *p = h ? strstr(h, obj) : NULL;
+    const char *end = p ? strchr(p, '}') : NULL;
+    p = p ? strstr(p, k) : NULL;
+    ck_assert_msg(p && p < end, "no %s of %s in %s", key, name, h ? h : "(no health file)");
+    long n = strtol(p + strlen(k), NULL, 10);
+    free(h);
+    return n;
+}
+
+/* A queue full is one storage's: SQLite blocked 8 s in each write fills
+ * its queue of 16 and loses results, counted and shown as its own; CSV's
+ * queue keeps draining and loses none. */
+START_TEST(a_full_queue_is_one_storages)
+{
+    free(t_write(dir, "0core.ini",
+                 "[core]\nplugin_dir = %s\nmin_interval = 1s\nhealth_file = %s/health.json\nqueue_size = 16\n"
+                 "[storage sqlite]\npath = %s\nbusy_timeout = 8s\n"
+                 "[storage csv]\ndir = %s/csv\n",
+                 plugins, dir, db, dir));
+    pid_t pid = t_sitewatch_bg(dir, errlog, "run", NULL);
+    t_msleep(2000);
+    fault_locked(1);
+    t_msleep(11000);
+    fault_locked(0);
+    t_msleep(3000);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 30), 2); /* results were lost: the exit code says so */
+    char *log = t_read(errlog);
+    T_HAS(log, "sqlite: storage queue full (16 results): 1 result(s) dropped so far");
+    ck_assert_msg(strstr(log, "csv: storage queue full") == NULL, "%s", log);
+    free(log);
+    long full = health_of("sqlite", "queue_full"), dropped = health_of("sqlite", "dropped");
+    ck_assert_int_eq(health_of("csv", "dropped"), 0);
+    long rows = t_sql_long(db, "SELECT count(*) FROM results");
+    long distinct = t_sql_long(db, "SELECT count(DISTINCT series || ':' || scheduled) FROM results");
+    long csv = csv_rows();
+    fprintf(stderr,
+            "faults: full queue: %ld dropped (%ld with the queue full), %ld rows in sqlite, %ld in csv\n",
+            dropped, full, rows, csv);
+    ck_assert_int_gt(full, 0);
+    ck_assert_int_eq(rows, distinct);
+    ck_assert_int_eq(rows + dropped, csv);
+    struct t_out st = t_sitewatch(dir, "status", NULL);
+    T_HAS(st.out, "storage sqlite: ok, but its queue was full: ");
+    ck_assert_msg(strstr(st.out, "storage csv:") == NULL, "%s", st.out);
+    t_out_free(&st);
+}
+END_TEST
+
 static void fault_readonly(int on)
 {
     ck_assert_int_eq(mount("tmpfs", data, NULL, MS_REMOUNT | (on ? MS_RDONLY : 0), "size=4m"), 0);
@@ -472,6 +529,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, database_locked_by_another_process);
     tcase_add_test(tc, csv_keeps_its_rhythm_while_sqlite_is_locked);
+    tcase_add_test(tc, a_full_queue_is_one_storages);
     tcase_add_test(tc, database_folder_read_only);
     tcase_add_test(tc, disk_full);
     tcase_add_test(tc, overflow_is_counted_logged_and_shown);
