@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * What a user installs beside the binary: the man pages render without a
- * single warning from groff, and the bash completion completes commands,
- * site names from the configuration folder and plugin names. */
+ * single warning from groff, the bash completion completes commands,
+ * site names from the configuration folder and plugin names, and the
+ * plugins' key and metric tables in docs/ are what the plugins declare. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,12 +92,29 @@ START_TEST(bash_completion)
 }
 END_TEST
 
+/* The key and metric tables of docs/configuration.md and docs/results.md
+ * are what the plugins declare (ABI 1.3): tools/gen-docs --check rebuilds
+ * them from `sitewatch plugins NAME --format json` and prints the diff when
+ * the docs drifted (or a declaring plugin has no table). */
+START_TEST(plugin_tables_match_declarations)
+{
+    char *tool = sw_xasprintf("%s/tools/gen-docs", t_source_root());
+    char *argv[] = {"/usr/bin/python3", tool, "--check", (char *)t_build_root(), NULL};
+    struct t_out o = t_run(argv, 60);
+    ck_assert_msg(o.status == 0, "tools/gen-docs --check: exit %d (run tools/gen-docs %s)\n%s%s", o.status,
+                  t_build_root(), o.out, o.err);
+    t_out_free(&o);
+    free(tool);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("docs");
     TCase *tc = tcase_create("docs");
     tcase_add_test(tc, man_pages_render_without_warnings);
     tcase_add_test(tc, bash_completion);
+    tcase_add_test(tc, plugin_tables_match_declarations);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }
