@@ -694,6 +694,28 @@ START_TEST(two_sqlite_instances_and_read_from)
 }
 END_TEST
 
+/* A site's store = names instances, not plugins: each result goes to the
+ * [storage NAME]s its site lists. */
+START_TEST(store_names_instances)
+{
+    char one[2048], two[2048];
+    snprintf(one, sizeof one, "%s/one.db", dir);
+    snprintf(two, sizeof two, "%s/two.db", dir);
+    free(t_write(dir, "0core.ini",
+                 "[core]\nplugin_dir = %s\nmin_interval = 1s\n[storage one]\nplugin = sqlite\npath = %s\n"
+                 "[storage two]\nplugin = sqlite\npath = %s\n",
+                 t_plugin_dir(), one, two));
+    free(t_write(dir, "sites.ini",
+                 "[site main]\nurl = http://127.0.0.1:1/\nchecks = http\nstore = two\n"
+                 "[site other]\nurl = http://127.0.0.1:1/o\nchecks = http\n"));
+    RUN(2, "main", NULL, "check");
+    ck_assert_int_eq(t_sql_long(two, "SELECT count(*) FROM results_v WHERE site = 'main'"), 1);
+    ck_assert_int_eq(t_sql_long(one, "SELECT count(*) FROM results_v WHERE site = 'main'"), 0);
+    ck_assert_int_eq(t_sql_long(one, "SELECT count(*) FROM results_v WHERE site = 'other'"), 1);
+    ck_assert_int_eq(t_sql_long(two, "SELECT count(*) FROM results_v WHERE site = 'other'"), 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("manage");
@@ -716,6 +738,7 @@ int main(void)
     tcase_add_test(tc, purge_storage_that_cannot_open);
     tcase_add_test(tc, remove_purge_beside_daemon_keeps_nothing);
     tcase_add_test(tc, two_sqlite_instances_and_read_from);
+    tcase_add_test(tc, store_names_instances);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }
