@@ -199,6 +199,30 @@ START_TEST(bad_rules_refused_at_load)
 }
 END_TEST
 
+/* A regex is a REGEX key: the core compiles it and says what is wrong once,
+ * a [check http] default in its own section (the plugin no longer repeats
+ * it for every site, as [site x]), and the plugin adds no "refused the
+ * configuration" line for a value the core refused. */
+START_TEST(bad_regex_one_message)
+{
+    char *dir = t_conf_dir(NULL, NULL);
+    free(t_write(dir, "a.ini",
+                 "[check http]\nexpect_regex = (\n"
+                 "[site x]\nurl = http://127.0.0.1/\nchecks = http\n"
+                 "[site y]\nurl = http://127.0.0.1/\nchecks = http\nhttp.expect_regex =\n"));
+    struct t_out o = t_sitewatch(dir, "validate", NULL);
+    ck_assert_msg(o.status == 1, "validate exited %d:\n%s", o.status, o.err);
+    T_HAS(o.err, "/a.ini:2: in [check http], expect_regex = \"(\": expected a PCRE2 regular expression "
+                 "(missing closing parenthesis at offset 1)\n");
+    T_HAS(o.err, "/a.ini:9: in [site y], http.expect_regex = \"\": expected a PCRE2 regular expression\n");
+    T_HAS(o.err, ": 2 configuration error(s)\n");
+    ck_assert_msg(!strstr(o.err, "refused the configuration"), "%s", o.err);
+    t_out_free(&o);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* Out of memory inside the http and dns plugins' own code, at each of
  * their allocations in turn (tests/failalloc.c, LD_PRELOAD'd): sitewatch
  * never aborts or crashes, and a site is judged as without the failure,
@@ -298,6 +322,7 @@ int main(void)
     tcase_add_test(tc, worst_rule_first_then_the_others);
     tcase_add_test(tc, time_thresholds_warn_then_fail);
     tcase_add_test(tc, bad_rules_refused_at_load);
+    tcase_add_test(tc, bad_regex_one_message);
     tcase_add_test(tc, plugins_out_of_memory);
     suite_add_tcase(s, tc);
     int rc = t_run_suite(s, 1);

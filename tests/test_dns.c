@@ -407,6 +407,32 @@ START_TEST(bad_keys_refused_at_load)
 }
 END_TEST
 
+/* The keys and metrics dns declares (ABI 1.3): a list key repeats, a word
+ * key lists its words, and match is judged against expect only when the
+ * core took it (one message for "match = some", none saying "refused"). */
+START_TEST(declared_keys_and_metrics)
+{
+    char *dir = t_conf_dir(NULL, NULL);
+    struct t_out o = t_sitewatch(dir, "plugins", "dns", "--format", "json", NULL);
+    ck_assert_msg(o.status == 0, "plugins dns: exit %d\n%s", o.status, o.err);
+    T_HAS(o.out, "{\"name\":\"server\",\"type\":\"list\",\"default\":null,\"repeats\":true,");
+    T_HAS(o.out, "{\"name\":\"warn_after\",\"type\":\"duration\",\"default\":\"1s\",");
+    T_HAS(o.out, "\"words\":[\"any\",\"all\",\"exactly\"]");
+    T_HAS(o.out, "{\"name\":\"time.dns_query\",\"unit\":\"s\",");
+    t_out_free(&o);
+    free(t_write(dir, "a.ini",
+                 "[site x]\nurl = https://www.python.org/\nchecks = dns\ndns.match = some\n"
+                 "[site y]\nurl = https://www.python.org/\nchecks = dns\ndns.match = all\n"));
+    o = t_sitewatch(dir, "validate", NULL);
+    T_HAS(o.err, "a.ini:4: in [site x], dns.match = \"some\": expected any, all or exactly\n");
+    T_HAS(o.err, "a.ini:8: in [site y], dns.match = \"all\": expected expect to be set too");
+    T_HAS(o.err, ": 2 configuration error(s)\n");
+    t_out_free(&o);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* Many bad keys in one site: every one is reported, and the code prepare
  * returns is the first (SW_ECONFIG), never a mix of codes read as "out of
  * memory" (rc |= once made SW_ECONFIG | SW_EINVAL that). */
@@ -482,6 +508,7 @@ int main(void)
     tcase_add_test(tc, over_tcp);
     tcase_add_test(tc, bad_keys_refused_at_load);
     tcase_add_test(tc, many_bad_keys_none_says_out_of_memory);
+    tcase_add_test(tc, declared_keys_and_metrics);
     tcase_add_test(tc, sigterm_cancels_a_waiting_query);
     suite_add_tcase(s, tc);
     int rc = t_run_suite(s, 1);

@@ -340,6 +340,28 @@ START_TEST(headers_only_to_the_origin)
 }
 END_TEST
 
+/* `sitewatch plugins http`: every key with its type, default and what the
+ * core accepts, for people; the same declarations the core checks values
+ * with and tools/gen-docs writes docs/configuration.md from. */
+START_TEST(keys_described_for_people)
+{
+    char *dir = t_conf_dir(NULL, NULL);
+    struct t_out o = t_sitewatch(dir, "plugins", "http", NULL);
+    ck_assert_msg(o.status == 0, "plugins http: exit %d\n%s", o.status, o.err);
+    T_HAS(o.out, "http: check plugin, ABI 1.3\n");
+    T_HAS(o.out, "\nmax_redirects      int       5            redirects followed");
+    T_HAS(o.out, "; 0 = none (a whole number from 0 to 50)\n");
+    T_HAS(o.out, "\nmethod             word      GET          ");
+    T_HAS(o.out, " (GET or HEAD)\n");
+    T_HAS(o.out, "\nexpect_content     string... -            ");
+    T_HAS(o.out, "(TYPE... may be given more than once; every value counts)\n");
+    T_HAS(o.out, "\ntime.first_byte    s     from the request being ready");
+    t_out_free(&o);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     char *servers = two_origins();
@@ -368,6 +390,7 @@ int main(void)
     tcase_add_test(tc, results_in_sqlite);
     tcase_add_test(tc, table_status_and_filter);
     tcase_add_test(tc, headers_only_to_the_origin);
+    tcase_add_test(tc, keys_described_for_people);
     suite_add_tcase(s, tc);
     int rc = t_run_suite(s, 1);
     t_out_free(&run);

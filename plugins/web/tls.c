@@ -58,6 +58,18 @@ static const struct {
     {"1.3", TLS1_3_VERSION, CURL_SSLVERSION_TLSv1_3},
 };
 
+/* Whether the core took KEY's value (or KEY is unset), for a number whose
+ * default is DEF: a refused value reads as the default, so one that reads
+ * as DEF was taken only if it says DEF.  (An odd spelling of the default,
+ * "03", counts as refused: then only a rule between two keys is skipped.) */
+static int tls_taken(const sw_config *cfg, const char *key, long def)
+{
+    const char *v = sw_api->config_get(cfg, key);
+    char text[24];
+    snprintf(text, sizeof text, "%ld", def);
+    return !v || sw_api->config_value(cfg, key, -1) != def || strcmp(v, text) == 0;
+}
+
 static void tls_release(void *p)
 {
     struct tls_site *ts = p;
@@ -75,11 +87,14 @@ static int tls_prepare(const sw_config *cfg, struct web_site *ws, void **state)
         return SW_ENOMEM;
     *state = ts;
     /* The core read and checked the typed keys (a bad value reads as the
-     * default); what is left to check is how they go together. */
+     * default); what is left to check is how they go together, when both
+     * are what was written (a rule about a default nobody wrote would only
+     * confuse, and one about a refused value would be its second message). */
     int rc = 0;
     ts->warn_days = (long)sw_api->config_value(cfg, "cert_warn_days", -1);
     ts->fail_days = (long)sw_api->config_value(cfg, "cert_fail_days", -1);
-    if (ts->fail_days > ts->warn_days)
+    if (ts->fail_days > ts->warn_days && tls_taken(cfg, "cert_warn_days", 14) &&
+        tls_taken(cfg, "cert_fail_days", 3))
         ERR_KEEP_FIRST(
             rc, sw_api->config_error(cfg, "cert_fail_days", "at most cert_warn_days (%ld)", ts->warn_days));
     ts->verify = (int)sw_api->config_value(cfg, "verify", -1);
