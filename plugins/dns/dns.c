@@ -32,6 +32,9 @@ static const char *const dns_protocol_words[] = {"udp", "tcp", NULL};
 
 /* The core reads and checks the typed keys; the plugin checks the name, the
  * servers, the expected answers against the type, and the rcode. */
+/* A STRING key's default the plugin reads itself: one text, in one place. */
+#define DNS_RCODE_DEFAULT "NOERROR"
+
 static const struct sw_key dns_keys[] = {
     {.name = "url",
      .type = SW_KEY_STRING,
@@ -61,7 +64,7 @@ static const struct sw_key dns_keys[] = {
      .help = "a regular expression one answer's text must match"},
     {.name = "expect_rcode",
      .type = SW_KEY_STRING,
-     .def = "NOERROR",
+     .def = DNS_RCODE_DEFAULT,
      .help = "NXDOMAIN for \"this name must not exist\"; any rcode by name (YXDOMAIN, BADVERS) or number "
              "(rcode 13)"},
     {.name = "protocol",
@@ -302,7 +305,7 @@ static int dns_prepare(void *state, const sw_config *cfg, void **out)
             rc, sw_api->config_error(cfg, "match",
                                      "expect to be set too (match says how its answers are compared)"));
     const char *rcode = sw_api->config_get(cfg, "expect_rcode");
-    ds->rcode = rcode ? dns_rcode_code(rcode) : ns_r_noerror;
+    ds->rcode = dns_rcode_code(rcode ? rcode : DNS_RCODE_DEFAULT);
     if (ds->rcode < 0)
         ERR_KEEP_FIRST(
             rc, sw_api->config_error(cfg, "expect_rcode", "NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ..."));

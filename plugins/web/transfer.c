@@ -25,6 +25,9 @@
  * numbers, words, regexes) and hands their values over; the plugin judges
  * the rest (status lists, header lines, the URL's scheme), which are
  * STRING so that one bad value gets one message. */
+/* A STRING key's default the plugin reads itself: one text, in one place. */
+#define WEB_EXPECT_STATUS "200-399"
+
 static const char *const web_methods[] = {"GET", "HEAD", NULL}, *const web_ips[] = {"any", "4", "6", NULL};
 
 static const struct sw_key web_keys[] = {
@@ -34,7 +37,7 @@ static const struct sw_key web_keys[] = {
      .help = "the page to fetch, http:// or https://: the site's url unless set here"},
     {.name = "expect_status",
      .type = SW_KEY_STRING,
-     .def = "200-399",
+     .def = WEB_EXPECT_STATUS,
      .help = "status codes and ranges that pass: 200,301-308"},
     {.name = "warn_after",
      .type = SW_KEY_DURATION,
@@ -217,7 +220,7 @@ int web_prepare(void *state, const sw_config *cfg, void **out)
     int rc = web_prepare_url(cfg, hs);
 
     const char *st = sw_api->config_get(cfg, "expect_status");
-    hs->expect_text = strdup(st ? st : "200-399");
+    hs->expect_text = strdup(st ? st : WEB_EXPECT_STATUS);
     int prc = hs->expect_text ? web_parse_status(hs->expect_text, hs) : SW_ENOMEM;
     if (prc == SW_ENOMEM)
         ERR_KEEP_FIRST(rc, SW_ENOMEM);
