@@ -169,7 +169,8 @@ START_TEST(out_of_tree_plugins)
     o = t_sitewatch(conf, "plugins", "outside", NULL);
     ck_assert_int_eq(o.status, 0);
     T_HAS(o.out, "outside: check plugin, ABI 1.3\n");
-    T_HAS(o.out, "verdict            word      OK           the verdict to give (OK, WARN, FAIL or UNKNOWN)\n");
+    T_HAS(o.out,
+          "verdict            word      OK           the verdict to give (OK, WARN, FAIL or UNKNOWN)\n");
     T_HAS(o.out, "sleep              duration  0s           how long a run takes (a duration from 0 ms to "
                  "10 min, such as 250ms, 10s or 5m)\n");
     T_HAS(o.out, "const.answer       1     always 42\n");
@@ -197,7 +198,8 @@ START_TEST(out_of_tree_plugins)
         "sites.ini:9: in [check outside], sleep = \"soon\": expected a duration from 0 ms to 10 min, such as "
         "250ms, 10s or 5m\n",
         "sites.ini:4: in [site x], outside.verdict = \"MAYBE\": expected OK, WARN, FAIL or UNKNOWN\n",
-        "sites.ini:7: in [site x], outside.reason = \"two\": expected outside.reason once; it is already given "
+        "sites.ini:7: in [site x], outside.reason = \"two\": expected outside.reason once; it is already "
+        "given "
         "at line 6\n",
         "sites.ini:5: in [site x], outside.sleep = \"11m\": expected a duration from 0 ms to 10 min, such as "
         "250ms, 10s or 5m\n",

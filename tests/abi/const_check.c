@@ -27,9 +27,17 @@
 static const char *const const_verdicts[] = {"OK", "WARN", "FAIL", "UNKNOWN", NULL};
 #if CONST_DECLARES
 static const struct sw_key const_keys[] = {
-    {.name = "verdict", .type = SW_KEY_WORD, .def = "OK", .words = const_verdicts, .help = "the verdict to give"},
+    {.name = "verdict",
+     .type = SW_KEY_WORD,
+     .def = "OK",
+     .words = const_verdicts,
+     .help = "the verdict to give"},
     {.name = "reason", .type = SW_KEY_STRING, .def = "constant", .help = "the reason to give"},
-    {.name = "sleep", .type = SW_KEY_DURATION, .def = "0s", .min = 0, .max = 10 * SW_MIN,
+    {.name = "sleep",
+     .type = SW_KEY_DURATION,
+     .def = "0s",
+     .min = 0,
+     .max = 10 * SW_MIN,
      .help = "how long a run takes"},
     {.name = NULL},
 };
