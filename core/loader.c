@@ -80,7 +80,8 @@ static int ld_declarations(struct sw_loaded *p)
     const struct sw_plugin *x = &p->desc;
     if (x->key_decls) {
         if (x->key_size < offsetof(struct sw_key, help) + sizeof(const char *)) {
-            ld_fail(p, "%s: key_size is %u bytes, smaller than ABI 1.3's struct sw_key", p->file, x->key_size);
+            ld_fail(p, "%s: key_size is %u bytes, smaller than ABI 1.3's struct sw_key", p->file,
+                    x->key_size);
             return -1;
         }
         p->keys = ld_copy_decls(x->key_decls, x->key_size, sizeof *p->keys, &p->nkeys);
