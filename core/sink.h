@@ -2,9 +2,10 @@
  * Where a finished result goes: one event (the result, its series, the
  * verdict it replaces) handed to every sink registered with the engine, in
  * the order they were registered.  The engine registers the recent cache,
- * the log of verdict changes and the storage router; a command adds its
- * collector, the daemon the alert state and the metrics.  A new sink is one
- * sw_sink_register, no edit of the engine.
+ * the log of verdict changes and the storage router; `check` adds its
+ * collector, `run` the log of first verdicts (and next the alert state and
+ * the metrics).  A new sink is one sw_sink_register, no edit of the
+ * engine.
  *
  * Learned from collectd's plugin_register_write and Gatus's watchdog
  * (metrics, store and alerting as three consumers of one result). */
