@@ -19,6 +19,8 @@
 #include "result.h"
 #include "schedule.h"
 #include "sink.h"
+#include "store.h"
+#include "storeq.h"
 #include "support.h"
 
 static struct t_nginx ngx;
@@ -662,6 +664,52 @@ START_TEST(extra_sink_sees_every_result)
 }
 END_TEST
 
+/* Seeding takes as many results as [core] recent keeps, past the 1,024
+ * it was capped at, and gives the series the verdict its next result
+ * replaces. */
+START_TEST(seed_takes_all_recent)
+{
+    free(t_write(ip_dir, "0core.ini",
+                 "[core]\nplugin_dir = %s\nmin_interval = 1s\nrecent = 1500\n"
+                 "[storage sqlite]\npath = %s/seed.db\n",
+                 plugins, ip_dir));
+    enum { N = 1600 };
+    sw_result **v = calloc(N, sizeof *v);
+    for (int i = 0; i < N; i++) {
+        v[i] = sw_result_new("dup", "constcheck", "lab");
+        v[i]->scheduled = v[i]->started = 1700000000000000 + (int64_t)i * 1000000;
+        v[i]->since = v[i]->started;
+        sw_result_set(v[i], i == N - 1 ? SW_WARN : SW_OK, "seeded %d", i);
+    }
+    t_store(ip_dir, "sqlite", v, N);
+    for (int i = 0; i < N; i++)
+        sw_result_unref(v[i]);
+    free(v);
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    sw_host_set_loop(&loop);
+    struct sw_conf *c = sw_conf_load(ip_dir);
+    ck_assert_int_eq(c->nerrors, 0);
+    int n;
+    struct sw_job **jobs = sw_jobs_bind(c, &n);
+    ck_assert_int_eq(n, 1);
+    struct sw_storeq *q = sw_storeq_new(100);
+    sw_storage_open(c, q, jobs);
+    struct sw_engine *e = sw_engine_new(&loop, c, jobs, q);
+    sw_engine_seed(e);
+    struct sw_job *j = sw_engine_jobs(e)[0];
+    ck_assert_int_eq(sw_recent_count(&j->recent), 1500);
+    ck_assert_int_eq(j->verdict, SW_WARN);
+    ck_assert_str_eq(j->recent.newest->reason, "seeded 1599");
+    sw_engine_free(e);
+    sw_storeq_free(q);
+    sw_host_release_loop();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+}
+END_TEST
+
 /* check's collector with two series of one site and check: each gets its
  * own result, placed by its index whatever order they came in, and a
  * retired series' result (index -1) is not one of them. */
@@ -716,6 +764,7 @@ int main(void)
     tcase_set_timeout(ip, 60);
     tcase_add_test(ip, reload_pairs_one_to_one);
     tcase_add_test(ip, extra_sink_sees_every_result);
+    tcase_add_test(ip, seed_takes_all_recent);
     tcase_add_test(ip, collector_places_by_series_index);
     suite_add_tcase(s, ip);
     return t_run_suite(s, 0);
