@@ -56,7 +56,7 @@ struct sw_conf {
     int64_t max_in_flight, recent, queue_size;
     int64_t keep_raw, keep_rollups; /* retention of raw results and of rollups */
     struct sw_site *sites;
-    int nsites;
+    int nsites, csites;
     /* Collected error lines ("file:line: ..."), in the order found. */
     char **errors;
     int nerrors;
