@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * The check plugins' shared library (plugins/common) alone, with a mock host:
+ * The check plugins' shared library (plugins/lib) alone, with a mock host:
  * the verdict follows the documented ranking, the first error is kept, and
  * out of memory at every allocation point gives SW_ENOMEM or an unjudged
  * rule, never an abort, a crash, a wrong verdict or a leak (with
@@ -25,10 +25,10 @@
 
 #include <sitewatch/plugin.h>
 
-#include "../plugins/common/config.h"
-#include "../plugins/common/err.h"
-#include "../plugins/common/match.h"
-#include "../plugins/common/verdict.h"
+#include "../plugins/lib/config.h"
+#include "../plugins/lib/err.h"
+#include "../plugins/lib/match.h"
+#include "../plugins/lib/verdict.h"
 #include "../plugins/dns/dns.h"
 #include "support.h"
 

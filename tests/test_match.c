@@ -8,7 +8,7 @@
 
 #include <sitewatch/plugin.h>
 
-#include "../plugins/common/match.h"
+#include "../plugins/lib/match.h"
 #include "support.h"
 
 struct mcase {

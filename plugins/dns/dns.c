@@ -15,11 +15,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../common/config.h"
-#include "../common/err.h"
-#include "../common/match.h"
-#include "../common/url.h"
-#include "../common/verdict.h"
+#include "lib/config.h"
+#include "lib/err.h"
+#include "lib/match.h"
+#include "lib/url.h"
+#include "lib/verdict.h"
 #include "dns.h"
 
 SW_PLUGIN_INIT1

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../common/fs.h"
+#include "lib/fs.h"
 #include "html.h"
 
 int html_mkdirs(const char *dir, const char *sub)

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/buf.h"
+#include "lib/buf.h"
 
 extern const struct sw_host_api *html_api;
 

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../common/config.h"
-#include "../common/err.h"
-#include "../common/match.h"
+#include "lib/config.h"
+#include "lib/err.h"
+#include "lib/match.h"
 #include "web.h"
 
 struct web_header_rule {

@@ -20,8 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/err.h"
-#include "../common/url.h"
+#include "lib/err.h"
+#include "lib/url.h"
 #include "web.h"
 
 struct tls_site {

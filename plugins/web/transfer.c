@@ -13,10 +13,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../common/config.h"
-#include "../common/err.h"
-#include "../common/match.h"
-#include "../common/url.h"
+#include "lib/config.h"
+#include "lib/err.h"
+#include "lib/match.h"
+#include "lib/url.h"
 #include "web.h"
 
 /* ---- the keys and metrics of every flavour ---- */

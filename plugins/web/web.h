@@ -20,7 +20,7 @@
 /* The host table, sw_api: defined by SW_PLUGIN_INIT1 in http.c or https.c. */
 SW_PLUGIN_INIT3
 
-#include "../common/verdict.h"
+#include "lib/verdict.h"
 
 /* ---- sites and transfers ---- */
 

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../../plugins/common/fs.h"
+#include "lib/fs.h"
 #include "sqlite.h"
 
 static const char *const sqlite_keys[] = {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../plugins/common/buf.h"
+#include "lib/buf.h"
 #include "sqlite.h"
 
 int sqlite_prepare_write(struct sqlite_inst *s)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../plugins/common/url.h"
+#include "../../plugins/lib/url.h"
 #include "config.h"
 #include "units.h"
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../plugins/common/match.h"
+#include "../../plugins/lib/match.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

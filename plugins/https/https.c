@@ -5,7 +5,7 @@
  * days, trust, host name) and the protocol version.  The transfer code is
  * web/transfer.c, shared with http; the TLS rules are web/tls.c.
  */
-#include "web/web.h"
+#include "web.h"
 
 SW_PLUGIN_INIT1
 

@@ -5,7 +5,7 @@
  * transfer code in web/; this file only names the plugin.  For certificate
  * and TLS rules on an https:// site, use the https plugin.
  */
-#include "web/web.h"
+#include "web.h"
 
 SW_PLUGIN_INIT1
 

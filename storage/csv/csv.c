@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../plugins/common/buf.h"
-#include "../plugins/common/fs.h"
+#include "lib/buf.h"
+#include "lib/fs.h"
 
 static const struct sw_host_api *api;
 
