@@ -71,6 +71,7 @@ struct sw_run {
      * close is done, and the worker pool while a blocking run is on it.
      * Freed when the last lets go. */
     int refs;
+    void *plugin_data; /* the plugin's own for this run (ABI 1.3 run_set_data) */
 };
 
 /* Bind CONF's sites to plugins: load each plugin, check its keys, prepare

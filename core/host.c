@@ -427,6 +427,16 @@ static int64_t host_config_value(const sw_config *cfg, const char *key, int i)
     return sw_keys_value(cfg, key, i);
 }
 
+static void host_run_set_data(sw_run *run, void *data)
+{
+    run->plugin_data = data;
+}
+
+static void *host_run_data(const sw_run *run)
+{
+    return run->plugin_data;
+}
+
 static const struct sw_host_api host_table = {
     .version = SW_ABI_VERSION,
     .size = sizeof(struct sw_host_api),
@@ -483,6 +493,8 @@ static const struct sw_host_api host_table = {
     .history_buckets = sw_history_buckets,
     .is_daemon = host_is_daemon,
     .config_value = host_config_value,
+    .run_set_data = host_run_set_data,
+    .run_data = host_run_data,
 };
 
 const struct sw_host_api *sw_host_api(void)

@@ -360,6 +360,14 @@ struct sw_host_api {
      * check_prepare / storage_open / output_open was called, so there is
      * nothing to report.  Valid in the same callbacks as config_get. */
     int64_t (*config_value)(const sw_config *cfg, const char *key, int i);
+    /* ABI 1.3: data of the plugin's own for one run, e.g. the transfer that
+     * cancel must stop, so cancel finds it without a search; NULL until
+     * set.  Set and read by the run's own code: on the loop for an async
+     * run, on its worker thread for a blocking one.  The plugin owns what
+     * it points to and frees it before run_complete (async) or before
+     * check_run returns (blocking). */
+    void (*run_set_data)(sw_run *run, void *data);
+    void *(*run_data)(const sw_run *run);
 };
 
 /* ---- the plugin descriptor: plugin -> core ----------------------------- */

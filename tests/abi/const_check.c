@@ -110,6 +110,14 @@ static int const_run(void *site_state, sw_run *run)
         nanosleep(&ts, NULL);
     }
     sw_result *r = api->run_result(run);
+#if CONST_DECLARES
+    /* Per-run data comes back as it was set, on the run's own thread. */
+    api->run_set_data(run, s);
+    if (api->run_data(run) != s) {
+        api->result_set(r, SW_UNKNOWN, "run_data did not return what run_set_data set");
+        return 0;
+    }
+#endif
     api->result_set(r, s->verdict, "%s", s->reason);
     api->result_metric(r, "const.answer", 42);
     char abi[16];
