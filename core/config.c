@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "keys.h"
+#include "kinds.h"
 #include "units.h"
 #include "util.h"
 #include "utf8.h"
@@ -61,11 +62,10 @@ void sw_conf_error(struct sw_conf *c, const char *fmt, ...)
 
 const char *sw_section_label(const struct sw_section *sec, char *buf, size_t n)
 {
-    static const char *const kinds[] = {"core", "site", "check", "storage", "output"};
     if (sec->name)
-        snprintf(buf, n, "[%s %s]", kinds[sec->kind], sec->name);
+        snprintf(buf, n, "[%s %s]", sw_section_kind_name(sec->kind), sec->name);
     else
-        snprintf(buf, n, "[%s]", kinds[sec->kind]);
+        snprintf(buf, n, "[%s]", sw_section_kind_name(sec->kind));
     return buf;
 }
 
@@ -169,7 +169,6 @@ static void cfg_index_add(struct sw_conf *c, struct sw_section *s)
 
 static void cfg_section_header(struct cfg_parse *p, char *text)
 {
-    static const char *const kinds[] = {"core", "site", "check", "storage", "output"};
     char *end = strchr(text, ']');
     p->cur = NULL; /* keys after a bad header are dropped, not misfiled */
     p->bad_header = 1;
@@ -184,10 +183,7 @@ static void cfg_section_header(struct cfg_parse *p, char *text)
     if (*name)
         *name++ = '\0';
     name = sw_trim(name);
-    int kind = -1;
-    for (int i = 0; i < 5; i++)
-        if (strcmp(inner, kinds[i]) == 0)
-            kind = i;
+    int kind = sw_section_kind_parse(inner);
     if (kind < 0) {
         sw_conf_error(p->conf,
                       "%s:%d: unknown section [%s%s%s]: expected [core], [site NAME], "

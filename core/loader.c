@@ -20,16 +20,6 @@ static struct sw_loaded **ld_all;
 static int ld_n;
 static int ld_ready;
 
-const char *sw_kind_name(int kind)
-{
-    switch (kind) {
-    case SW_KIND_CHECK: return "check";
-    case SW_KIND_STORAGE: return "storage";
-    case SW_KIND_OUTPUT: return "output";
-    }
-    return "unknown";
-}
-
 static void ld_fail(struct sw_loaded *p, const char *fmt, ...) SW_PRINTF(2, 3);
 static void ld_fail(struct sw_loaded *p, const char *fmt, ...)
 {

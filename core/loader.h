@@ -5,6 +5,7 @@
 #ifndef SW_LOADER_H
 #define SW_LOADER_H
 
+#include "kinds.h" /* sw_kind_name */
 #include "sitewatch/plugin.h"
 
 struct sw_loaded {
@@ -32,6 +33,5 @@ struct sw_loaded *sw_loader_get(const char *dir, const char *name);
 struct sw_loaded *sw_loader_open_file(const char *path);
 /* Shut down and unload every plugin. */
 void sw_loader_unload_all(void);
-const char *sw_kind_name(int kind);
 
 #endif
