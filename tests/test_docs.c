@@ -82,6 +82,12 @@ START_TEST(bash_completion)
     free(got);
     free(words);
 
+    words = sw_xasprintf("'%s' -c '%s' plugins h", t_bin(), dir);
+    got = complete(words);
+    ck_assert_str_eq(got, "html\nhttp\nhttps\n");
+    free(got);
+    free(words);
+
     words = sw_xasprintf("'%s' -c '%s' status --format ''", t_bin(), dir);
     got = complete(words);
     ck_assert_str_eq(got, "json\ntable\n");
