@@ -961,7 +961,8 @@ void sw_config_check_keys(struct sw_conf *c, struct sw_section *sec, const char 
             continue; /* which plugin: the core's (sw_section_plugin) */
         struct sw_buf b = {0};
         for (const char *const *p = keys; p && *p; p++)
-            sw_buf_printf(&b, "%s%s", b.len ? ", " : "", *p);
+            if (!core_key || strcmp(*p, core_key) != 0) /* html declares the core's `every` */
+                sw_buf_printf(&b, "%s%s", b.len ? ", " : "", *p);
         sw_conf_error(c, "%s:%d: unknown key '%s' in %s: plugin %s accepts %s%s%s", e->file, e->line, e->key,
                       label, plugin, core_key ? core_key : "", core_key && b.s ? ", " : "",
                       b.s        ? b.s

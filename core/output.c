@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "host.h"
+#include "keys.h"
 #include "log.h"
 #include "result.h"
 #include "units.h"
@@ -156,6 +157,15 @@ int sw_history_buckets(const sw_render *rd, const char *site, const char *check,
     return p->desc.storage_buckets(inst, site, check, from, to, step, flags, cb, ud);
 }
 
+/* Whether P declares KEY (ABI 1.3 key_decls). */
+static int output_declares(const struct sw_loaded *p, const char *key)
+{
+    for (int i = 0; i < p->nkeys; i++)
+        if (strcmp(p->keys[i].name, key) == 0)
+            return 1;
+    return 0;
+}
+
 /* ---- opening and rendering ---- */
 
 struct sw_outputs *sw_outputs_open(struct sw_conf *c)
@@ -179,8 +189,16 @@ struct sw_outputs *sw_outputs_open(struct sw_conf *c)
         struct sw_config view = sw_config_section_view(c, s);
         int64_t every;
         int before = c->nerrors;
-        sw_config_number(&view, "every", sw_parse_duration, OUTPUT_MIN_EVERY, "a duration of at least 1s",
-                         OUTPUT_DEFAULT_EVERY, &every);
+        /* `every` has one owner: the plugin when it declares the key (html
+         * does: its default and bounds, checked with its other keys, and
+         * the same value its pages' refresh uses), else the core. */
+        if (output_declares(p, "every"))
+            every = sw_keys_value(&view, "every", -1);
+        else
+            sw_config_number(&view, "every", sw_parse_duration, OUTPUT_MIN_EVERY, "a duration of at least 1s",
+                             OUTPUT_DEFAULT_EVERY, &every);
+        if (every < OUTPUT_MIN_EVERY)
+            every = OUTPUT_MIN_EVERY;
         void *inst = NULL;
         /* Opened even after an error in `every`, so one run lists them all. */
         int rc = p->desc.output_open(p->state, &view, &inst);

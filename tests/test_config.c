@@ -516,7 +516,8 @@ static const struct bad_value {
      "digits, '_' and '-'), found as NAME.so in "},
     {"csv", "fsync", "always", "DIR/0core.ini:4: in [storage csv], fsync = \"always\": expected "},
     {"html", "every", "often",
-     "DIR/0core.ini:4: in [output html], every = \"often\": expected a duration of at least 1s"},
+     "DIR/0core.ini:4: in [output html], every = \"often\": expected a duration from 1 s to 1440 min, "
+     "such as 250ms, 10s or 5m"},
     {"html", "plugin", "sqlite",
      "DIR/0core.ini:4: in [output html], plugin = \"sqlite\": expected an output plugin's name: sqlite is a "
      "storage plugin"},

@@ -19,8 +19,8 @@ int html_mkdirs(const char *dir, const char *sub)
     char *failed = NULL;
     int rc = p.failed ? SW_ENOMEM : 0;
     if (!rc && fs_mkdirs(p.s, -1, &failed) != 0) {
-        html_api->log(SW_LOG_ERROR, "html: cannot create folder %s: %s", failed ? failed : p.s,
-                      strerror(errno));
+        sw_api->log(SW_LOG_ERROR, "html: cannot create folder %s: %s", failed ? failed : p.s,
+                    strerror(errno));
         rc = SW_EIO;
     }
     free(failed);
@@ -140,8 +140,8 @@ void html_write_failed(const struct html_inst *h, int *nfailed, const char *why)
 {
     int n = __atomic_add_fetch(nfailed, 1, __ATOMIC_RELAXED);
     if (n <= HTML_LOGGED_FAILURES)
-        html_api->log(SW_LOG_ERROR, "html: %s (in %s)", why, h->dir);
+        sw_api->log(SW_LOG_ERROR, "html: %s (in %s)", why, h->dir);
     else if (n == HTML_LOGGED_FAILURES + 1)
-        html_api->log(SW_LOG_ERROR,
-                      "html: more files cannot be written; this render's count follows at its end");
+        sw_api->log(SW_LOG_ERROR,
+                    "html: more files cannot be written; this render's count follows at its end");
 }

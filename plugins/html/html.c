@@ -2,7 +2,7 @@
  *
  *     [output html]
  *     dir   = public              ; the folder to publish
- *     every = 60s                 ; read by the core: how often to render
+ *     every = 60s                 ; how often the core renders; the pages' refresh
  *     title = python.org status
  *
  * One render: gather the model, then write style.css, index.html,
@@ -19,12 +19,25 @@
 
 #include "html.h"
 
-const struct sw_host_api *html_api;
+SW_PLUGIN_INIT1
 
-static const char *const html_keys[] = {
-    "dir",   /* where the files go (created if missing) */
-    "title", /* the heading of every page */
-    NULL,
+/* `every` is declared here, and only here: the core renders at this
+ * interval (core/output.c reads it from this declaration) and the pages
+ * refresh at it. */
+static const struct sw_key html_keys[] = {
+    {.name = "dir",
+     .type = SW_KEY_STRING,
+     .flags = SW_KEY_REQUIRED,
+     .help = "the folder to write (created if missing)"},
+    {.name = "every",
+     .type = SW_KEY_DURATION,
+     .def = "60s",
+     .min = 1000000,
+     .max = 86400000000,
+     .help =
+         "how often run rewrites it (the core schedules renders by this key); also the pages' meta refresh"},
+    {.name = "title", .type = SW_KEY_STRING, .def = "Status", .help = "the heading of every page"},
+    {0},
 };
 
 const char html_css[] =
@@ -67,13 +80,13 @@ const char html_css[] =
 static int html_open(void *state, const sw_config *cfg, void **out)
 {
     (void)state;
-    const char *dir = html_api->config_get(cfg, "dir");
-    if (!dir || !*dir)
-        return html_api->config_error(cfg, "dir", "the folder to write the pages to, e.g. public");
-    const char *title = html_api->config_get(cfg, "title");
-    int64_t refresh;
-    if (html_api->config_duration(cfg, "every", 60000000, &refresh))
+    const char *dir = sw_api->config_get(cfg, "dir");
+    if (!dir) /* required: the core said so */
         return SW_ECONFIG;
+    if (!*dir)
+        return sw_api->config_error(cfg, "dir", "the folder to write the pages to, e.g. public");
+    const char *title = sw_api->config_get(cfg, "title");
+    int64_t refresh = sw_api->config_value(cfg, "every", -1);
     struct html_inst *h = calloc(1, sizeof *h);
     if (!h)
         return SW_ENOMEM;
@@ -269,9 +282,9 @@ static int html_render(void *p, const sw_render *rd)
     buf_free(&b);
     html_model_free(&m);
     if (nfailed)
-        html_api->log(SW_LOG_ERROR,
-                      "html: %d of %d files could not be written (said above); the rest are in place",
-                      nfailed, nfiles);
+        sw_api->log(SW_LOG_ERROR,
+                    "html: %d of %d files could not be written (said above); the rest are in place", nfailed,
+                    nfiles);
     return nfailed ? SW_EIO : 0;
 }
 
@@ -281,7 +294,8 @@ static const struct sw_plugin html_plugin = {
     .name = "html",
     .kind = SW_KIND_OUTPUT,
     .description = "a static status site: index, a page and a badge per site, status.json",
-    .keys = html_keys,
+    .key_decls = html_keys,
+    .key_size = sizeof(struct sw_key),
     .output_open = html_open,
     .output_close = html_close,
     .output_render_view = html_render,
@@ -289,7 +303,7 @@ static const struct sw_plugin html_plugin = {
 
 SW_EXPORT const struct sw_plugin *sitewatch_plugin_v1(const struct sw_host_api *host)
 {
-    html_api = host;
+    SW_PLUGIN_INIT2(host);
     if (!SW_API_HAS(host, history_buckets))
         return NULL; /* needs ABI 1.2: the loader names both versions */
     return &html_plugin;

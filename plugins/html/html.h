@@ -12,7 +12,7 @@
 
 #include "lib/buf.h"
 
-extern const struct sw_host_api *html_api;
+SW_PLUGIN_INIT3
 
 #define HTML_MARKS 7 /* results shown as marks on the index */
 #define HTML_LAST  50

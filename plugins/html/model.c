@@ -67,7 +67,7 @@ void bucket_list_free(struct bucket_list *l)
 static int mark_cb(const sw_result *r, void *ud)
 {
     struct html_series *s = ud;
-    const struct sw_host_api *api = html_api;
+    const struct sw_host_api *api = sw_api;
     if (s->nmarks == 0) {
         s->verdict = api->result_verdict(r);
         s->since = api->result_since(r);
@@ -179,7 +179,7 @@ static int html_group_sites(struct html_model *m)
 
 int html_model_build(struct html_model *m, const sw_render *rd, const struct html_inst *h)
 {
-    const struct sw_host_api *api = html_api;
+    const struct sw_host_api *api = sw_api;
     memset(m, 0, sizeof *m);
     m->rd = rd;
     m->now = api->render_now(rd);

@@ -23,7 +23,7 @@ static void site_graph(struct buf *b, const struct html_model *m, const struct h
     g.gap = 2 * (s->interval > step ? s->interval : step);
     g.from = (m->now / step + 1) * step - len;
     struct bucket_list l = {0};
-    int rc = html_api->history_buckets(m->rd, s->site, s->check, g.from, g.to, step, 0, bucket_cb, &l);
+    int rc = sw_api->history_buckets(m->rd, s->site, s->check, g.from, g.to, step, 0, bucket_cb, &l);
     if (rc == 0 && !l.failed) {
         g.b = l.v;
         g.n = l.n;
@@ -107,7 +107,7 @@ static void site_locations(struct buf *b, const struct html_model *m, const stru
 static int details_cb(const sw_result *r, void *ud)
 {
     struct buf *b = ud;
-    const struct sw_host_api *api = html_api;
+    const struct sw_host_api *api = sw_api;
     int ni = api->result_info_count(r), nm = api->result_metric_count(r);
     if (!ni && !nm)
         return 1;
@@ -136,7 +136,7 @@ static int details_cb(const sw_result *r, void *ud)
 static int row_cb(const sw_result *r, void *ud)
 {
     struct buf *b = ud;
-    const struct sw_host_api *api = html_api;
+    const struct sw_host_api *api = sw_api;
     int v = api->result_verdict(r);
     buf_printf(b, "<tr class=\"v-%s\"><td>", html_verdict_class(v));
     html_time(b, api->result_started(r), 1);
@@ -172,7 +172,7 @@ static void site_check(struct buf *b, const struct html_model *m, const struct h
         html_time(b, s->last_started, 1);
         buf_puts(b, " \xc2\xb7 every ");
         char d[32];
-        buf_puts(b, html_api->format_duration(s->interval, d, sizeof d));
+        buf_puts(b, sw_api->format_duration(s->interval, d, sizeof d));
         buf_puts(b, " \xc2\xb7 uptime ");
         for (int w = 0; w < HTML_WINDOWS; w++) {
             buf_printf(b, "%s%s ", w ? ", " : "", html_window_name[w]);
@@ -198,14 +198,14 @@ static void site_check(struct buf *b, const struct html_model *m, const struct h
     b->failed |= label.failed;
     buf_free(&label);
     site_locations(b, m, s);
-    html_api->render_recent(m->rd, s->index, 1, details_cb, b);
+    sw_api->render_recent(m->rd, s->index, 1, details_cb, b);
     buf_printf(b,
                "<h3>Last %d results</h3>\n<table class=\"results\"><thead><tr><th>Started</th>"
                "<th>Location</th><th>Status</th><th>Time</th><th>Reason</th></tr></thead><tbody>\n",
                HTML_LAST);
-    if (html_api->history_results(m->rd, s->site, s->check, 0, m->now + 1, HTML_LAST, SW_HISTORY_SUMMARY,
-                                  row_cb, b) != 0)
-        html_api->render_recent(m->rd, s->index, HTML_LAST, row_cb, b);
+    if (sw_api->history_results(m->rd, s->site, s->check, 0, m->now + 1, HTML_LAST, SW_HISTORY_SUMMARY,
+                                row_cb, b) != 0)
+        sw_api->render_recent(m->rd, s->index, HTML_LAST, row_cb, b);
     buf_puts(b, "</tbody></table>\n</section>\n");
 }
 

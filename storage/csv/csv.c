@@ -26,12 +26,22 @@
 #include "lib/buf.h"
 #include "lib/fs.h"
 
-static const struct sw_host_api *api;
+SW_PLUGIN_INIT1
 
-static const char *const csv_keys[] = {
-    "dir",   /* the folder of daily files (created if missing) */
-    "fsync", /* batch | never */
-    NULL,
+static const char *const csv_fsync_words[] = {"batch", "never", NULL};
+enum { CSV_FSYNC_BATCH, CSV_FSYNC_NEVER };
+
+static const struct sw_key csv_keys[] = {
+    {.name = "dir",
+     .type = SW_KEY_STRING,
+     .flags = SW_KEY_REQUIRED,
+     .help = "the folder of daily files, created if missing"},
+    {.name = "fsync",
+     .type = SW_KEY_WORD,
+     .def = "batch",
+     .words = csv_fsync_words,
+     .help = "batch: each batch is on disk before it counts as stored; never: left to the kernel"},
+    {0},
 };
 
 /* Metrics with a column of their own, in this order after the fixed ones. */
@@ -82,28 +92,28 @@ static void csv_num(struct buf *b, double v)
 
 static void csv_row(struct buf *b, const sw_result *r)
 {
-    csv_time(b, api->result_started(r), NULL);
+    csv_time(b, sw_api->result_started(r), NULL);
     buf_puts(b, ",");
-    csv_time(b, api->result_scheduled(r), NULL);
+    csv_time(b, sw_api->result_scheduled(r), NULL);
     buf_puts(b, ",");
-    buf_csv(b, api->result_site(r));
+    buf_csv(b, sw_api->result_site(r));
     buf_puts(b, ",");
-    buf_csv(b, api->result_check(r));
+    buf_csv(b, sw_api->result_check(r));
     buf_puts(b, ",");
-    buf_csv(b, api->result_location(r));
+    buf_csv(b, sw_api->result_location(r));
     static const char *const verdicts[] = {"OK", "WARN", "FAIL", "UNKNOWN"};
-    buf_printf(b, ",%s,", verdicts[api->result_verdict(r) & 3]);
-    if (api->result_since(r))
-        csv_time(b, api->result_since(r), NULL);
-    buf_printf(b, ",%.3f,", (double)api->result_duration(r) / 1e3);
-    buf_csv(b, api->result_reason(r));
-    int nm = api->result_metric_count(r), ni = api->result_info_count(r);
+    buf_printf(b, ",%s,", verdicts[sw_api->result_verdict(r) & 3]);
+    if (sw_api->result_since(r))
+        csv_time(b, sw_api->result_since(r), NULL);
+    buf_printf(b, ",%.3f,", (double)sw_api->result_duration(r) / 1e3);
+    buf_csv(b, sw_api->result_reason(r));
+    int nm = sw_api->result_metric_count(r), ni = sw_api->result_info_count(r);
     for (const char *const *col = csv_metric_cols; *col; col++) {
         buf_puts(b, ",");
         for (int i = 0; i < nm; i++) {
             const char *k;
             double v;
-            api->result_metric_at(r, i, &k, &v);
+            sw_api->result_metric_at(r, i, &k, &v);
             if (strcmp(k, *col) == 0)
                 csv_num(b, v);
         }
@@ -113,7 +123,7 @@ static void csv_row(struct buf *b, const sw_result *r)
     for (int i = 0; i < nm; i++) {
         const char *k;
         double v;
-        api->result_metric_at(r, i, &k, &v);
+        sw_api->result_metric_at(r, i, &k, &v);
         buf_puts(&j, i ? "," : "");
         buf_json_str(&j, k);
         buf_puts(&j, ":");
@@ -126,7 +136,7 @@ static void csv_row(struct buf *b, const sw_result *r)
     buf_puts(&j, "{");
     for (int i = 0; i < ni; i++) {
         const char *k, *v;
-        api->result_info_at(r, i, &k, &v);
+        sw_api->result_info_at(r, i, &k, &v);
         buf_puts(&j, i ? "," : "");
         buf_json_str(&j, k);
         buf_puts(&j, ":");
@@ -167,8 +177,8 @@ static int csv_repair(int fd, const char *path)
         return 0;
     if (ftruncate(fd, keep) != 0)
         return SW_EIO;
-    api->log(SW_LOG_WARN, "csv: %s: cut %lld byte(s) of a row left unfinished (a crash while writing?)", path,
-             (long long)(st.st_size - keep));
+    sw_api->log(SW_LOG_WARN, "csv: %s: cut %lld byte(s) of a row left unfinished (a crash while writing?)",
+                path, (long long)(st.st_size - keep));
     return 0;
 }
 
@@ -195,7 +205,7 @@ static int csv_use_day(struct csv_inst *c, const char *day)
         buf_free(&h);
     }
     if (rc) {
-        api->log(SW_LOG_ERROR, "csv: cannot open %s: %s", path.s, strerror(errno));
+        sw_api->log(SW_LOG_ERROR, "csv: cannot open %s: %s", path.s, strerror(errno));
         if (fd >= 0)
             close(fd);
     } else {
@@ -218,10 +228,10 @@ static int csv_flush(struct csv_inst *c, struct buf *b)
     if (!rc && c->fsync && fdatasync(c->fd) != 0)
         rc = SW_EIO;
     if (rc) {
-        api->log(SW_LOG_ERROR, "csv: %s/results-%s.csv: write failed: %s; the batch will be retried", c->dir,
-                 c->day, strerror(errno));
+        sw_api->log(SW_LOG_ERROR, "csv: %s/results-%s.csv: write failed: %s; the batch will be retried",
+                    c->dir, c->day, strerror(errno));
         if (before >= 0 && ftruncate(c->fd, before) != 0)
-            api->log(SW_LOG_ERROR, "csv: cannot cut back a failed write: %s", strerror(errno));
+            sw_api->log(SW_LOG_ERROR, "csv: cannot cut back a failed write: %s", strerror(errno));
     }
     buf_reset(b);
     return rc;
@@ -237,7 +247,7 @@ static int csv_write(void *p, const sw_result *const *results, size_t n)
      * the retry then repeats them, which costs duplicates, never losses. */
     for (size_t i = 0; i < n && !rc; i++) {
         char day[16];
-        csv_time(NULL, api->result_started(results[i]), day);
+        csv_time(NULL, sw_api->result_started(results[i]), day);
         if (c->fd < 0 || strcmp(day, c->day) != 0) {
             rc = c->fd >= 0 ? csv_flush(c, &b) : 0;
             if (!rc)
@@ -266,22 +276,21 @@ static void csv_close(void *p)
 static int csv_open(void *state, const sw_config *cfg, void **out)
 {
     (void)state;
-    const char *dir = api->config_get(cfg, "dir");
-    if (!dir || !*dir)
-        return api->config_error(cfg, "dir", "the folder for the daily CSV files, e.g. var/csv");
-    const char *fs = api->config_get(cfg, "fsync");
-    if (fs && strcmp(fs, "batch") && strcmp(fs, "never"))
-        return api->config_error(cfg, "fsync", "batch or never");
+    const char *dir = sw_api->config_get(cfg, "dir");
+    if (!dir) /* required: the core said so */
+        return SW_ECONFIG;
+    if (!*dir)
+        return sw_api->config_error(cfg, "dir", "the folder for the daily CSV files, e.g. var/csv");
     struct csv_inst *c = calloc(1, sizeof *c);
     if (!c || !(c->dir = strdup(dir))) {
         free(c);
         return SW_ENOMEM;
     }
     c->fd = -1;
-    c->fsync = !fs || strcmp(fs, "batch") == 0;
+    c->fsync = sw_api->config_value(cfg, "fsync", -1) == CSV_FSYNC_BATCH;
     char *failed = NULL;
     if (fs_mkdirs(c->dir, -1, &failed) != 0) {
-        api->log(SW_LOG_ERROR, "csv: cannot create %s: %s", failed ? failed : c->dir, strerror(errno));
+        sw_api->log(SW_LOG_ERROR, "csv: cannot create %s: %s", failed ? failed : c->dir, strerror(errno));
         free(failed);
         csv_close(c);
         return SW_EIO;
@@ -317,7 +326,8 @@ static const struct sw_plugin csv_plugin = {
     .name = "csv",
     .kind = SW_KIND_STORAGE,
     .description = "results appended to one RFC 4180 CSV file per day",
-    .keys = csv_keys,
+    .key_decls = csv_keys,
+    .key_size = sizeof(struct sw_key),
     .storage_open = csv_open,
     .storage_close = csv_close,
     .storage_write = csv_write,
@@ -325,6 +335,6 @@ static const struct sw_plugin csv_plugin = {
 
 SW_EXPORT const struct sw_plugin *sitewatch_plugin_v1(const struct sw_host_api *host)
 {
-    api = host;
+    SW_PLUGIN_INIT2(host);
     return &csv_plugin;
 }

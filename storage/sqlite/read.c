@@ -128,9 +128,9 @@ static void sqlite_fill_json(struct sqlite_reader *s, sw_result *r, const char *
         if (!k)
             continue;
         if (metrics && sqlite3_column_type(st, 1) != SQLITE_NULL)
-            sqlite_api->result_metric(r, k, sqlite3_column_double(st, 1));
+            sw_api->result_metric(r, k, sqlite3_column_double(st, 1));
         else if (!metrics)
-            sqlite_api->result_info(r, k, (const char *)sqlite3_column_text(st, 1));
+            sw_api->result_info(r, k, (const char *)sqlite3_column_text(st, 1));
     }
     sqlite3_reset(st);
 }
@@ -141,12 +141,12 @@ static int sqlite_rows(struct sqlite_reader *s, sqlite3_stmt *st, uint32_t flags
 {
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        sw_result *r = sqlite_api->result_new((const char *)sqlite3_column_text(st, 0),
-                                              (const char *)sqlite3_column_text(st, 1),
-                                              (const char *)sqlite3_column_text(st, 2));
-        sqlite_api->result_set_times(r, sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
-                                     sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 7));
-        sqlite_api->result_set(r, sqlite3_column_int(st, 6), "%s", (const char *)sqlite3_column_text(st, 8));
+        sw_result *r = sw_api->result_new((const char *)sqlite3_column_text(st, 0),
+                                          (const char *)sqlite3_column_text(st, 1),
+                                          (const char *)sqlite3_column_text(st, 2));
+        sw_api->result_set_times(r, sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
+                                 sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 7));
+        sw_api->result_set(r, sqlite3_column_int(st, 6), "%s", (const char *)sqlite3_column_text(st, 8));
         if (!(flags & SW_HISTORY_SUMMARY)) {
             sqlite_fill_json(s, r, (const char *)sqlite3_column_text(st, 9), 1);
             sqlite_fill_json(s, r, (const char *)sqlite3_column_text(st, 10), 0);
@@ -154,7 +154,7 @@ static int sqlite_rows(struct sqlite_reader *s, sqlite3_stmt *st, uint32_t flags
         if (keep) {
             sw_result **v = realloc(*keep, sizeof *v * (size_t)(*nkeep + 1));
             if (!v) {
-                sqlite_api->result_free(r);
+                sw_api->result_free(r);
                 return SW_ENOMEM;
             }
             *keep = v;
@@ -162,7 +162,7 @@ static int sqlite_rows(struct sqlite_reader *s, sqlite3_stmt *st, uint32_t flags
             continue;
         }
         int stop = cb(r, ud);
-        sqlite_api->result_free(r);
+        sw_api->result_free(r);
         if (stop)
             return 1;
     }
@@ -171,8 +171,8 @@ static int sqlite_rows(struct sqlite_reader *s, sqlite3_stmt *st, uint32_t flags
 
 static int sqlite_newer_first(const void *a, const void *b)
 {
-    int64_t x = sqlite_api->result_started(*(sw_result *const *)a);
-    int64_t y = sqlite_api->result_started(*(sw_result *const *)b);
+    int64_t x = sw_api->result_started(*(sw_result *const *)a);
+    int64_t y = sw_api->result_started(*(sw_result *const *)b);
     return (x < y) - (x > y);
 }
 
@@ -210,7 +210,7 @@ static int sqlite_history_on(struct sqlite_reader *s, const char *site, const ch
         for (int i = 0; i < nkeep; i++) {
             if (!stop && i < limit)
                 stop = cb(keep[i], ud);
-            sqlite_api->result_free(keep[i]);
+            sw_api->result_free(keep[i]);
         }
         free(keep);
     }

@@ -152,8 +152,8 @@ int sqlite_purged_refuses(const struct sqlite_inst *s, const sw_result *r)
 {
     if (!s->npurged)
         return 0;
-    int64_t started = sqlite_api->result_started(r);
-    const char *site = sqlite_api->result_site(r);
+    int64_t started = sw_api->result_started(r);
+    const char *site = sw_api->result_site(r);
     const char *keys[] = {site ? site : "", ""};
     for (int k = 0; k < 2; k++) {
         const struct sqlite_purged *e =

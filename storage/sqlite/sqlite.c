@@ -19,13 +19,19 @@
 #include "lib/fs.h"
 #include "sqlite.h"
 
-static const char *const sqlite_keys[] = {
-    "path",         /* the database file; its folder is created if missing */
-    "busy_timeout", /* how long to wait for a lock held by another process */
-    NULL,
+static const struct sw_key sqlite_keys[] = {
+    {.name = "path",
+     .type = SW_KEY_STRING,
+     .flags = SW_KEY_REQUIRED,
+     .help = "the database file; its folder is created if missing"},
+    {.name = "busy_timeout",
+     .type = SW_KEY_DURATION,
+     .def = "5s",
+     .help = "wait this long for a lock held by another process"},
+    {0},
 };
 
-const struct sw_host_api *sqlite_api;
+SW_PLUGIN_INIT1
 
 const int64_t sqlite_spans[SQLITE_SPANS] = {600000000LL, 3600000000LL, 86400000000LL};
 
@@ -82,8 +88,7 @@ static const char *const sqlite_migrations[] = {
 
 int sqlite_fail(sqlite3 *db, const char *what, const char *path)
 {
-    sqlite_api->log(SW_LOG_ERROR, "sqlite: %s: %s (%s)", path, what,
-                    db ? sqlite3_errmsg(db) : "no connection");
+    sw_api->log(SW_LOG_ERROR, "sqlite: %s: %s (%s)", path, what, db ? sqlite3_errmsg(db) : "no connection");
     return SW_ESTORAGE;
 }
 
@@ -92,7 +97,7 @@ int sqlite_exec(sqlite3 *db, const char *sql, const char *path)
     char *err = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK)
         return 0;
-    sqlite_api->log(SW_LOG_ERROR, "sqlite: %s: %s", path, err ? err : "error");
+    sw_api->log(SW_LOG_ERROR, "sqlite: %s: %s", path, err ? err : "error");
     sqlite3_free(err);
     return SW_ESTORAGE;
 }
@@ -125,10 +130,10 @@ static int sqlite_migrate(struct sqlite_inst *s)
     int version = sqlite_version(db);
     if (version > SQLITE_SCHEMA_VERSION) {
         sqlite_exec(db, "ROLLBACK", s->path);
-        sqlite_api->log(SW_LOG_ERROR,
-                        "sqlite: %s has schema version %d, newer than this plugin's %d: "
-                        "upgrade sitewatch or use another file",
-                        s->path, version, SQLITE_SCHEMA_VERSION);
+        sw_api->log(SW_LOG_ERROR,
+                    "sqlite: %s has schema version %d, newer than this plugin's %d: "
+                    "upgrade sitewatch or use another file",
+                    s->path, version, SQLITE_SCHEMA_VERSION);
         return SW_ESTORAGE;
     }
     for (int v = version; v < SQLITE_SCHEMA_VERSION; v++) {
@@ -139,7 +144,7 @@ static int sqlite_migrate(struct sqlite_inst *s)
             return SW_ESTORAGE;
         }
         if (version > 0) /* an existing file was upgraded */
-            sqlite_api->log(SW_LOG_INFO, "sqlite: %s: schema migrated to version %d", s->path, v + 1);
+            sw_api->log(SW_LOG_INFO, "sqlite: %s: schema migrated to version %d", s->path, v + 1);
     }
     return sqlite_exec(db, "COMMIT", s->path);
 }
@@ -178,24 +183,24 @@ static int sqlite_claim(struct sqlite_inst *s)
     int rc = 0;
     int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
-        sqlite_api->log(SW_LOG_ERROR, "sqlite: cannot open %s: %s", lock, strerror(errno));
+        sw_api->log(SW_LOG_ERROR, "sqlite: cannot open %s: %s", lock, strerror(errno));
         rc = SW_ESTORAGE;
     } else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         char pid[32] = "";
         ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
         pid[n > 0 ? n : 0] = '\0';
         pid[strcspn(pid, "\n")] = '\0';
-        sqlite_api->log(SW_LOG_ERROR,
-                        "sqlite: %s is being written by another sitewatch daemon (pid %s, holding %s); two "
-                        "daemons must not share a database: stop that one, or give this one its own path",
-                        s->path, *pid ? pid : "?", lock);
+        sw_api->log(SW_LOG_ERROR,
+                    "sqlite: %s is being written by another sitewatch daemon (pid %s, holding %s); two "
+                    "daemons must not share a database: stop that one, or give this one its own path",
+                    s->path, *pid ? pid : "?", lock);
         close(fd);
         rc = SW_EBUSY;
     } else {
         char pid[32];
         int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
         if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len)
-            sqlite_api->log(SW_LOG_WARN, "sqlite: cannot write the pid into %s", lock);
+            sw_api->log(SW_LOG_WARN, "sqlite: cannot write the pid into %s", lock);
         s->lock_fd = fd;
     }
     free(lock);
@@ -246,15 +251,15 @@ int sqlite_writer_ready(struct sqlite_inst *s)
         if (stat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
             return 0;
         /* Writing on would fill a file nobody can see any more. */
-        sqlite_api->log(SW_LOG_WARN, "sqlite: %s was deleted or replaced under sitewatch; opening it again",
-                        s->path);
+        sw_api->log(SW_LOG_WARN, "sqlite: %s was deleted or replaced under sitewatch; opening it again",
+                    s->path);
         sqlite_writer_close(s);
     }
     int rc = s->daemon && s->lock_fd < 0 ? sqlite_claim(s) : 0;
     if (!rc)
         rc = sqlite_writer_open(s);
     if (!rc && s->waiting_since_open) {
-        sqlite_api->log(SW_LOG_INFO, "sqlite: %s is open now", s->path);
+        sw_api->log(SW_LOG_INFO, "sqlite: %s is open now", s->path);
         s->waiting_since_open = 0;
     }
     return rc;
@@ -280,12 +285,12 @@ static void sqlite_close(void *p)
 static int sqlite_open(void *state, const sw_config *cfg, void **out)
 {
     (void)state;
-    const char *path = sqlite_api->config_get(cfg, "path");
-    if (!path || !*path)
-        return sqlite_api->config_error(cfg, "path", "the database file, e.g. var/sitewatch.db");
-    int64_t busy;
-    if (sqlite_api->config_duration(cfg, "busy_timeout", 5000000, &busy))
+    const char *path = sw_api->config_get(cfg, "path");
+    if (!path) /* required: the core said so */
         return SW_ECONFIG;
+    if (!*path)
+        return sw_api->config_error(cfg, "path", "the database file, e.g. var/sitewatch.db");
+    int64_t busy = sw_api->config_value(cfg, "busy_timeout", -1);
     struct sqlite_inst *s = calloc(1, sizeof *s);
     if (!s || !(s->path = strdup(path))) {
         free(s);
@@ -299,13 +304,13 @@ static int sqlite_open(void *state, const sw_config *cfg, void **out)
     s->busy_ms = (int)(busy / 1000);
     s->lock_fd = -1;
     s->purged_version = -1;
-    s->daemon = SW_API_HAS(sqlite_api, is_daemon) && sqlite_api->is_daemon();
+    s->daemon = SW_API_HAS(sw_api, is_daemon) && sw_api->is_daemon();
     int rc = sqlite_writer_ready(s);
     if (rc && s->daemon && rc != SW_EBUSY) {
         /* The daemon starts anyway (a folder not mounted or writable yet, a
          * full disk): results wait in the queue, and each batch tries
          * again to open the file. */
-        sqlite_api->log(SW_LOG_ERROR, "sqlite: cannot open %s now; results wait and it is tried again", path);
+        sw_api->log(SW_LOG_ERROR, "sqlite: cannot open %s now; results wait and it is tried again", path);
         s->waiting_since_open = 1;
         rc = 0;
     }
@@ -323,7 +328,8 @@ static const struct sw_plugin sqlite_plugin = {
     .name = "sqlite",
     .kind = SW_KIND_STORAGE,
     .description = "results in an SQLite file (WAL, batched transactions)",
-    .keys = sqlite_keys,
+    .key_decls = sqlite_keys,
+    .key_size = sizeof(struct sw_key),
     .storage_open = sqlite_open,
     .storage_close = sqlite_close,
     .storage_write = sqlite_write,
@@ -336,6 +342,6 @@ static const struct sw_plugin sqlite_plugin = {
 
 SW_EXPORT const struct sw_plugin *sitewatch_plugin_v1(const struct sw_host_api *host)
 {
-    sqlite_api = host;
+    SW_PLUGIN_INIT2(host);
     return &sqlite_plugin;
 }

@@ -12,7 +12,7 @@
 
 #include <sitewatch/plugin.h>
 
-extern const struct sw_host_api *sqlite_api;
+SW_PLUGIN_INIT3
 
 /* Rollup spans, microseconds: every result is also counted into the 10-min,
  * hourly and daily slot it falls in, so history reads aggregate a few

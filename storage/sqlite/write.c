@@ -42,19 +42,19 @@ static void sqlite_json_of(const sw_result *r, int metrics, struct buf *b)
 {
     buf_reset(b);
     buf_puts(b, "{");
-    int n = metrics ? sqlite_api->result_metric_count(r) : sqlite_api->result_info_count(r);
+    int n = metrics ? sw_api->result_metric_count(r) : sw_api->result_info_count(r);
     for (int i = 0; i < n; i++) {
         const char *k, *sv;
         double v;
         if (i)
             buf_puts(b, ",");
         if (metrics) {
-            sqlite_api->result_metric_at(r, i, &k, &v);
+            sw_api->result_metric_at(r, i, &k, &v);
             buf_json_str(b, k);
             buf_puts(b, ":");
             buf_json_num(b, v);
         } else {
-            sqlite_api->result_info_at(r, i, &k, &sv);
+            sw_api->result_info_at(r, i, &k, &sv);
             buf_json_str(b, k);
             buf_puts(b, ":");
             buf_json_str(b, sv);
@@ -128,8 +128,7 @@ static void series_remember(struct sqlite_inst *s, uint64_t h, const char *key, 
 
 static int sqlite_series(struct sqlite_inst *s, const sw_result *r, sqlite3_int64 *id)
 {
-    const char *v[3] = {sqlite_api->result_site(r), sqlite_api->result_check(r),
-                        sqlite_api->result_location(r)};
+    const char *v[3] = {sw_api->result_site(r), sw_api->result_check(r), sw_api->result_location(r)};
     char key[768];
     int len = snprintf(key, sizeof key, "%s%c%s%c%s", v[0], 0, v[1], 0, v[2]);
     uint64_t h = series_hash(v[0], v[1], v[2]);
@@ -164,11 +163,11 @@ static int sqlite_phases(const sw_result *r, double ph[SW_PHASES])
     static const char *const names[] = {"time.dns", "time.connect", "time.tls", "time.first_byte"};
     double total = NAN;
     memset(ph, 0, sizeof(double) * SW_PHASES);
-    int n = sqlite_api->result_metric_count(r);
+    int n = sw_api->result_metric_count(r);
     for (int i = 0; i < n; i++) {
         const char *k;
         double v;
-        sqlite_api->result_metric_at(r, i, &k, &v);
+        sw_api->result_metric_at(r, i, &k, &v);
         if (!isfinite(v))
             continue;
         if (strcmp(k, "time.total") == 0)
@@ -208,8 +207,8 @@ static int rollup_cmp(const void *a, const void *b)
 /* Add R's three slots to V (3 entries). */
 static void rollup_of(struct rollup_add *v, sqlite3_int64 series, const sw_result *r)
 {
-    int verdict = sqlite_api->result_verdict(r) & 3;
-    int64_t started = sqlite_api->result_started(r), d = sqlite_api->result_duration(r);
+    int verdict = sw_api->result_verdict(r) & 3;
+    int64_t started = sw_api->result_started(r), d = sw_api->result_duration(r);
     double ph[SW_PHASES];
     int has_ph = sqlite_phases(r, ph);
     for (int k = 0; k < SQLITE_SPANS; k++) {
@@ -335,12 +334,12 @@ int sqlite_write(void *p, const sw_result *const *results, size_t n)
         sqlite3_stmt *st = s->ins_result;
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, series);
-        sqlite3_bind_int64(st, 2, sqlite_api->result_scheduled(r));
-        sqlite3_bind_int64(st, 3, sqlite_api->result_started(r));
-        sqlite3_bind_int64(st, 4, sqlite_api->result_duration(r));
-        sqlite3_bind_int(st, 5, sqlite_api->result_verdict(r));
-        sqlite3_bind_int64(st, 6, sqlite_api->result_since(r));
-        sqlite3_bind_text(st, 7, sqlite_api->result_reason(r), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, sw_api->result_scheduled(r));
+        sqlite3_bind_int64(st, 3, sw_api->result_started(r));
+        sqlite3_bind_int64(st, 4, sw_api->result_duration(r));
+        sqlite3_bind_int(st, 5, sw_api->result_verdict(r));
+        sqlite3_bind_int64(st, 6, sw_api->result_since(r));
+        sqlite3_bind_text(st, 7, sw_api->result_reason(r), -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 8, mb.s, (int)mb.len, SQLITE_STATIC);
         sqlite3_bind_text(st, 9, ib.s, (int)ib.len, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
@@ -359,8 +358,8 @@ int sqlite_write(void *p, const sw_result *const *results, size_t n)
         return rc == SW_ENOMEM ? rc : SW_ESTORAGE;
     }
     if (refused)
-        sqlite_api->log(SW_LOG_INFO,
-                        "sqlite: %s: %zu result(s) not stored: their site was purged after they started",
-                        s->path, refused);
+        sw_api->log(SW_LOG_INFO,
+                    "sqlite: %s: %zu result(s) not stored: their site was purged after they started", s->path,
+                    refused);
     return 0;
 }
