@@ -587,8 +587,24 @@ void t_validate_errors(const char *ini, const char *const *want, size_t n)
     free(t_write(dir, "a.ini", "%s", ini));
     struct t_out o = t_sitewatch(dir, "validate", NULL);
     ck_assert_msg(o.status == 1, "validate exited %d:\n%s", o.status, o.err);
+    for (size_t i = 0; i < n; i++) {
+        if (want[i][0] == '!')
+            ck_assert_msg(!strstr(o.err, want[i] + 1), "%s\nwant no %s", o.err, want[i] + 1);
+        else
+            ck_assert_msg(strstr(o.err, want[i]), "%s\nwant %s", o.err, want[i]);
+    }
+    t_out_free(&o);
+    t_rmtree(dir);
+    free(dir);
+}
+
+void t_plugin_declares(const char *plugin, const char *const *want, size_t n)
+{
+    char *dir = t_conf_dir(NULL, NULL);
+    struct t_out o = t_sitewatch(dir, "plugins", plugin, "--format", "json", NULL);
+    ck_assert_msg(o.status == 0, "plugins %s: exit %d\n%s", plugin, o.status, o.err);
     for (size_t i = 0; i < n; i++)
-        ck_assert_msg(strstr(o.err, want[i]), "%s\nwant %s", o.err, want[i]);
+        ck_assert_msg(strstr(o.out, want[i]), "%s\nwant %s", o.out, want[i]);
     t_out_free(&o);
     t_rmtree(dir);
     free(dir);

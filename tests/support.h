@@ -91,8 +91,13 @@ char *t_conf_dir(const char *core_extra, char **db);
 
 /* Write INI as a.ini to a new folder (with a [core] for the built
  * plugins), run `validate` there, and fail the test unless it exits 1 and
- * its errors hold each of the N strings in WANT. */
+ * its errors hold each of the N strings in WANT; a string that starts with
+ * '!' must not be there ("!refused the configuration"). */
 void t_validate_errors(const char *ini, const char *const *want, size_t n);
+
+/* Fail the test unless `sitewatch plugins PLUGIN --format json` succeeds
+ * and its output holds each of the N strings in WANT. */
+void t_plugin_declares(const char *plugin, const char *const *want, size_t n);
 
 /* Run the suite S (forking each case unless NOFORK), free it, and return
  * the process exit code. */

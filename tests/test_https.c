@@ -264,32 +264,28 @@ END_TEST
  * http has, with their types, defaults and bounds, which the core checks. */
 START_TEST(declared_keys_and_metrics)
 {
-    char *dir = t_conf_dir(NULL, NULL);
-    struct t_out o = t_sitewatch(dir, "plugins", "https", "--format", "json", NULL);
-    ck_assert_msg(o.status == 0, "plugins https: exit %d\n%s", o.status, o.err);
-    T_HAS(o.out, "{\"name\":\"expect_regex\",\"type\":\"regex\",\"default\":null,\"repeats\":true,");
-    T_HAS(o.out, "{\"name\":\"cert_warn_days\",\"type\":\"int\",\"default\":\"14\",\"repeats\":false,"
-                 "\"required\":false,\"min\":0,\"max\":3650,");
-    T_HAS(o.out, "\"words\":[\"1.0\",\"1.1\",\"1.2\",\"1.3\"]");
-    T_HAS(o.out, "{\"name\":\"time.tls\",\"unit\":\"s\",\"phase\":true,");
-    T_HAS(o.out, "{\"name\":\"tls.days_left\",\"unit\":\"d\",\"phase\":false,");
-    t_out_free(&o);
+    static const char *const declared[] = {
+        "{\"name\":\"expect_regex\",\"type\":\"regex\",\"default\":null,\"repeats\":true,",
+        "{\"name\":\"cert_warn_days\",\"type\":\"int\",\"default\":\"14\",\"repeats\":false,"
+        "\"required\":false,\"min\":0,\"max\":3650,",
+        "\"words\":[\"1.0\",\"1.1\",\"1.2\",\"1.3\"]",
+        "{\"name\":\"time.tls\",\"unit\":\"s\",\"phase\":true,",
+        "{\"name\":\"tls.days_left\",\"unit\":\"d\",\"phase\":false,",
+    };
+    t_plugin_declares("https", declared, sizeof declared / sizeof *declared);
     /* One message per bad value: neither the rule between the two days
      * (against a default nobody wrote), nor "refused the configuration". */
-    free(t_write(dir, "a.ini",
-                 "[site x]\nurl = https://www.python.org/\nchecks = https\nhttps.cert_warn_days = 3651\n"
-                 "https.cert_fail_days = 3650\n"
-                 "[site y]\nurl = https://www.python.org/\nchecks = https\nhttps.cert_warn_days = 1\n"
-                 "https.cert_fail_days = x\n"));
-    o = t_sitewatch(dir, "validate", NULL);
-    T_HAS(o.err,
-          "a.ini:4: in [site x], https.cert_warn_days = \"3651\": expected a whole number from 0 to 3650\n");
-    T_HAS(o.err,
-          "a.ini:10: in [site y], https.cert_fail_days = \"x\": expected a whole number from 0 to 3650\n");
-    T_HAS(o.err, ": 2 configuration error(s)\n");
-    t_out_free(&o);
-    t_rmtree(dir);
-    free(dir);
+    static const char *const want[] = {
+        "a.ini:4: in [site x], https.cert_warn_days = \"3651\": expected a whole number from 0 to 3650\n",
+        "a.ini:10: in [site y], https.cert_fail_days = \"x\": expected a whole number from 0 to 3650\n",
+        ": 2 configuration error(s)\n",
+        "!refused the configuration",
+    };
+    t_validate_errors("[site x]\nurl = https://www.python.org/\nchecks = https\nhttps.cert_warn_days = 3651\n"
+                      "https.cert_fail_days = 3650\n"
+                      "[site y]\nurl = https://www.python.org/\nchecks = https\nhttps.cert_warn_days = 1\n"
+                      "https.cert_fail_days = x\n",
+                      want, sizeof want / sizeof *want);
 }
 END_TEST
 
