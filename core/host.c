@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "keys.h"
 #include "log.h"
+#include "metrics.h"
 #include "output.h"
 #include "result.h"
 #include "units.h"
@@ -495,6 +496,7 @@ static const struct sw_host_api host_table = {
     .config_value = host_config_value,
     .run_set_data = host_run_set_data,
     .run_data = host_run_data,
+    .metrics_declared = sw_metrics_declared,
 };
 
 const struct sw_host_api *sw_host_api(void)

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "loader.h"
+#include "metrics.h"
 #include "units.h"
 
 const char *sw_key_type_name(int type)
@@ -191,6 +192,10 @@ int sw_keys_check_values(struct sw_conf *c, struct sw_section *sec, const char *
 {
     int before = c->nerrors;
     const struct sw_loaded *p = sw_loader_get(c->plugin_dir, plugin);
+    /* Every check plugin a configuration uses passes here (its [check]
+     * section, each site's series): where its metrics join the list that
+     * storage and outputs read. */
+    sw_metrics_note(p);
     if (p->error || !p->keys)
         return 0;
     struct sw_config v = sec->kind == SW_SEC_SITE
@@ -294,7 +299,9 @@ void sw_keys_describe(const struct sw_loaded *p, int json, struct sw_buf *b)
             sw_buf_json_str(b, m->name);
             sw_buf_puts(b, ",\"unit\":");
             sw_buf_json_str(b, m->unit ? m->unit : "");
-            sw_buf_printf(b, ",\"phase\":%s,\"help\":", m->flags & SW_METRIC_PHASE ? "true" : "false");
+            sw_buf_printf(b, ",\"phase\":%s,\"label\":", m->flags & SW_METRIC_PHASE ? "true" : "false");
+            sw_buf_json_str(b, m->label ? m->label : m->name);
+            sw_buf_puts(b, ",\"help\":");
             sw_buf_json_str(b, m->help ? m->help : "");
             sw_buf_puts(b, "}");
         }

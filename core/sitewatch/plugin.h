@@ -138,14 +138,27 @@ struct sw_bucket {
     int64_t count[4];
     /* Duration of the answered results (OK and WARN), seconds; NaN if none. */
     double lat_min, lat_avg, lat_max;
-    /* Mean phases of the answered results that report them, seconds (NaN if
-     * none): SW_PHASE_DNS time.dns, _CONNECT time.connect, _TLS time.tls,
-     * _FIRST_BYTE time.first_byte, _TRANSFER time.total minus the others. */
+    /* Mean phases of the results that report them, seconds (NaN if none):
+     * SW_PHASE_DNS time.dns, _CONNECT time.connect, _TLS time.tls,
+     * _FIRST_BYTE time.first_byte, _TRANSFER time.transfer (the whole
+     * fetch less the others).  ABI 1.3 has every declared phase by name:
+     * see phase_names below. */
     double phase[5];
     /* The 95th percentile of answered latency, seconds: exact for one
      * complete hourly or daily slot, the largest of its slots' when the
      * bucket spans several (an upper bound); NaN until storage has it. */
     double lat_p95;
+    /* ABI 1.3: the phases by name, whichever check plugin declared them
+     * (SW_METRIC_PHASE): NPHASES of them, the same names in every bucket
+     * of one call, in the order the storage first met them.
+     * phase_names[i] is the metric ("time.dns"), phase_means[i] its mean
+     * in seconds over the results that report any phase (a result without
+     * this one counts 0), NaN when none do.  Both arrays are lent for the
+     * call.  phase[] above keeps the five web phases for plugins built
+     * against 1.2. */
+    int nphases;
+    const char *const *phase_names;
+    const double *phase_means;
 };
 enum { SW_PHASE_DNS, SW_PHASE_CONNECT, SW_PHASE_TLS, SW_PHASE_FIRST_BYTE, SW_PHASE_TRANSFER, SW_PHASES };
 /* Flags of a bucket query. */
@@ -186,14 +199,19 @@ struct sw_key {
 
 /* ABI 1.3: a metric a plugin records, declared so that storage, the status
  * site and metrics endpoints can name and describe it without knowing the
- * plugin.  Ended by an entry whose name is NULL; metric_size says
- * sizeof(struct sw_metric_decl). */
-#define SW_METRIC_PHASE 0x1u /* a phase of one answer (time.dns, time.connect ...): summed per bucket */
+ * plugin (api->metrics_declared lists them all).  Ended by an entry whose
+ * name is NULL; metric_size says sizeof(struct sw_metric_decl): the
+ * struct may grow at its end, and what a smaller entry lacks is NULL. */
+/* SW_METRIC_PHASE: one stretch of a run, in seconds (time.dns,
+ * time.connect ...); a result's phases stack up to at most its whole time.
+ * Storage keeps their means per bucket; the status site stacks them. */
+#define SW_METRIC_PHASE 0x1u
 struct sw_metric_decl {
-    const char *name; /* "time.dns" */
-    const char *unit; /* "s", "B", "1" (a count), "%" */
-    uint32_t flags;   /* SW_METRIC_* */
-    const char *help; /* one line */
+    const char *name;  /* "time.dns" */
+    const char *unit;  /* "s", "B", "1" (a count), "%" */
+    uint32_t flags;    /* SW_METRIC_* */
+    const char *help;  /* one line */
+    const char *label; /* a word or two for legends: "DNS", "first byte"; NULL: the name */
 };
 
 typedef void (*sw_watch_cb)(sw_watch *w, int fd, int events, void *ud);
@@ -368,6 +386,18 @@ struct sw_host_api {
      * check_run returns (blocking). */
     void (*run_set_data)(sw_run *run, void *data);
     void *(*run_data)(const sw_run *run);
+    /* ABI 1.3: the metrics results may carry, for storage and outputs to
+     * name columns, legends and help by: those of every check plugin the
+     * configuration uses (sw_plugin.metric_decls), plugins in name order
+     * and each in its own order, then the core's own (sched.lag,
+     * sched.skipped); each name once, as its first declaration says.
+     * Returns how many and sets *LIST to that many entries; an entry's
+     * label is never NULL (the name when the plugin gives none).  A list
+     * and its entries stay as they are for the life of the process: when
+     * a reload brings a check plugin that declares more, the next call
+     * returns a new list, so a caller that compares *LIST with the one it
+     * had sees the change.  [any thread] */
+    int (*metrics_declared)(const struct sw_metric_decl *const **list);
 };
 
 /* ---- the plugin descriptor: plugin -> core ----------------------------- */
