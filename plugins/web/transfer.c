@@ -95,17 +95,30 @@ static const struct sw_key web_keys[] = {
     {.name = NULL},
 };
 
+/* The phases stack up to time.total, in this order (the status site's
+ * legend and colours follow it). */
 static const struct sw_metric_decl web_metrics[] = {
-    {.name = "time.dns", .unit = "s", .flags = SW_METRIC_PHASE, .help = "name lookup"},
-    {.name = "time.connect", .unit = "s", .flags = SW_METRIC_PHASE, .help = "TCP connect, after the lookup"},
+    {.name = "time.dns", .unit = "s", .flags = SW_METRIC_PHASE, .help = "name lookup", .label = "DNS"},
+    {.name = "time.connect",
+     .unit = "s",
+     .flags = SW_METRIC_PHASE,
+     .help = "TCP connect, after the lookup",
+     .label = "connect"},
     {.name = "time.tls",
      .unit = "s",
      .flags = SW_METRIC_PHASE,
-     .help = "TLS handshake, after the connect (https:// URLs only)"},
+     .help = "TLS handshake, after the connect (https:// URLs only)",
+     .label = "TLS"},
     {.name = "time.first_byte",
      .unit = "s",
      .flags = SW_METRIC_PHASE,
-     .help = "from the request being ready to the first byte of the answer"},
+     .help = "from the request being ready to the first byte of the answer",
+     .label = "first byte"},
+    {.name = "time.transfer",
+     .unit = "s",
+     .flags = SW_METRIC_PHASE,
+     .help = "reading the answer after its first byte: the whole fetch less the phases before",
+     .label = "transfer"},
     {.name = "time.total", .unit = "s", .help = "the whole fetch, redirects included"},
     {.name = "size.body", .unit = "B", .help = "body bytes read"},
     {.name = "http.status", .unit = "1", .help = "the final HTTP status"},
@@ -438,6 +451,8 @@ static void web_measure(struct web_xfer *x, sw_result *r)
         sw_api->result_metric(r, "time.tls", web_seconds(t.tls));
     if (t.seen & WEB_SAW_FIRST_BYTE)
         sw_api->result_metric(r, "time.first_byte", web_seconds(t.first_byte));
+    curl_off_t transfer = t.total - t.dns - t.connect - t.tls - t.first_byte;
+    sw_api->result_metric(r, "time.transfer", web_seconds(transfer > 0 ? transfer : 0));
     sw_api->result_metric(r, "time.total", x->total);
     sw_api->result_metric(r, "size.body", (double)x->body);
     if (x->code)
