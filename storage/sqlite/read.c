@@ -9,17 +9,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/buf.h"
 #include "sqlite.h"
 
 #define SQLITE_MAX_BUCKETS 100000
 
-#define SQLITE_ROLLUP_COLS                                                                                   \
-    "start, n_ok, n_warn, n_fail, n_unknown, lat_n, lat_sum, lat_min, lat_max, ph_n, ph_dns, ph_connect,"    \
-    " ph_tls, ph_first_byte, ph_transfer, lat_p95"
-#define SQLITE_RAW_COLS                                                                                      \
-    "started, verdict, duration, json_extract(metrics, '$.\"time.total\"'),"                                 \
-    " json_extract(metrics, '$.\"time.dns\"'), json_extract(metrics, '$.\"time.connect\"'),"                 \
-    " json_extract(metrics, '$.\"time.tls\"'), json_extract(metrics, '$.\"time.first_byte\"')"
+/* Sums of one series' slots (rollups) or raw rows, in two ranges (the left
+ * and right edges of a window at one level), each an index range: no join,
+ * no GROUP BY; the buckets are summed in C.  A phase is a column each. */
+static int sqlite_prepare_sums(struct sqlite_reader *s)
+{
+    struct buf sql = {0}, cols = {0};
+    buf_puts(&cols,
+             "start, n_ok, n_warn, n_fail, n_unknown, lat_n, lat_sum, lat_min, lat_max, lat_p95, ph_n");
+    sqlite_phases_sql(&s->phases, &cols, "%c");
+    buf_printf(
+        &sql,
+        "SELECT %s FROM rollups WHERE series = ?1 AND span = ?2 AND start >= ?3 AND start < ?4 UNION ALL"
+        " SELECT %s FROM rollups WHERE series = ?1 AND span = ?2 AND start >= ?5 AND start < ?6",
+        cols.s, cols.s);
+    int rc = sql.failed || cols.failed ? SW_ENOMEM : sqlite_prepare(s->rdb, sql.s, &s->sum_rollups, s->path);
+    buf_reset(&sql);
+    buf_reset(&cols);
+    buf_puts(&cols, "started, verdict, duration");
+    sqlite_phases_sql(&s->phases, &cols, "json_extract(metrics, %m)");
+    buf_printf(&sql,
+               "SELECT %s FROM results WHERE series = ?1 AND started >= ?3 AND started < ?4 UNION ALL"
+               " SELECT %s FROM results WHERE series = ?1 AND started >= ?5 AND started < ?6",
+               cols.s, cols.s);
+    if (!rc)
+        rc = sql.failed || cols.failed ? SW_ENOMEM : sqlite_prepare(s->rdb, sql.s, &s->sum_raw, s->path);
+    buf_free(&sql);
+    buf_free(&cols);
+    return rc;
+}
 
 static int sqlite_prepare_read(struct sqlite_reader *s)
 {
@@ -34,21 +57,7 @@ static int sqlite_prepare_read(struct sqlite_reader *s)
                           " ORDER BY r.started DESC LIMIT ?4",
                           &s->hist_series, s->path) ||
            sqlite_prepare(s->rdb, "SELECT key, value, type FROM json_each(?)", &s->each_json, s->path) ||
-           /* One series' slots and raw rows in two ranges (the left and right
-            * edges of a window at one level), each an index range: no join,
-            * no GROUP BY; the buckets are summed in C. */
-           sqlite_prepare(s->rdb,
-                          "SELECT " SQLITE_ROLLUP_COLS " FROM rollups"
-                          " WHERE series = ?1 AND span = ?2 AND start >= ?3 AND start < ?4 UNION ALL"
-                          " SELECT " SQLITE_ROLLUP_COLS " FROM rollups"
-                          " WHERE series = ?1 AND span = ?2 AND start >= ?5 AND start < ?6",
-                          &s->sum_rollups, s->path) ||
-           sqlite_prepare(s->rdb,
-                          "SELECT " SQLITE_RAW_COLS " FROM results"
-                          " WHERE series = ?1 AND started >= ?3 AND started < ?4 UNION ALL"
-                          " SELECT " SQLITE_RAW_COLS " FROM results"
-                          " WHERE series = ?1 AND started >= ?5 AND started < ?6",
-                          &s->sum_raw, s->path) ||
+           sqlite_phases_load(s->rdb, s->path, &s->phases) || sqlite_prepare_sums(s) ||
            sqlite_prepare(
                s->rdb,
                "SELECT id, location FROM series WHERE site = ?1 AND (?2 IS NULL OR check_name = ?2)"
@@ -75,35 +84,45 @@ static void sqlite_read_end(struct sqlite_reader *s)
     sqlite3_reset(s->read_begin);
 }
 
-/* The series of SITE/CHECK (CHECK NULL: every check), by location. */
+/* The series of SITE/CHECK (CHECK NULL: every check), by location, in *V
+ * (grown as needed; the caller frees it with sqlite_series_free). */
 struct sqlite_series {
     sqlite3_int64 id;
     char *loc;
 };
-#define SQLITE_MAX_SERIES 256
 
 static int sqlite_series_of(struct sqlite_reader *s, const char *site, const char *check,
-                            struct sqlite_series *v, int *n)
+                            struct sqlite_series **v, int *n)
 {
     sqlite3_stmt *st = s->series_locs;
-    int rc = SQLITE_DONE;
+    int rc = SQLITE_DONE, cap = 0;
     *n = 0;
+    *v = NULL;
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, site, -1, SQLITE_TRANSIENT);
     if (check)
         sqlite3_bind_text(st, 2, check, -1, SQLITE_TRANSIENT);
     else
         sqlite3_bind_null(st, 2);
-    while (*n < SQLITE_MAX_SERIES && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        v[*n].id = sqlite3_column_int64(st, 0);
-        if (!(v[*n].loc = strdup((const char *)sqlite3_column_text(st, 1)))) {
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            struct sqlite_series *g = realloc(*v, sizeof *g * (size_t)cap);
+            if (!g) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            *v = g;
+        }
+        (*v)[*n].id = sqlite3_column_int64(st, 0);
+        if (!((*v)[*n].loc = strdup((const char *)sqlite3_column_text(st, 1)))) {
             rc = SQLITE_NOMEM;
             break;
         }
         (*n)++;
     }
     sqlite3_reset(st);
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+    if (rc == SQLITE_DONE)
         return 0;
     return rc == SQLITE_NOMEM ? SW_ENOMEM : sqlite_fail(s->rdb, "cannot read series", s->path);
 }
@@ -112,6 +131,7 @@ static void sqlite_series_free(struct sqlite_series *v, int n)
 {
     for (int i = 0; i < n; i++)
         free(v[i].loc);
+    free(v);
 }
 
 /* ---- results, newest first ---- */
@@ -179,10 +199,10 @@ static int sqlite_newer_first(const void *a, const void *b)
 static int sqlite_history_on(struct sqlite_reader *s, const char *site, const char *check, int64_t from,
                              int64_t to, int limit, uint32_t flags, sw_result_cb cb, void *ud)
 {
-    struct sqlite_series ser[SQLITE_MAX_SERIES];
+    struct sqlite_series *ser;
     int n = 0;
     sqlite_read_begin(s);
-    int rc = sqlite_series_of(s, site, check, ser, &n);
+    int rc = sqlite_series_of(s, site, check, &ser, &n);
     if (rc) {
         sqlite_read_end(s);
         sqlite_series_free(ser, n);
@@ -226,13 +246,7 @@ int sqlite_recent(void *p, const char *site, const char *check, int limit, sw_re
 
 struct sqlite_acc {
     int64_t n[4], lat_n, lat_sum, lat_min, lat_max, ph_n;
-    double ph[SW_PHASES];
     int64_t p95; /* the largest slot p95 seen, or 0 */
-};
-
-struct sqlite_loc {
-    char *name;
-    struct sqlite_acc *b; /* nb buckets */
 };
 
 struct sqlite_sum {
@@ -240,16 +254,22 @@ struct sqlite_sum {
     int64_t from, to, step, nb;
     sqlite3_int64 series;
     struct sqlite_acc *cur; /* the buckets of the series being read */
-    int rc;
+    double *ph;             /* their phase sums, nph a bucket */
+    double *row;            /* one row's phases */
+    int nph, rc;
 };
 
-static void sqlite_add(struct sqlite_sum *q, int64_t t, const int64_t n[4], int64_t lat_n, int64_t lat_sum,
-                       int64_t lat_min, int64_t lat_max, int64_t ph_n, const double ph[SW_PHASES])
+/* The bucket of time T, or -1. */
+static int64_t sqlite_bucket_of(const struct sqlite_sum *q, int64_t t)
 {
     /* One bucket takes everything: slots need not line up with it. */
     int64_t i = q->nb == 1 ? 0 : (t - q->from) / q->step;
-    if (i < 0 || i >= q->nb)
-        return;
+    return i >= 0 && i < q->nb ? i : -1;
+}
+
+static void sqlite_add(struct sqlite_sum *q, int64_t i, const int64_t n[4], int64_t lat_n, int64_t lat_sum,
+                       int64_t lat_min, int64_t lat_max, int64_t ph_n)
+{
     struct sqlite_acc *a = &q->cur[i];
     for (int v = 0; v < 4; v++)
         a->n[v] += n[v];
@@ -260,12 +280,14 @@ static void sqlite_add(struct sqlite_sum *q, int64_t t, const int64_t n[4], int6
         a->lat_sum += lat_sum;
     }
     a->ph_n += ph_n;
-    for (int p = 0; p < SW_PHASES; p++)
-        a->ph[p] += ph[p];
+    double *sum = q->ph + (size_t)i * (size_t)q->nph;
+    for (int p = 0; p < q->nph; p++)
+        sum[p] += q->row[p];
 }
 
 /* Add the series' rollup slots of SPAN in [lo, hi) and [lo2, hi2), or
- * (SPAN 0) its raw results there, into its buckets. */
+ * (SPAN 0) its raw results there, into its buckets.  Columns: see
+ * sqlite_prepare_sums. */
 static void sqlite_sum_range(struct sqlite_sum *q, int64_t span, int64_t lo, int64_t hi, int64_t lo2,
                              int64_t hi2)
 {
@@ -281,35 +303,29 @@ static void sqlite_sum_range(struct sqlite_sum *q, int64_t span, int64_t lo, int
     sqlite3_bind_int64(st, 6, hi2);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t n[4] = {0}, t = sqlite3_column_int64(st, 0);
-        double ph[SW_PHASES] = {0};
+        int64_t n[4] = {0}, b = sqlite_bucket_of(q, sqlite3_column_int64(st, 0));
+        if (b < 0)
+            continue;
+        int first = span ? 11 : 3, has_ph = 0;
+        for (int p = 0; p < q->nph; p++) {
+            has_ph |= sqlite3_column_type(st, first + p) != SQLITE_NULL;
+            q->row[p] = sqlite3_column_double(st, first + p);
+        }
         if (span) {
             for (int v = 0; v < 4; v++)
                 n[v] = sqlite3_column_int64(st, 1 + v);
-            for (int p = 0; p < SW_PHASES; p++)
-                ph[p] = sqlite3_column_double(st, 10 + p);
-            sqlite_add(q, t, n, sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6),
-                       sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8), sqlite3_column_int64(st, 9),
-                       ph);
-            if (sqlite3_column_type(st, 15) != SQLITE_NULL) {
-                int64_t b = q->nb == 1 ? 0 : (t - q->from) / q->step, p95 = sqlite3_column_int64(st, 15);
-                if (b >= 0 && b < q->nb && p95 > q->cur[b].p95)
-                    q->cur[b].p95 = p95;
-            }
+            sqlite_add(q, b, n, sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6),
+                       sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8),
+                       sqlite3_column_int64(st, 10));
+            if (sqlite3_column_type(st, 9) != SQLITE_NULL && sqlite3_column_int64(st, 9) > q->cur[b].p95)
+                q->cur[b].p95 = sqlite3_column_int64(st, 9);
             continue;
         }
         int verdict = sqlite3_column_int(st, 1) & 3;
         int64_t d = sqlite3_column_int64(st, 2);
         n[verdict] = 1;
-        int has_ph = sqlite3_column_type(st, 3) != SQLITE_NULL;
-        if (has_ph) {
-            double rest = sqlite3_column_double(st, 3);
-            for (int p = 0; p < SW_PHASE_TRANSFER; p++)
-                rest -= ph[p] = sqlite3_column_double(st, 4 + p);
-            ph[SW_PHASE_TRANSFER] = rest > 0 ? rest : 0;
-        }
         int answered = verdict <= SW_WARN;
-        sqlite_add(q, t, n, answered, answered ? d : 0, d, d, has_ph, ph);
+        sqlite_add(q, b, n, answered, answered ? d : 0, d, d, has_ph);
     }
     if (rc != SQLITE_DONE)
         q->rc = sqlite_fail(q->s->rdb, "cannot sum results", q->s->path);
@@ -348,11 +364,11 @@ static void sqlite_cover(struct sqlite_sum *q, int64_t lo, int64_t hi)
     sqlite_sum_range(q, 0, l0, l1, r0, r1);
 }
 
-static int sqlite_emit(const struct sqlite_sum *q, const char *location, const struct sqlite_acc *acc,
-                       sw_bucket_cb cb, void *ud)
+static int sqlite_emit(const struct sqlite_sum *q, const char *location, sw_bucket_cb cb, void *ud)
 {
+    const struct sqlite_phases *phases = &q->s->phases;
     for (int64_t i = 0; i < q->nb; i++) {
-        const struct sqlite_acc *a = &acc[i];
+        const struct sqlite_acc *a = &q->cur[i];
         if (!a->n[0] && !a->n[1] && !a->n[2] && !a->n[3])
             continue;
         struct sw_bucket b = {.size = sizeof b, .location = location};
@@ -362,9 +378,18 @@ static int sqlite_emit(const struct sqlite_sum *q, const char *location, const s
         b.lat_min = a->lat_n ? (double)a->lat_min / 1e6 : NAN;
         b.lat_max = a->lat_n ? (double)a->lat_max / 1e6 : NAN;
         b.lat_avg = a->lat_n ? (double)a->lat_sum / (double)a->lat_n / 1e6 : NAN;
-        for (int ph = 0; ph < SW_PHASES; ph++)
-            b.phase[ph] = a->ph_n ? a->ph[ph] / (double)a->ph_n : NAN;
         b.lat_p95 = a->p95 ? (double)a->p95 / 1e6 : NAN;
+        const double *sum = q->ph + (size_t)i * (size_t)q->nph;
+        for (int p = 0; p < SW_PHASES; p++)
+            b.phase[p] = NAN;
+        for (int p = 0; p < q->nph; p++) {
+            q->row[p] = a->ph_n ? sum[p] / (double)a->ph_n : NAN;
+            if (phases->legacy[p] >= 0 && phases->legacy[p] < SW_PHASES)
+                b.phase[phases->legacy[p]] = q->row[p];
+        }
+        b.nphases = q->nph;
+        b.phase_names = (const char *const *)phases->names;
+        b.phase_means = q->row;
         if (cb(&b, ud))
             return 1;
     }
@@ -382,13 +407,16 @@ static int sqlite_buckets_on(struct sqlite_reader *s, const char *site, const ch
     q.nb = (to - from + step - 1) / step;
     /* The series of SITE/CHECK, by location; each summed on its own, and
      * merged into one list unless asked per location. */
-    struct sqlite_series ser[SQLITE_MAX_SERIES];
+    struct sqlite_series *ser;
     int n = 0, stop = 0;
     sqlite_read_begin(s);
-    q.rc = sqlite_series_of(s, site, check, ser, &n);
+    q.rc = sqlite_series_of(s, site, check, &ser, &n);
     int by_loc = (flags & SW_BUCKETS_BY_LOCATION) != 0;
+    q.nph = s->phases.n;
     q.cur = calloc((size_t)q.nb, sizeof *q.cur);
-    if (!q.cur)
+    q.ph = calloc((size_t)q.nb * (size_t)q.nph + 1, sizeof *q.ph);
+    q.row = calloc((size_t)q.nph + 1, sizeof *q.row);
+    if (!q.cur || !q.ph || !q.row)
         q.rc = SW_ENOMEM;
     for (int i = 0; i < n && !q.rc && !stop; i++) {
         q.series = ser[i].id;
@@ -397,13 +425,16 @@ static int sqlite_buckets_on(struct sqlite_reader *s, const char *site, const ch
          * next one is elsewhere. */
         int last = i + 1 == n || (by_loc && strcmp(ser[i + 1].loc, ser[i].loc) != 0);
         if (last && (by_loc || i + 1 == n) && !q.rc) {
-            stop = sqlite_emit(&q, by_loc ? ser[i].loc : NULL, q.cur, cb, ud);
+            stop = sqlite_emit(&q, by_loc ? ser[i].loc : NULL, cb, ud);
             memset(q.cur, 0, sizeof *q.cur * (size_t)q.nb);
+            memset(q.ph, 0, sizeof *q.ph * (size_t)q.nb * (size_t)q.nph);
         }
     }
     sqlite_read_end(s);
     sqlite_series_free(ser, n);
     free(q.cur);
+    free(q.ph);
+    free(q.row);
     return q.rc;
 }
 
@@ -416,6 +447,7 @@ void sqlite_reader_close(struct sqlite_reader *r)
     for (size_t i = 0; i < sizeof sts / sizeof *sts; i++)
         sqlite3_finalize(sts[i]);
     sqlite3_close(r->rdb);
+    sqlite_phases_free(&r->phases);
     memset(r, 0, sizeof *r);
 }
 

@@ -4,8 +4,9 @@
  * the writer thread, WAL so readers (status, outputs) never block it, a
  * schema_version table with numbered migrations, every metric of every
  * result kept as JSON that SQL can query (json_extract(metrics,
- * '$."time.total"')), and rollups (counts, latency, phases per 10 min, hour
- * and day) kept current in the same transaction for history reads.
+ * '$."time.total"')), and rollups (counts, latency, the means of every
+ * declared phase per 10 min, hour and day) kept current in the same
+ * transaction for history reads.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,6 +84,23 @@ static const char *const sqlite_migrations[] = {
     "ALTER TABLE rollups ADD COLUMN lat_p95 INTEGER;"
     "ALTER TABLE series ADD COLUMN p95_hour_until INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE series ADD COLUMN p95_day_until INTEGER NOT NULL DEFAULT 0;",
+    /* 4: phases by name: which metric each sum column of rollups holds
+     * (version 2's five first, with their place in sw_bucket.phase[]; a
+     * phase declared later gets a column of its own, phases.c), and
+     * time.transfer, which the web checks now report, put into the results
+     * stored before, as version 2 computed it: time.total less the others. */
+    "CREATE TABLE phases(slot INTEGER PRIMARY KEY, metric TEXT NOT NULL UNIQUE, col TEXT NOT NULL UNIQUE,"
+    "  legacy INTEGER);"
+    "INSERT INTO phases VALUES (0, 'time.dns', 'ph_dns', 0), (1, 'time.connect', 'ph_connect', 1),"
+    "  (2, 'time.tls', 'ph_tls', 2), (3, 'time.first_byte', 'ph_first_byte', 3),"
+    "  (4, 'time.transfer', 'ph_transfer', 4);"
+    "UPDATE results SET metrics = json_set(metrics, '$.\"time.transfer\"', round(max(0,"
+    "  json_extract(metrics, '$.\"time.total\"') - coalesce(json_extract(metrics, '$.\"time.dns\"'), 0)"
+    "  - coalesce(json_extract(metrics, '$.\"time.connect\"'), 0) - coalesce(json_extract(metrics, "
+    "'$.\"time.tls\"'), 0)"
+    "  - coalesce(json_extract(metrics, '$.\"time.first_byte\"'), 0)), 6))"
+    "  WHERE json_extract(metrics, '$.\"time.total\"') IS NOT NULL"
+    "  AND json_extract(metrics, '$.\"time.transfer\"') IS NULL;",
 };
 #define SQLITE_SCHEMA_VERSION ((int)(sizeof sqlite_migrations / sizeof *sqlite_migrations))
 
@@ -220,6 +238,8 @@ static void sqlite_writer_close(struct sqlite_inst *s)
     sqlite3_close(s->wdb);
     s->wdb = NULL;
     s->big_cache = 0;
+    sqlite_phases_free(&s->phases);
+    s->declared = NULL; /* the next file is matched with the declarations anew */
     sqlite_series_cache_clear(s);
     sqlite_purged_clear(s); /* read again from whichever file opens next */
 }

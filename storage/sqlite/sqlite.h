@@ -20,6 +20,14 @@ SW_PLUGIN_INIT3
 #define SQLITE_SPANS 3
 extern const int64_t sqlite_spans[SQLITE_SPANS];
 
+/* The phases a file keeps (phases.c), by slot: the metric, its rollups
+ * column, and its index in sw_bucket.phase[] (-1: none). */
+struct sqlite_phases {
+    int n;
+    char **names, **cols;
+    int *legacy;
+};
+
 /* A read connection with its statements.  Reads (status, seeding, renders)
  * take one from the instance's small pool, so an output may read from
  * several threads at once, each on its own connection. */
@@ -29,6 +37,7 @@ struct sqlite_reader {
     int generation; /* the instance's generation it was opened in */
     sqlite3_stmt *hist_series, *each_json, *sum_rollups, *sum_raw, *series_locs;
     sqlite3_stmt *read_begin, *read_end;
+    struct sqlite_phases phases; /* as the file had them when the reader opened */
     int busy;
 };
 #define SQLITE_READERS 4
@@ -63,9 +72,11 @@ struct sqlite_inst {
     int generation;         /* bumped when the writer opens a new file: readers reopen */
     int waiting_since_open; /* the daemon started without the file */
     sqlite3_stmt *ins_series, *get_series, *ins_result, *upsert_rollup;
-    sqlite3_stmt *retain_st[SQLITE_RETAIN_SQL]; /* retain.c's, prepared on first use */
-    int big_cache;                              /* the writer's page cache is set for a backlog */
-    struct sqlite_purged *purged;               /* the purges table as of the batch, by site */
+    struct sqlite_phases phases;                  /* the writer's, with a column each in upsert_rollup */
+    const struct sw_metric_decl *const *declared; /* the declarations phases was last matched with */
+    sqlite3_stmt *retain_st[SQLITE_RETAIN_SQL];   /* retain.c's, prepared on first use */
+    int big_cache;                                /* the writer's page cache is set for a backlog */
+    struct sqlite_purged *purged;                 /* the purges table as of the batch, by site */
     size_t npurged;
     int64_t purged_version; /* PRAGMA data_version when it was read; -1: read it again */
     pthread_mutex_t lock;   /* guards the readers' busy flags */
@@ -84,8 +95,23 @@ int sqlite_connect(const char *path, int flags, int busy_ms, sqlite3 **db);
  * SW_E* code. */
 int sqlite_writer_ready(struct sqlite_inst *s);
 
+/* phases.c */
+struct buf;
+int sqlite_phases_load(sqlite3 *db, const char *path, struct sqlite_phases *ph);
+void sqlite_phases_free(struct sqlite_phases *ph);
+/* The slot of phase NAME, or -1. */
+int sqlite_phase_slot(const struct sqlite_phases *ph, const char *name);
+/* FMT once per phase, each after ", ", with %c its column and %m its
+ * metric as a JSON path: "ph_dns", '$."time.dns"'. */
+void sqlite_phases_sql(const struct sqlite_phases *ph, struct buf *b, const char *fmt);
+/* Writer, before a batch: a column for each declared phase the file lacks
+ * (when api->metrics_declared has a new list), then the upsert anew. */
+int sqlite_phases_sync(struct sqlite_inst *s);
+
 /* write.c */
 int sqlite_prepare_write(struct sqlite_inst *s);
+/* The rollup upsert for the writer's phases (s->phases). */
+int sqlite_prepare_upsert(struct sqlite_inst *s);
 int sqlite_write(void *inst, const sw_result *const *results, size_t n);
 void sqlite_series_cache_clear(struct sqlite_inst *s);
 

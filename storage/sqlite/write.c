@@ -10,6 +10,28 @@
 #include "lib/buf.h"
 #include "sqlite.h"
 
+int sqlite_prepare_upsert(struct sqlite_inst *s)
+{
+    struct buf sql = {0};
+    buf_puts(&sql, "INSERT INTO rollups(series, span, start, n_ok, n_warn, n_fail, n_unknown, lat_n, lat_sum,"
+                   " lat_min, lat_max, ph_n");
+    sqlite_phases_sql(&s->phases, &sql, "%c");
+    buf_puts(&sql, ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12");
+    for (int p = 0; p < s->phases.n; p++)
+        buf_printf(&sql, ", ?%d", 13 + p);
+    buf_puts(&sql,
+             ") ON CONFLICT DO UPDATE SET n_ok = n_ok + excluded.n_ok, n_warn = n_warn + excluded.n_warn,"
+             "  n_fail = n_fail + excluded.n_fail, n_unknown = n_unknown + excluded.n_unknown,"
+             "  lat_n = lat_n + excluded.lat_n, lat_sum = lat_sum + excluded.lat_sum,"
+             "  lat_min = min(coalesce(lat_min, excluded.lat_min), coalesce(excluded.lat_min, lat_min)),"
+             "  lat_max = max(coalesce(lat_max, excluded.lat_max), coalesce(excluded.lat_max, lat_max)),"
+             "  ph_n = ph_n + excluded.ph_n");
+    sqlite_phases_sql(&s->phases, &sql, "%c = %c + excluded.%c");
+    int rc = sql.failed ? SW_ENOMEM : sqlite_prepare(s->wdb, sql.s, &s->upsert_rollup, s->path);
+    buf_free(&sql);
+    return rc;
+}
+
 int sqlite_prepare_write(struct sqlite_inst *s)
 {
     return sqlite_prepare(s->wdb, "INSERT OR IGNORE INTO series(site, check_name, location) VALUES (?,?,?)",
@@ -20,21 +42,7 @@ int sqlite_prepare_write(struct sqlite_inst *s)
                           "INSERT INTO results(series, scheduled, started, duration, verdict, since, reason,"
                           " metrics, info) VALUES (?,?,?,?,?,?,?,?,?)",
                           &s->ins_result, s->path) ||
-           sqlite_prepare(
-               s->wdb,
-               "INSERT INTO rollups(series, span, start, n_ok, n_warn, n_fail, n_unknown, lat_n, lat_sum,"
-               " lat_min, lat_max, ph_n, ph_dns, ph_connect, ph_tls, ph_first_byte, ph_transfer)"
-               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
-               " ON CONFLICT DO UPDATE SET n_ok = n_ok + excluded.n_ok, n_warn = n_warn + excluded.n_warn,"
-               "  n_fail = n_fail + excluded.n_fail, n_unknown = n_unknown + excluded.n_unknown,"
-               "  lat_n = lat_n + excluded.lat_n, lat_sum = lat_sum + excluded.lat_sum,"
-               "  lat_min = min(coalesce(lat_min, excluded.lat_min), coalesce(excluded.lat_min, lat_min)),"
-               "  lat_max = max(coalesce(lat_max, excluded.lat_max), coalesce(excluded.lat_max, lat_max)),"
-               "  ph_n = ph_n + excluded.ph_n, ph_dns = ph_dns + excluded.ph_dns,"
-               "  ph_connect = ph_connect + excluded.ph_connect, ph_tls = ph_tls + excluded.ph_tls,"
-               "  ph_first_byte = ph_first_byte + excluded.ph_first_byte,"
-               "  ph_transfer = ph_transfer + excluded.ph_transfer",
-               &s->upsert_rollup, s->path);
+           sqlite_phases_load(s->wdb, s->path, &s->phases) || sqlite_prepare_upsert(s);
 }
 
 /* The metrics (or infos) of R as one JSON object. */
@@ -157,30 +165,24 @@ static int sqlite_series(struct sqlite_inst *s, const sw_result *r, sqlite3_int6
     return 0;
 }
 
-/* The phases of R (SW_PHASE_*), seconds; 0 when R reports no time.total. */
-static int sqlite_phases(const sw_result *r, double ph[SW_PHASES])
+/* The phases R reports, seconds, into PH (one per phase of the file; 0
+ * for one it lacks); whether it reports any. */
+static int sqlite_phases(const struct sqlite_phases *phases, const sw_result *r, double *ph)
 {
-    static const char *const names[] = {"time.dns", "time.connect", "time.tls", "time.first_byte"};
-    double total = NAN;
-    memset(ph, 0, sizeof(double) * SW_PHASES);
+    int any = 0;
+    memset(ph, 0, sizeof *ph * (size_t)phases->n);
     int n = sw_api->result_metric_count(r);
     for (int i = 0; i < n; i++) {
         const char *k;
         double v;
         sw_api->result_metric_at(r, i, &k, &v);
-        if (!isfinite(v))
-            continue;
-        if (strcmp(k, "time.total") == 0)
-            total = v;
-        for (int p = 0; p < SW_PHASE_TRANSFER; p++)
-            if (strcmp(k, names[p]) == 0)
-                ph[p] = v;
+        int p = isfinite(v) ? sqlite_phase_slot(phases, k) : -1;
+        if (p >= 0) {
+            ph[p] = v;
+            any = 1;
+        }
     }
-    if (isnan(total))
-        return 0;
-    double rest = total - ph[0] - ph[1] - ph[2] - ph[3];
-    ph[SW_PHASE_TRANSFER] = rest > 0 ? rest : 0;
-    return 1;
+    return any;
 }
 
 /* ---- rollups, summed per batch ----
@@ -191,7 +193,7 @@ static int sqlite_phases(const sw_result *r, double ph[SW_PHASES])
 struct rollup_add {
     int64_t series, span, start;
     int64_t n[4], lat_n, lat_sum, lat_min, lat_max, ph_n;
-    double ph[SW_PHASES];
+    double *ph; /* the phases' sums, in the batch's array */
 };
 
 static int rollup_cmp(const void *a, const void *b)
@@ -204,16 +206,20 @@ static int rollup_cmp(const void *a, const void *b)
     return (x->start > y->start) - (x->start < y->start);
 }
 
-/* Add R's three slots to V (3 entries). */
-static void rollup_of(struct rollup_add *v, sqlite3_int64 series, const sw_result *r)
+/* Add R's three slots to V (3 entries), their phases at PH (3 x NPH). */
+static void rollup_of(struct rollup_add *v, double *ph, const struct sqlite_phases *phases,
+                      sqlite3_int64 series, const sw_result *r)
 {
     int verdict = sw_api->result_verdict(r) & 3;
     int64_t started = sw_api->result_started(r), d = sw_api->result_duration(r);
-    double ph[SW_PHASES];
-    int has_ph = sqlite_phases(r, ph);
+    size_t nph = (size_t)phases->n;
+    int has_ph = sqlite_phases(phases, r, ph);
     for (int k = 0; k < SQLITE_SPANS; k++) {
         struct rollup_add *a = &v[k];
         memset(a, 0, sizeof *a);
+        a->ph = ph + (size_t)k * nph;
+        if (k)
+            memcpy(a->ph, ph, sizeof *ph * nph);
         a->series = series;
         a->span = sqlite_spans[k];
         a->start = started / a->span * a->span;
@@ -223,12 +229,10 @@ static void rollup_of(struct rollup_add *v, sqlite3_int64 series, const sw_resul
             a->lat_sum = a->lat_min = a->lat_max = d;
         }
         a->ph_n = has_ph;
-        for (int p = 0; p < SW_PHASES && has_ph; p++)
-            a->ph[p] = ph[p];
     }
 }
 
-static void rollup_merge(struct rollup_add *a, const struct rollup_add *b)
+static void rollup_merge(struct rollup_add *a, const struct rollup_add *b, int nph)
 {
     for (int v = 0; v < 4; v++)
         a->n[v] += b->n[v];
@@ -239,7 +243,7 @@ static void rollup_merge(struct rollup_add *a, const struct rollup_add *b)
         a->lat_sum += b->lat_sum;
     }
     a->ph_n += b->ph_n;
-    for (int p = 0; p < SW_PHASES; p++)
+    for (int p = 0; p < nph; p++)
         a->ph[p] += b->ph[p];
 }
 
@@ -258,7 +262,7 @@ static int rollup_upsert(struct sqlite_inst *s, const struct rollup_add *a)
         sqlite3_bind_null(st, 11);
     }
     sqlite3_bind_int64(st, 12, a->ph_n);
-    for (int p = 0; p < SW_PHASES; p++)
+    for (int p = 0; p < s->phases.n; p++)
         sqlite3_bind_double(st, 13 + p, a->ph[p]);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -272,7 +276,7 @@ static int rollups_write(struct sqlite_inst *s, struct rollup_add *v, size_t n)
         struct rollup_add sum = v[i];
         size_t j = i + 1;
         for (; j < n && rollup_cmp(&v[j], &sum) == 0; j++)
-            rollup_merge(&sum, &v[j]);
+            rollup_merge(&sum, &v[j], s->phases.n);
         if (rollup_upsert(s, &sum) < 0)
             return -1;
         i = j;
@@ -299,16 +303,19 @@ int sqlite_write(void *p, const sw_result *const *results, size_t n)
 {
     struct sqlite_inst *s = p;
     int ready = sqlite_writer_ready(s);
+    if (!ready)
+        ready = sqlite_phases_sync(s);
     if (ready)
         return ready;
     sqlite_cache_for(s, n);
     struct buf mb = {0}, ib = {0};
+    size_t nph = (size_t)s->phases.n;
     struct rollup_add *adds = malloc(sizeof *adds * SQLITE_SPANS * (n ? n : 1));
-    if (!adds)
-        return SW_ENOMEM;
-    if (sqlite_exec(s->wdb, "BEGIN IMMEDIATE", s->path)) {
+    double *phs = malloc(sizeof *phs * SQLITE_SPANS * (n ? n : 1) * (nph ? nph : 1));
+    if (!adds || !phs || sqlite_exec(s->wdb, "BEGIN IMMEDIATE", s->path)) {
         free(adds);
-        return SW_ESTORAGE;
+        free(phs);
+        return adds && phs ? SW_ESTORAGE : SW_ENOMEM;
     }
     /* Read under the write lock: a purge commits before this batch (and
      * its record is seen here) or after it (and deletes what it wrote). */
@@ -344,12 +351,14 @@ int sqlite_write(void *p, const sw_result *const *results, size_t n)
         sqlite3_bind_text(st, 9, ib.s, (int)ib.len, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = sqlite_fail(s->wdb, "cannot store a result", s->path);
-        rollup_of(&adds[SQLITE_SPANS * nadd++], series, r);
+        rollup_of(&adds[SQLITE_SPANS * nadd], &phs[SQLITE_SPANS * nadd * nph], &s->phases, series, r);
+        nadd++;
         sqlite3_reset(st);
     }
     if (!rc && rollups_write(s, adds, SQLITE_SPANS * nadd) < 0)
         rc = sqlite_fail(s->wdb, "cannot update the rollups", s->path);
     free(adds);
+    free(phs);
     buf_free(&mb);
     buf_free(&ib);
     if (rc || sqlite_exec(s->wdb, "COMMIT", s->path)) {
