@@ -6,14 +6,17 @@
  * Chromium reading the pages from file://, and the daemon keeping the
  * folder current. */
 #include <check.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include "host.h"
+#include "loader.h"
 #include "result.h"
 #include "store.h"
 #include "support.h"
@@ -94,6 +97,7 @@ static void fill(void)
             sw_result_metric(r, "time.dns", 0.001);
             sw_result_metric(r, "time.connect", 0.002);
             sw_result_metric(r, "time.first_byte", (double)r->duration / 2e6);
+            sw_result_metric(r, "time.transfer", 0.0005);
             if (k == 0)
                 sw_result_info(r, "http.ip", "127.0.0.1");
             /* Facts and metric names come from plugins (third parties')
@@ -256,6 +260,14 @@ START_TEST(render_from_sqlite)
     T_HAS(page, "class=\"fail\"");
     T_HAS(page, "latency (ms)");
     T_HAS(page, "time (UTC)");
+    /* The phases' legend in the words http declares, in its order, its
+     * colours by place; a phase with no time (TLS over http) left out. */
+    T_HAS(page, "fill=\"#8e24aa\"/><text x=\"80\" y=\"18\">DNS</text>");
+    T_HAS(page, "fill=\"#1e88e5\"/><text x=\"180\" y=\"18\">connect</text>");
+    T_HAS(page, "fill=\"#f9a825\"/><text x=\"280\" y=\"18\">first byte</text>");
+    T_HAS(page, "fill=\"#6d4c41\"/><text x=\"380\" y=\"18\">transfer</text>");
+    T_HAS(page, ": transfer 0.5 ms</title>");
+    ck_assert_ptr_null(strstr(page, ">TLS</text>"));
     free(page);
     t_out_free(&o);
     /* Every SVG, inline or badge, is well-formed XML. */
@@ -616,6 +628,223 @@ START_TEST(two_html_outputs)
 }
 END_TEST
 
+/* ---- the sqlite storage under the pages ---- */
+
+/* 2026-11-21T00:00:00Z */
+#define H0   1795219200000000LL
+#define HOUR (6 * MIN10)
+
+static void sql_ok(sqlite3 *db, const char *sql)
+{
+    char *err = NULL;
+    ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK, "%s: %s", sql, err);
+}
+
+/* The phases of the K-th old result, seconds: total, first byte. */
+static double old_total(int k)
+{
+    return 0.020 + 0.001 * (k % 7);
+}
+static double old_first_byte(int k)
+{
+    return 0.005 + 0.0005 * (k % 3);
+}
+
+struct old_sums {
+    int n, nphases;
+    int64_t count;
+    char names[8][32];
+    double means[8], legacy[SW_PHASES];
+};
+
+static int old_bucket(const struct sw_bucket *b, void *ud)
+{
+    struct old_sums *o = ud;
+    ck_assert_int_ge(b->size, sizeof *b);
+    o->n++;
+    o->count += b->count[SW_OK];
+    o->nphases = b->nphases;
+    for (int p = 0; p < b->nphases && p < 8; p++) {
+        snprintf(o->names[p], sizeof o->names[p], "%s", b->phase_names[p]);
+        o->means[p] = b->phase_means[p];
+    }
+    memcpy(o->legacy, b->phase, sizeof o->legacy);
+    return 0;
+}
+
+static int old_newest(const sw_result *r, void *ud)
+{
+    double *transfer = ud;
+    for (int i = 0; i < sw_host_api()->result_metric_count(r); i++) {
+        const char *k;
+        double v;
+        sw_host_api()->result_metric_at(r, i, &k, &v);
+        if (strcmp(k, "time.transfer") == 0)
+            *transfer = v;
+    }
+    return 1;
+}
+
+/* Results and their rollups as a sitewatch of schema version 3 stored
+ * them: the web checks reported no time.transfer, and the writer summed
+ * time.total less the other phases into ph_transfer. */
+static void old_fill(sqlite3 *h, int n)
+{
+    sql_ok(h, "INSERT INTO series(id, site, check_name, location) VALUES (1, 'old', 'http', 'lab')");
+    for (int k = 0; k < n; k++) {
+        char *row =
+            sqlite3_mprintf("INSERT INTO results(series, scheduled, started, duration, verdict, since,"
+                            " reason, metrics) VALUES (1, %lld, %lld, %d, 0, %lld, 'fine',"
+                            " '{\"time.total\":%.4f,\"time.dns\":0.001,\"time.connect\":0.002,"
+                            "\"time.first_byte\":%.4f}')",
+                            (long long)(H0 + k * MIN10 + MIN10 / 2), (long long)(H0 + k * MIN10 + MIN10 / 2),
+                            (int)(old_total(k) * 1e6), (long long)H0, old_total(k), old_first_byte(k));
+        sql_ok(h, row);
+        sqlite3_free(row);
+    }
+    static const int64_t spans[] = {MIN10, HOUR, 24 * HOUR};
+    for (int sp = 0; sp < 3; sp++) {
+        for (int64_t slot = H0; slot < H0 + n * MIN10; slot += spans[sp]) {
+            int m = 0, lat = 0;
+            double fb = 0, tr = 0;
+            for (int k = 0; k < n; k++) {
+                int64_t t = H0 + k * MIN10 + MIN10 / 2;
+                if (t < slot || t >= slot + spans[sp])
+                    continue;
+                m++, lat += (int)(old_total(k) * 1e6), fb += old_first_byte(k);
+                tr += old_total(k) - 0.003 - old_first_byte(k);
+            }
+            char *row = sqlite3_mprintf(
+                "INSERT INTO rollups VALUES (1, %lld, %lld, %d, 0, 0, 0, %d, %d, 0, 0,"
+                " %d, %.17g, %.17g, 0, %.17g, %.17g, NULL)",
+                (long long)spans[sp], (long long)slot, m, m, lat, m, 0.001 * m, 0.002 * m, fb, tr);
+            sql_ok(h, row);
+            sqlite3_free(row);
+        }
+    }
+}
+
+/* A file of schema version 3 (rollups with five fixed phase columns, no
+ * time.transfer in its results) is migrated when opened: the same phases
+ * come back, now by name, from whole rollup slots and from the raw
+ * results at a window's ragged edges alike. */
+START_TEST(old_database_keeps_its_phases)
+{
+    char *d = t_conf_dir(NULL, NULL), db[2048];
+    snprintf(db, sizeof db, "%s/old.db", d);
+    free(t_write(d, "1st.ini", "[storage sqlite]\npath = %s\n", db));
+    /* Versions 1 to 3 are the same migrations as ever: made by the plugin,
+     * with version 4 taken back (an empty file has nothing else of it). */
+    struct t_storage t;
+    t_storage_open(&t, d, "sqlite");
+    t_storage_close(&t);
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    sql_ok(h, "DROP TABLE phases; DELETE FROM schema_version WHERE version > 3");
+    enum { N = 36 }; /* six hours, one every 10 min */
+    old_fill(h, N);
+    sqlite3_close(h);
+
+    t_storage_open(&t, d, "sqlite");
+    /* Whole hours (rollups), then ragged edges: raw rows at both ends. */
+    const int64_t froms[] = {H0, H0 + 3 * 60000000LL},
+                  tos[] = {H0 + 6 * HOUR, H0 + 6 * HOUR - 2 * 60000000LL};
+    for (int w = 0; w < 2; w++) {
+        int64_t from = froms[w], to = tos[w];
+        struct old_sums got = {0};
+        ck_assert_int_eq(
+            t.p->desc.storage_buckets(t.inst, "old", "http", from, to, to - from, 0, old_bucket, &got), 0);
+        double dns = 0, con = 0, fb = 0, tr = 0;
+        int n = 0;
+        for (int k = 0; k < N; k++) {
+            if (H0 + k * MIN10 + MIN10 / 2 < from || H0 + k * MIN10 + MIN10 / 2 >= to)
+                continue;
+            dns += 0.001, con += 0.002, fb += old_first_byte(k);
+            tr += old_total(k) - 0.003 - old_first_byte(k);
+            n++;
+        }
+        ck_assert_int_eq(got.n, 1);
+        ck_assert_int_eq(got.count, n);
+        ck_assert_int_eq(got.nphases, 5);
+        const char *names[] = {"time.dns", "time.connect", "time.tls", "time.first_byte", "time.transfer"};
+        double want[] = {dns / n, con / n, 0, fb / n, tr / n};
+        for (int p = 0; p < 5; p++) {
+            ck_assert_str_eq(got.names[p], names[p]);
+            ck_assert_msg(fabs(got.means[p] - want[p]) < 1e-9, "window %d, %s: %.9f, want %.9f", w, names[p],
+                          got.means[p], want[p]);
+            ck_assert_msg(fabs(got.legacy[p] - want[p]) < 1e-9, "window %d, phase[%d]: %.9f, want %.9f", w, p,
+                          got.legacy[p], want[p]);
+        }
+    }
+    /* ...and the old results say their transfer, as the web checks now do. */
+    double transfer = -1;
+    ck_assert_int_eq(
+        t.p->desc.storage_history(t.inst, "old", "http", 0, INT64_MAX, 1, 0, old_newest, &transfer), 0);
+    ck_assert_msg(fabs(transfer - (old_total(N - 1) - 0.003 - old_first_byte(N - 1))) < 1e-9, "%.9f",
+                  transfer);
+    t_storage_close(&t);
+    t_rmtree(d);
+    free(d);
+}
+END_TEST
+
+static int count_bucket(const struct sw_bucket *b, void *ud)
+{
+    int64_t *n = ud;
+    n[0]++;
+    n[1] += b->count[SW_OK];
+    return 0;
+}
+
+static int count_result(const sw_result *r, void *ud)
+{
+    (void)r;
+    ++*(int *)ud;
+    return 0;
+}
+
+/* One site in 300 locations is 300 series: every one is read (reads once
+ * stopped at 256 a site, silently). */
+START_TEST(more_than_256_series_a_site)
+{
+    char *d = t_conf_dir(NULL, NULL);
+    free(t_write(d, "1st.ini", "[storage sqlite]\npath = %s/wide.db\n", d));
+    enum { N = 300 };
+    sw_result *v[N];
+    for (int i = 0; i < N; i++) {
+        char loc[16];
+        snprintf(loc, sizeof loc, "loc-%03d", i);
+        v[i] = sw_result_new("wide", "http", loc);
+        v[i]->scheduled = v[i]->started = H0 + i * 1000000LL;
+        v[i]->duration = 1000;
+        sw_result_set(v[i], SW_OK, "fine");
+    }
+    t_store(d, "sqlite", v, N);
+    for (int i = 0; i < N; i++)
+        sw_result_unref(v[i]);
+    struct t_storage t;
+    t_storage_open(&t, d, "sqlite");
+    int64_t per_loc[2] = {0}, merged[2] = {0};
+    ck_assert_int_eq(t.p->desc.storage_buckets(t.inst, "wide", "http", H0, H0 + HOUR, HOUR,
+                                               SW_BUCKETS_BY_LOCATION, count_bucket, per_loc),
+                     0);
+    ck_assert_int_eq(per_loc[0], N);
+    ck_assert_int_eq(per_loc[1], N);
+    ck_assert_int_eq(
+        t.p->desc.storage_buckets(t.inst, "wide", NULL, H0, H0 + HOUR, HOUR, 0, count_bucket, merged), 0);
+    ck_assert_int_eq(merged[0], 1);
+    ck_assert_int_eq(merged[1], N);
+    int results = 0;
+    ck_assert_int_eq(t.p->desc.storage_history(t.inst, "wide", NULL, 0, INT64_MAX, 1000, SW_HISTORY_SUMMARY,
+                                               count_result, &results),
+                     0);
+    ck_assert_int_eq(results, N);
+    t_storage_close(&t);
+    t_rmtree(d);
+    free(d);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("html");
@@ -632,5 +861,9 @@ int main(void)
     tcase_add_test(tc, unwritable_page_stops_nothing);
     tcase_add_test(tc, two_html_outputs);
     suite_add_tcase(s, tc);
+    TCase *st = tcase_create("storage");
+    tcase_add_test(st, old_database_keeps_its_phases);
+    tcase_add_test(st, more_than_256_series_a_site);
+    suite_add_tcase(s, st);
     return t_run_suite(s, 0);
 }

@@ -26,10 +26,14 @@ struct html_mark {
     char *reason;
 };
 
-/* Buckets copied out of a history_buckets call. */
+/* Buckets copied out of a history_buckets call, each with its own copy of
+ * the phase means; the phase names (the same for every bucket of a call)
+ * copied once, into names. */
 struct bucket_list {
     struct sw_bucket *v;
     int n, cap, failed;
+    char **names;
+    int nnames;
 };
 int bucket_cb(const struct sw_bucket *b, void *ud); /* appends to a bucket_list */
 void bucket_list_free(struct bucket_list *l);
@@ -125,6 +129,8 @@ struct html_graph {
     int64_t gap;   /* a longer pause between buckets breaks the line */
 };
 void html_svg_latency(struct buf *b, const struct html_graph *g, const char *label);
+/* The buckets' phases stacked (their phase_names and phase_means), with
+ * the legend's words from the declarations (api->metrics_declared). */
 void html_svg_phases(struct buf *b, const struct html_graph *g, const char *label);
 
 #endif

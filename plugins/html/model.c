@@ -29,6 +29,26 @@ static char *html_strdup(const char *s)
     return strdup(s ? s : "");
 }
 
+/* The phase names of B into L, once a list. */
+static int bucket_names(struct bucket_list *l, const struct sw_bucket *b)
+{
+    if (l->names || !b->nphases)
+        return 0;
+    if (!(l->names = calloc((size_t)b->nphases, sizeof *l->names)))
+        return -1;
+    for (int p = 0; p < b->nphases; p++) {
+        if (!(l->names[p] = strdup(b->phase_names[p]))) {
+            while (p--)
+                free(l->names[p]);
+            free(l->names);
+            l->names = NULL;
+            return -1;
+        }
+    }
+    l->nnames = b->nphases;
+    return 0;
+}
+
 int bucket_cb(const struct sw_bucket *b, void *ud)
 {
     struct bucket_list *l = ud;
@@ -43,7 +63,7 @@ int bucket_cb(const struct sw_bucket *b, void *ud)
         l->cap = cap;
     }
     /* Copy what this plugin knows; a smaller struct from an older storage
-     * leaves the rest NaN/zero. */
+     * leaves the rest NaN/zero (and no phases by name). */
     struct sw_bucket *k = &l->v[l->n++];
     memset(k, 0, sizeof *k);
     memcpy(k, b, b->size < sizeof *k ? b->size : sizeof *k);
@@ -52,14 +72,28 @@ int bucket_cb(const struct sw_bucket *b, void *ud)
     if (b->size < offsetof(struct sw_bucket, phase) + sizeof k->phase)
         for (int p = 0; p < SW_PHASES; p++)
             k->phase[p] = NAN;
+    if (b->size < offsetof(struct sw_bucket, phase_means) + sizeof k->phase_means)
+        k->nphases = 0;
     k->location = b->location ? strdup(b->location) : NULL;
+    double *means = NULL;
+    if (k->nphases && !bucket_names(l, b) && l->nnames == k->nphases &&
+        (means = malloc(sizeof *means * (size_t)k->nphases)))
+        memcpy(means, b->phase_means, sizeof *means * (size_t)k->nphases);
+    k->nphases = means ? k->nphases : 0;
+    k->phase_means = means;
+    k->phase_names = (const char *const *)l->names;
     return 0;
 }
 
 void bucket_list_free(struct bucket_list *l)
 {
-    for (int i = 0; i < l->n; i++)
+    for (int i = 0; i < l->n; i++) {
         free((char *)l->v[i].location);
+        free((double *)l->v[i].phase_means);
+    }
+    for (int p = 0; p < l->nnames; p++)
+        free(l->names[p]);
+    free(l->names);
     free(l->v);
     memset(l, 0, sizeof *l);
 }

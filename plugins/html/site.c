@@ -44,19 +44,26 @@ static void site_phases(struct buf *b, const struct html_model *m, const struct 
                         const char *label)
 {
     enum { HOURS = 24 };
+    int nph = five->nnames;
+    if (!nph)
+        return;
     struct sw_bucket hb[HOURS];
-    double w[HOURS] = {0}, sum[HOURS][SW_PHASES] = {{0}};
+    double w[HOURS] = {0}, *sum = calloc((size_t)HOURS * (size_t)nph, sizeof *sum);
+    if (!sum) {
+        b->failed = 1;
+        return;
+    }
     struct html_graph g = {.to = m->now, .step = H_HOUR, .gap = 2 * H_HOUR};
     g.from = (m->now / H_HOUR + 1) * H_HOUR - html_window[HTML_24H];
     for (int i = 0; i < five->n; i++) {
         const struct sw_bucket *k = &five->v[i];
         int64_t h = (k->start - g.from) / H_HOUR;
         double n = (double)(k->count[SW_OK] + k->count[SW_WARN]);
-        if (h < 0 || h >= HOURS || !(k->phase[0] == k->phase[0]) || n <= 0)
+        if (h < 0 || h >= HOURS || k->nphases != nph || !(k->phase_means[0] == k->phase_means[0]) || n <= 0)
             continue;
         w[h] += n;
-        for (int p = 0; p < SW_PHASES; p++)
-            sum[h][p] += k->phase[p] * n;
+        for (int p = 0; p < nph; p++)
+            sum[h * nph + p] += k->phase_means[p] * n;
     }
     for (int h = 0; h < HOURS; h++) {
         if (w[h] <= 0)
@@ -67,14 +74,18 @@ static void site_phases(struct buf *b, const struct html_model *m, const struct 
         k->lat_p95 = NAN;
         k->start = g.from + h * H_HOUR;
         k->span = H_HOUR;
-        for (int p = 0; p < SW_PHASES; p++)
-            k->phase[p] = sum[h][p] / w[h];
+        for (int p = 0; p < nph; p++)
+            sum[h * nph + p] /= w[h];
+        k->nphases = nph;
+        k->phase_names = (const char *const *)five->names;
+        k->phase_means = &sum[h * nph];
     }
     g.b = hb;
     if (g.n) {
         buf_puts(b, "<h3>Where the time goes, last 24 hours</h3>\n");
         html_svg_phases(b, &g, label);
     }
+    free(sum);
 }
 
 static void site_locations(struct buf *b, const struct html_model *m, const struct html_series *s)

@@ -6,6 +6,8 @@
  * well-formed XML as well as HTML. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "html.h"
@@ -17,8 +19,12 @@
 #define MT 34
 #define MB 42
 
-static const char *const phase_name[SW_PHASES] = {"DNS", "connect", "TLS", "first byte", "transfer"};
-static const char *const phase_colour[SW_PHASES] = {"#8e24aa", "#1e88e5", "#00897b", "#f9a825", "#6d4c41"};
+/* A phase's colour by its place in the storage's list (the same place in
+ * every graph, so a colour means one phase across the site), cycling past
+ * the last. */
+static const char *const phase_colour[] = {"#8e24aa", "#1e88e5", "#00897b", "#f9a825",
+                                           "#6d4c41", "#d81b60", "#546e7a", "#7cb342"};
+#define PHASE_COLOURS ((int)(sizeof phase_colour / sizeof *phase_colour))
 
 struct axis {
     double top, step, scale; /* seconds; scale: seconds to the unit */
@@ -230,31 +236,59 @@ void html_svg_latency(struct buf *b, const struct html_graph *g, const char *lab
     buf_puts(b, "</svg>\n");
 }
 
+/* The word for phase NAME in a legend: its declared label, or the name. */
+static const char *phase_label(const char *name)
+{
+    const struct sw_metric_decl *const *m;
+    int n = SW_API_HAS(sw_api, metrics_declared) ? sw_api->metrics_declared(&m) : 0;
+    for (int i = 0; i < n; i++)
+        if (strcmp(m[i]->name, name) == 0)
+            return m[i]->label;
+    return name;
+}
+
 void html_svg_phases(struct buf *b, const struct html_graph *g, const char *label)
 {
+    int nph = g->n ? g->b[0].nphases : 0;
+    /* Each phase's legend word, or NULL for one with no time in any bucket
+     * (another check's phase): it stays out of the legend. */
+    const char **labels = calloc((size_t)nph + 1, sizeof *labels);
+    if (!labels) {
+        b->failed = 1;
+        return;
+    }
     double max = 0;
     for (int i = 0; i < g->n; i++) {
         double sum = 0;
-        for (int p = 0; p < SW_PHASES; p++)
-            sum += isfinite(g->b[i].phase[p]) ? g->b[i].phase[p] : 0;
+        for (int p = 0; p < nph && p < g->b[i].nphases; p++) {
+            double v = g->b[i].phase_means[p];
+            sum += isfinite(v) ? v : 0;
+            if (v > 0 && !labels[p])
+                labels[p] = phase_label(g->b[0].phase_names[p]);
+        }
         max = sum > max ? sum : max;
     }
     struct axis a = axis_for(max);
     svg_open(b, label);
     buf_puts(b, "<g fill=\"#222\">");
-    for (int p = 0; p < SW_PHASES; p++)
+    for (int p = 0, x = ML; p < nph; p++) {
+        if (!labels[p])
+            continue;
         buf_printf(b,
-                   "<rect x=\"%d\" y=\"8\" width=\"12\" height=\"10\" fill=\"%s\"/><text x=\"%d\" "
-                   "y=\"18\">%s</text>",
-                   ML + p * 100, phase_colour[p], ML + p * 100 + 16, phase_name[p]);
+                   "<rect x=\"%d\" y=\"8\" width=\"12\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"18\">",
+                   x, phase_colour[p % PHASE_COLOURS], x + 16);
+        buf_html(b, labels[p]);
+        buf_puts(b, "</text>");
+        x += 100;
+    }
     buf_puts(b, "</g>\n");
     svg_axes(b, g, &a, "mean time");
     double bw = (double)g->step / (double)(g->to - g->from) * (W - ML - MR);
     for (int i = 0; i < g->n; i++) {
         const struct sw_bucket *k = &g->b[i];
         double x = gx(g, k->start) + bw * 0.1, base = 0;
-        for (int p = 0; p < SW_PHASES; p++) {
-            double v = isfinite(k->phase[p]) ? k->phase[p] : 0;
+        for (int p = 0; p < nph && p < k->nphases; p++) {
+            double v = isfinite(k->phase_means[p]) ? k->phase_means[p] : 0;
             if (v <= 0)
                 continue;
             double y0 = gy(&a, base), y1 = gy(&a, base + v);
@@ -264,11 +298,11 @@ void html_svg_phases(struct buf *b, const struct html_graph *g, const char *labe
             svg_attr(b, " width", bw * 0.8);
             svg_attr(b, " height", y0 - y1);
             buf_puts(b, " fill=\"");
-            buf_puts(b, phase_colour[p]);
+            buf_puts(b, phase_colour[p % PHASE_COLOURS]);
             buf_puts(b, "\"><title>");
             html_time(b, k->start, 0);
             buf_puts(b, ": ");
-            buf_puts(b, phase_name[p]);
+            buf_html(b, labels[p]);
             buf_puts(b, " ");
             html_ms(b, v);
             buf_puts(b, "</title></rect>");
@@ -277,4 +311,5 @@ void html_svg_phases(struct buf *b, const struct html_graph *g, const char *labe
         buf_puts(b, "\n");
     }
     buf_puts(b, "</svg>\n");
+    free(labels);
 }
