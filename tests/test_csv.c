@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * The csv storage: what Python's csv module reads back from the files the
  * plugin writes (hostile fields, one file per UTC day, metrics columns and
- * JSON), a row torn by a crash cut off at the next open, and config errors. */
+ * JSON), columns from the declared metrics and a day's next file when they
+ * change, a row torn by a crash cut off at the next open, and config errors. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +25,22 @@ static void setup(void)
     dir = t_conf_dir(NULL, NULL);
     csvdir = malloc(strlen(dir) + 16);
     sprintf(csvdir, "%s/var/csv", dir);
-    free(t_write(dir, "1csv.ini", "[storage csv]\ndir = %s\n", csvdir));
+    free(t_write(dir, "1csv.ini",
+                 "[storage csv]\ndir = %s\n[site plain]\nurl = http://127.0.0.1:1/\nchecks = http\n",
+                 csvdir));
 }
+
+/* The header for a configuration of http checks: the fixed columns, http's
+ * declared metrics in its order, the core's, then the JSON columns. */
+#define HEADER                                                                                               \
+    "started,scheduled,site,check,location,verdict,since,duration_ms,reason,time.dns,time.connect,time.tls," \
+    "time.first_byte,time.transfer,time.total,size.body,http.status,http.redirects,match.failed,sched.lag,"  \
+    "sched.skipped,metrics,info\n"
+/* The header of the files before metrics were declared. */
+#define OLD_HEADER                                                                                           \
+    "started,scheduled,site,check,location,verdict,since,duration_ms,reason,time.total,time.dns,"            \
+    "time.connect,time.tls,time.first_byte,size.body,http.status,tls.days_left,dns.rcode,dns.answers,"       \
+    "sched.lag,metrics,info\n"
 
 static void teardown(void)
 {
@@ -116,8 +131,61 @@ START_TEST(torn_row_repaired)
         python("import csv,sys,os\n"
                "rows=list(csv.reader(open(os.path.join(sys.argv[1],'results-2026-11-21.csv'),newline='')))\n"
                "print(len(rows), [r[2] for r in rows[1:]], set(len(r) for r in rows))\n");
-    T_HAS(o.out, "3 ['first', 'second'] {22}\n");
+    T_HAS(o.out, "3 ['first', 'second'] {23}\n");
     t_out_free(&o);
+}
+END_TEST
+
+static char *csv_file(const char *name)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", csvdir, name);
+    return t_read(path);
+}
+
+START_TEST(header_from_declarations)
+{
+    sw_result *v[] = {make("plain", T_LATE, SW_OK, "fine")};
+    t_store(dir, "csv", v, 1);
+    sw_result_unref(v[0]);
+    char *f = csv_file("results-2026-11-21.csv");
+    ck_assert_msg(strncmp(f, HEADER, strlen(HEADER)) == 0, "header:\n%.400s", f);
+    free(f);
+}
+END_TEST
+
+/* A file of today with another header (an older sitewatch's, or other
+ * check plugins') gets no row of the new one: the day goes on in
+ * results-DAY.2.csv, and the next batch finds that one again. */
+START_TEST(other_header_next_file)
+{
+    char var[2048];
+    snprintf(var, sizeof var, "%s/var", dir);
+    mkdir(var, 0755);
+    mkdir(csvdir, 0755);
+    const char *old = OLD_HEADER "2026-11-21T10:00:00.000000Z,2026-11-21T10:00:00.000000Z,plain,http,lab,OK,,"
+                                 "1.000,fine,0.1,,,,,,200,,,,,{},{}\n";
+    free(t_write(csvdir, "results-2026-11-21.csv", "%s", old));
+    sw_result *v[] = {make("plain", T_LATE, SW_OK, "first")};
+    t_store(dir, "csv", v, 1);
+    sw_result_unref(v[0]);
+    v[0] = make("plain", T_LATE + 100000, SW_OK, "second");
+    t_store(dir, "csv", v, 1);
+    sw_result_unref(v[0]);
+    char *f = csv_file("results-2026-11-21.csv");
+    ck_assert_str_eq(f, old);
+    free(f);
+    struct t_out o = python(
+        "import csv,sys,os\n"
+        "for f in sorted(os.listdir(sys.argv[1])):\n"
+        "  rows=list(csv.reader(open(os.path.join(sys.argv[1],f),newline='')))\n"
+        "  print(f, len(rows) - 1, [r[8] for r in rows[1:]], set(len(r) == len(rows[0]) for r in rows))\n");
+    T_HAS(o.out, "results-2026-11-21.2.csv 2 ['first', 'second'] {True}\n");
+    T_HAS(o.out, "results-2026-11-21.csv 1 ['fine'] {True}\n");
+    t_out_free(&o);
+    f = csv_file("results-2026-11-21.2.csv");
+    ck_assert_msg(strncmp(f, HEADER, strlen(HEADER)) == 0, "header:\n%.400s", f);
+    free(f);
 }
 END_TEST
 
@@ -153,6 +221,8 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, python_reads_back);
     tcase_add_test(tc, torn_row_repaired);
+    tcase_add_test(tc, header_from_declarations);
+    tcase_add_test(tc, other_header_next_file);
     tcase_add_test(tc, bad_config);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);

@@ -7,11 +7,14 @@
  *
  * RFC 4180 files a spreadsheet or Python's csv module opens as they are: a
  * header row, CRLF-free LF rows, fields quoted when they need it, UTC
- * ISO-8601 times, one column per well-known metric and two JSON columns
- * with every metric and every info.  Each batch goes out in one write()
- * per file; if that fails the file is cut back to where it was, and a row
- * torn by a crash is cut off when the plugin next opens the folder, so a
- * reader never meets half a row.
+ * ISO-8601 times, one column per declared metric (api->metrics_declared:
+ * every check plugin's in use, then the core's) and two JSON columns with
+ * every metric and every info.  A file only ever holds rows of its own
+ * header: when the declarations change (another check plugin in use), the
+ * day goes on in its next file, results-2026-11-21.2.csv, .3.csv ...  Each
+ * batch goes out in one write() per file; if that fails the file is cut
+ * back to where it was, and a row torn by a crash is cut off when the
+ * plugin next opens the folder, so a reader never meets half a row.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -44,25 +47,36 @@ static const struct sw_key csv_keys[] = {
     {0},
 };
 
-/* Metrics with a column of their own, in this order after the fixed ones. */
-static const char *const csv_metric_cols[] = {
-    "time.total",  "time.dns",      "time.connect", "time.tls",    "time.first_byte", "size.body",
-    "http.status", "tls.days_left", "dns.rcode",    "dns.answers", "sched.lag",       NULL,
-};
-
 struct csv_inst {
     char *dir;
     int fsync;
     int fd;       /* the open day's file, or -1 */
     char day[16]; /* its date, YYYY-MM-DD */
+    int part;     /* which of the day's files: 1 results-DAY.csv, 2 results-DAY.2.csv ... */
+    /* The metric columns, as declared when the header was made. */
+    const struct sw_metric_decl *const *cols;
+    int ncols;
+    struct buf header;
 };
 
-static void csv_header(struct buf *b)
+/* The columns and header for the declarations as they are now; whether
+ * they changed. */
+static int csv_columns(struct csv_inst *c)
 {
-    buf_puts(b, "started,scheduled,site,check,location,verdict,since,duration_ms,reason");
-    for (const char *const *m = csv_metric_cols; *m; m++)
-        buf_printf(b, ",%s", *m);
-    buf_puts(b, ",metrics,info\n");
+    const struct sw_metric_decl *const *cols = NULL;
+    int n = SW_API_HAS(sw_api, metrics_declared) ? sw_api->metrics_declared(&cols) : 0;
+    if (c->header.len && cols == c->cols)
+        return 0;
+    c->cols = cols;
+    c->ncols = n;
+    buf_reset(&c->header);
+    buf_puts(&c->header, "started,scheduled,site,check,location,verdict,since,duration_ms,reason");
+    for (int i = 0; i < n; i++) {
+        buf_puts(&c->header, ",");
+        buf_csv(&c->header, cols[i]->name);
+    }
+    buf_puts(&c->header, ",metrics,info\n");
+    return 1;
 }
 
 /* UTC ISO-8601 with microseconds; YYYY-MM-DD into DAY when given. */
@@ -90,7 +104,7 @@ static void csv_num(struct buf *b, double v)
         buf_printf(b, "%.15g", v);
 }
 
-static void csv_row(struct buf *b, const sw_result *r)
+static void csv_row(const struct csv_inst *c, struct buf *b, const sw_result *r)
 {
     csv_time(b, sw_api->result_started(r), NULL);
     buf_puts(b, ",");
@@ -108,13 +122,13 @@ static void csv_row(struct buf *b, const sw_result *r)
     buf_printf(b, ",%.3f,", (double)sw_api->result_duration(r) / 1e3);
     buf_csv(b, sw_api->result_reason(r));
     int nm = sw_api->result_metric_count(r), ni = sw_api->result_info_count(r);
-    for (const char *const *col = csv_metric_cols; *col; col++) {
+    for (int col = 0; col < c->ncols; col++) {
         buf_puts(b, ",");
         for (int i = 0; i < nm; i++) {
             const char *k;
             double v;
             sw_api->result_metric_at(r, i, &k, &v);
-            if (strcmp(k, *col) == 0)
+            if (strcmp(k, c->cols[col]->name) == 0)
                 csv_num(b, v);
         }
     }
@@ -182,7 +196,52 @@ static int csv_repair(int fd, const char *path)
     return 0;
 }
 
-/* Open (creating with its header) the file for DAY. */
+/* The path of DAY's file PART into PATH. */
+static void csv_path(const struct csv_inst *c, const char *day, int part, struct buf *path)
+{
+    buf_reset(path);
+    if (part > 1)
+        buf_printf(path, "%s/results-%s.%d.csv", c->dir, day, part);
+    else
+        buf_printf(path, "%s/results-%s.csv", c->dir, day);
+}
+
+/* Whether FD (SIZE bytes) is empty or starts with header H. */
+static int csv_header_is(int fd, off_t size, const struct buf *h)
+{
+    if (size == 0)
+        return 1;
+    char *got = malloc(h->len);
+    int same = got && pread(fd, got, h->len, 0) == (ssize_t)h->len && memcmp(got, h->s, h->len) == 0;
+    free(got);
+    return same;
+}
+
+/* Open PATH for appending into *FD, repaired, its header written when it
+ * is empty: 0; 1 when it holds rows of another header (not opened); or an
+ * SW_E* code. */
+static int csv_open_part(struct csv_inst *c, const struct buf *path, int *fd)
+{
+    if (path->failed || c->header.failed)
+        return SW_ENOMEM;
+    *fd = open(path->s, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    int rc = *fd < 0 ? SW_EIO : csv_repair(*fd, path->s);
+    struct stat st;
+    if (!rc && fstat(*fd, &st) != 0)
+        rc = SW_EIO;
+    if (!rc && !csv_header_is(*fd, st.st_size, &c->header))
+        rc = 1;
+    else if (!rc && st.st_size == 0 && fs_write_all(*fd, c->header.s, c->header.len) != 0)
+        rc = SW_EIO;
+    if (rc && *fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+    return rc;
+}
+
+/* Open DAY's file for appending: its last part when that has this header,
+ * else a new part after it, so that no file holds rows of two headers. */
 static int csv_use_day(struct csv_inst *c, const char *day)
 {
     if (c->fd >= 0 && strcmp(c->day, day) == 0)
@@ -191,25 +250,26 @@ static int csv_use_day(struct csv_inst *c, const char *day)
         close(c->fd);
     c->fd = -1;
     struct buf path = {0};
-    buf_printf(&path, "%s/results-%s.csv", c->dir, day);
-    if (path.failed)
-        return SW_ENOMEM;
-    int fd = open(path.s, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    int rc = fd < 0 ? SW_EIO : csv_repair(fd, path.s);
-    struct stat st;
-    if (!rc && fstat(fd, &st) == 0 && st.st_size == 0) {
-        struct buf h = {0};
-        csv_header(&h);
-        if (h.failed || fs_write_all(fd, h.s, h.len) != 0)
-            rc = SW_EIO;
-        buf_free(&h);
+    int part = 1;
+    for (; part < INT16_MAX; part++) {
+        csv_path(c, day, part + 1, &path);
+        if (path.failed || access(path.s, F_OK) != 0)
+            break;
+    }
+    csv_path(c, day, part, &path);
+    int fd = -1, rc = csv_open_part(c, &path, &fd);
+    if (rc == 1) {
+        sw_api->log(SW_LOG_INFO, "csv: %s has other columns; the day goes on in its next file", path.s);
+        csv_path(c, day, ++part, &path);
+        rc = csv_open_part(c, &path, &fd);
     }
     if (rc) {
-        sw_api->log(SW_LOG_ERROR, "csv: cannot open %s: %s", path.s, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+        sw_api->log(SW_LOG_ERROR, "csv: cannot open %s: %s", path.s ? path.s : c->dir,
+                    rc == 1 ? "it has other columns" : strerror(errno));
+        rc = rc == 1 ? SW_EIO : rc;
     } else {
         c->fd = fd;
+        c->part = part;
         snprintf(c->day, sizeof c->day, "%s", day);
     }
     buf_free(&path);
@@ -228,8 +288,11 @@ static int csv_flush(struct csv_inst *c, struct buf *b)
     if (!rc && c->fsync && fdatasync(c->fd) != 0)
         rc = SW_EIO;
     if (rc) {
-        sw_api->log(SW_LOG_ERROR, "csv: %s/results-%s.csv: write failed: %s; the batch will be retried",
-                    c->dir, c->day, strerror(errno));
+        struct buf path = {0};
+        csv_path(c, c->day, c->part, &path);
+        sw_api->log(SW_LOG_ERROR, "csv: %s: write failed: %s; the batch will be retried",
+                    path.s ? path.s : c->dir, strerror(errno));
+        buf_free(&path);
         if (before >= 0 && ftruncate(c->fd, before) != 0)
             sw_api->log(SW_LOG_ERROR, "csv: cannot cut back a failed write: %s", strerror(errno));
     }
@@ -242,6 +305,12 @@ static int csv_write(void *p, const sw_result *const *results, size_t n)
     struct csv_inst *c = p;
     struct buf b = {0};
     int rc = 0;
+    /* Other columns (a reload brought a check plugin): a file with their
+     * header, chosen anew. */
+    if (csv_columns(c) && c->fd >= 0) {
+        close(c->fd);
+        c->fd = -1;
+    }
     /* Results of one batch may cross midnight: one write per day's file.
      * A batch that fails in a later file leaves the earlier days written;
      * the retry then repeats them, which costs duplicates, never losses. */
@@ -254,7 +323,7 @@ static int csv_write(void *p, const sw_result *const *results, size_t n)
                 rc = csv_use_day(c, day);
         }
         if (!rc)
-            csv_row(&b, results[i]);
+            csv_row(c, &b, results[i]);
     }
     if (!rc)
         rc = csv_flush(c, &b);
@@ -269,6 +338,7 @@ static void csv_close(void *p)
         return;
     if (c->fd >= 0)
         close(c->fd);
+    buf_free(&c->header);
     free(c->dir);
     free(c);
 }
@@ -295,19 +365,20 @@ static int csv_open(void *state, const sw_config *cfg, void **out)
         csv_close(c);
         return SW_EIO;
     }
-    /* Repair the newest file now: a crash may have torn its last row. */
+    /* Repair the newest day's last file now: a crash may have torn its
+     * last row.  results-DAY.csv or results-DAY.N.csv; the day sorts. */
+    csv_columns(c);
     struct dirent **names;
     int n = scandir(c->dir, &names, NULL, alphasort);
-    const char *last = NULL;
-    for (int i = 0; i < n; i++)
-        if (strncmp(names[i]->d_name, "results-", 8) == 0 && strlen(names[i]->d_name) == 22)
-            last = names[i]->d_name;
-    int rc = 0;
-    if (last) {
-        char day[16];
-        snprintf(day, sizeof day, "%.10s", last + 8);
-        rc = csv_use_day(c, day);
+    char day[16] = "";
+    for (int i = 0; i < n; i++) {
+        const char *f = names[i]->d_name;
+        size_t len = strlen(f);
+        if (strncmp(f, "results-", 8) == 0 && len >= 22 && strcmp(f + len - 4, ".csv") == 0 && f[18] == '.' &&
+            strncmp(f + 8, day, 10) > 0)
+            snprintf(day, sizeof day, "%.10s", f + 8);
     }
+    int rc = *day ? csv_use_day(c, day) : 0;
     for (int i = 0; i < n; i++)
         free(names[i]);
     if (n >= 0)
