@@ -67,7 +67,7 @@ static void setup(void)
     ck_assert_msg(strstr(cflags, "/inst/"), "cflags: %s", cflags);
     t_out_free(&o);
     /* The installed plugins beside the out-of-tree ones. */
-    o = sh("for p in http sqlite; do ln -s $(find %s/inst -name $p.so) %s/$p.so; done", tmp, plugins);
+    o = sh("for p in http https sqlite; do ln -s $(find %s/inst -name $p.so) %s/$p.so; done", tmp, plugins);
     ck_assert_int_eq(o.status, 0);
     t_out_free(&o);
 }
@@ -80,6 +80,36 @@ static void teardown(void)
     free(conf);
     free(cflags);
 }
+
+/* An out-of-tree storage plugin that logs the declared metrics it sees. */
+static const char metriclog_src[] =
+    "#include <sitewatch/plugin.h>\n"
+    "SW_PLUGIN_INIT1\n"
+    "static int ml_open(void *st, const sw_config *cfg, void **inst)\n"
+    "{\n"
+    "    (void)st, (void)cfg;\n"
+    "    const struct sw_metric_decl *const *m;\n"
+    "    int n = sw_api->metrics_declared(&m);\n"
+    "    for (int i = 0; i < n; i++)\n"
+    "        sw_api->log(SW_LOG_INFO, \"metriclog: %s (%s)%s\", m[i]->name, m[i]->label,\n"
+    "                    m[i]->flags & SW_METRIC_PHASE ? \" phase\" : \"\");\n"
+    "    sw_api->log(SW_LOG_INFO, \"metriclog: end\");\n"
+    "    static int one;\n"
+    "    *inst = &one;\n"
+    "    return 0;\n"
+    "}\n"
+    "static void ml_close(void *inst) { (void)inst; }\n"
+    "static int ml_write(void *inst, const sw_result *const *r, size_t n) { (void)inst, (void)r, (void)n; "
+    "return 0; }\n"
+    "static const struct sw_plugin ml = {.abi_version = SW_ABI_VERSION, .size = sizeof ml, .name = "
+    "\"metriclog\",\n"
+    "    .kind = SW_KIND_STORAGE, .description = \"logs the declared metrics\", .storage_open = ml_open,\n"
+    "    .storage_close = ml_close, .storage_write = ml_write};\n"
+    "SW_EXPORT const struct sw_plugin *sitewatch_plugin_v1(const struct sw_host_api *api)\n"
+    "{\n"
+    "    SW_PLUGIN_INIT2(api);\n"
+    "    return &ml;\n"
+    "}\n";
 
 START_TEST(out_of_tree_plugins)
 {
@@ -208,6 +238,40 @@ START_TEST(out_of_tree_plugins)
         T_HAS(o.err, errs[i]);
     t_out_free(&o);
     free(bad);
+
+    /* A 1.3 storage plugin reads the declared metrics when it opens: the
+     * check plugins' in use, in name order (http's, https's own, then
+     * outside's, whose label is its name), each name once, then the core's. */
+    free(t_write(tmp, "metriclog.c", "%s", metriclog_src));
+    o = sh("cc -shared -fPIC -fvisibility=hidden -std=c17 -Wall -Wextra -Werror %s -o %s/metriclog.so "
+           "%s/metriclog.c",
+           cflags, plugins, tmp);
+    ck_assert_int_eq(o.status, 0);
+    t_out_free(&o);
+    char *ml = sw_xasprintf("%s/ml", tmp);
+    o = sh("mkdir -p %s", ml);
+    t_out_free(&o);
+    free(t_write(ml, "core.ini", "[core]\nplugin_dir = %s\n[storage metriclog]\n", plugins));
+    free(t_write(
+        ml, "sites.ini",
+        "[site a]\nurl = http://127.0.0.1:1/\nchecks = outside\n[site s]\nurl = https://127.0.0.1:1/\n"
+        "checks = https\n[site h]\nurl = http://127.0.0.1:1/\nchecks = http\n"));
+    o = t_sitewatch(ml, "check", NULL);
+    const char *order[] = {
+        "metriclog: time.dns (DNS) phase\n",        "metriclog: time.transfer (transfer) phase\n",
+        "metriclog: time.total (time.total)\n",     "metriclog: tls.days_left (tls.days_left)\n",
+        "metriclog: const.answer (const.answer)\n", "metriclog: sched.lag (lag)\n",
+        "metriclog: sched.skipped (skipped)\n",     "metriclog: end\n"};
+    const char *at = o.err;
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
+        const char *next = strstr(at, order[i]);
+        ck_assert_msg(next, "no %s after %.200s in\n%s", order[i], at, o.err);
+        at = next;
+    }
+    const char *dns = strstr(o.err, "metriclog: time.dns ");
+    ck_assert_msg(dns && !strstr(dns + 1, "metriclog: time.dns "), "time.dns listed twice:\n%s", o.err);
+    t_out_free(&o);
+    free(ml);
 
     /* validate is strict: sites that cannot run are errors there. */
     o = t_sitewatch(conf, "validate", NULL);
