@@ -226,14 +226,33 @@ START_TEST(healthy_site_keeps_its_schedule_under_attack)
 }
 END_TEST
 
+/* A folder whose results go everywhere a secret could leak to: SQLite
+ * (*DB), CSV, the pages and the health file. */
+static char *everywhere_dir(char **db)
+{
+    char *dir = t_conf_dir("min_interval = 1s\nhealth_file = health.json\n", db);
+    free(t_write(dir, "out.ini", "[storage csv]\ndir = %s/csv\n[output html]\ndir = %s/public\nevery = 1s\n",
+                 dir, dir));
+    return dir;
+}
+
+/* `run` started from inside DIR, where the relative health.json goes. */
+static pid_t run_in(const char *dir, const char *errlog)
+{
+    char cwd[1100];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    ck_assert_int_eq(chdir(dir), 0);
+    pid_t pid = t_sitewatch_bg(dir, errlog, "-v", "run", NULL);
+    ck_assert_int_eq(chdir(cwd), 0);
+    return pid;
+}
+
 /* Secrets stay out of logs, storage and pages, and files are made with
  * safe modes under the umask. */
 START_TEST(secrets_stay_out_and_files_are_private)
 {
     char *db;
-    char *dir = t_conf_dir("min_interval = 1s\nhealth_file = health.json\n", &db);
-    free(t_write(dir, "out.ini", "[storage csv]\ndir = %s/csv\n[output html]\ndir = %s/public\nevery = 1s\n",
-                 dir, dir));
+    char *dir = everywhere_dir(&db);
     free(t_write(
         dir, "s.ini",
         "[site secret]\nurl = http://alice:s3cret@127.0.0.1:%d/cred-redirect\nchecks = http\n"
@@ -244,11 +263,7 @@ START_TEST(secrets_stay_out_and_files_are_private)
     char errlog[1100];
     snprintf(errlog, sizeof errlog, "%s/err.log", dir);
     mode_t old = umask(027);
-    char cwd[1100];
-    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-    ck_assert_int_eq(chdir(dir), 0); /* health.json is relative */
-    pid_t pid = t_sitewatch_bg(dir, errlog, "-v", "run", NULL);
-    ck_assert_int_eq(chdir(cwd), 0);
+    pid_t pid = run_in(dir, errlog);
     umask(old);
     t_msleep(3500);
     kill(pid, SIGTERM);
@@ -288,9 +303,7 @@ END_TEST
 START_TEST(punctuation_passwords_stay_out)
 {
     char *db;
-    char *dir = t_conf_dir("min_interval = 1s\nhealth_file = health.json\n", &db);
-    free(t_write(dir, "out.ini", "[storage csv]\ndir = %s/csv\n[output html]\ndir = %s/public\nevery = 1s\n",
-                 dir, dir));
+    char *dir = everywhere_dir(&db);
     free(t_write(
         dir, "s.ini",
         "[site punct]\nurl = http://alice:Ak1'Bk2\"Ck3<Dk4>Ek5;Fk6{Gk7}|^`~!$&()*+=[]Hk8@127.0.0.1:%d/"
@@ -300,11 +313,7 @@ START_TEST(punctuation_passwords_stay_out)
         fport, t_free_port()));
     char errlog[1100];
     snprintf(errlog, sizeof errlog, "%s/err.log", dir);
-    char cwd[1100];
-    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-    ck_assert_int_eq(chdir(dir), 0); /* health.json is relative */
-    pid_t pid = t_sitewatch_bg(dir, errlog, "-v", "run", NULL);
-    ck_assert_int_eq(chdir(cwd), 0);
+    pid_t pid = run_in(dir, errlog);
     t_msleep(1500);
     /* A reload refused: its errors, quoting the url, go to the log. */
     free(
