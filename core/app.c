@@ -22,7 +22,7 @@ int sw_app_load(struct sw_app *a, int bind)
     sw_host_set_loop(a->loop);
     a->conf = sw_conf_load(a->dir);
     if (bind) { /* even with errors: validate lists every one */
-        a->jobs = sw_jobs_bind(a->conf, &a->njobs);
+        a->series = sw_series_bind(a->conf, &a->nseries);
         /* Outputs check their own values when opened; they write nothing
          * until a render. */
         a->out = sw_outputs_open(a->conf);
@@ -32,10 +32,10 @@ int sw_app_load(struct sw_app *a, int bind)
         fprintf(stderr, "%s: %d configuration error(s)\n", a->dir, a->conf->nerrors);
         return -1;
     }
-    for (int i = 0; i < a->njobs; i++)
-        if (a->jobs[i]->disabled)
-            sw_err("site %s: check %s disabled: %s", a->jobs[i]->site->name, a->jobs[i]->check,
-                   a->jobs[i]->disabled);
+    for (int i = 0; i < a->nseries; i++)
+        if (a->series[i]->disabled)
+            sw_err("site %s: check %s disabled: %s", a->series[i]->site->name, a->series[i]->check,
+                   a->series[i]->disabled);
     return 0;
 }
 
@@ -43,7 +43,7 @@ int sw_app_open_storage(struct sw_app *a)
 {
     int before = a->conf->nerrors;
     a->q = sw_storeq_new((size_t)a->conf->queue_size);
-    int busy = sw_storage_open(a->conf, a->q, a->jobs);
+    int busy = sw_storage_open(a->conf, a->q, a->series);
     sw_app_print_errors(a->conf, before);
     return busy;
 }
@@ -67,11 +67,11 @@ void sw_app_close(struct sw_app *a)
     if (a->q)
         sw_storeq_stop(a->q);
     if (a->eng) {
-        sw_engine_free(a->eng); /* frees jobs and conf */
-        a->jobs = NULL;
+        sw_engine_free(a->eng); /* frees series and conf */
+        a->series = NULL;
         a->conf = NULL;
     }
-    sw_jobs_free(a->jobs);
+    sw_series_list_free(a->series);
     sw_storeq_free(a->q);
     sw_loader_unload_all();
     if (a->loop) {

@@ -18,8 +18,8 @@ struct sw_app {
     int nargs;
     uv_loop_t *loop;
     struct sw_conf *conf;
-    struct sw_job **jobs;
-    int njobs;
+    struct sw_series **series;
+    int nseries;
     struct sw_storeq *q;
     struct sw_engine *eng;
     struct sw_outputs *out;

@@ -30,17 +30,17 @@ static int check_filter(struct sw_app *a)
         }
     }
     int m = 0;
-    for (int j = 0; j < a->njobs; j++) {
+    for (int j = 0; j < a->nseries; j++) {
         int keep = 0;
         for (int i = 0; i < a->nargs; i++)
-            keep |= strcmp(a->jobs[j]->site->name, a->args[i]) == 0;
+            keep |= strcmp(a->series[j]->site->name, a->args[i]) == 0;
         if (keep)
-            a->jobs[m++] = a->jobs[j];
+            a->series[m++] = a->series[j];
         else
-            sw_job_free(a->jobs[j]);
+            sw_series_free(a->series[j]);
     }
-    a->jobs[m] = NULL;
-    a->njobs = m;
+    a->series[m] = NULL;
+    a->nseries = m;
     return 0;
 }
 
@@ -67,8 +67,8 @@ int sw_cmd_check(struct sw_app *a)
         return SW_UNKNOWN;
     }
     sw_app_open_storage(a);
-    struct sw_collector *got = sw_collector_new(a->njobs);
-    a->eng = sw_engine_new(a->loop, a->conf, a->jobs, a->q);
+    struct sw_collector *got = sw_collector_new(a->nseries);
+    a->eng = sw_engine_new(a->loop, a->conf, a->series, a->q);
     sw_engine_seed(a->eng);
     sw_sink_register(a->eng, "collector", sw_sink_collect, NULL, got);
     sw_storeq_start(a->q);
@@ -77,9 +77,9 @@ int sw_cmd_check(struct sw_app *a)
 
     /* Printed in configuration order, whatever order they finished in:
      * the collector holds each series' result at the series' index. */
-    sw_result **ordered = sw_xcalloc((size_t)a->njobs + 1, sizeof *ordered); /* borrowed from got */
+    sw_result **ordered = sw_xcalloc((size_t)a->nseries + 1, sizeof *ordered); /* borrowed from got */
     int n = 0, worst = SW_OK;
-    for (int i = 0; i < a->njobs; i++)
+    for (int i = 0; i < a->nseries; i++)
         if (sw_collector_get(got, i))
             ordered[n++] = sw_collector_get(got, i);
     for (int i = 0; i < n; i++)

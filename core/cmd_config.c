@@ -116,16 +116,16 @@ int sw_cmd_validate(struct sw_app *a)
         }
     }
     int disabled = 0;
-    for (int i = 0; rc == 0 && i < a->njobs; i++) {
-        if (a->jobs[i]->disabled) {
-            const struct sw_entry *e = sw_section_get(a->jobs[i]->site->sec, "checks");
+    for (int i = 0; rc == 0 && i < a->nseries; i++) {
+        if (a->series[i]->disabled) {
+            const struct sw_entry *e = sw_section_get(a->series[i]->site->sec, "checks");
             fprintf(stderr, "%s:%d: in [site %s], check %s cannot run: %s\n", e->file, e->line,
-                    a->jobs[i]->site->name, a->jobs[i]->check, a->jobs[i]->disabled);
+                    a->series[i]->site->name, a->series[i]->check, a->series[i]->disabled);
             disabled++;
         }
     }
     if (rc == 0 && !disabled)
-        printf("%s: OK, %d site(s), %d check(s)\n", a->dir, a->conf->nsites, a->njobs);
+        printf("%s: OK, %d site(s), %d check(s)\n", a->dir, a->conf->nsites, a->nseries);
     sw_app_close(a);
     return rc < 0 || disabled ? 1 : 0;
 }

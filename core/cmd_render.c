@@ -23,7 +23,7 @@ int sw_cmd_render(struct sw_app *a)
         sw_app_close(a);
         return 1;
     }
-    a->eng = sw_engine_new(a->loop, a->conf, a->jobs, a->q);
+    a->eng = sw_engine_new(a->loop, a->conf, a->series, a->q);
     sw_engine_seed(a->eng);
     int failed = sw_outputs_render_now(a->out, a->eng, a->q);
     sw_app_close(a);

@@ -55,7 +55,7 @@ int sw_cmd_run(struct sw_app *a)
         sw_pidfile_drop(pidfile, pidfd);
         return rc;
     }
-    a->eng = sw_engine_new(a->loop, a->conf, a->jobs, a->q);
+    a->eng = sw_engine_new(a->loop, a->conf, a->series, a->q);
     sw_engine_seed(a->eng);
     sw_sink_register(a->eng, "first verdicts", sw_sink_first_verdicts, NULL, NULL);
     sw_storeq_set_retention(a->q, a->conf->keep_raw, a->conf->keep_rollups);

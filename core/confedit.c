@@ -265,7 +265,7 @@ char *sw_edit_check(const char *dir, const char *name, const char *text)
 {
     struct sw_conf *c = sw_conf_load_with(dir, name, text);
     int n = 0;
-    struct sw_job **jobs = sw_jobs_bind(c, &n);
+    struct sw_series **series = sw_series_bind(c, &n);
     struct sw_outputs *out = sw_outputs_open(c);
     char *errors = NULL;
     if (c->nerrors) {
@@ -275,7 +275,7 @@ char *sw_edit_check(const char *dir, const char *name, const char *text)
         errors = b.s;
     }
     sw_outputs_free(out);
-    sw_jobs_free(jobs);
+    sw_series_list_free(series);
     sw_conf_free(c);
     return errors;
 }

@@ -575,7 +575,7 @@ static void cfg_core(struct sw_conf *c)
     c->location = sw_xstrdup(core && (e = cfg_get1(c, core, "location")) ? e->value : "local");
     c->health_file =
         core && (e = cfg_get1(c, core, "health_file")) && *e->value ? sw_xstrdup(e->value) : NULL;
-    /* That it can read is checked once plugins are loaded (jobs.c). */
+    /* That it can read is checked once plugins are loaded (series.c). */
     if (core && (e = cfg_get1(c, core, "read_from"))) {
         struct sw_config v = cfg_plain_view(c, core);
         if (!sw_conf_section(c, SW_SEC_STORAGE, e->value))

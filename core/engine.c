@@ -56,33 +56,33 @@ static void conf_hold_unref(struct sw_conf_hold *h)
 /* Series due while max_in_flight runs go on wait here, first come first
  * run, each at most once (its waiting flag), with the time it was due. */
 struct engine_waitq {
-    struct sw_job *head, *tail;
+    struct sw_series *head, *tail;
 };
 
-static void waitq_push(struct engine_waitq *q, struct sw_job *j, int64_t due)
+static void waitq_push(struct engine_waitq *q, struct sw_series *se, int64_t due)
 {
-    j->waiting = 1;
-    j->wait_due = due;
-    j->wait_next = NULL;
+    se->waiting = 1;
+    se->wait_due = due;
+    se->wait_next = NULL;
     if (q->tail)
-        q->tail->wait_next = j;
+        q->tail->wait_next = se;
     else
-        q->head = j;
-    q->tail = j;
+        q->head = se;
+    q->tail = se;
 }
 
 /* The longest waiting, out of the queue; NULL when it is empty. */
-static struct sw_job *waitq_pop(struct engine_waitq *q)
+static struct sw_series *waitq_pop(struct engine_waitq *q)
 {
-    struct sw_job *j = q->head;
-    if (!j)
+    struct sw_series *se = q->head;
+    if (!se)
         return NULL;
-    q->head = j->wait_next;
+    q->head = se->wait_next;
     if (!q->head)
         q->tail = NULL;
-    j->waiting = 0;
-    j->wait_next = NULL;
-    return j;
+    se->waiting = 0;
+    se->wait_next = NULL;
+    return se;
 }
 
 /* Empty it: none of its series runs for having waited. */
@@ -98,8 +98,8 @@ static void waitq_clear(struct engine_waitq *q)
 struct sw_engine {
     uv_loop_t *loop;
     struct sw_conf *conf;
-    struct sw_job **jobs;
-    int njobs;
+    struct sw_series **series;
+    int nseries;
     struct sw_storeq *q;
     struct sw_heap heap;
     uv_timer_t tick;
@@ -117,7 +117,7 @@ struct sw_engine {
     struct sw_conf_hold *conf_hold; /* conf, held by the engine while it runs it */
     /* Series replaced by reloads, kept while their runs finish (each holds
      * its configuration). */
-    struct sw_job **retired;
+    struct sw_series **retired;
     int nretired;
     /* The reload going on, if any (see engine_reload_request). */
     struct {
@@ -128,10 +128,10 @@ struct sw_engine {
         uv_idle_t step;     /* binds a slice of the sites a loop turn */
         uv_timer_t hold;    /* RELOAD_GAP after one, before the next */
         struct sw_conf *nc; /* the new config and its series, until the swap */
-        struct sw_jobs_binder *binder;
-        struct sw_job **nj;
+        struct sw_series_binder *binder;
+        struct sw_series **fresh;
         int n;
-        struct sw_job **dead;           /* the old, freed after the swap... */
+        struct sw_series **dead;        /* the old, freed after the swap... */
         struct sw_conf_hold *dead_conf; /* ...with the hold on their configuration */
         int64_t started, held_max;      /* monotonic; the longest it held the loop */
         int kept;
@@ -142,7 +142,7 @@ enum { RELOAD_IDLE, RELOAD_READING, RELOAD_BINDING, RELOAD_DIFFING, RELOAD_SWAPP
 
 static void engine_arm(struct sw_engine *e);
 static void engine_maybe_done(struct sw_engine *e);
-static int engine_stuck_refuses(struct sw_engine *e, struct sw_job *j, int64_t due);
+static int engine_stuck_refuses(struct sw_engine *e, struct sw_series *se, int64_t due);
 static void engine_reload_drop(struct sw_engine *e);
 
 /* libuv's worker pool (UV_THREADPOOL_SIZE threads, 4 by default) runs the
@@ -160,17 +160,17 @@ static int engine_stuck_max(void)
     return (int)n - 1;
 }
 
-struct sw_engine *sw_engine_new(uv_loop_t *loop, struct sw_conf *conf, struct sw_job **jobs,
+struct sw_engine *sw_engine_new(uv_loop_t *loop, struct sw_conf *conf, struct sw_series **series,
                                 struct sw_storeq *q)
 {
     struct sw_engine *e = sw_xcalloc(1, sizeof *e);
     e->loop = loop;
     e->conf = conf;
     e->conf_hold = conf_hold_new(conf);
-    e->jobs = jobs;
-    for (struct sw_job **p = jobs; *p; p++) {
+    e->series = series;
+    for (struct sw_series **p = series; *p; p++) {
         (*p)->eng = e;
-        (*p)->index = e->njobs++;
+        (*p)->index = e->nseries++;
     }
     e->q = q;
     e->stuck_max = engine_stuck_max();
@@ -188,9 +188,9 @@ struct sw_sinks *sw_engine_sinks(struct sw_engine *e)
     return &e->sinks;
 }
 
-struct sw_job **sw_engine_jobs(struct sw_engine *e)
+struct sw_series **sw_engine_series(struct sw_engine *e)
 {
-    return e->jobs;
+    return e->series;
 }
 
 struct sw_conf *sw_engine_conf(struct sw_engine *e)
@@ -203,7 +203,7 @@ struct sw_conf *sw_engine_conf(struct sw_engine *e)
 /* The newest results of one series, as storage hands them (newest first):
  * as many as [core] recent keeps, the array grown as they come. */
 struct seed_ctx {
-    struct sw_job *job;
+    struct sw_series *series;
     sw_result **got;
     int n, cap;
 };
@@ -211,7 +211,7 @@ struct seed_ctx {
 static int seed_cb(const sw_result *r, void *ud)
 {
     struct seed_ctx *s = ud;
-    if (s->n < s->job->recent.max) {
+    if (s->n < s->series->recent.max) {
         if (s->n == s->cap) {
             s->cap = s->cap ? s->cap * 2 : 16;
             s->got = sw_xrealloc(s->got, sizeof *s->got * (size_t)s->cap);
@@ -221,7 +221,7 @@ static int seed_cb(const sw_result *r, void *ud)
         s->got[s->n] = s->n ? sw_result_clone_slim(r) : sw_result_clone(r);
         s->n++;
     }
-    return s->n >= s->job->recent.max;
+    return s->n >= s->series->recent.max;
 }
 
 void sw_engine_seed(struct sw_engine *e)
@@ -232,19 +232,19 @@ void sw_engine_seed(struct sw_engine *e)
     if (!p)
         return;
     struct seed_ctx s = {0};
-    for (struct sw_job **pj = e->jobs; *pj; pj++) {
-        struct sw_job *j = *pj;
-        s.job = j;
+    for (struct sw_series **ps = e->series; *ps; ps++) {
+        struct sw_series *se = *ps;
+        s.series = se;
         s.n = 0;
-        if (p->desc.storage_recent(inst, j->site->name, j->check, j->recent.max, seed_cb, &s) != 0)
-            sw_warn("%s: cannot read past results of %s %s", p->name, j->site->name, j->check);
+        if (p->desc.storage_recent(inst, se->site->name, se->check, se->recent.max, seed_cb, &s) != 0)
+            sw_warn("%s: cannot read past results of %s %s", p->name, se->site->name, se->check);
         for (int i = s.n - 1; i >= 0; i--) {
-            sw_recent_push(&j->recent, s.got[i]);
+            sw_recent_push(&se->recent, s.got[i]);
             sw_result_unref(s.got[i]);
         }
-        if (j->recent.newest) { /* the verdict the next result replaces */
-            j->verdict = j->recent.newest->verdict;
-            j->since = j->recent.newest->since;
+        if (se->recent.newest) { /* the verdict the next result replaces */
+            se->verdict = se->recent.newest->verdict;
+            se->since = se->recent.newest->since;
         }
     }
     free(s.got);
@@ -273,68 +273,68 @@ static void run_guard_closed_cb(uv_handle_t *h)
  * series is going away). */
 static void run_release(sw_run *run)
 {
-    run->job = NULL;
+    run->series = NULL;
     run_unref(run);
 }
 
-void sw_job_forget_runs(struct sw_job *j)
+void sw_series_forget_runs(struct sw_series *se)
 {
-    if (j->spent)
-        run_release(j->spent);
-    j->spent = NULL;
+    if (se->spent)
+        run_release(se->spent);
+    se->spent = NULL;
 }
 
-/* R is J's result: since when its verdict holds, then one event to every
+/* R is SE's result: since when its verdict holds, then one event to every
  * sink. */
-static void engine_deliver(struct sw_engine *e, struct sw_job *j, sw_result *r)
+static void engine_deliver(struct sw_engine *e, struct sw_series *se, sw_result *r)
 {
     struct sw_result_event ev = {
-        .result = r, .series = j, .index = j->retired ? -1 : j->index, .prev_verdict = j->verdict};
-    r->since = j->verdict == r->verdict && j->since ? j->since : r->started;
-    j->verdict = r->verdict;
-    j->since = r->since;
+        .result = r, .series = se, .index = se->retired ? -1 : se->index, .prev_verdict = se->verdict};
+    r->since = se->verdict == r->verdict && se->since ? se->since : r->started;
+    se->verdict = r->verdict;
+    se->since = r->since;
     sw_result_trim(r);
     sw_sinks_deliver(&e->sinks, &ev);
 }
 
 /* Free a retired series once its last run ended, and let go of its
  * configuration (freed with the last series that points into it). */
-static void engine_free_retired(struct sw_engine *e, struct sw_job *j)
+static void engine_free_retired(struct sw_engine *e, struct sw_series *se)
 {
     for (int i = 0; i < e->nretired; i++) {
-        if (e->retired[i] == j) {
+        if (e->retired[i] == se) {
             e->retired[i] = e->retired[--e->nretired];
             break;
         }
     }
-    struct sw_conf_hold *h = j->retired;
-    sw_job_free(j);
+    struct sw_conf_hold *h = se->retired;
+    sw_series_free(se);
     conf_hold_unref(h);
 }
 
-static void run_start(struct sw_engine *e, struct sw_job *j, int64_t due);
+static void run_start(struct sw_engine *e, struct sw_series *se, int64_t due);
 
 /* RUN ends as END (done, abandoned or stuck): its series gets its result,
  * its slot goes to the longest waiting series.  Once only: a run that has
  * ended already is a plugin completing it twice, or late. */
 static void engine_finish(sw_run *run, enum sw_run_state end)
 {
-    struct sw_job *j = run->job;
+    struct sw_series *se = run->series;
     sw_result *r = run->res;
     char d[32];
     if (run->state != SW_RUN_RUNNING) {
-        if (j)
-            sw_err("%s: run of %s completed %s; ignored (plugin bug)", j->check, j->site->name,
+        if (se)
+            sw_err("%s: run of %s completed %s; ignored (plugin bug)", se->check, se->site->name,
                    run->state == SW_RUN_DONE ? "twice" : "after sitewatch gave up on it");
         return;
     }
-    struct sw_engine *e = j->eng;
+    struct sw_engine *e = se->eng;
     run->state = end;
     uv_timer_stop(run->guard);
     if (end != SW_RUN_DONE) {
         /* The plugin may still write into its result (on another thread,
          * for a stuck blocking run): deliver a new one. */
-        r = sw_result_new(j->site->name, j->check, e->conf->location);
+        r = sw_result_new(se->site->name, se->check, e->conf->location);
         r->scheduled = run->scheduled_wall;
         r->started = run->started_wall;
         sw_result_metric(r, "sched.lag", (double)(run->start - run->due) / 1e6);
@@ -347,34 +347,34 @@ static void engine_finish(sw_run *run, enum sw_run_state end)
                       sw_fmt_duration(r->duration, d, sizeof d));
     else if (end == SW_RUN_STUCK)
         sw_result_set(r, SW_UNKNOWN, "check plugin %s did not return within %s; its thread is stuck",
-                      j->check, sw_fmt_duration(r->duration, d, sizeof d));
+                      se->check, sw_fmt_duration(r->duration, d, sizeof d));
     else if (run->cancelled == RUN_CANCEL_GUARD)
-        sw_result_set(r, SW_UNKNOWN, "check plugin %s did not finish within %s; cancelled", j->check,
+        sw_result_set(r, SW_UNKNOWN, "check plugin %s did not finish within %s; cancelled", se->check,
                       sw_fmt_duration(r->duration, d, sizeof d));
     else if (run->rc != 0)
-        sw_result_set(r, SW_UNKNOWN, "check plugin %s could not run: %s", j->check, sw_strerror(run->rc));
+        sw_result_set(r, SW_UNKNOWN, "check plugin %s could not run: %s", se->check, sw_strerror(run->rc));
     else if (!r->has_verdict)
-        sw_result_set(r, SW_UNKNOWN, "check plugin %s gave no verdict", j->check);
-    engine_deliver(e, j, r);
+        sw_result_set(r, SW_UNKNOWN, "check plugin %s gave no verdict", se->check);
+    engine_deliver(e, se, r);
     sw_result_unref(r);
-    j->inflight = NULL;
+    se->inflight = NULL;
     e->inflight--;
     uv_close((uv_handle_t *)run->guard, run_guard_closed_cb);
     if (end != SW_RUN_STUCK) {
-        sw_job_forget_runs(j);
-        j->spent = run;
+        sw_series_forget_runs(se);
+        se->spent = run;
     } else {
         /* The series lets go now; the worker pool's reference keeps the
          * run until its thread returns, and the series waits for that
-         * (j->stuck), so run->job stays good until then. */
+         * (se->stuck), so run->series stays good until then. */
         run_unref(run);
     }
-    if (j->retired && !j->stuck)
-        engine_free_retired(e, j);
+    if (se->retired && !se->stuck)
+        engine_free_retired(e, se);
     if (e->once)
         e->remaining--;
     /* A slot is free: the longest-waiting series goes next. */
-    struct sw_job *w;
+    struct sw_series *w;
     while (e->inflight < e->conf->max_in_flight && !e->stopping && (w = waitq_pop(&e->waitq)))
         if (!engine_stuck_refuses(e, w, w->wait_due))
             run_start(e, w, w->wait_due);
@@ -388,7 +388,7 @@ sw_result *sw_run_result(sw_run *run)
 
 int64_t sw_run_timeout(const sw_run *run)
 {
-    return run->job ? run->job->timeout : 0;
+    return run->series ? run->series->timeout : 0;
 }
 
 void sw_run_complete(sw_run *run)
@@ -401,28 +401,28 @@ void sw_run_complete(sw_run *run)
 static void run_guard_cb(uv_timer_t *t)
 {
     sw_run *run = t->data;
-    struct sw_job *j = run->job;
+    struct sw_series *se = run->series;
     if (run->state != SW_RUN_RUNNING)
         return;
-    if (!(j->plugin->desc.flags & SW_CHECK_ASYNC)) {
+    if (!(se->plugin->desc.flags & SW_CHECK_ASYNC)) {
         /* A worker thread cannot be interrupted: the site gets its result
          * now, and the thread is left to return when it does (the series and
          * the run wait for it). */
         sw_err("%s: blocking run of %s did not return within its timeout; sitewatch gives its result and the "
                "worker thread stays busy until the plugin returns (plugin bug)",
-               j->check, j->site->name);
-        j->stuck++;
-        j->eng->stuck++;
+               se->check, se->site->name);
+        se->stuck++;
+        se->eng->stuck++;
         engine_finish(run, SW_RUN_STUCK);
         return;
     }
     run->cancelled = run->cancelled ? run->cancelled : RUN_CANCEL_GUARD;
-    j->plugin->desc.check_cancel(j->site_state, run);
+    se->plugin->desc.check_cancel(se->site_state, run);
     if (run->state == SW_RUN_RUNNING) {
         /* Cancel did not end it either: the site must still get its one
          * result, and the schedule its slot back. */
         sw_err("%s: run of %s not completed even after cancel; sitewatch gives its result (plugin bug)",
-               j->check, j->site->name);
+               se->check, se->site->name);
         engine_finish(run, SW_RUN_ABANDONED);
     }
 }
@@ -430,7 +430,7 @@ static void run_guard_cb(uv_timer_t *t)
 static void run_work_cb(uv_work_t *w)
 {
     sw_run *run = w->data;
-    run->rc = run->job->plugin->desc.check_run(run->job->site_state, run);
+    run->rc = run->series->plugin->desc.check_run(run->series->site_state, run);
 }
 
 static void run_after_work_cb(uv_work_t *w, int status)
@@ -444,18 +444,18 @@ static void run_after_work_cb(uv_work_t *w, int status)
         run_unref(run); /* the worker's */
         return;
     }
-    struct sw_job *j = run->job;
-    struct sw_engine *e = j->eng;
+    struct sw_series *se = run->series;
+    struct sw_engine *e = se->eng;
     char d[32];
-    sw_warn("%s: the stuck run of %s returned after %s; its result was given already", j->check,
-            j->site->name, sw_fmt_duration(sw_now_mono() - run->start, d, sizeof d));
-    j->stuck--;
+    sw_warn("%s: the stuck run of %s returned after %s; its result was given already", se->check,
+            se->site->name, sw_fmt_duration(sw_now_mono() - run->start, d, sizeof d));
+    se->stuck--;
     e->stuck--;
     run->state = SW_RUN_ABANDONED; /* its thread is back */
-    run->job = NULL;
+    run->series = NULL;
     run_unref(run); /* the worker's */
-    if (j->retired && !j->stuck && !j->inflight)
-        engine_free_retired(e, j);
+    if (se->retired && !se->stuck && !se->inflight)
+        engine_free_retired(e, se);
     engine_maybe_done(e);
 }
 
@@ -471,12 +471,13 @@ int sw_engine_wait_stuck(struct sw_engine *e, int64_t us)
 }
 
 /* A result that never ran (disabled plugin, overlap): made and delivered now. */
-static void engine_note(struct sw_engine *e, struct sw_job *j, int64_t due, int skipped, const char *fmt, ...)
-    SW_PRINTF(5, 6);
-static void engine_note(struct sw_engine *e, struct sw_job *j, int64_t due, int skipped, const char *fmt, ...)
+static void engine_note(struct sw_engine *e, struct sw_series *se, int64_t due, int skipped, const char *fmt,
+                        ...) SW_PRINTF(5, 6);
+static void engine_note(struct sw_engine *e, struct sw_series *se, int64_t due, int skipped, const char *fmt,
+                        ...)
 {
     int64_t now = sw_now_mono(), wall = sw_now_wall();
-    sw_result *r = sw_result_new(j->site->name, j->check, e->conf->location);
+    sw_result *r = sw_result_new(se->site->name, se->check, e->conf->location);
     r->scheduled = wall - (now - due);
     r->started = wall;
     struct sw_buf b = {0};
@@ -489,31 +490,31 @@ static void engine_note(struct sw_engine *e, struct sw_job *j, int64_t due, int 
     sw_result_metric(r, "sched.lag", (double)(now - due) / 1e6);
     if (skipped)
         sw_result_metric(r, "sched.skipped", 1);
-    engine_deliver(e, j, r);
+    engine_deliver(e, se, r);
     sw_result_unref(r);
 }
 
-static void run_start(struct sw_engine *e, struct sw_job *j, int64_t due)
+static void run_start(struct sw_engine *e, struct sw_series *se, int64_t due)
 {
     int64_t now = sw_now_mono(), wall = sw_now_wall();
     sw_run *run = sw_xcalloc(1, sizeof *run);
     run->refs = 2; /* the series' and the guard's */
     run->state = SW_RUN_RUNNING;
-    run->job = j;
+    run->series = se;
     run->due = due;
     run->start = now;
-    run->res = sw_result_new(j->site->name, j->check, e->conf->location);
+    run->res = sw_result_new(se->site->name, se->check, e->conf->location);
     run->res->scheduled = run->scheduled_wall = wall - (now - due);
     run->res->started = run->started_wall = wall;
     sw_result_metric(run->res, "sched.lag", (double)(now - due) / 1e6);
     run->guard = sw_xmalloc(sizeof *run->guard);
     uv_timer_init(e->loop, run->guard);
     run->guard->data = run;
-    j->inflight = run;
+    se->inflight = run;
     e->inflight++;
-    uv_timer_start(run->guard, run_guard_cb, (uint64_t)((j->timeout + ENGINE_GUARD_GRACE) / 1000), 0);
-    if (j->plugin->desc.flags & SW_CHECK_ASYNC) {
-        int rc = j->plugin->desc.check_run(j->site_state, run);
+    uv_timer_start(run->guard, run_guard_cb, (uint64_t)((se->timeout + ENGINE_GUARD_GRACE) / 1000), 0);
+    if (se->plugin->desc.flags & SW_CHECK_ASYNC) {
+        int rc = se->plugin->desc.check_run(se->site_state, run);
         if (rc != 0 && run->state == SW_RUN_RUNNING) {
             run->rc = rc;
             engine_finish(run, SW_RUN_DONE);
@@ -532,19 +533,19 @@ static void run_start(struct sw_engine *e, struct sw_job *j, int64_t due)
     }
 }
 
-/* Whether blocking series J may not start now (see engine_stuck_max); if so
+/* Whether blocking series SE may not start now (see engine_stuck_max); if so
  * its run gets an UNKNOWN saying why. */
-static int engine_stuck_refuses(struct sw_engine *e, struct sw_job *j, int64_t due)
+static int engine_stuck_refuses(struct sw_engine *e, struct sw_series *se, int64_t due)
 {
-    if (j->plugin->desc.flags & SW_CHECK_ASYNC)
+    if (se->plugin->desc.flags & SW_CHECK_ASYNC)
         return 0;
-    if (!j->stuck && e->stuck < e->stuck_max) {
+    if (!se->stuck && e->stuck < e->stuck_max) {
         e->stuck_warned = 0;
         return 0;
     }
-    if (j->stuck) {
-        engine_note(e, j, due, 1, "not started: its last run is still stuck in check plugin %s's code",
-                    j->check);
+    if (se->stuck) {
+        engine_note(e, se, due, 1, "not started: its last run is still stuck in check plugin %s's code",
+                    se->check);
     } else {
         if (!e->stuck_warned++)
             sw_err(
@@ -552,7 +553,7 @@ static int engine_stuck_refuses(struct sw_engine *e, struct sw_job *j, int64_t d
                 "that a worker thread is left for the status pages",
                 e->stuck);
         engine_note(
-            e, j, due, 1,
+            e, se, due, 1,
             "not started: %d blocking run(s) of other sites are stuck in plugin code, holding all the "
             "worker threads but the one kept for the status pages",
             e->stuck);
@@ -563,34 +564,35 @@ static int engine_stuck_refuses(struct sw_engine *e, struct sw_job *j, int64_t d
 }
 
 /* The series is due: run it, queue it behind max_in_flight, or record why not. */
-static void engine_dispatch(struct sw_engine *e, struct sw_job *j, int64_t due)
+static void engine_dispatch(struct sw_engine *e, struct sw_series *se, int64_t due)
 {
     char d[32];
-    if (j->disabled) {
-        engine_note(e, j, due, 0, "%s", j->disabled);
+    if (se->disabled) {
+        engine_note(e, se, due, 0, "%s", se->disabled);
         if (e->once)
             e->remaining--;
         return;
     }
-    if (!j->site_state) {
-        engine_note(e, j, due, 0, "check plugin %s refused this site's configuration", j->check);
+    if (!se->site_state) {
+        engine_note(e, se, due, 0, "check plugin %s refused this site's configuration", se->check);
         if (e->once)
             e->remaining--;
         return;
     }
-    if (j->inflight || j->waiting) {
-        int64_t since = j->inflight ? j->inflight->start : j->wait_due;
-        engine_note(e, j, due, 1, "skipped: the previous run (due %s ago) is still %s",
-                    sw_fmt_duration(sw_now_mono() - since, d, sizeof d), j->inflight ? "running" : "waiting");
+    if (se->inflight || se->waiting) {
+        int64_t since = se->inflight ? se->inflight->start : se->wait_due;
+        engine_note(e, se, due, 1, "skipped: the previous run (due %s ago) is still %s",
+                    sw_fmt_duration(sw_now_mono() - since, d, sizeof d),
+                    se->inflight ? "running" : "waiting");
         return;
     }
-    if (engine_stuck_refuses(e, j, due))
+    if (engine_stuck_refuses(e, se, due))
         return;
     if (e->inflight >= e->conf->max_in_flight) {
-        waitq_push(&e->waitq, j, due);
+        waitq_push(&e->waitq, se, due);
         return;
     }
-    run_start(e, j, due);
+    run_start(e, se, due);
 }
 
 static void engine_tick(uv_timer_t *t)
@@ -600,17 +602,17 @@ static void engine_tick(uv_timer_t *t)
     struct sw_sched_item *it;
     while (!e->stopping && (it = sw_heap_top(&e->heap)) && it->due <= now) {
         sw_heap_pop(&e->heap);
-        struct sw_job *j = (struct sw_job *)it;
+        struct sw_series *se = (struct sw_series *)it;
         int64_t due = it->due;
         if (!e->once) {
             int64_t missed;
-            it->due = sw_sched_next(due, j->interval, now, &missed);
+            it->due = sw_sched_next(due, se->interval, now, &missed);
             if (missed)
-                sw_warn("%s %s: %lld run(s) missed: the loop was stalled", j->site->name, j->check,
+                sw_warn("%s %s: %lld run(s) missed: the loop was stalled", se->site->name, se->check,
                         (long long)missed);
             sw_heap_push(&e->heap, it);
         }
-        engine_dispatch(e, j, due);
+        engine_dispatch(e, se, due);
     }
     engine_arm(e);
     engine_maybe_done(e);
@@ -650,14 +652,14 @@ static void engine_maybe_done(struct sw_engine *e)
 static void engine_schedule_all(struct sw_engine *e, int spread)
 {
     int64_t now = sw_now_mono();
-    for (struct sw_job **p = e->jobs; *p; p++) {
-        struct sw_job *j = *p;
-        if (j->item.pos != SIZE_MAX)
+    for (struct sw_series **p = e->series; *p; p++) {
+        struct sw_series *se = *p;
+        if (se->item.pos != SIZE_MAX)
             continue;
-        j->eng = e;
-        j->item.due =
-            spread ? sw_sched_first(now, sw_sched_offset(j->site->name, j->check, j->interval)) : now;
-        sw_heap_push(&e->heap, &j->item);
+        se->eng = e;
+        se->item.due =
+            spread ? sw_sched_first(now, sw_sched_offset(se->site->name, se->check, se->interval)) : now;
+        sw_heap_push(&e->heap, &se->item);
     }
     engine_arm(e);
 }
@@ -665,8 +667,8 @@ static void engine_schedule_all(struct sw_engine *e, int spread)
 void sw_engine_run_once(struct sw_engine *e)
 {
     e->once = 1;
-    e->remaining = e->njobs;
-    if (e->njobs == 0)
+    e->remaining = e->nseries;
+    if (e->nseries == 0)
         return;
     engine_schedule_all(e, 0);
     uv_run(e->loop, UV_RUN_DEFAULT);
@@ -685,17 +687,17 @@ static void engine_stop(struct sw_engine *e, const char *why)
         engine_reload_drop(e);
     waitq_clear(&e->waitq);
     /* Cancel what can be cancelled; blocking runs finish on their own. */
-    struct sw_job **lists[] = {e->jobs, e->retired};
-    int counts[] = {e->njobs, e->nretired};
+    struct sw_series **lists[] = {e->series, e->retired};
+    int counts[] = {e->nseries, e->nretired};
     for (int l = 0; l < 2; l++) {
         /* Backwards: a retired series whose run ends here leaves its list by
          * swapping the last one into its place. */
         for (int i = counts[l] - 1; i >= 0; i--) {
-            struct sw_job *j = lists[l][i];
-            sw_run *run = j->inflight;
-            if (run && (j->plugin->desc.flags & SW_CHECK_ASYNC) && run->state == SW_RUN_RUNNING) {
+            struct sw_series *se = lists[l][i];
+            sw_run *run = se->inflight;
+            if (run && (se->plugin->desc.flags & SW_CHECK_ASYNC) && run->state == SW_RUN_RUNNING) {
                 run->cancelled = RUN_CANCEL_STOP;
-                j->plugin->desc.check_cancel(j->site_state, run);
+                se->plugin->desc.check_cancel(se->site_state, run);
                 if (run->state == SW_RUN_RUNNING) /* a plugin that ignores cancel must not hold the stop */
                     engine_finish(run, SW_RUN_ABANDONED);
             }
@@ -733,14 +735,14 @@ static void engine_reload_drop(struct sw_engine *e)
 {
     if (e->rl.binder) {
         int n;
-        sw_jobs_free(sw_jobs_bind_finish(e->rl.binder, &n));
+        sw_series_list_free(sw_series_bind_finish(e->rl.binder, &n));
         e->rl.binder = NULL;
     }
-    sw_jobs_free(e->rl.nj);
+    sw_series_list_free(e->rl.fresh);
     sw_conf_free(e->rl.nc);
-    sw_jobs_free(e->rl.dead);
+    sw_series_list_free(e->rl.dead);
     conf_hold_unref(e->rl.dead_conf);
-    e->rl.nj = e->rl.dead = NULL;
+    e->rl.fresh = e->rl.dead = NULL;
     e->rl.nc = NULL;
     e->rl.dead_conf = NULL;
     if (e->rl.step.loop)
@@ -759,28 +761,28 @@ static void engine_reload_hold_cb(uv_timer_t *t)
  * verdict of the old one of its site and check, found by hash, each old
  * one at most once (two of one site and check pair one to one).  Returns
  * how many found theirs. */
-static int engine_reload_carry_over(struct sw_engine *e, struct sw_job **nj, int n)
+static int engine_reload_carry_over(struct sw_engine *e, struct sw_series **fresh, int n)
 {
     int kept = 0;
-    struct sw_job_index ix;
-    sw_job_index_init(&ix, e->jobs);
+    struct sw_series_index ix;
+    sw_series_index_init(&ix, e->series);
     for (int i = 0; i < n; i++) {
-        struct sw_job *j = nj[i];
-        j->eng = e;
-        j->index = i;
-        struct sw_job *o = sw_job_index_take(&ix, j->site->name, j->check);
+        struct sw_series *se = fresh[i];
+        se->eng = e;
+        se->index = i;
+        struct sw_series *o = sw_series_index_take(&ix, se->site->name, se->check);
         if (!o)
             continue;
-        sw_recent_copy(&j->recent, &o->recent);
-        j->verdict = o->verdict;
-        j->since = o->since;
-        if (o->item.pos != SIZE_MAX && o->interval == j->interval) {
-            j->item.due = o->item.due;
-            sw_heap_push(&e->heap, &j->item);
+        sw_recent_copy(&se->recent, &o->recent);
+        se->verdict = o->verdict;
+        se->since = o->since;
+        if (o->item.pos != SIZE_MAX && o->interval == se->interval) {
+            se->item.due = o->item.due;
+            sw_heap_push(&e->heap, &se->item);
         }
         kept++;
     }
-    sw_job_index_free(&ix);
+    sw_series_index_free(&ix);
     return kept;
 }
 
@@ -795,19 +797,19 @@ static void engine_reload_retire(struct sw_engine *e)
 {
     waitq_clear(&e->waitq);
     int m = 0;
-    for (int k = 0; k < e->njobs; k++) {
-        struct sw_job *o = e->jobs[k];
+    for (int k = 0; k < e->nseries; k++) {
+        struct sw_series *o = e->series[k];
         sw_heap_remove(&e->heap, &o->item);
         if (o->inflight || o->stuck) {
             o->retired = conf_hold_ref(e->conf_hold);
             e->retired = sw_xrealloc(e->retired, sizeof *e->retired * (size_t)(e->nretired + 1));
             e->retired[e->nretired++] = o;
         } else {
-            e->jobs[m++] = o;
+            e->series[m++] = o;
         }
     }
-    e->jobs[m] = NULL;
-    e->rl.dead = e->jobs;
+    e->series[m] = NULL;
+    e->rl.dead = e->series;
     e->rl.dead_conf = e->conf_hold;
     e->conf_hold = NULL;
 }
@@ -816,14 +818,14 @@ static void engine_reload_retire(struct sw_engine *e)
  * the new configuration. */
 static void engine_reload_swap(struct sw_engine *e)
 {
-    e->rl.kept = engine_reload_carry_over(e, e->rl.nj, e->rl.n);
+    e->rl.kept = engine_reload_carry_over(e, e->rl.fresh, e->rl.n);
     engine_reload_retire(e);
     e->conf = e->rl.nc;
     e->conf_hold = conf_hold_new(e->rl.nc);
-    e->jobs = e->rl.nj;
-    e->njobs = e->rl.n;
+    e->series = e->rl.fresh;
+    e->nseries = e->rl.n;
     e->rl.nc = NULL;
-    e->rl.nj = NULL;
+    e->rl.fresh = NULL;
     engine_schedule_all(e, 1);
 }
 
@@ -837,9 +839,9 @@ static void engine_reload_step(uv_idle_t *h)
     char d[32];
     switch (e->rl.phase) {
     case RELOAD_BINDING:
-        if (!sw_jobs_bind_step(e->rl.binder, RELOAD_SLICE))
+        if (!sw_series_bind_step(e->rl.binder, RELOAD_SLICE))
             break;
-        e->rl.nj = sw_jobs_bind_finish(e->rl.binder, &e->rl.n);
+        e->rl.fresh = sw_series_bind_finish(e->rl.binder, &e->rl.n);
         e->rl.binder = NULL;
         if (e->rl.nc->nerrors) {
             struct sw_conf *nc = e->rl.nc;
@@ -866,7 +868,7 @@ static void engine_reload_step(uv_idle_t *h)
         engine_held(e, t0);
         sw_info("reloaded: %d site(s), %d check(s), %d kept their schedule; in %s, the loop held at most "
                 "%.1f ms at a time",
-                e->conf->nsites, e->njobs, e->rl.kept,
+                e->conf->nsites, e->nseries, e->rl.kept,
                 sw_fmt_duration(sw_now_mono() - e->rl.started, d, sizeof d), (double)e->rl.held_max / 1000.0);
         uv_timer_start(&e->rl.hold, engine_reload_hold_cb, RELOAD_GAP / 1000, 0);
         return;
@@ -891,7 +893,7 @@ static void engine_reload_read_done(uv_work_t *w, int status)
     }
     int64_t t0 = sw_now_mono();
     e->rl.phase = RELOAD_BINDING;
-    e->rl.binder = sw_jobs_bind_start(e->rl.nc);
+    e->rl.binder = sw_series_bind_start(e->rl.nc);
     engine_held(e, t0);
     uv_idle_start(&e->rl.step, engine_reload_step);
 }
@@ -993,7 +995,7 @@ void sw_engine_run_daemon(struct sw_engine *e, const char *dir)
     }
     engine_watch_folder(e);
     engine_schedule_all(e, 1);
-    sw_info("running: %d site(s), %d check(s), location %s", e->conf->nsites, e->njobs, e->conf->location);
+    sw_info("running: %d site(s), %d check(s), location %s", e->conf->nsites, e->nseries, e->conf->location);
     uv_run(e->loop, UV_RUN_DEFAULT);
 }
 
@@ -1007,10 +1009,10 @@ void sw_engine_free(struct sw_engine *e)
     if (e->rl.phase != RELOAD_READING)
         engine_reload_drop(e);
     sw_heap_free(&e->heap);
-    sw_jobs_free(e->jobs);
+    sw_series_list_free(e->series);
     for (int i = 0; i < e->nretired; i++) {
         struct sw_conf_hold *h = e->retired[i]->retired;
-        sw_job_free(e->retired[i]);
+        sw_series_free(e->retired[i]);
         conf_hold_unref(h);
     }
     free(e->retired);

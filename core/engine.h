@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * The engine: binds sites x checks to loaded plugins (series; struct sw_job
- * is one), schedules them on one libuv loop, runs them (async on the loop,
+ * The engine: binds sites x checks to loaded plugins (a struct sw_series
+ * each), schedules them on one libuv loop, runs them (async on the loop,
  * blocking on the worker pool), and hands each finished result as one event
  * to the sinks registered for it (sink.h). */
 #ifndef SW_ENGINE_H
@@ -19,7 +19,7 @@
 struct sw_engine;
 struct sw_conf_hold;
 
-struct sw_job {
+struct sw_series {
     struct sw_sched_item item; /* first: the heap holds pointers to it */
     struct sw_engine *eng;
     struct sw_site *site; /* in the conf the series was built from */
@@ -41,7 +41,7 @@ struct sw_job {
     int stuck;   /* its blocking runs still on a worker thread after their result was given */
     int waiting; /* in the max_in_flight queue (engine.c), due at wait_due */
     int64_t wait_due;
-    struct sw_job *wait_next;
+    struct sw_series *wait_next;
     /* Replaced by a reload while a run of it went on: the configuration it
      * points into, held until the series is freed when that run ends. */
     struct sw_conf_hold *retired;
@@ -57,7 +57,7 @@ enum sw_run_state {
 };
 
 struct sw_run {
-    struct sw_job *job; /* its series, until the series lets go of it */
+    struct sw_series *series; /* its series, until the series lets go of it */
     sw_result *res;
     int64_t due, start; /* monotonic */
     int64_t scheduled_wall, started_wall;
@@ -75,45 +75,45 @@ struct sw_run {
 };
 
 /* Bind CONF's sites to plugins: load each plugin, check its keys, prepare
- * every site.  Errors go into conf->errors.  Returns the jobs (NULL-
- * terminated, caller frees with sw_jobs_free). */
-struct sw_job **sw_jobs_bind(struct sw_conf *conf, int *njobs);
+ * every site.  Errors go into conf->errors.  Returns the series (NULL-
+ * terminated, caller frees with sw_series_list_free). */
+struct sw_series **sw_series_bind(struct sw_conf *conf, int *nseries);
 /* The same in steps, for a reload that must not hold the loop: START
  * loads the [check]/[storage]/[output] sections' plugins; each STEP binds
  * sites until BUDGET microseconds have passed (0: no limit) and returns 1
- * once every site is bound; FINISH frees the binder and returns the jobs
- * as sw_jobs_bind does. */
-struct sw_jobs_binder;
-struct sw_jobs_binder *sw_jobs_bind_start(struct sw_conf *conf);
-int sw_jobs_bind_step(struct sw_jobs_binder *b, int64_t budget);
-struct sw_job **sw_jobs_bind_finish(struct sw_jobs_binder *b, int *njobs);
-void sw_jobs_free(struct sw_job **jobs);
-void sw_job_free(struct sw_job *job);
-/* Let go of the job's finished runs (sw_job_free does this). */
-void sw_job_forget_runs(struct sw_job *job);
+ * once every site is bound; FINISH frees the binder and returns the series
+ * as sw_series_bind does. */
+struct sw_series_binder;
+struct sw_series_binder *sw_series_bind_start(struct sw_conf *conf);
+int sw_series_bind_step(struct sw_series_binder *b, int64_t budget);
+struct sw_series **sw_series_bind_finish(struct sw_series_binder *b, int *nseries);
+void sw_series_list_free(struct sw_series **series);
+void sw_series_free(struct sw_series *series);
+/* Let go of the series' finished runs (sw_series_free does this). */
+void sw_series_forget_runs(struct sw_series *series);
 /* Open every [storage NAME] into Q.  Returns how many could not open
  * because another daemon uses them (SW_EBUSY).  Storage sections are read
  * at start only; a reload keeps them (the storage router, sink_storage.c,
- * routes each series to the targets its site names).  JOBS is not used
+ * routes each series to the targets its site names).  SERIES is not used
  * any more (tests/store.c still passes it). */
-int sw_storage_open(struct sw_conf *conf, struct sw_storeq *q, struct sw_job **jobs);
+int sw_storage_open(struct sw_conf *conf, struct sw_storeq *q, struct sw_series **series);
 
-/* Jobs found by site and check name in one step.  Each job is found at
- * most once: TAKE hands it out and forgets it, so two jobs of the same
+/* Series found by site and check name in one step.  Each series is found at
+ * most once: TAKE hands it out and forgets it, so two series of the same
  * names (a config that slipped a check in twice) pair one to one, never
- * one to two.  The index holds pointers only; the jobs stay the caller's. */
-struct sw_job_index {
-    struct sw_job **v;
+ * one to two.  The index holds pointers only; the series stay the caller's. */
+struct sw_series_index {
+    struct sw_series **v;
     size_t cap;
 };
-void sw_job_index_init(struct sw_job_index *ix, struct sw_job *const *jobs);
-struct sw_job *sw_job_index_take(struct sw_job_index *ix, const char *site, const char *check);
-void sw_job_index_free(struct sw_job_index *ix);
+void sw_series_index_init(struct sw_series_index *ix, struct sw_series *const *series);
+struct sw_series *sw_series_index_take(struct sw_series_index *ix, const char *site, const char *check);
+void sw_series_index_free(struct sw_series_index *ix);
 
-/* An engine for CONF's JOBS (both the engine's from now on) with its
+/* An engine for CONF's SERIES (both the engine's from now on) with its
  * sinks: the recent cache, the log of verdict changes and, with Q, the
  * storage router.  More are added with sw_sink_register. */
-struct sw_engine *sw_engine_new(uv_loop_t *loop, struct sw_conf *conf, struct sw_job **jobs,
+struct sw_engine *sw_engine_new(uv_loop_t *loop, struct sw_conf *conf, struct sw_series **series,
                                 struct sw_storeq *q);
 /* Give each series the results storage already holds (for since, status
  * and the verdict its next result replaces). */
@@ -124,7 +124,7 @@ void sw_engine_run_once(struct sw_engine *e);
  * DIR) reloads conf from DIR: read on a worker thread, bound on the loop
  * in slices; requests during a reload, or just after, make one more. */
 void sw_engine_run_daemon(struct sw_engine *e, const char *dir);
-struct sw_job **sw_engine_jobs(struct sw_engine *e);
+struct sw_series **sw_engine_series(struct sw_engine *e);
 /* The configuration the engine runs now (replaced by reloads). */
 struct sw_conf *sw_engine_conf(struct sw_engine *e);
 /* Free the engine, its series and conf (after the loop has stopped). */

@@ -58,22 +58,22 @@ struct sw_render *sw_render_new(struct sw_engine *eng, struct sw_storeq *q)
     rd->now = sw_now_wall();
     rd->location = sw_xstrdup(sw_engine_conf(eng)->location);
     rd->q = q;
-    struct sw_job **jobs = sw_engine_jobs(eng);
+    struct sw_series **series = sw_engine_series(eng);
     int n = 0;
-    while (jobs[n])
+    while (series[n])
         n++;
     rd->s = sw_xcalloc((size_t)n + 1, sizeof *rd->s);
     for (int i = 0; i < n; i++) {
-        struct sw_job *j = jobs[i];
+        struct sw_series *se = series[i];
         struct render_series *s = &rd->s[rd->n++];
-        s->site = sw_xstrdup(j->site->name);
-        s->check = sw_xstrdup(j->check);
-        s->url = j->site->url ? sw_redact(j->site->url) : NULL; /* pages show it: no password */
-        s->interval = j->interval;
+        s->site = sw_xstrdup(se->site->name);
+        s->check = sw_xstrdup(se->check);
+        s->url = se->site->url ? sw_redact(se->site->url) : NULL; /* pages show it: no password */
+        s->interval = se->interval;
         /* Results are immutable once delivered: the newest is shared with
          * the render thread, only the older records are copied. */
-        sw_recent_init(&s->recent, j->recent.max);
-        sw_recent_copy(&s->recent, &j->recent);
+        sw_recent_init(&s->recent, se->recent.max);
+        sw_recent_copy(&s->recent, &se->recent);
     }
     return rd;
 }
@@ -178,7 +178,7 @@ struct sw_outputs *sw_outputs_open(struct sw_conf *c)
         struct sw_loaded *p = sw_loader_get(c->plugin_dir, sw_section_plugin(s));
         char *label = sw_xasprintf("[output %s] (%s:%d)", s->name, s->file, s->line);
         if (!p->found || (!p->error && p->desc.kind != SW_KIND_OUTPUT)) {
-            free(label); /* a configuration error (jobs.c) says so */
+            free(label); /* a configuration error (series.c) says so */
             continue;
         }
         if (p->error) {
@@ -292,7 +292,7 @@ static void outputs_tick(uv_timer_t *t)
     struct sw_outputs *o = t->data;
     if (o->busy || o->stopping)
         return;
-    /* The snapshot is taken here, on the loop thread that owns the jobs;
+    /* The snapshot is taken here, on the loop thread that owns the series;
      * the render itself runs on the worker pool. */
     o->rd = sw_render_new(o->eng, o->q);
     o->busy = 1;

@@ -19,7 +19,7 @@ struct sw_outputs;
  * Never NULL. */
 struct sw_outputs *sw_outputs_open(struct sw_conf *c);
 int sw_outputs_count(const struct sw_outputs *o);
-/* Render every output now from ENG's jobs and Q's storage; returns how many
+/* Render every output now from ENG's series and Q's storage; returns how many
  * failed. */
 int sw_outputs_render_now(struct sw_outputs *o, struct sw_engine *eng, struct sw_storeq *q);
 /* Daemon: render each output every `every` on LOOP's worker pool. */
@@ -29,7 +29,7 @@ void sw_outputs_stop(struct sw_outputs *o);
 /* Close every output (after stop). */
 void sw_outputs_free(struct sw_outputs *o);
 
-/* A snapshot of ENG's jobs and their recent results (loop thread). */
+/* A snapshot of ENG's series and their recent results (loop thread). */
 struct sw_render *sw_render_new(struct sw_engine *eng, struct sw_storeq *q);
 void sw_render_free(struct sw_render *rd);
 

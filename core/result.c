@@ -34,7 +34,7 @@ static size_t intern_slot(const struct intern_set *set, const char *name, uint64
 }
 
 /* A thread interns the same few pointers over and over (a plugin's string
- * literals, a job's site name): a small cache per thread, keyed by the
+ * literals, a series' site name): a small cache per thread, keyed by the
  * pointer and confirmed by the text (a caller may reuse a buffer), skips
  * the hash and the lock.  Interned names are never freed, so an entry
  * cannot go stale. */

@@ -72,7 +72,7 @@ static void heap_down(struct sw_heap *h, size_t i)
 void sw_heap_push(struct sw_heap *h, struct sw_sched_item *it)
 {
     /* Already queued: a second pointer to it would outlive its removal
-     * (a job freed while the heap still held it).  Move it instead. */
+     * (a series freed while the heap still held it).  Move it instead. */
     if (it->pos < h->n && h->v[it->pos] == it) {
         heap_up(h, it->pos);
         heap_down(h, it->pos);

@@ -15,7 +15,7 @@
 #include "result.h"
 
 struct sw_engine;
-struct sw_job;
+struct sw_series;
 struct sw_storeq;
 
 /* The verdict of a series that has none yet (no result, none in storage). */
@@ -23,8 +23,8 @@ struct sw_storeq;
 
 struct sw_result_event {
     sw_result *result; /* lent for the call: a sink that keeps it takes a reference */
-    struct sw_job *series;
-    /* The series' place in the configuration the engine runs (0 .. njobs-1),
+    struct sw_series *series;
+    /* The series' place in the configuration the engine runs (0 .. nseries-1),
      * or -1 for a series a reload retired while its run went on. */
     int index;
     int prev_verdict; /* the verdict this result replaces, or SW_NO_VERDICT */
@@ -69,7 +69,7 @@ void sw_sink_first_verdicts(const struct sw_result_event *ev, void *ud);
  * targets its series stores to (the site's store = list, or all). */
 void sw_sink_storage(const struct sw_result_event *ev, void *ud);
 /* Which of Q's targets SERIES' results go to, a bit per target. */
-uint32_t sw_sink_storage_route(const struct sw_storeq *q, const struct sw_job *series);
+uint32_t sw_sink_storage_route(const struct sw_storeq *q, const struct sw_series *series);
 
 /* A command's collector (sink_collect.c): one result per series, placed by
  * the series' index, so `check` prints in configuration order whatever

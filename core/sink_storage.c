@@ -13,7 +13,7 @@
 #include "sink.h"
 #include "storeq.h"
 
-uint32_t sw_sink_storage_route(const struct sw_storeq *q, const struct sw_job *series)
+uint32_t sw_sink_storage_route(const struct sw_storeq *q, const struct sw_series *series)
 {
     uint32_t route = 0;
     char **store = series->site->store;

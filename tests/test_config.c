@@ -42,7 +42,7 @@ static char *errors_of(void)
 {
     struct sw_conf *c = sw_conf_load(dir);
     int n = 0;
-    struct sw_job **jobs = sw_jobs_bind(c, &n);
+    struct sw_series **series = sw_series_bind(c, &n);
     struct sw_buf b = {0};
     sw_buf_puts(&b, "");
     for (int i = 0; i < c->nerrors; i++) {
@@ -54,7 +54,7 @@ static char *errors_of(void)
         }
         sw_buf_printf(&b, "%s\n", e);
     }
-    sw_jobs_free(jobs);
+    sw_series_list_free(series);
     sw_conf_free(c);
     return b.s;
 }

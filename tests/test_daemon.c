@@ -359,7 +359,7 @@ END_TEST
 START_TEST(reload_while_in_flight)
 {
     /* /slow takes 1.2 s of every 2 s: reloads land on runs in flight,
-     * whose jobs retire and are freed when their runs end. */
+     * whose series retire and are freed when their runs end. */
     free(t_write(conf, "sites.ini",
                  "[site slow]\nurl = http://127.0.0.1:%d/slow\nchecks = http\ninterval = 2s\ntimeout = 2s\n"
                  "http.warn_after = 3s\n",
@@ -518,7 +518,7 @@ START_TEST(big_reload_keeps_the_schedule)
 }
 END_TEST
 
-/* ---- the engine in this process, with jobs no config would make ---- */
+/* ---- the engine in this process, with series no config would make ---- */
 
 static char *ip_dir, *ip_log;
 static int ip_results;
@@ -559,9 +559,9 @@ static void ip_signal_cb(uv_timer_t *t)
     raise(++*step < 4 ? SIGHUP : SIGTERM);
 }
 
-/* Two jobs of one site and check (what `checks = constcheck, constcheck`
- * made before the config refused it): a reload pairs the new job with one
- * of them, not both, so the heap never holds it twice and no freed job is
+/* Two series of one site and check (what `checks = constcheck, constcheck`
+ * made before the config refused it): a reload pairs the new series with one
+ * of them, not both, so the heap never holds it twice and no freed series is
  * run after the next reload. */
 START_TEST(reload_pairs_one_to_one)
 {
@@ -575,14 +575,14 @@ START_TEST(reload_pairs_one_to_one)
     struct sw_conf *c = sw_conf_load(ip_dir);
     ck_assert_int_eq(c->nerrors, 0);
     int n1, n2;
-    struct sw_job **a = sw_jobs_bind(c, &n1), **b = sw_jobs_bind(c, &n2);
+    struct sw_series **a = sw_series_bind(c, &n1), **b = sw_series_bind(c, &n2);
     ck_assert_int_eq(n1 + n2, 2);
-    struct sw_job **jobs = calloc(3, sizeof *jobs);
-    jobs[0] = a[0];
-    jobs[1] = b[0];
+    struct sw_series **series = calloc(3, sizeof *series);
+    series[0] = a[0];
+    series[1] = b[0];
     free(a);
     free(b);
-    struct sw_engine *e = sw_engine_new(&loop, c, jobs, NULL);
+    struct sw_engine *e = sw_engine_new(&loop, c, series, NULL);
     sw_sink_register(e, "count", ip_count, NULL, NULL);
     uv_timer_t t;
     int step = 0;
@@ -653,9 +653,9 @@ START_TEST(extra_sink_sees_every_result)
     struct sw_conf *c = sw_conf_load(ip_dir);
     ck_assert_int_eq(c->nerrors, 0);
     int n;
-    struct sw_job **jobs = sw_jobs_bind(c, &n);
+    struct sw_series **series = sw_series_bind(c, &n);
     ck_assert_int_eq(n, 1);
-    struct sw_engine *e = sw_engine_new(&loop, c, jobs, NULL);
+    struct sw_engine *e = sw_engine_new(&loop, c, series, NULL);
     struct seen seen = {0};
     sw_sink_register(e, "first verdicts", sw_sink_first_verdicts, NULL, NULL); /* as run does */
     sw_sink_register(e, "seen", ip_seen, NULL, &seen);
@@ -717,16 +717,16 @@ START_TEST(seed_takes_all_recent)
     struct sw_conf *c = sw_conf_load(ip_dir);
     ck_assert_int_eq(c->nerrors, 0);
     int n;
-    struct sw_job **jobs = sw_jobs_bind(c, &n);
+    struct sw_series **series = sw_series_bind(c, &n);
     ck_assert_int_eq(n, 1);
     struct sw_storeq *q = sw_storeq_new(100);
-    sw_storage_open(c, q, jobs);
-    struct sw_engine *e = sw_engine_new(&loop, c, jobs, q);
+    sw_storage_open(c, q, series);
+    struct sw_engine *e = sw_engine_new(&loop, c, series, q);
     sw_engine_seed(e);
-    struct sw_job *j = sw_engine_jobs(e)[0];
-    ck_assert_int_eq(sw_recent_count(&j->recent), 1500);
-    ck_assert_int_eq(j->verdict, SW_WARN);
-    ck_assert_str_eq(j->recent.newest->reason, "seeded 1599");
+    struct sw_series *se = sw_engine_series(e)[0];
+    ck_assert_int_eq(sw_recent_count(&se->recent), 1500);
+    ck_assert_int_eq(se->verdict, SW_WARN);
+    ck_assert_str_eq(se->recent.newest->reason, "seeded 1599");
     sw_engine_free(e);
     sw_storeq_free(q);
     sw_host_release_loop();
@@ -741,16 +741,16 @@ END_TEST
 START_TEST(collector_places_by_series_index)
 {
     struct sw_site dup = {.name = "dup"}, b = {.name = "b"};
-    struct sw_job jobs[3] = {{.site = &b, .check = "constcheck"},
-                             {.site = &dup, .check = "constcheck"},
-                             {.site = &dup, .check = "constcheck"}};
+    struct sw_series series[3] = {{.site = &b, .check = "constcheck"},
+                                  {.site = &dup, .check = "constcheck"},
+                                  {.site = &dup, .check = "constcheck"}};
     sw_result *v[4] = {sw_result_new("dup", "constcheck", "lab"), sw_result_new("z", "constcheck", "lab"),
                        sw_result_new("b", "constcheck", "lab"), sw_result_new("dup", "constcheck", "lab")};
     int index[4] = {2, -1, 0, 1};
     struct sw_collector *c = sw_collector_new(3);
     for (int i = 0; i < 4; i++) {
         struct sw_result_event ev = {.result = v[i],
-                                     .series = index[i] < 0 ? &jobs[0] : &jobs[index[i]],
+                                     .series = index[i] < 0 ? &series[0] : &series[index[i]],
                                      .index = index[i],
                                      .prev_verdict = SW_NO_VERDICT};
         sw_sink_collect(&ev, c);

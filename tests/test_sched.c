@@ -103,7 +103,7 @@ START_TEST(heap_order)
 END_TEST
 
 /* A pair pushed again while queued (a reload that matched it twice) is
- * moved, not held twice: a second pointer would outlive the job. */
+ * moved, not held twice: a second pointer would outlive the series. */
 START_TEST(heap_push_twice_holds_once)
 {
     enum { N = 64 };

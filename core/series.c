@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * Binding the configuration to plugins: which .so serves each name, which
- * keys each accepts, and one prepared job per site x check. */
+ * keys each accepts, and one prepared series per site x check. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,8 +14,8 @@
 /* Load NAME for the entry E (for messages); NULL and an error if there is
  * no such file or it is the wrong kind.  A file that exists but fails to
  * load is returned with ->error set: its users are disabled, not refused. */
-static struct sw_loaded *jobs_plugin(struct sw_conf *c, const char *name, int kind, const struct sw_entry *e,
-                                     const struct sw_section *sec)
+static struct sw_loaded *series_plugin(struct sw_conf *c, const char *name, int kind,
+                                       const struct sw_entry *e, const struct sw_section *sec)
 {
     char label[128];
     sw_section_label(sec, label, sizeof label);
@@ -44,7 +44,7 @@ static struct sw_loaded *jobs_plugin(struct sw_conf *c, const char *name, int ki
 /* The plugin a `plugin = P` names in SEC, for KIND; NULL and an error in
  * the usual key = "value": expected ... form if there is none such.  A
  * file that exists but fails to load is returned with ->error set. */
-static struct sw_loaded *jobs_named_plugin(struct sw_conf *c, struct sw_section *sec, int kind)
+static struct sw_loaded *series_named_plugin(struct sw_conf *c, struct sw_section *sec, int kind)
 {
     struct sw_config view = sw_config_section_view(c, sec);
     const char *name = sw_config_single(&view, "plugin")->value;
@@ -70,7 +70,7 @@ static struct sw_loaded *jobs_named_plugin(struct sw_conf *c, struct sw_section 
 
 /* `[core] read_from` must name a storage whose plugin reads results back
  * (config.c has checked that the section exists). */
-static void jobs_check_read_from(struct sw_conf *c)
+static void series_check_read_from(struct sw_conf *c)
 {
     struct sw_section *s = c->read_from ? sw_conf_section(c, SW_SEC_STORAGE, c->read_from) : NULL;
     if (!s)
@@ -86,7 +86,7 @@ static void jobs_check_read_from(struct sw_conf *c)
 }
 
 /* Load and check the keys of [check]/[storage]/[output] sections' plugins. */
-static void jobs_bind_sections(struct sw_conf *c)
+static void series_bind_sections(struct sw_conf *c)
 {
     for (int i = 0; i < c->nsecs; i++) {
         struct sw_section *s = c->secs[i];
@@ -99,80 +99,80 @@ static void jobs_bind_sections(struct sw_conf *c)
         /* [check P] is named by its plugin; a storage or output section may
          * name one with plugin = P. */
         struct sw_loaded *p = kind != SW_KIND_CHECK && sw_section_get(s, "plugin")
-                                  ? jobs_named_plugin(c, s, kind)
-                                  : jobs_plugin(c, s->name, kind, NULL, s);
+                                  ? series_named_plugin(c, s, kind)
+                                  : series_plugin(c, s->name, kind, NULL, s);
         if (p && !p->error)
             sw_config_check_keys(c, s, p->name, p->desc.keys,
                                  kind == SW_KIND_CHECK    ? "timeout"
                                  : kind == SW_KIND_OUTPUT ? "every"
                                                           : NULL);
     }
-    jobs_check_read_from(c);
+    series_check_read_from(c);
 }
 
-static struct sw_job *jobs_one(struct sw_conf *c, struct sw_site *site, const char *check)
+static struct sw_series *series_one(struct sw_conf *c, struct sw_site *site, const char *check)
 {
     struct sw_entry *ce = sw_section_get(site->sec, "checks");
-    struct sw_loaded *p = jobs_plugin(c, check, SW_KIND_CHECK, ce, site->sec);
+    struct sw_loaded *p = series_plugin(c, check, SW_KIND_CHECK, ce, site->sec);
     if (!p)
         return NULL;
-    struct sw_job *j = sw_xcalloc(1, sizeof *j);
-    j->site = site;
-    j->check = sw_xstrdup(check);
-    j->plugin = p;
-    j->interval = site->interval;
-    j->timeout = site->timeout;
-    j->item.pos = SIZE_MAX;
-    j->verdict = SW_NO_VERDICT;
-    sw_recent_init(&j->recent, (int)c->recent);
+    struct sw_series *se = sw_xcalloc(1, sizeof *se);
+    se->site = site;
+    se->check = sw_xstrdup(check);
+    se->plugin = p;
+    se->interval = site->interval;
+    se->timeout = site->timeout;
+    se->item.pos = SIZE_MAX;
+    se->verdict = SW_NO_VERDICT;
+    sw_recent_init(&se->recent, (int)c->recent);
     if (p->error) {
-        j->disabled = sw_xasprintf("plugin %s failed to load: %s", check, p->error);
-        return j;
+        se->disabled = sw_xasprintf("plugin %s failed to load: %s", check, p->error);
+        return se;
     }
     sw_config_check_keys(c, site->sec, check, p->desc.keys, "timeout");
     struct sw_config view = sw_config_site_view(c, site, check);
     const struct sw_host_api *api = sw_host_api();
     int before = c->nerrors;
-    api->config_duration(&view, "timeout", site->timeout, &j->timeout);
-    if (!sw_config_lookup(&view, "timeout", -1) && j->timeout > j->interval)
-        j->timeout = j->interval; /* an unset default never outlasts the interval */
-    if (j->timeout <= 0)
+    api->config_duration(&view, "timeout", site->timeout, &se->timeout);
+    if (!sw_config_lookup(&view, "timeout", -1) && se->timeout > se->interval)
+        se->timeout = se->interval; /* an unset default never outlasts the interval */
+    if (se->timeout <= 0)
         sw_config_bad_value(&view, "timeout", SW_DURATION_POSITIVE);
-    else if (j->timeout > j->interval) {
+    else if (se->timeout > se->interval) {
         char a[32], b[32];
-        char *what =
-            sw_xasprintf("a timeout no longer than the interval (%s); it is %s",
-                         sw_fmt_duration(j->interval, a, sizeof a), sw_fmt_duration(j->timeout, b, sizeof b));
+        char *what = sw_xasprintf("a timeout no longer than the interval (%s); it is %s",
+                                  sw_fmt_duration(se->interval, a, sizeof a),
+                                  sw_fmt_duration(se->timeout, b, sizeof b));
         sw_config_bad_value(&view, "timeout", what);
         free(what);
     }
-    int rc = p->desc.check_prepare(p->state, &view, &j->site_state);
+    int rc = p->desc.check_prepare(p->state, &view, &se->site_state);
     if (rc != 0 && c->nerrors == before)
         sw_conf_error(c, "%s:%d: in [site %s], plugin %s refused the configuration: %s", site->sec->file,
                       site->sec->line, site->name, check, sw_strerror(rc));
     if (rc != 0)
-        j->site_state = NULL;
-    return j;
+        se->site_state = NULL;
+    return se;
 }
 
-struct sw_jobs_binder {
+struct sw_series_binder {
     struct sw_conf *c;
     int site, check; /* the next to bind */
-    struct sw_job **jobs;
+    struct sw_series **series;
     int n, cap;
 };
 
-struct sw_jobs_binder *sw_jobs_bind_start(struct sw_conf *c)
+struct sw_series_binder *sw_series_bind_start(struct sw_conf *c)
 {
-    jobs_bind_sections(c);
-    struct sw_jobs_binder *b = sw_xcalloc(1, sizeof *b);
+    series_bind_sections(c);
+    struct sw_series_binder *b = sw_xcalloc(1, sizeof *b);
     b->c = c;
     b->cap = 16;
-    b->jobs = sw_xcalloc((size_t)b->cap, sizeof *b->jobs);
+    b->series = sw_xcalloc((size_t)b->cap, sizeof *b->series);
     return b;
 }
 
-int sw_jobs_bind_step(struct sw_jobs_binder *b, int64_t budget)
+int sw_series_bind_step(struct sw_series_binder *b, int64_t budget)
 {
     struct sw_conf *c = b->c;
     int64_t end = budget > 0 ? sw_now_mono() + budget : 0;
@@ -183,97 +183,97 @@ int sw_jobs_bind_step(struct sw_jobs_binder *b, int64_t budget)
         for (; b->check < s->nchecks; b->check++) {
             if (end && sw_now_mono() >= end)
                 return 0;
-            struct sw_job *j = jobs_one(c, s, s->checks[b->check]);
-            if (!j)
+            struct sw_series *se = series_one(c, s, s->checks[b->check]);
+            if (!se)
                 continue;
             if (b->n + 1 >= b->cap) {
                 b->cap *= 2;
-                b->jobs = sw_xrealloc(b->jobs, sizeof *b->jobs * (size_t)b->cap);
+                b->series = sw_xrealloc(b->series, sizeof *b->series * (size_t)b->cap);
             }
-            b->jobs[b->n++] = j;
-            b->jobs[b->n] = NULL;
+            b->series[b->n++] = se;
+            b->series[b->n] = NULL;
         }
     }
     return 1;
 }
 
-struct sw_job **sw_jobs_bind_finish(struct sw_jobs_binder *b, int *njobs)
+struct sw_series **sw_series_bind_finish(struct sw_series_binder *b, int *nseries)
 {
-    struct sw_job **jobs = b->jobs;
-    *njobs = b->n;
+    struct sw_series **series = b->series;
+    *nseries = b->n;
     free(b);
-    return jobs;
+    return series;
 }
 
-struct sw_job **sw_jobs_bind(struct sw_conf *c, int *njobs)
+struct sw_series **sw_series_bind(struct sw_conf *c, int *nseries)
 {
-    struct sw_jobs_binder *b = sw_jobs_bind_start(c);
-    sw_jobs_bind_step(b, 0);
-    return sw_jobs_bind_finish(b, njobs);
+    struct sw_series_binder *b = sw_series_bind_start(c);
+    sw_series_bind_step(b, 0);
+    return sw_series_bind_finish(b, nseries);
 }
 
-/* ---- finding jobs by site and check ---- */
+/* ---- finding series by site and check ---- */
 
-/* A slot whose job was taken: lookups probe past it, inserts never reuse it
+/* A slot whose series was taken: lookups probe past it, inserts never reuse it
  * (an index is filled once, then only emptied). */
-static struct sw_job jobs_taken;
+static struct sw_series series_taken;
 
-void sw_job_index_init(struct sw_job_index *ix, struct sw_job *const *jobs)
+void sw_series_index_init(struct sw_series_index *ix, struct sw_series *const *series)
 {
     size_t n = 0;
-    while (jobs && jobs[n])
+    while (series && series[n])
         n++;
     ix->cap = 16;
     while (ix->cap < n * 2)
         ix->cap *= 2;
     ix->v = sw_xcalloc(ix->cap, sizeof *ix->v);
     for (size_t k = 0; k < n; k++) {
-        size_t i = sw_hash(jobs[k]->site->name, jobs[k]->check) & (ix->cap - 1);
+        size_t i = sw_hash(series[k]->site->name, series[k]->check) & (ix->cap - 1);
         while (ix->v[i])
             i = (i + 1) & (ix->cap - 1);
-        ix->v[i] = jobs[k];
+        ix->v[i] = series[k];
     }
 }
 
-struct sw_job *sw_job_index_take(struct sw_job_index *ix, const char *site, const char *check)
+struct sw_series *sw_series_index_take(struct sw_series_index *ix, const char *site, const char *check)
 {
     for (size_t i = sw_hash(site, check) & (ix->cap - 1); ix->v[i]; i = (i + 1) & (ix->cap - 1)) {
-        struct sw_job *j = ix->v[i];
-        if (j != &jobs_taken && strcmp(j->site->name, site) == 0 && strcmp(j->check, check) == 0) {
-            ix->v[i] = &jobs_taken;
-            return j;
+        struct sw_series *se = ix->v[i];
+        if (se != &series_taken && strcmp(se->site->name, site) == 0 && strcmp(se->check, check) == 0) {
+            ix->v[i] = &series_taken;
+            return se;
         }
     }
     return NULL;
 }
 
-void sw_job_index_free(struct sw_job_index *ix)
+void sw_series_index_free(struct sw_series_index *ix)
 {
     free(ix->v);
-    *ix = (struct sw_job_index){0};
+    *ix = (struct sw_series_index){0};
 }
 
-void sw_job_free(struct sw_job *j)
+void sw_series_free(struct sw_series *se)
 {
-    sw_job_forget_runs(j);
-    if (j->site_state && j->plugin->desc.check_release)
-        j->plugin->desc.check_release(j->site_state);
-    sw_recent_free(&j->recent);
-    free(j->check);
-    free(j->disabled);
-    free(j);
+    sw_series_forget_runs(se);
+    if (se->site_state && se->plugin->desc.check_release)
+        se->plugin->desc.check_release(se->site_state);
+    sw_recent_free(&se->recent);
+    free(se->check);
+    free(se->disabled);
+    free(se);
 }
 
-void sw_jobs_free(struct sw_job **jobs)
+void sw_series_list_free(struct sw_series **series)
 {
-    for (struct sw_job **p = jobs; p && *p; p++)
-        sw_job_free(*p);
-    free(jobs);
+    for (struct sw_series **p = series; p && *p; p++)
+        sw_series_free(*p);
+    free(series);
 }
 
-int sw_storage_open(struct sw_conf *c, struct sw_storeq *q, struct sw_job **jobs)
+int sw_storage_open(struct sw_conf *c, struct sw_storeq *q, struct sw_series **series)
 {
-    (void)jobs;
+    (void)series;
     int busy = 0;
     for (int i = 0; i < c->nsecs; i++) {
         struct sw_section *s = c->secs[i];
