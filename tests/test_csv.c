@@ -175,11 +175,11 @@ START_TEST(other_header_next_file)
     char *f = csv_file("results-2026-11-21.csv");
     ck_assert_str_eq(f, old);
     free(f);
+    /* Each file: its rows' reasons, and whether every row has its header's length. */
     struct t_out o = python(
-        "import csv,sys,os\n"
-        "for f in sorted(os.listdir(sys.argv[1])):\n"
-        "  rows=list(csv.reader(open(os.path.join(sys.argv[1],f),newline='')))\n"
-        "  print(f, len(rows) - 1, [r[8] for r in rows[1:]], set(len(r) == len(rows[0]) for r in rows))\n");
+        "import csv,sys,glob,os\nfor f in sorted(glob.glob(sys.argv[1] + '/*.csv')):\n"
+        "  h, *rows = csv.reader(open(f, newline=''))\n"
+        "  print(os.path.basename(f), len(rows), [r[8] for r in rows], {len(r) == len(h) for r in rows})\n");
     T_HAS(o.out, "results-2026-11-21.2.csv 2 ['first', 'second'] {True}\n");
     T_HAS(o.out, "results-2026-11-21.csv 1 ['fine'] {True}\n");
     t_out_free(&o);
