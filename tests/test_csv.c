@@ -10,6 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "loader.h"
+#include "metrics.h"
 #include "result.h"
 #include "store.h"
 #include "support.h"
@@ -189,6 +192,31 @@ START_TEST(other_header_next_file)
 }
 END_TEST
 
+/* A reload that brings a check plugin with more metrics: the writer sees
+ * the new list at its next batch and goes on in the day's next file. */
+START_TEST(new_columns_while_open)
+{
+    struct t_storage t;
+    t_storage_open(&t, dir, "csv");
+    sw_result *v[] = {make("plain", T_LATE, SW_OK, "before")};
+    ck_assert_int_eq(t.p->desc.storage_write(t.inst, (const sw_result *const *)v, 1), 0);
+    sw_result_unref(v[0]);
+    sw_metrics_note(sw_loader_get(t.conf->plugin_dir, "dns"));
+    v[0] = make("plain", T_LATE + 100000, SW_OK, "after");
+    ck_assert_int_eq(t.p->desc.storage_write(t.inst, (const sw_result *const *)v, 1), 0);
+    sw_result_unref(v[0]);
+    t_storage_close(&t);
+    char *f = csv_file("results-2026-11-21.csv"), *g = csv_file("results-2026-11-21.2.csv");
+    ck_assert_msg(strncmp(f, HEADER, strlen(HEADER)) == 0 && strstr(f, ",before,") && !strstr(f, ",after,"),
+                  "%s", f);
+    ck_assert_msg(g && strstr(g, ",reason,time.dns_query,dns.rcode,dns.answers,dns.ttl_min,time.dns,") &&
+                      strstr(g, ",after,"),
+                  "%s", g ? g : "(no second file)");
+    free(f);
+    free(g);
+}
+END_TEST
+
 START_TEST(bad_config)
 {
     const char *want[] = {"a.ini:5: unknown key 'gzip' in [storage csv]: plugin csv accepts dir, fsync"};
@@ -223,6 +251,7 @@ int main(void)
     tcase_add_test(tc, torn_row_repaired);
     tcase_add_test(tc, header_from_declarations);
     tcase_add_test(tc, other_header_next_file);
+    tcase_add_test(tc, new_columns_while_open);
     tcase_add_test(tc, bad_config);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);

@@ -17,6 +17,7 @@
 
 #include "host.h"
 #include "loader.h"
+#include "metrics.h"
 #include "result.h"
 #include "store.h"
 #include "support.h"
@@ -788,6 +789,51 @@ START_TEST(old_database_keeps_its_phases)
 }
 END_TEST
 
+/* A phase no plugin of the tree declares (a third party's check) gets a
+ * rollups column of its own while the writer runs, and comes back by name
+ * after the web ones, its mean as stored. */
+START_TEST(a_new_phase_gets_its_column)
+{
+    char *d = t_conf_dir(NULL, NULL);
+    free(t_write(d, "1st.ini", "[storage sqlite]\npath = %s/new.db\n", d));
+    struct t_storage t;
+    t_storage_open(&t, d, "sqlite");
+    static const struct sw_metric_decl decls[] = {{.name = "smtp.banner",
+                                                   .unit = "s",
+                                                   .flags = SW_METRIC_PHASE,
+                                                   .help = "until the banner",
+                                                   .label = "banner"},
+                                                  {.name = NULL}};
+    struct sw_loaded smtp = {.name = "smtp",
+                             .desc = {.kind = SW_KIND_CHECK},
+                             .metrics = (struct sw_metric_decl *)decls,
+                             .nmetrics = 1};
+    sw_metrics_note(&smtp);
+    sw_result *v[4];
+    for (int i = 0; i < 4; i++) {
+        v[i] = sw_result_new("mail", "smtp", "lab");
+        v[i]->scheduled = v[i]->started = H0 + i * MIN10;
+        v[i]->duration = 50000;
+        sw_result_set(v[i], SW_OK, "220 ready");
+        sw_result_metric(v[i], "smtp.banner", 0.01 * (i + 1));
+    }
+    ck_assert_int_eq(t.p->desc.storage_write(t.inst, (const sw_result *const *)v, 4), 0);
+    for (int i = 0; i < 4; i++)
+        sw_result_unref(v[i]);
+    struct old_sums got = {0};
+    ck_assert_int_eq(
+        t.p->desc.storage_buckets(t.inst, "mail", "smtp", H0, H0 + HOUR, HOUR, 0, old_bucket, &got), 0);
+    ck_assert_int_eq(got.n, 1);
+    ck_assert_int_eq(got.nphases, 6);
+    ck_assert_str_eq(got.names[5], "smtp.banner");
+    ck_assert_msg(fabs(got.means[5] - 0.025) < 1e-12, "%.9f", got.means[5]);
+    ck_assert_msg(fabs(got.means[0]) < 1e-12, "time.dns %.9f", got.means[0]);
+    t_storage_close(&t);
+    t_rmtree(d);
+    free(d);
+}
+END_TEST
+
 static int count_bucket(const struct sw_bucket *b, void *ud)
 {
     int64_t *n = ud;
@@ -864,6 +910,7 @@ int main(void)
     TCase *st = tcase_create("storage");
     tcase_add_test(st, old_database_keeps_its_phases);
     tcase_add_test(st, more_than_256_series_a_site);
+    tcase_add_test(st, a_new_phase_gets_its_column);
     suite_add_tcase(s, st);
     return t_run_suite(s, 0);
 }
