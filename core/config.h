@@ -85,7 +85,7 @@ void sw_conf_error(struct sw_conf *c, const char *fmt, ...) SW_PRINTF(2, 3);
 #define SW_NAME_MAX      100
 #define SW_NAME_MAX_TEXT "100"
 
-/* Most [storage] sections: a result's store_mask has a bit for each. */
+/* Most [storage] sections: each has a writer thread of its own. */
 #define SW_STORAGE_MAX      32
 #define SW_STORAGE_MAX_TEXT "32"
 

@@ -114,7 +114,6 @@ sw_result *sw_result_new(const char *site, const char *check, const char *locati
     r->check = result_name(r, check, RESULT_OWN_CHECK);
     r->location = result_name(r, location, RESULT_OWN_LOCATION);
     r->verdict = SW_UNKNOWN;
-    r->store_mask = ~0u;
     return r;
 }
 
@@ -158,7 +157,6 @@ sw_result *sw_result_clone_slim(const sw_result *r)
     c->verdict = r->verdict;
     c->has_verdict = r->has_verdict;
     c->reason = r->reason ? sw_xstrdup(r->reason) : NULL;
-    c->store_mask = r->store_mask;
     return c;
 }
 

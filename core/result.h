@@ -40,7 +40,6 @@ struct sw_result {
     int nmetrics, cmetrics; /* used, allocated */
     struct sw_info *infos;
     int ninfos, cinfos;
-    uint32_t store_mask; /* which storage targets take it (bit per target) */
 };
 
 /* A new result with one reference, verdict UNKNOWN, no reason. */

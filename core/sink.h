@@ -68,8 +68,6 @@ void sw_sink_first_verdicts(const struct sw_result_event *ev, void *ud);
 /* The storage router (sink_storage.c), UD the queue: each result to the
  * targets its series stores to (the site's store = list, or all). */
 void sw_sink_storage(const struct sw_result_event *ev, void *ud);
-/* Which of Q's targets SERIES' results go to, a bit per target. */
-uint32_t sw_sink_storage_route(const struct sw_storeq *q, const struct sw_series *series);
 
 /* A command's collector (sink_collect.c): one result per series, placed by
  * the series' index, so `check` prints in configuration order whatever

@@ -266,11 +266,16 @@ static void sq_push(struct sq_target *tg, sw_result *r)
     pthread_mutex_unlock(&tg->lock);
 }
 
+void sw_storeq_push_to(struct sw_storeq *q, int t, sw_result *r)
+{
+    if (t >= 0 && t < q->ntargets)
+        sq_push(q->targets[t], r);
+}
+
 void sw_storeq_push(struct sw_storeq *q, sw_result *r)
 {
     for (int t = 0; t < q->ntargets; t++)
-        if (r->store_mask & (1u << t))
-            sq_push(q->targets[t], r);
+        sq_push(q->targets[t], r);
 }
 
 static int64_t sq_mono(void)

@@ -22,8 +22,8 @@ struct sw_storeq;
 struct sw_storeq *sw_storeq_new(size_t cap);
 /* Add the opened storage instance INST of PLUGIN, named NAME ([storage
  * NAME]; copied), owned by the queues from now on (closed in
- * sw_storeq_free).  Returns its index, the bit in a result's store_mask,
- * or SW_EBUSY past SW_STORAGE_MAX (which the configuration refuses). */
+ * sw_storeq_free).  Returns its index, the target sw_storeq_push_to
+ * takes, or SW_EBUSY past SW_STORAGE_MAX (which the configuration refuses). */
 int sw_storeq_add(struct sw_storeq *q, const char *name, struct sw_loaded *plugin, void *inst);
 /* The same, named after its plugin (kept for older callers). */
 int sw_storeq_add_target(struct sw_storeq *q, struct sw_loaded *plugin, void *inst);
@@ -60,8 +60,10 @@ void sw_storeq_set_retention(struct sw_storeq *q, int64_t keep_raw, int64_t keep
 void sw_storeq_on_change(struct sw_storeq *q, void (*fn)(void *), void *arg);
 /* Start a writer thread per target. */
 void sw_storeq_start(struct sw_storeq *q);
-/* Queue R for every target in its store_mask (each takes a new reference;
- * never blocks on a write). */
+/* Queue R for target T (it takes a new reference; never blocks on a
+ * write; a full queue drops R and counts it).  Past the targets: nothing. */
+void sw_storeq_push_to(struct sw_storeq *q, int t, sw_result *r);
+/* Queue R for every target, as sw_storeq_push_to does. */
 void sw_storeq_push(struct sw_storeq *q, sw_result *r);
 /* Write everything queued, in every target at once; stop the threads. */
 void sw_storeq_stop(struct sw_storeq *q);
