@@ -137,7 +137,7 @@ static const struct sw_metric_decl web_metrics[] = {
 struct web_state {
     CURLM *multi;
     sw_timer *timer;
-    struct web_xfer *xfers; /* in flight, to find one by run on cancel */
+    struct web_xfer *xfers; /* in flight, for shutdown; cancel finds its own by run_data */
     CURL *spare[WEB_SPARE_MAX];
     int nspare;
 };
@@ -591,13 +591,15 @@ static void web_xfer_free(struct web_xfer *x)
 
 static void web_xfer_end(struct web_state *g, struct web_xfer *x)
 {
-    for (struct web_xfer **pp = &g->xfers; *pp; pp = &(*pp)->next)
-        if (*pp == x) {
-            *pp = x->next;
-            break;
-        }
+    if (x->prev)
+        x->prev->next = x->next;
+    else
+        g->xfers = x->next;
+    if (x->next)
+        x->next->prev = x->prev;
     curl_multi_remove_handle(g->multi, x->easy);
     sw_run *run = x->run;
+    sw_api->run_set_data(run, NULL);
     web_xfer_free(x);
     sw_api->run_complete(run);
 }
@@ -757,19 +759,21 @@ int web_run(void *site_state, sw_run *run)
         return rc;
     }
     x->next = g->xfers;
+    x->prev = NULL;
+    if (g->xfers)
+        g->xfers->prev = x;
     g->xfers = x;
+    sw_api->run_set_data(run, x);
     return 0;
 }
 
 void web_cancel(void *site_state, sw_run *run)
 {
     (void)site_state;
-    for (struct web_xfer *x = web_g->xfers; x; x = x->next) {
-        if (x->run == run) {
-            sw_api->result_set(sw_api->run_result(run), SW_UNKNOWN, "cancelled");
-            web_xfer_end(web_g, x);
-            return;
-        }
+    struct web_xfer *x = sw_api->run_data(run);
+    if (x) { /* NULL: it ended already */
+        sw_api->result_set(sw_api->run_result(run), SW_UNKNOWN, "cancelled");
+        web_xfer_end(web_g, x);
     }
 }
 

@@ -86,7 +86,7 @@ enum web_stop {
 };
 
 struct web_xfer {
-    struct web_xfer *next;
+    struct web_xfer *next, *prev; /* in flight: the list shutdown cancels */
     struct web_site *site;
     sw_run *run;
     CURL *easy;
