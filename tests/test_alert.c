@@ -375,6 +375,21 @@ START_TEST(maint_weekdays_and_months)
     window_is(m, utc(2026, 12, 8, 0, 30), utc(2026, 12, 7, 22, 0),
               utc(2026, 12, 8, 1, 0)); /* past midnight */
     sw_maint_free(m);
+    /* Each weekday by name, from a Tuesday start: its first window is on
+     * that weekday, within a week. */
+    static const char *const names[] = {"sunday",   "monday", "tuesday", "wednesday",
+                                        "thursday", "friday", "saturday"};
+    for (int d = 0; d < 7; d++) {
+        m = maint((const char *[]){"sites", "shop", "start", "2026-12-01 03:00", "duration", "1h", "every",
+                                   names[d], NULL});
+        int64_t s, e;
+        ck_assert_int_eq(sw_maint_next(m, utc(2026, 11, 30, 0, 0), &s, &e), 1);
+        int64_t day = s / SW_DAY;
+        ck_assert_msg(sw_weekday(day) == d && day >= sw_days_from_civil(2026, 12, 1) &&
+                          day < sw_days_from_civil(2026, 12, 8),
+                      "every = %s: first window on day %lld", names[d], (long long)day);
+        sw_maint_free(m);
+    }
     /* The 31st of each month: the last day of shorter months. */
     m = maint((const char *[]){"sites", "shop", "start", "2026-01-31 03:00", "duration", "1h", "every",
                                "month", NULL});
