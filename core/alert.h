@@ -7,7 +7,8 @@
  * part of the state and the state is kept in the store (alertdb.h), a
  * restart neither repeats an event nor loses one: it is derived again from
  * the same state, with the same id.  No engine, no clock: times are
- * microseconds since the epoch, passed in. */
+ * microseconds since the epoch, passed in, and after it (0 means "none"
+ * in the state). */
 #ifndef SW_ALERT_H
 #define SW_ALERT_H
 
