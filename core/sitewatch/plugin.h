@@ -374,9 +374,12 @@ struct sw_host_api {
     /* ABI 1.3: the parsed value of a declared key (struct sw_key): the I-th
      * value (0-based, -1: the last) of KEY, or its declared default when
      * unset.  DURATION in microseconds, SIZE in bytes, BOOL 1 or 0, INT as
-     * is, WORD the index in words[].  The core checked every value before
-     * check_prepare / storage_open / output_open was called, so there is
-     * nothing to report.  Valid in the same callbacks as config_get. */
+     * is, WORD the index in words[].  The core checks every value before
+     * check_prepare / storage_open / output_open is called and reports a
+     * bad one itself; the callback still runs, so that the plugin's own
+     * errors come out in the same pass, and a refused value reads as the
+     * default here (the configuration is refused anyway: the plugin need
+     * not report it again).  Valid in the same callbacks as config_get. */
     int64_t (*config_value)(const sw_config *cfg, const char *key, int i);
     /* ABI 1.3: data of the plugin's own for one run, e.g. the transfer that
      * cancel must stop, so cancel finds it without a search; NULL until
