@@ -46,8 +46,8 @@ void sw_conf_error(struct sw_conf *c, const char *fmt, ...)
      * hidden here, once, for every place that prints errors. */
     char *msg = sw_redact(b.s ? b.s : "");
     sw_buf_free(&b);
-    /* The core and a plugin may both refuse one value (a site's timeout,
-     * an output's every): one message per value is enough. */
+    /* The core and a plugin may both refuse one value (a site's timeout):
+     * one message per value is enough. */
     const char *cut = strstr(msg, ": expected ");
     for (int i = 0; cut && i < c->nerrors; i++) {
         if (strncmp(c->errors[i], msg, (size_t)(cut - msg)) == 0 &&
@@ -961,7 +961,7 @@ void sw_config_check_keys(struct sw_conf *c, struct sw_section *sec, const char 
             continue; /* which plugin: the core's (sw_section_plugin) */
         struct sw_buf b = {0};
         for (const char *const *p = keys; p && *p; p++)
-            if (!core_key || strcmp(*p, core_key) != 0) /* html declares the core's `every` */
+            if (!core_key || strcmp(*p, core_key) != 0) /* a plugin may declare the core's key too */
                 sw_buf_printf(&b, "%s%s", b.len ? ", " : "", *p);
         sw_conf_error(c, "%s:%d: unknown key '%s' in %s: plugin %s accepts %s%s%s", e->file, e->line, e->key,
                       label, plugin, core_key ? core_key : "", core_key && b.s ? ", " : "",

@@ -132,8 +132,7 @@ int sw_conf_log_changes(struct sw_conf *old, struct sw_conf *now);
 
 /* Check that every key of SEC that belongs to PLUGIN is in KEYS (the
  * plugin's NULL-terminated list) or is CORE_KEY, the one key the core reads
- * for every plugin of that kind ("timeout" for checks, "every" for outputs;
- * NULL for none). */
+ * for every plugin of that kind ("timeout" for checks; NULL for none). */
 void sw_config_check_keys(struct sw_conf *c, struct sw_section *sec, const char *plugin,
                           const char *const *keys, const char *core_key);
 

@@ -187,16 +187,14 @@ struct sw_outputs *sw_outputs_open(struct sw_conf *c)
             continue;
         }
         struct sw_config view = sw_config_section_view(c, s);
-        int64_t every;
         int before = c->nerrors;
-        /* `every` has one owner: the plugin when it declares the key (html
-         * does: its default and bounds, checked with its other keys, and
-         * the same value its pages' refresh uses), else the core. */
-        if (output_declares(p, "every"))
-            every = sw_keys_value(&view, "every", -1);
-        else
-            sw_config_number(&view, "every", sw_parse_duration, OUTPUT_MIN_EVERY, "a duration of at least 1s",
-                             OUTPUT_DEFAULT_EVERY, &every);
+        /* `every` is the plugin's key, never the core's: the core renders
+         * by the value of a plugin that declares it (html does: its default
+         * and bounds, checked with its other keys, and the same value its
+         * pages' refresh uses); one that does not is rendered at the
+         * default. */
+        int64_t every =
+            output_declares(p, "every") ? sw_keys_value(&view, "every", -1) : OUTPUT_DEFAULT_EVERY;
         if (every < OUTPUT_MIN_EVERY)
             every = OUTPUT_MIN_EVERY;
         void *inst = NULL;

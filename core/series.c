@@ -6,6 +6,7 @@
 
 #include "engine.h"
 #include "host.h"
+#include "kinds.h"
 #include "log.h"
 #include "result.h"
 #include "units.h"
@@ -90,10 +91,7 @@ static void series_bind_sections(struct sw_conf *c)
 {
     for (int i = 0; i < c->nsecs; i++) {
         struct sw_section *s = c->secs[i];
-        int kind = s->kind == SW_SEC_CHECK     ? SW_KIND_CHECK
-                   : s->kind == SW_SEC_STORAGE ? SW_KIND_STORAGE
-                   : s->kind == SW_SEC_OUTPUT  ? SW_KIND_OUTPUT
-                                               : 0;
+        int kind = sw_section_plugin_kind(s->kind);
         if (!kind)
             continue;
         /* [check P] is named by its plugin; a storage or output section may
@@ -101,11 +99,8 @@ static void series_bind_sections(struct sw_conf *c)
         struct sw_loaded *p = kind != SW_KIND_CHECK && sw_section_get(s, "plugin")
                                   ? series_named_plugin(c, s, kind)
                                   : series_plugin(c, s->name, kind, NULL, s);
-        if (p && !p->error)
-            sw_config_check_keys(c, s, p->name, p->desc.keys,
-                                 kind == SW_KIND_CHECK    ? "timeout"
-                                 : kind == SW_KIND_OUTPUT ? "every"
-                                                          : NULL);
+        if (p && !p->error) /* a check's timeout is the core's (series_one reads it) */
+            sw_config_check_keys(c, s, p->name, p->desc.keys, kind == SW_KIND_CHECK ? "timeout" : NULL);
     }
     series_check_read_from(c);
 }

@@ -374,8 +374,8 @@ START_TEST(plugin_key_names_instances)
              "plugin = html\ndir = p2\nbogus = 1\n");
     free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\nstore = main, copy\n"));
     /* Keys are the instance's plugin's: html's list, not a plugin "internal". */
-    EXPECT_ERRORS("DIR/0core.ini:17: unknown key 'bogus' in [output internal]: plugin html accepts every, "
-                  "dir, title\n");
+    EXPECT_ERRORS("DIR/0core.ini:17: unknown key 'bogus' in [output internal]: plugin html accepts dir, "
+                  "every, title\n");
 }
 END_TEST
 
