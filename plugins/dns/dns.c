@@ -508,7 +508,7 @@ static void dns_judge(struct dns_run *dr, int status, const unsigned char *abuf,
         free(tried);
     } else {
         sw_api->result_info(r, "dns.server", server);
-        sw_api->result_metric(r, "time.dns_query", (double)took / 1e6);
+        sw_api->result_metric(r, "time.dns_query", (double)took / SW_S);
         dns_judge_answer(dr, abuf, alen, took, &v, ok, sizeof ok);
         if (took > dr->site->warn_after) {
             sw_api->format_duration(took, t, sizeof t);

@@ -210,7 +210,7 @@ static void dns_step(struct dns_query *q)
     }
     struct timeval tv, *tvp = ares_timeout(q->ch, NULL, &tv);
     if (tvp)
-        sw_api->timer_start(q->timer, (int64_t)tvp->tv_sec * 1000000 + tvp->tv_usec);
+        sw_api->timer_start(q->timer, (int64_t)tvp->tv_sec * SW_S + tvp->tv_usec);
     else
         sw_api->timer_stop(q->timer);
 }
@@ -229,7 +229,7 @@ static struct dns_chan *dns_chan_new(const char *server, int tcp, int64_t timeou
          * SERVFAIL), no search list, no HOSTALIASES. */
         .flags =
             ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | (tcp ? ARES_FLAG_USEVC : 0),
-        .timeout = (int)(timeout / 1000 > 0 ? timeout / 1000 : 1),
+        .timeout = (int)(timeout / SW_MS > 0 ? timeout / SW_MS : 1),
         .tries = 1,
         .ndots = 1,
         .servers = &placeholder, /* replaced below; given so resolv.conf is not read */

@@ -32,8 +32,8 @@ static const struct sw_key html_keys[] = {
     {.name = "every",
      .type = SW_KEY_DURATION,
      .def = "60s",
-     .min = 1000000,
-     .max = 86400000000,
+     .min = SW_S,
+     .max = SW_DAY,
      .help =
          "how often run rewrites it (the core schedules renders by this key); also the pages' meta refresh"},
     {.name = "title", .type = SW_KEY_STRING, .def = "Status", .help = "the heading of every page"},

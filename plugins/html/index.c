@@ -19,7 +19,7 @@ static void html_marks(struct buf *b, const struct html_series *s)
         buf_printf(b, "<span class=\"mark v-%s\" title=\"", html_verdict_class(mk->verdict));
         html_time(b, mk->started, 1);
         buf_printf(b, " \xc2\xb7 %s \xc2\xb7 ", html_verdict_word(mk->verdict));
-        html_ms(b, (double)mk->duration / 1e6);
+        html_ms(b, (double)mk->duration / SW_S);
         buf_puts(b, " \xc2\xb7 ");
         buf_html(b, mk->reason);
         buf_printf(b, "\">%s</span>", html_verdict_glyph(mk->verdict));
@@ -97,7 +97,7 @@ void html_index(struct buf *b, const struct html_model *m)
             if (s->nmarks)
                 html_time(b, s->since, 0);
             buf_puts(b, "</td><td class=\"num\">");
-            html_ms(b, s->nmarks ? (double)s->last_duration / 1e6 : NAN);
+            html_ms(b, s->nmarks ? (double)s->last_duration / SW_S : NAN);
             buf_puts(b, "</td>");
             for (int w = 0; w < HTML_WINDOWS; w++) {
                 buf_puts(b, "<td class=\"num\">");

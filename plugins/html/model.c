@@ -9,7 +9,7 @@
 
 #include "html.h"
 
-const int64_t html_window[HTML_WINDOWS] = {86400000000LL, 7 * 86400000000LL, 30 * 86400000000LL};
+const int64_t html_window[HTML_WINDOWS] = {SW_DAY, 7 * SW_DAY, 30 * SW_DAY};
 const char *const html_window_name[HTML_WINDOWS] = {"24h", "7d", "30d"};
 
 double html_uptime(const int64_t n[4])

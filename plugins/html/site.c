@@ -9,8 +9,8 @@
 
 #include "html.h"
 
-#define H_10MIN 600000000LL
-#define H_HOUR  3600000000LL
+#define H_10MIN (10 * SW_MIN)
+#define H_HOUR  SW_H
 
 /* The response-time graph over the window of LEN ending now, in STEP
  * buckets aligned to STEP (so storage can answer from whole rollup slots);
@@ -18,7 +18,7 @@
 static void site_graph(struct buf *b, const struct html_model *m, const struct html_series *s, int64_t len,
                        int64_t step, const char *label, struct bucket_list *keep)
 {
-    struct html_graph g = {.to = m->now, .step = step, .day_ticks = len > 86400000000LL};
+    struct html_graph g = {.to = m->now, .step = step, .day_ticks = len > SW_DAY};
     /* A pause of more than two checks (or two buckets) is a gap in the data. */
     g.gap = 2 * (s->interval > step ? s->interval : step);
     g.from = (m->now / step + 1) * step - len;
@@ -157,7 +157,7 @@ static int row_cb(const sw_result *r, void *ud)
                "</td><td class=\"verdict v-%s\"><span class=\"glyph\" aria-hidden=\"true\">%s</span> %s</td>",
                html_verdict_class(v), html_verdict_glyph(v), html_verdict_word(v));
     buf_puts(b, "<td class=\"num\">");
-    html_ms(b, (double)api->result_duration(r) / 1e6);
+    html_ms(b, (double)api->result_duration(r) / SW_S);
     buf_puts(b, "</td><td class=\"reason\">");
     buf_html(b, api->result_reason(r));
     buf_puts(b, "</td></tr>\n");

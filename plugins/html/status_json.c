@@ -7,7 +7,7 @@
 
 static void json_time(struct buf *b, int64_t us)
 {
-    time_t s = (time_t)(us / 1000000);
+    time_t s = (time_t)(us / SW_S);
     struct tm tm;
     char v[40];
     gmtime_r(&s, &tm);
@@ -44,7 +44,7 @@ void html_status_json(struct buf *b, const struct html_model *m)
             buf_puts(b, k ? ",{\"check\":" : "{\"check\":");
             buf_json_str(b, s->check);
             buf_printf(b, ",\"verdict\":\"%s\",\"interval_s\":", html_verdict_word(s->verdict));
-            buf_json_num(b, (double)s->interval / 1e6);
+            buf_json_num(b, (double)s->interval / SW_S);
             buf_puts(b, ",\"since\":");
             if (s->nmarks)
                 json_time(b, s->since);

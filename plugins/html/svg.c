@@ -102,11 +102,11 @@ static void svg_axes(struct buf *b, const struct html_graph *g, const struct axi
         buf_printf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#444\">%g</text>\n", ML - 6,
                    y + 4, round(v * a->scale * 1000) / 1000);
     }
-    int64_t tick = g->day_ticks ? 86400000000LL : 3 * 3600000000LL;
+    int64_t tick = g->day_ticks ? SW_DAY : 3 * SW_H;
     for (int64_t t = (g->from + tick - 1) / tick * tick; t < g->to; t += tick) {
         double x = gx(g, t);
         char label[32];
-        time_t s = (time_t)(t / 1000000);
+        time_t s = (time_t)(t / SW_S);
         struct tm tm;
         gmtime_r(&s, &tm);
         strftime(label, sizeof label, g->day_ticks ? "%a %d" : "%H:%M", &tm);

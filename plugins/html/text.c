@@ -26,7 +26,7 @@ const char *html_verdict_glyph(int v)
 
 void html_time(struct buf *b, int64_t us, int seconds)
 {
-    time_t t = (time_t)(us / 1000000);
+    time_t t = (time_t)(us / SW_S);
     struct tm tm;
     char s[40];
     gmtime_r(&t, &tm);
@@ -61,7 +61,7 @@ void html_page_head(struct buf *b, const struct html_model *m, const char *title
     buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     if (m->refresh > 0)
-        buf_printf(b, "<meta http-equiv=\"refresh\" content=\"%lld\">\n", (long long)(m->refresh / 1000000));
+        buf_printf(b, "<meta http-equiv=\"refresh\" content=\"%lld\">\n", (long long)(m->refresh / SW_S));
     buf_puts(b, "<title>");
     buf_html(b, title);
     buf_printf(b, "</title>\n<link rel=\"stylesheet\" href=\"%sstyle.css\">\n</head>\n<body>\n", root);
@@ -70,7 +70,7 @@ void html_page_head(struct buf *b, const struct html_model *m, const char *title
 void html_page_foot(struct buf *b, const struct html_model *m)
 {
     buf_puts(b, "<footer>Made ");
-    buf_printf(b, "<time datetime=\"%lld\">", (long long)(m->now / 1000000));
+    buf_printf(b, "<time datetime=\"%lld\">", (long long)(m->now / SW_S));
     html_time(b, m->now, 1);
     buf_puts(b, "</time> by sitewatch " SW_PLUGIN_VERSION " at location ");
     buf_html(b, m->location);

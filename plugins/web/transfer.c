@@ -341,7 +341,7 @@ static int web_timer_cb(CURLM *multi, long timeout_ms, void *userp)
     if (timeout_ms < 0)
         sw_api->timer_stop(g->timer);
     else
-        sw_api->timer_start(g->timer, (int64_t)timeout_ms * 1000);
+        sw_api->timer_start(g->timer, (int64_t)timeout_ms * SW_MS);
     return 0;
 }
 
@@ -401,7 +401,7 @@ static curl_off_t web_us(CURL *e, CURLINFO what)
  * 0.00057699999999999993 from subtracting seconds). */
 static double web_seconds(curl_off_t us)
 {
-    return (double)us / 1e6;
+    return (double)us / SW_S;
 }
 
 static int web_status_ok(const struct web_site *hs, long code)
@@ -534,7 +534,7 @@ static void web_judge(struct web_xfer *x)
     int explained = web_flavour.judge ? web_flavour.judge(x, cc, r, &v) : 0;
 
     char t[32], sz[32], lim[32];
-    sw_api->format_duration((int64_t)(total * 1e6), t, sizeof t);
+    sw_api->format_duration((int64_t)(total * SW_S), t, sizeof t);
     sw_api->format_size(hs->max_size, lim, sizeof lim);
     if (x->nomem) {
         verdict_fail(&v, SW_UNKNOWN, "out of memory while following a redirect");
@@ -555,7 +555,7 @@ static void web_judge(struct web_xfer *x)
         web_content_judge(hs->content, x->scan, x->easy, x->too_big ? hs->max_size : 0, &v);
         /* Time: WARN past warn_after, FAIL past fail_after (without cutting
          * the fetch short, as the timeout does). */
-        int64_t took = (int64_t)(total * 1e6);
+        int64_t took = (int64_t)(total * SW_S);
         int slow = hs->fail_after && took > hs->fail_after ? SW_FAIL
                    : took > hs->warn_after                 ? SW_WARN
                                                            : SW_OK;
@@ -615,7 +615,7 @@ static int web_probe(struct web_state *g, struct web_xfer *x)
     curl_multi_remove_handle(g->multi, x->easy);
     if (web_flavour.probe(x, x->cc) != 1)
         return 0;
-    curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)(left / 1000));
+    curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)(left / SW_MS));
     return curl_multi_add_handle(g->multi, x->easy) == CURLM_OK;
 }
 
@@ -654,7 +654,7 @@ static int web_follow(struct web_state *g, struct web_xfer *x)
         x->stop = WEB_STOP_DOWNGRADE;
     } else {
         int64_t left = sw_api->run_timeout(x->run) - (sw_api->now_mono() - x->started);
-        if (left < 1000) {
+        if (left < SW_MS) {
             x->cc = CURLE_OPERATION_TIMEDOUT;
             return 0;
         }
@@ -662,7 +662,7 @@ static int web_follow(struct web_state *g, struct web_xfer *x)
         curl_multi_remove_handle(g->multi, x->easy);
         curl_easy_setopt(x->easy, CURLOPT_URL, loc); /* copied by curl: LOC may go now */
         curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, web_headers_for(hs, loc));
-        curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)(left / 1000));
+        curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)(left / SW_MS));
         x->hops++;
         x->body = 0;
         x->interim = 0;
@@ -729,7 +729,7 @@ int web_run(void *site_state, sw_run *run)
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, web_write_cb);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(sw_api->run_timeout(run) / 1000));
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(sw_api->run_timeout(run) / SW_MS));
     /* What a first visitor sees: no cached name, no reused connection, no
      * resumed TLS session (a resumed session shows no certificate). */
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);

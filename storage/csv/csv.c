@@ -82,11 +82,11 @@ static int csv_columns(struct csv_inst *c)
 /* UTC ISO-8601 with microseconds; YYYY-MM-DD into DAY when given. */
 static void csv_time(struct buf *b, int64_t us, char day[16])
 {
-    time_t s = (time_t)(us / 1000000);
-    int frac = (int)(us % 1000000);
+    time_t s = (time_t)(us / SW_S);
+    int frac = (int)(us % SW_S);
     if (frac < 0) {
         s--;
-        frac += 1000000;
+        frac += SW_S;
     }
     struct tm tm;
     char t[40];
