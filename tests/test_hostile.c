@@ -345,7 +345,7 @@ START_TEST(punctuation_passwords_stay_out)
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "cat %s/csv/*.csv", dir);
     struct t_out csv = t_run((char *[]){"sh", "-c", cmd, NULL}, 30);
-    T_HAS(csv.out, "http://joe:***@127.0.0.1:"); /* the final_url fact */
+    T_HAS(csv.out, "http://joe:***@127.0.0.1:"); /* the final_url info */
     t_out_free(&csv);
     /* ...and no piece of them anywhere. */
     snprintf(cmd, sizeof cmd,

@@ -101,7 +101,7 @@ static void fill(void)
             sw_result_metric(r, "time.transfer", 0.0005);
             if (k == 0)
                 sw_result_info(r, "http.ip", "127.0.0.1");
-            /* Facts and metric names come from plugins (third parties')
+            /* Info and metric names come from plugins (third parties')
              * and from the servers they talked to: hostile too. */
             if (k == 0 && strcmp(s->site, "hostile") == 0) {
                 sw_result_info(r, "<b>fact</b>", "<script>alert(2)</script>\n<i>line two</i> & more");
@@ -234,7 +234,7 @@ START_TEST(render_from_sqlite)
     char *page = file("site/hostile.html");
     ck_assert_ptr_null(strstr(page, "<script>"));
     ck_assert_ptr_nonnull(strstr(page, "&lt;script&gt;"));
-    /* Each field from outside, escaped: a fact's name and value, the URL. */
+    /* Each field from outside, escaped: an info value and its name, the URL. */
     T_HAS(page, "&lt;b&gt;fact&lt;/b&gt;");
     T_HAS(page, "&lt;script&gt;alert(2)&lt;/script&gt;");
     T_HAS(page, "&lt;i&gt;line two&lt;/i&gt; &amp; more");

@@ -237,7 +237,7 @@ START_TEST(json_output_always_whole)
     T_HAS(o.out, "is not valid JSON; the daemon's word on its storage is unknown");
     t_out_free(&o);
     unlink(health);
-    /* A result with no facts still has "info" (and "since"). */
+    /* A result with no info still has "info" (and "since"). */
     o = t_sitewatch(dir, "check", "main", "--format", "json", NULL);
     T_HAS(o.out, "\"since\":\"");
     T_HAS(o.out, ",\"info\":{}}");

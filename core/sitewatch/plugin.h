@@ -277,7 +277,7 @@ struct sw_host_api {
     /* Add a named numeric metric (times in seconds, sizes in bytes).
      * Setting a name twice keeps the last value. [any thread] */
     void (*result_metric)(sw_result *r, const char *name, double value);
-    /* Add a named text fact (certificate subject, DNS answers, ...). [any thread] */
+    /* Add a named text info value (certificate subject, DNS answers, ...). [any thread] */
     void (*result_info)(sw_result *r, const char *key, const char *value);
 
     /* Readers, for storage and output plugins. [any thread] */
@@ -351,7 +351,7 @@ struct sw_host_api {
                             const char **url, int64_t *interval);
     /* The newest results of series I held in memory (the recent cache, at
      * least [core] recent of them), newest first, at most LIMIT, each lent
-     * to CB.  Only the newest carries metrics and facts; the older ones
+     * to CB.  Only the newest carries metrics and info; the older ones
      * carry times, verdict and reason. */
     int (*render_recent)(const sw_render *rd, int i, int limit, sw_result_cb cb, void *ud);
     /* History from the first storage that can answer (SW_EUNSUPPORTED when

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * site/NAME.html: per check, response time over 24 h and 7 d, where the
- * time goes, results per location, the facts of the last result and the
+ * time goes, results per location, the info of the last result and the
  * last 50 results with their reasons. */
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * status.json: the index's facts for machines (schema in README.md). */
+ * status.json: what the index shows, for machines (schema in README.md). */
 #include <math.h>
 #include <time.h>
 

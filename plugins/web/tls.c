@@ -391,7 +391,7 @@ static void tls_verify_text(const struct tls_seen *t, char *buf, size_t n)
 
 /* ---- judging ---- */
 
-/* Facts about the certificate for the result: subject, issuer, expiry. */
+/* Info about the certificate for the result: subject, issuer, expiry. */
 static long long tls_record(struct tls_seen *t, sw_result *r, char *date, size_t n)
 {
     char buf[512];
