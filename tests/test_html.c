@@ -650,6 +650,11 @@ static double old_first_byte(int k)
 {
     return 0.005 + 0.0005 * (k % 3);
 }
+/* ...and its transfer, as schema 2 computed it. */
+static double old_transfer(int k)
+{
+    return old_total(k) - 0.003 - old_first_byte(k);
+}
 
 struct old_sums {
     int n, nphases;
@@ -713,7 +718,7 @@ static void old_fill(sqlite3 *h, int n)
                 if (t < slot || t >= slot + spans[sp])
                     continue;
                 m++, lat += (int)(old_total(k) * 1e6), fb += old_first_byte(k);
-                tr += old_total(k) - 0.003 - old_first_byte(k);
+                tr += old_transfer(k);
             }
             char *row = sqlite3_mprintf(
                 "INSERT INTO rollups VALUES (1, %lld, %lld, %d, 0, 0, 0, %d, %d, 0, 0,"
@@ -725,14 +730,14 @@ static void old_fill(sqlite3 *h, int n)
     }
 }
 
-/* A file of schema version 3 (rollups with five fixed phase columns, no
- * time.transfer in its results) is migrated when opened: the same phases
- * come back, now by name, from whole rollup slots and from the raw
- * results at a window's ragged edges alike. */
-START_TEST(old_database_keeps_its_phases)
+enum { OLD_N = 36 }; /* six hours, one every 10 min */
+
+/* A config folder whose [storage sqlite] is DB (DIR/old.db), a file of
+ * schema version 3 holding OLD_N results of site old. */
+static char *old_database(char *db, size_t size)
 {
-    char *d = t_conf_dir(NULL, NULL), db[2048];
-    snprintf(db, sizeof db, "%s/old.db", d);
+    char *d = t_conf_dir(NULL, NULL);
+    snprintf(db, size, "%s/old.db", d);
     free(t_write(d, "1st.ini", "[storage sqlite]\npath = %s\n", db));
     /* Versions 1 to 3 are the same migrations as ever: made by the plugin,
      * with version 4 taken back (an empty file has nothing else of it). */
@@ -741,12 +746,25 @@ START_TEST(old_database_keeps_its_phases)
     t_storage_close(&t);
     sqlite3 *h;
     ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
-    sql_ok(h, "DROP TABLE phases; DELETE FROM schema_version WHERE version > 3");
-    enum { N = 36 }; /* six hours, one every 10 min */
-    old_fill(h, N);
+    sql_ok(h, "DROP TABLE phases; DROP TABLE results_v3; DELETE FROM schema_version WHERE version > 3");
+    old_fill(h, OLD_N);
     sqlite3_close(h);
+    return d;
+}
 
+/* A file of schema version 3 (rollups with five fixed phase columns, no
+ * time.transfer in its results) is migrated when opened, without writing
+ * its results again: the same phases come back, now by name, from whole
+ * rollup slots and from the raw results at a window's ragged edges alike. */
+START_TEST(old_database_keeps_its_phases)
+{
+    char db[2048], *d = old_database(db, sizeof db);
+    enum { N = OLD_N };
+    struct t_storage t;
     t_storage_open(&t, d, "sqlite");
+    ck_assert_int_eq(t_sql_long(db, "SELECT max(version) FROM schema_version"), 4);
+    ck_assert_int_eq(t_sql_long(db, "SELECT last_id FROM results_v3"), N);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results WHERE metrics LIKE '%time.transfer%'"), 0);
     /* Whole hours (rollups), then ragged edges: raw rows at both ends. */
     const int64_t froms[] = {H0, H0 + 3 * 60000000LL},
                   tos[] = {H0 + 6 * HOUR, H0 + 6 * HOUR - 2 * 60000000LL};
@@ -761,7 +779,7 @@ START_TEST(old_database_keeps_its_phases)
             if (H0 + k * MIN10 + MIN10 / 2 < from || H0 + k * MIN10 + MIN10 / 2 >= to)
                 continue;
             dns += 0.001, con += 0.002, fb += old_first_byte(k);
-            tr += old_total(k) - 0.003 - old_first_byte(k);
+            tr += old_transfer(k);
             n++;
         }
         ck_assert_int_eq(got.n, 1);
@@ -781,9 +799,52 @@ START_TEST(old_database_keeps_its_phases)
     double transfer = -1;
     ck_assert_int_eq(
         t.p->desc.storage_history(t.inst, "old", "http", 0, INT64_MAX, 1, 0, old_newest, &transfer), 0);
-    ck_assert_msg(fabs(transfer - (old_total(N - 1) - 0.003 - old_first_byte(N - 1))) < 1e-9, "%.9f",
-                  transfer);
+    ck_assert_msg(fabs(transfer - old_transfer(N - 1)) < 1e-9, "%.9f", transfer);
     t_storage_close(&t);
+    t_rmtree(d);
+    free(d);
+}
+END_TEST
+
+/* `sitewatch -c D ARGS...` (up to five) by a user who may not write its
+ * files: root writes a 0444 file all the same, so as root it runs as
+ * nobody (the folder open to it, for the -shm file SQLite reads WAL by). */
+static struct t_out old_as_reader(const char *d, const char *const *args)
+{
+    char *argv[13] = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", (char *)t_bin(),
+                      "-c",      (char *)d};
+    for (int i = 0; args[i] && i < 5; i++)
+        argv[7 + i] = (char *)args[i];
+    return t_run(geteuid() == 0 ? argv : argv + 4, 30);
+}
+
+/* A schema-3 file the reader may not write (never migrated: the daemon
+ * that would has not run since the upgrade) still reads: status, history
+ * with its phases, uptime from its rollups, and the file stays as it was. */
+START_TEST(old_database_read_only)
+{
+    char db[2048], *d = old_database(db, sizeof db);
+    free(t_write(d, "2site.ini", "[site old]\nurl = http://127.0.0.1:9/\nchecks = http\n"));
+    ck_assert_int_eq(chmod(db, 0444), 0);
+    ck_assert_int_eq(chmod(d, 0777), 0);
+    struct t_out o = old_as_reader(d, (const char *const[]){"status", NULL});
+    ck_assert_msg(o.status == 0, "status exited %d\n%s%s", o.status, o.out, o.err);
+    T_HAS(o.out, "O O O O O O O");
+    T_HAS(o.err, "read-only at schema version 3: read as it is, not migrated");
+    t_out_free(&o);
+    o = old_as_reader(d, (const char *const[]){"history", "old", "--format", "json", NULL});
+    ck_assert_msg(o.status == 0, "history exited %d\n%s", o.status, o.err);
+    char want[128];
+    snprintf(want, sizeof want, "\"time.first_byte\":%g,\"time.transfer\":%g}", old_first_byte(OLD_N - 1),
+             old_transfer(OLD_N - 1));
+    T_HAS(o.out, want);
+    t_out_free(&o);
+    o = old_as_reader(d, (const char *const[]){"uptime", "--since", "3650d", "--format", "json", NULL});
+    ck_assert_msg(o.status == 0, "uptime exited %d\n%s", o.status, o.err);
+    T_HAS(o.out, "\"ok\":36,");
+    t_out_free(&o);
+    ck_assert_int_eq(t_sql_long(db, "SELECT max(version) FROM schema_version"), 3);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM sqlite_master WHERE name = 'phases'"), 0);
     t_rmtree(d);
     free(d);
 }
@@ -909,6 +970,7 @@ int main(void)
     suite_add_tcase(s, tc);
     TCase *st = tcase_create("storage");
     tcase_add_test(st, old_database_keeps_its_phases);
+    tcase_add_test(st, old_database_read_only);
     tcase_add_test(st, more_than_256_series_a_site);
     tcase_add_test(st, a_new_phase_gets_its_column);
     suite_add_tcase(s, st);

@@ -5,6 +5,7 @@
  * api->metrics_declared), and readers build their SQL from the table, so
  * neither knows a metric's name and there is no fixed number of phases.
  * The five columns made by schema version 2 are its first rows. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,12 +50,33 @@ static int phases_grow(struct sqlite_phases *ph)
     return legacy ? 0 : SW_ENOMEM;
 }
 
+/* The last result stored before schema 4 into *LAST (migration 4 noted it). */
+static int phases_v3_last(sqlite3 *db, const char *path, sqlite3_int64 *last)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT last_id FROM results_v3", -1, &st, NULL) != SQLITE_OK)
+        return sqlite_fail(db, "cannot read which results are older than schema 4", path);
+    *last = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return 0;
+}
+
 int sqlite_phases_load(sqlite3 *db, const char *path, struct sqlite_phases *ph)
 {
     sqlite_phases_free(ph);
+    /* A file at schema 3 is here only where it may not be migrated
+     * (sqlite_migrate): its columns are version 2's, every result older. */
+    int v3 = sqlite_version(db) == 3;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT metric, col, coalesce(legacy, -1) FROM phases ORDER BY slot", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (v3)
+        ph->v3_last = INT64_MAX;
+    else if (phases_v3_last(db, path, &ph->v3_last))
+        return SW_ESTORAGE;
+    if (sqlite3_prepare_v2(db,
+                           v3 ? "SELECT column2, column3, column4 FROM (VALUES " SQLITE_PHASES_V3
+                                ") ORDER BY column1"
+                              : "SELECT metric, col, coalesce(legacy, -1) FROM phases ORDER BY slot",
+                           -1, &st, NULL) != SQLITE_OK)
         return sqlite_fail(db, "cannot read the phases", path);
     int rc = 0;
     while (!rc && sqlite3_step(st) == SQLITE_ROW) {

@@ -16,7 +16,8 @@
 
 /* Sums of one series' slots (rollups) or raw rows, in two ranges (the left
  * and right edges of a window at one level), each an index range: no join,
- * no GROUP BY; the buckets are summed in C.  A phase is a column each. */
+ * no GROUP BY; the buckets are summed in C.  A phase is a column each; a raw
+ * row stored before schema 4 (id up to ?7) also has its time.total. */
 static int sqlite_prepare_sums(struct sqlite_reader *s)
 {
     struct buf sql = {0}, cols = {0};
@@ -31,7 +32,9 @@ static int sqlite_prepare_sums(struct sqlite_reader *s)
     int rc = sql.failed || cols.failed ? SW_ENOMEM : sqlite_prepare(s->rdb, sql.s, &s->sum_rollups, s->path);
     buf_reset(&sql);
     buf_reset(&cols);
-    buf_puts(&cols, "started, verdict, duration");
+    buf_puts(
+        &cols,
+        "started, verdict, duration, CASE WHEN id <= ?7 THEN json_extract(metrics, '$.\"time.total\"') END");
     sqlite_phases_sql(&s->phases, &cols, "json_extract(metrics, %m)");
     buf_printf(&sql,
                "SELECT %s FROM results WHERE series = ?1 AND started >= ?3 AND started < ?4 UNION ALL"
@@ -51,7 +54,9 @@ static int sqlite_prepare_read(struct sqlite_reader *s)
      * in the window to keep the newest few. */
     return sqlite_prepare(s->rdb,
                           "SELECT s.site, s.check_name, s.location, r.scheduled, r.started, r.duration,"
-                          " r.verdict, r.since, r.reason, r.metrics, r.info FROM results r"
+                          " r.verdict, r.since, r.reason, r.metrics, r.info,"
+                          " CASE WHEN r.id <= ?5 THEN json_extract(r.metrics, '$.\"time.total\"') END"
+                          " FROM results r"
                           " JOIN series s ON s.id = r.series"
                           " WHERE r.series = ?1 AND r.started >= ?2 AND r.started < ?3"
                           " ORDER BY r.started DESC LIMIT ?4",
@@ -134,6 +139,30 @@ static void sqlite_series_free(struct sqlite_series *v, int n)
     free(v);
 }
 
+/* ---- results stored before schema 4 ----
+ * Schema 3 kept no time.transfer: the web checks did not report it, and the
+ * rollups summed it as schema 2 computed it, time.total less the other four
+ * phases, not below 0.  Migration 4 does not write it into every old result
+ * (hundreds of millions on a big file); a result up to phases.v3_last gets
+ * it here when read, so its raw row reads like its rollups.  ROW: the
+ * result's phases by slot, NaN where it reports none.  The transfer's slot
+ * if it was filled in (to the microsecond, like the times it comes from),
+ * else -1 (the result reports its own, or the file keeps no transfer). */
+static int sqlite_v3_transfer(const struct sqlite_phases *ph, double total, double *row)
+{
+    int tr = -1;
+    for (int p = 0; p < ph->n; p++) {
+        if (ph->legacy[p] == SW_PHASE_TRANSFER)
+            tr = p;
+        else if (ph->legacy[p] >= 0 && ph->legacy[p] < SW_PHASES && !isnan(row[p]))
+            total -= row[p];
+    }
+    if (tr < 0 || !isnan(row[tr]))
+        return -1;
+    row[tr] = total > 0 ? (double)llround(total * 1e6) / 1e6 : 0;
+    return tr;
+}
+
 /* ---- results, newest first ---- */
 
 static void sqlite_fill_json(struct sqlite_reader *s, sw_result *r, const char *json, int metrics)
@@ -155,10 +184,32 @@ static void sqlite_fill_json(struct sqlite_reader *s, sw_result *r, const char *
     sqlite3_reset(st);
 }
 
+/* R, a result stored before schema 4 with time TOTAL, as it reads now: with
+ * its time.transfer.  ROW: room for a phase per slot. */
+static void sqlite_v3_result(struct sqlite_reader *s, sw_result *r, double total, double *row)
+{
+    for (int p = 0; p < s->phases.n; p++)
+        row[p] = NAN;
+    for (int i = 0; i < sw_api->result_metric_count(r); i++) {
+        const char *k;
+        double v;
+        sw_api->result_metric_at(r, i, &k, &v);
+        int p = sqlite_phase_slot(&s->phases, k);
+        if (p >= 0)
+            row[p] = v;
+    }
+    int tr = sqlite_v3_transfer(&s->phases, total, row);
+    if (tr >= 0)
+        sw_api->result_metric(r, s->phases.names[tr], row[tr]);
+}
+
 /* The rows of ST as results; each goes to CB, or into *KEEP when given. */
 static int sqlite_rows(struct sqlite_reader *s, sqlite3_stmt *st, uint32_t flags, sw_result_cb cb, void *ud,
                        sw_result ***keep, int *nkeep)
 {
+    double *row = malloc(sizeof *row * (size_t)(s->phases.n + 1));
+    if (!row)
+        return SW_ENOMEM;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         sw_result *r = sw_api->result_new((const char *)sqlite3_column_text(st, 0),
@@ -170,11 +221,14 @@ static int sqlite_rows(struct sqlite_reader *s, sqlite3_stmt *st, uint32_t flags
         if (!(flags & SW_HISTORY_SUMMARY)) {
             sqlite_fill_json(s, r, (const char *)sqlite3_column_text(st, 9), 1);
             sqlite_fill_json(s, r, (const char *)sqlite3_column_text(st, 10), 0);
+            if (sqlite3_column_type(st, 11) != SQLITE_NULL)
+                sqlite_v3_result(s, r, sqlite3_column_double(st, 11), row);
         }
         if (keep) {
             sw_result **v = realloc(*keep, sizeof *v * (size_t)(*nkeep + 1));
             if (!v) {
                 sw_api->result_free(r);
+                free(row);
                 return SW_ENOMEM;
             }
             *keep = v;
@@ -183,9 +237,12 @@ static int sqlite_rows(struct sqlite_reader *s, sqlite3_stmt *st, uint32_t flags
         }
         int stop = cb(r, ud);
         sw_api->result_free(r);
-        if (stop)
+        if (stop) {
+            free(row);
             return 1;
+        }
     }
+    free(row);
     return rc == SQLITE_DONE ? 0 : sqlite_fail(s->rdb, "cannot read results", s->path);
 }
 
@@ -219,6 +276,7 @@ static int sqlite_history_on(struct sqlite_reader *s, const char *site, const ch
         sqlite3_bind_int64(st, 2, from);
         sqlite3_bind_int64(st, 3, to);
         sqlite3_bind_int(st, 4, limit);
+        sqlite3_bind_int64(st, 5, s->phases.v3_last);
         rc = sqlite_rows(s, st, flags, cb, ud, n > 1 ? &keep : NULL, &nkeep);
     }
     sqlite3_reset(st);
@@ -301,16 +359,25 @@ static void sqlite_sum_range(struct sqlite_sum *q, int64_t span, int64_t lo, int
     sqlite3_bind_int64(st, 4, hi);
     sqlite3_bind_int64(st, 5, lo2);
     sqlite3_bind_int64(st, 6, hi2);
+    if (!span)
+        sqlite3_bind_int64(st, 7, q->s->phases.v3_last);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t n[4] = {0}, b = sqlite_bucket_of(q, sqlite3_column_int64(st, 0));
         if (b < 0)
             continue;
-        int first = span ? 11 : 3, has_ph = 0;
+        int first = span ? 11 : 4, has_ph = 0;
         for (int p = 0; p < q->nph; p++) {
-            has_ph |= sqlite3_column_type(st, first + p) != SQLITE_NULL;
-            q->row[p] = sqlite3_column_double(st, first + p);
+            int has = sqlite3_column_type(st, first + p) != SQLITE_NULL;
+            has_ph |= has;
+            q->row[p] = has ? sqlite3_column_double(st, first + p) : NAN;
         }
+        if (!span && sqlite3_column_type(st, 3) != SQLITE_NULL &&
+            sqlite_v3_transfer(&q->s->phases, sqlite3_column_double(st, 3), q->row) >= 0)
+            has_ph = 1;
+        for (int p = 0; p < q->nph; p++)
+            if (isnan(q->row[p]))
+                q->row[p] = 0; /* summed as none */
         if (span) {
             for (int v = 0; v < 4; v++)
                 n[v] = sqlite3_column_int64(st, 1 + v);

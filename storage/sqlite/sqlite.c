@@ -86,21 +86,17 @@ static const char *const sqlite_migrations[] = {
     "ALTER TABLE series ADD COLUMN p95_day_until INTEGER NOT NULL DEFAULT 0;",
     /* 4: phases by name: which metric each sum column of rollups holds
      * (version 2's five first, with their place in sw_bucket.phase[]; a
-     * phase declared later gets a column of its own, phases.c), and
-     * time.transfer, which the web checks now report, put into the results
-     * stored before, as version 2 computed it: time.total less the others. */
+     * phase declared later gets a column of its own, phases.c), and the
+     * last result stored before it.  Those results have no time.transfer,
+     * which the web checks now report: read.c computes it for them, so this
+     * writes two small tables and not every result again (hundreds of
+     * millions of rows on a big file: a long start, the file locked, a WAL
+     * as big as the table). */
     "CREATE TABLE phases(slot INTEGER PRIMARY KEY, metric TEXT NOT NULL UNIQUE, col TEXT NOT NULL UNIQUE,"
     "  legacy INTEGER);"
-    "INSERT INTO phases VALUES (0, 'time.dns', 'ph_dns', 0), (1, 'time.connect', 'ph_connect', 1),"
-    "  (2, 'time.tls', 'ph_tls', 2), (3, 'time.first_byte', 'ph_first_byte', 3),"
-    "  (4, 'time.transfer', 'ph_transfer', 4);"
-    "UPDATE results SET metrics = json_set(metrics, '$.\"time.transfer\"', round(max(0,"
-    "  json_extract(metrics, '$.\"time.total\"') - coalesce(json_extract(metrics, '$.\"time.dns\"'), 0)"
-    "  - coalesce(json_extract(metrics, '$.\"time.connect\"'), 0) - coalesce(json_extract(metrics, "
-    "'$.\"time.tls\"'), 0)"
-    "  - coalesce(json_extract(metrics, '$.\"time.first_byte\"'), 0)), 6))"
-    "  WHERE json_extract(metrics, '$.\"time.total\"') IS NOT NULL"
-    "  AND json_extract(metrics, '$.\"time.transfer\"') IS NULL;",
+    "INSERT INTO phases VALUES " SQLITE_PHASES_V3 ";"
+    "CREATE TABLE results_v3(last_id INTEGER NOT NULL);"
+    "INSERT INTO results_v3 SELECT coalesce(max(id), 0) FROM results;",
 };
 #define SQLITE_SCHEMA_VERSION ((int)(sizeof sqlite_migrations / sizeof *sqlite_migrations))
 
@@ -120,8 +116,7 @@ int sqlite_exec(sqlite3 *db, const char *sql, const char *path)
     return SW_ESTORAGE;
 }
 
-/* The schema version of DB, without taking the write lock (0 if none). */
-static int sqlite_version(sqlite3 *db)
+int sqlite_version(sqlite3 *db)
 {
     int version = 0;
     sqlite3_stmt *st;
@@ -138,14 +133,23 @@ static int sqlite_migrate(struct sqlite_inst *s)
     sqlite3 *db = s->wdb;
     /* Up to date: nothing to write, so a file another process holds
      * locked can still be opened (status, history while it writes). */
-    if (sqlite_version(db) == SQLITE_SCHEMA_VERSION)
+    int version = sqlite_version(db);
+    if (version == SQLITE_SCHEMA_VERSION)
         return 0;
+    /* A command on a file it may not write (status, history by another
+     * user) reads a schema-3 file as it is; the daemon waits until it can
+     * migrate it. */
+    if (version == 3 && !s->daemon && sqlite3_db_readonly(db, "main") == 1) {
+        sw_api->log(SW_LOG_INFO, "sqlite: %s is read-only at schema version 3: read as it is, not migrated",
+                    s->path);
+        return 0;
+    }
     if (sqlite_exec(db,
                     "BEGIN IMMEDIATE;"
                     "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);",
                     s->path))
         return SW_ESTORAGE;
-    int version = sqlite_version(db);
+    version = sqlite_version(db);
     if (version > SQLITE_SCHEMA_VERSION) {
         sqlite_exec(db, "ROLLBACK", s->path);
         sw_api->log(SW_LOG_ERROR,

@@ -26,7 +26,18 @@ struct sqlite_phases {
     int n;
     char **names, **cols;
     int *legacy;
+    /* The last result stored before schema 4, which reports no
+     * time.transfer of its own (read.c computes it); INT64_MAX in a file
+     * still at schema 3, read where it may not be migrated. */
+    sqlite3_int64 v3_last;
 };
+
+/* Schema 3's five phase columns, as rows (slot, metric, col, legacy):
+ * migration 4 starts the phases table with them, and a schema-3 file that
+ * may not be written is read through them. */
+#define SQLITE_PHASES_V3                                                                                     \
+    "(0, 'time.dns', 'ph_dns', 0), (1, 'time.connect', 'ph_connect', 1), (2, 'time.tls', 'ph_tls', 2),"      \
+    " (3, 'time.first_byte', 'ph_first_byte', 3), (4, 'time.transfer', 'ph_transfer', 4)"
 
 /* A read connection with its statements.  Reads (status, seeding, renders)
  * take one from the instance's small pool, so an output may read from
@@ -87,6 +98,8 @@ struct sqlite_inst {
 int sqlite_fail(sqlite3 *db, const char *what, const char *path);
 int sqlite_exec(sqlite3 *db, const char *sql, const char *path);
 int sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, const char *path);
+/* The schema version of DB, without taking the write lock (0 if none). */
+int sqlite_version(sqlite3 *db);
 /* Open PATH with FLAGS (read-write connections get WAL). */
 int sqlite_connect(const char *path, int flags, int busy_ms, sqlite3 **db);
 
