@@ -86,10 +86,10 @@ int sw_cmd_check(struct sw_app *a)
         worst = sw_verdict_worst(worst, ordered[i]->verdict);
     if (a->json) {
         for (int i = 0; i < n; i++) {
-            struct sw_buf b = {0};
+            struct buf b = {0};
             sw_result_json(ordered[i], &b);
-            puts(b.s);
-            sw_buf_free(&b);
+            puts(sw_text(&b));
+            buf_free(&b);
         }
     } else {
         print_table(ordered, n);

@@ -32,10 +32,10 @@ static int plugins_describe(struct sw_app *a, const char *name)
         sw_app_close(a);
         return 1;
     }
-    struct sw_buf b = {0};
+    struct buf b = {0};
     sw_keys_describe(p, a->json, &b);
-    fputs(b.s, stdout);
-    sw_buf_free(&b);
+    fputs(sw_text(&b), stdout);
+    buf_free(&b);
     sw_app_close(a);
     return 0;
 }
@@ -72,22 +72,22 @@ int sw_cmd_plugins(struct sw_app *a)
                            : (p->desc.flags & SW_CHECK_ASYNC)        ? "async"
                                                                      : "block";
         if (a->json) {
-            struct sw_buf b = {0};
-            sw_buf_puts(&b, "{\"name\":");
-            sw_buf_json_str(&b, p->name);
-            sw_buf_printf(&b, ",\"kind\":\"%s\",\"abi\":\"%s\",\"mode\":\"%s\",\"file\":",
-                          p->error ? "error" : sw_kind_name(p->desc.kind), abi, mode);
-            sw_buf_json_str(&b, p->file);
+            struct buf b = {0};
+            buf_puts(&b, "{\"name\":");
+            buf_json_str(&b, p->name);
+            buf_printf(&b, ",\"kind\":\"%s\",\"abi\":\"%s\",\"mode\":\"%s\",\"file\":",
+                       p->error ? "error" : sw_kind_name(p->desc.kind), abi, mode);
+            buf_json_str(&b, p->file);
             if (p->error) {
-                sw_buf_puts(&b, ",\"error\":");
-                sw_buf_json_str(&b, p->error);
+                buf_puts(&b, ",\"error\":");
+                buf_json_str(&b, p->error);
             } else {
-                sw_buf_puts(&b, ",\"description\":");
-                sw_buf_json_str(&b, p->desc.description);
+                buf_puts(&b, ",\"description\":");
+                buf_json_str(&b, p->desc.description);
             }
-            sw_buf_puts(&b, "}");
-            puts(b.s);
-            sw_buf_free(&b);
+            buf_puts(&b, "}");
+            puts(sw_text(&b));
+            buf_free(&b);
         } else if (p->error) {
             printf("%-12s %-8s %-5s %-6s %s\n    error: %s\n", p->name, "error", abi, mode, p->file,
                    p->error);

@@ -38,10 +38,10 @@ static int print_cb(const sw_result *r, void *ud)
 {
     struct sw_app *a = ud;
     if (a->json) {
-        struct sw_buf b = {0};
+        struct buf b = {0};
         sw_result_json(r, &b);
-        puts(b.s);
-        sw_buf_free(&b);
+        puts(sw_text(&b));
+        buf_free(&b);
         return 0;
     }
     char t[40], d[32];
@@ -156,21 +156,21 @@ int sw_cmd_uptime(struct sw_app *a)
             double up = judged ? 100.0 * (double)(n[SW_OK] + n[SW_WARN]) / (double)judged : NAN;
             double warn = judged ? 100.0 * (double)n[SW_WARN] / (double)judged : NAN;
             if (a->json) {
-                struct sw_buf b = {0};
-                sw_buf_puts(&b, "{\"site\":");
-                sw_buf_json_str(&b, site->name);
-                sw_buf_puts(&b, ",\"check\":");
-                sw_buf_json_str(&b, site->checks[c]);
-                sw_buf_printf(&b, ",\"since_s\":%lld,\"percent\":", (long long)(since / 1000000));
-                sw_buf_json_num(&b, up);
-                sw_buf_puts(&b, ",\"warn_percent\":");
-                sw_buf_json_num(&b, warn);
-                sw_buf_printf(&b, ",\"ok\":%lld,\"warn\":%lld,\"fail\":%lld,\"unknown\":%lld,\"p95_ms_max\":",
-                              (long long)n[0], (long long)n[1], (long long)n[2], (long long)n[3]);
-                sw_buf_json_num(&b, u.p95 * 1e3);
-                sw_buf_puts(&b, "}");
-                puts(b.s);
-                sw_buf_free(&b);
+                struct buf b = {0};
+                buf_puts(&b, "{\"site\":");
+                buf_json_str(&b, site->name);
+                buf_puts(&b, ",\"check\":");
+                buf_json_str(&b, site->checks[c]);
+                buf_printf(&b, ",\"since_s\":%lld,\"percent\":", (long long)(since / 1000000));
+                buf_json_num(&b, up);
+                buf_puts(&b, ",\"warn_percent\":");
+                buf_json_num(&b, warn);
+                buf_printf(&b, ",\"ok\":%lld,\"warn\":%lld,\"fail\":%lld,\"unknown\":%lld,\"p95_ms_max\":",
+                           (long long)n[0], (long long)n[1], (long long)n[2], (long long)n[3]);
+                buf_json_num(&b, u.p95 * 1e3);
+                buf_puts(&b, "}");
+                puts(sw_text(&b));
+                buf_free(&b);
             } else {
                 char u[16] = "-", w[16] = "-";
                 if (judged) {

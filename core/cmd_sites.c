@@ -92,7 +92,7 @@ static int name_ok(const char *name)
 int sw_cmd_add(struct sw_app *a)
 {
     const char *name = NULL, *url = NULL, *checks = NULL, *interval = NULL;
-    struct sw_buf sets = {0};
+    struct buf sets = {0};
     int missing = 0;
     for (int i = 0; i < a->nargs; i++) {
         const char *v;
@@ -113,15 +113,15 @@ int sw_cmd_add(struct sw_app *a)
                             "and '-'), not '%s'\n",
                             v);
                 free(key);
-                sw_buf_free(&sets);
+                buf_free(&sets);
                 return 3;
             }
-            sw_buf_printf(&sets, "%s = %s\n", key, eq + 1);
+            buf_printf(&sets, "%s = %s\n", key, eq + 1);
             free(key);
         } else if (missing || a->args[i][0] == '-') {
             fprintf(stderr, "sitewatch: add: %s '%s'\n",
                     missing ? "a value is missing after" : "unknown option", a->args[i]);
-            sw_buf_free(&sets);
+            buf_free(&sets);
             return 3;
         } else if (!name)
             name = a->args[i];
@@ -129,7 +129,7 @@ int sw_cmd_add(struct sw_app *a)
             url = a->args[i];
         else {
             fprintf(stderr, "sitewatch: add: unexpected '%s'\n", a->args[i]);
-            sw_buf_free(&sets);
+            buf_free(&sets);
             return 3;
         }
     }
@@ -137,7 +137,7 @@ int sw_cmd_add(struct sw_app *a)
         fprintf(
             stderr,
             "usage: sitewatch add NAME URL [--checks https,dns] [--interval 60s] [--set KEY=VALUE ...]\n");
-        sw_buf_free(&sets);
+        buf_free(&sets);
         return 3;
     }
     const char *const plain[][2] = {{"url", url}, {"checks", checks}, {"interval", interval}};
@@ -145,7 +145,7 @@ int sw_cmd_add(struct sw_app *a)
         const char *why = plain[i][1] ? sw_edit_value_problem(plain[i][1]) : NULL;
         if (why) {
             fprintf(stderr, "sitewatch: add: cannot write %s = '%s': %s\n", plain[i][0], plain[i][1], why);
-            sw_buf_free(&sets);
+            buf_free(&sets);
             return 3;
         }
     }
@@ -176,14 +176,13 @@ int sw_cmd_add(struct sw_app *a)
             char day[16];
             time_t now = time(NULL);
             strftime(day, sizeof day, "%Y-%m-%d", gmtime(&now));
-            struct sw_buf t = {0};
-            sw_buf_printf(&t, "; added by `sitewatch add` on %s\n[site %s]\nurl = %s\nchecks = %s\n", day,
-                          name, url, checks);
+            struct buf t = {0};
+            buf_printf(&t, "; added by `sitewatch add` on %s\n[site %s]\nurl = %s\nchecks = %s\n", day, name,
+                       url, checks);
             if (interval)
-                sw_buf_printf(&t, "interval = %s\n", interval);
-            if (sets.s)
-                sw_buf_puts(&t, sets.s);
-            text = t.s;
+                buf_printf(&t, "interval = %s\n", interval);
+            buf_puts(&t, sw_text(&sets));
+            text = sw_text_take(&t);
             rc = edit_commit(a, file, text);
             if (rc == 0)
                 printf("added site %s in %s: checks %s%s%s\n", name, path, checks, interval ? ", every " : "",
@@ -193,7 +192,7 @@ int sw_cmd_add(struct sw_app *a)
     free(text);
     free(file);
     free(path);
-    sw_buf_free(&sets);
+    buf_free(&sets);
     sw_conf_free(c);
     return rc;
 }

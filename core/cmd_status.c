@@ -104,25 +104,25 @@ int sw_cmd_status(struct sw_app *a)
                 marks[2 * i + 2] = '\0';
             }
             if (a->json) {
-                struct sw_buf b = {0};
-                sw_buf_puts(&b, "{\"site\":");
-                sw_buf_json_str(&b, site->name);
-                sw_buf_puts(&b, ",\"check\":");
-                sw_buf_json_str(&b, site->checks[c]);
-                sw_buf_printf(&b, ",\"verdict\":\"%s\"", last ? sw_verdict_name(last->verdict) : "UNKNOWN");
+                struct buf b = {0};
+                buf_puts(&b, "{\"site\":");
+                buf_json_str(&b, site->name);
+                buf_puts(&b, ",\"check\":");
+                buf_json_str(&b, site->checks[c]);
+                buf_printf(&b, ",\"verdict\":\"%s\"", last ? sw_verdict_name(last->verdict) : "UNKNOWN");
                 if (last && last->since)
-                    sw_buf_printf(&b, ",\"since\":\"%s\"", since);
+                    buf_printf(&b, ",\"since\":\"%s\"", since);
                 else
-                    sw_buf_puts(&b, ",\"since\":null");
-                sw_buf_puts(&b, ",\"recent\":[");
+                    buf_puts(&b, ",\"since\":null");
+                buf_puts(&b, ",\"recent\":[");
                 for (int i = 0; i < rows.n; i++) {
                     if (i)
-                        sw_buf_puts(&b, ",");
+                        buf_puts(&b, ",");
                     sw_result_json(rows.v[i], &b);
                 }
-                sw_buf_puts(&b, "]}");
-                puts(b.s);
-                sw_buf_free(&b);
+                buf_puts(&b, "]}");
+                puts(sw_text(&b));
+                buf_free(&b);
             } else {
                 printf("%-24s %-6s %-7s %-20s %10s %8s  %s%s\n", site->name, site->checks[c],
                        last ? sw_verdict_name(last->verdict) : "-", since, ago, lat, marks,

@@ -49,10 +49,10 @@ static struct sw_site *diff_take(struct diff_index *ix, const char *name)
 
 static char *diff_checks(const struct sw_site *s)
 {
-    struct sw_buf b = {0};
+    struct buf b = {0};
     for (int i = 0; i < s->nchecks; i++)
-        sw_buf_printf(&b, "%s%s", i ? ", " : "", s->checks[i]);
-    return b.s ? b.s : sw_xstrdup("");
+        buf_printf(&b, "%s%s", i ? ", " : "", s->checks[i]);
+    return sw_text_take(&b);
 }
 
 /* Whether the two sections hold the same keys and values in the same order. */

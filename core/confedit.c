@@ -31,13 +31,13 @@ char *sw_edit_read(const char *path)
             close(fd);
         return NULL;
     }
-    struct sw_buf b = {0};
+    struct buf b = {0};
     char chunk[4096];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        sw_buf_put(&b, chunk, n);
+        buf_put(&b, chunk, n);
     fclose(f);
-    return b.s ? b.s : sw_xstrdup("");
+    return sw_text_take(&b);
 }
 
 /* One line of TEXT: [*s, *e) without its newline; *next the next line. */
@@ -176,7 +176,7 @@ char *sw_edit_set_key(const char *text, const char *kind, const char *name, cons
     }
     if (!header_end)
         return NULL;
-    struct sw_buf b = {0};
+    struct buf b = {0};
     if (last) {
         /* Keep "  key = " as written and an inline comment after the value;
          * the key's continuation lines, more values of it, go. */
@@ -194,30 +194,30 @@ char *sw_edit_set_key(const char *text, const char *kind, const char *name, cons
         while (ve > v && isspace((unsigned char)ve[-1]))
             ve--;
         size_t pad = comment ? (size_t)(comment - ve) : 0;
-        sw_buf_put(&b, text, (size_t)(v - text));
-        sw_buf_puts(&b, value);
+        buf_put(&b, text, (size_t)(v - text));
+        buf_puts(&b, value);
         if (comment) {
             /* keep the comment's column when the new value fits */
             size_t old = (size_t)(ve - v), now = strlen(value);
             size_t spaces = old + pad > now ? old + pad - now : 1;
             for (size_t i = 0; i < spaces; i++)
-                sw_buf_put(&b, " ", 1);
-            sw_buf_put(&b, comment, (size_t)(target.e - comment));
+                buf_put(&b, " ", 1);
+            buf_put(&b, comment, (size_t)(target.e - comment));
         }
         if (last_end) {
-            sw_buf_puts(&b, "\n");
-            sw_buf_puts(&b, last_end);
+            buf_puts(&b, "\n");
+            buf_puts(&b, last_end);
         } else {
-            sw_buf_puts(&b, target.e);
+            buf_puts(&b, target.e);
         }
     } else {
-        sw_buf_put(&b, text, (size_t)(header_end - text));
+        buf_put(&b, text, (size_t)(header_end - text));
         if (header_end == text + strlen(text) && header_end > text && header_end[-1] != '\n')
-            sw_buf_puts(&b, "\n");
-        sw_buf_printf(&b, "%s = %s\n", key, value);
-        sw_buf_puts(&b, header_end);
+            buf_puts(&b, "\n");
+        buf_printf(&b, "%s = %s\n", key, value);
+        buf_puts(&b, header_end);
     }
-    return b.s;
+    return sw_text_take(&b);
 }
 
 char *sw_edit_drop_section(const char *text, const char *kind, const char *name)
@@ -244,10 +244,10 @@ char *sw_edit_drop_section(const char *text, const char *kind, const char *name)
         return NULL;
     if (!to)
         to = text + strlen(text);
-    struct sw_buf b = {0};
-    sw_buf_put(&b, text, (size_t)(from - text));
-    sw_buf_puts(&b, to);
-    return b.s ? b.s : sw_xstrdup("");
+    struct buf b = {0};
+    buf_put(&b, text, (size_t)(from - text));
+    buf_puts(&b, to);
+    return sw_text_take(&b);
 }
 
 int sw_edit_has_sections(const char *text)
@@ -269,10 +269,10 @@ char *sw_edit_check(const char *dir, const char *name, const char *text)
     struct sw_outputs *out = sw_outputs_open(c);
     char *errors = NULL;
     if (c->nerrors) {
-        struct sw_buf b = {0};
+        struct buf b = {0};
         for (int i = 0; i < c->nerrors; i++)
-            sw_buf_printf(&b, "%s\n", c->errors[i]);
-        errors = b.s;
+            buf_printf(&b, "%s\n", c->errors[i]);
+        errors = sw_text_take(&b);
     }
     sw_outputs_free(out);
     sw_series_list_free(series);

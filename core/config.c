@@ -37,15 +37,15 @@ static int cfg_in_list(const char *const *list, const char *key)
 
 void sw_conf_error(struct sw_conf *c, const char *fmt, ...)
 {
-    struct sw_buf b = {0};
+    struct buf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    sw_buf_vprintf(&b, fmt, ap);
+    buf_vprintf(&b, fmt, ap);
     va_end(ap);
     /* An error quotes the value it refuses, a URL's password too: it is
      * hidden here, once, for every place that prints errors. */
-    char *msg = sw_redact(b.s ? b.s : "");
-    sw_buf_free(&b);
+    char *msg = sw_redact(sw_text(&b));
+    buf_free(&b);
     /* The core and a plugin may both refuse one value (a site's timeout):
      * one message per value is enough. */
     const char *cut = strstr(msg, ": expected ");
@@ -558,12 +558,12 @@ static void cfg_unknown_keys(struct sw_conf *c, struct sw_section *sec, const ch
         struct sw_entry *e = &sec->entries[i];
         if (cfg_in_list(known, e->key))
             continue;
-        struct sw_buf b = {0};
+        struct buf b = {0};
         for (const char *const *k = known; *k; k++)
-            sw_buf_printf(&b, "%s%s", k == known ? "" : ", ", *k);
+            buf_printf(&b, "%s%s", k == known ? "" : ", ", *k);
         sw_conf_error(c, "%s:%d: unknown key '%s' in %s: expected one of %s", e->file, e->line, e->key,
                       sw_section_label(sec, label, sizeof label), b.s);
-        sw_buf_free(&b);
+        buf_free(&b);
     }
 }
 
@@ -959,16 +959,16 @@ void sw_config_check_keys(struct sw_conf *c, struct sw_section *sec, const char 
             continue;
         if ((sec->kind == SW_SEC_STORAGE || sec->kind == SW_SEC_OUTPUT) && strcmp(k, "plugin") == 0)
             continue; /* which plugin: the core's (sw_section_plugin) */
-        struct sw_buf b = {0};
+        struct buf b = {0};
         for (const char *const *p = keys; p && *p; p++)
             if (!core_key || strcmp(*p, core_key) != 0) /* a plugin may declare the core's key too */
-                sw_buf_printf(&b, "%s%s", b.len ? ", " : "", *p);
+                buf_printf(&b, "%s%s", b.len ? ", " : "", *p);
         sw_conf_error(c, "%s:%d: unknown key '%s' in %s: plugin %s accepts %s%s%s", e->file, e->line, e->key,
-                      label, plugin, core_key ? core_key : "", core_key && b.s ? ", " : "",
-                      b.s        ? b.s
+                      label, plugin, core_key ? core_key : "", core_key && b.len ? ", " : "",
+                      b.len      ? sw_text(&b)
                       : core_key ? ""
                                  : "no keys");
-        sw_buf_free(&b);
+        buf_free(&b);
     }
     sw_keys_check_values(c, sec, plugin);
 }

@@ -480,13 +480,13 @@ static void engine_note(struct sw_engine *e, struct sw_series *se, int64_t due, 
     sw_result *r = sw_result_new(se->site->name, se->check, e->conf->location);
     r->scheduled = wall - (now - due);
     r->started = wall;
-    struct sw_buf b = {0};
+    struct buf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    sw_buf_vprintf(&b, fmt, ap);
+    buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    sw_result_set(r, SW_UNKNOWN, "%s", b.s);
-    sw_buf_free(&b);
+    sw_result_set(r, SW_UNKNOWN, "%s", sw_text(&b));
+    buf_free(&b);
     sw_result_metric(r, "sched.lag", (double)(now - due) / 1e6);
     if (skipped)
         sw_result_metric(r, "sched.skipped", 1);

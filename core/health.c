@@ -31,12 +31,12 @@ struct sw_health {
  * the new one, never half of one. */
 static void health_write(struct sw_health *h, int stopped)
 {
-    struct sw_buf b = {0};
+    struct buf b = {0};
     char now[40];
-    sw_buf_printf(&b, "{\"pid\":%ld,\"updated\":\"%s\",\"running\":%s,\"queue\":", (long)getpid(),
-                  sw_fmt_time(sw_now_wall(), now, sizeof now), stopped ? "false" : "true");
+    buf_printf(&b, "{\"pid\":%ld,\"updated\":\"%s\",\"running\":%s,\"queue\":", (long)getpid(),
+               sw_fmt_time(sw_now_wall(), now, sizeof now), stopped ? "false" : "true");
     sw_storeq_health_json(h->q, &b);
-    sw_buf_puts(&b, "}\n");
+    buf_puts(&b, "}\n");
     /* mkstemp in the same folder (0600), then the mode a reader needs. */
     char *tmp = sw_xasprintf("%s.XXXXXX", h->path);
     int fd = mkstemp(tmp);
@@ -45,7 +45,7 @@ static void health_write(struct sw_health *h, int stopped)
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (fd >= 0 && !f)
         close(fd);
-    int ok = f && fwrite(b.s, 1, b.len, f) == b.len;
+    int ok = f && fwrite(sw_text(&b), 1, b.len, f) == b.len;
     ok = f && fclose(f) == 0 && ok;
     if (ok && rename(tmp, h->path) != 0)
         ok = 0;
@@ -57,7 +57,7 @@ static void health_write(struct sw_health *h, int stopped)
         h->warned = 0;
     }
     free(tmp);
-    sw_buf_free(&b);
+    buf_free(&b);
 }
 
 static void health_tick(uv_timer_t *t)
@@ -267,14 +267,14 @@ void sw_health_show(const char *path, int json, FILE *out)
     if (!health_json_ok(text)) {
         /* Cut short, or not ours: say so rather than pass it on. */
         if (json) {
-            struct sw_buf b = {0};
-            sw_buf_puts(&b, "{\"daemon\":{\"error\":");
+            struct buf b = {0};
+            buf_puts(&b, "{\"daemon\":{\"error\":");
             char *why = sw_xasprintf("the health file %s is not valid JSON", path);
-            sw_buf_json_str(&b, why);
+            buf_json_str(&b, why);
             free(why);
-            sw_buf_puts(&b, "}}\n");
-            fputs(b.s, out);
-            sw_buf_free(&b);
+            buf_puts(&b, "}}\n");
+            fputs(sw_text(&b), out);
+            buf_free(&b);
         } else {
             fprintf(out,
                     "daemon: the health file %s is not valid JSON; the daemon's word on its storage is "

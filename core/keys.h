@@ -36,6 +36,6 @@ int64_t sw_keys_value(const struct sw_config *v, const char *key, int i);
 const char *sw_key_type_name(int type);
 
 /* P's keys and metrics for people: a table, or one JSON object. */
-void sw_keys_describe(const struct sw_loaded *p, int json, struct sw_buf *out);
+void sw_keys_describe(const struct sw_loaded *p, int json, struct buf *out);
 
 #endif

@@ -23,13 +23,13 @@ static int ld_ready;
 static void ld_fail(struct sw_loaded *p, const char *fmt, ...) SW_PRINTF(2, 3);
 static void ld_fail(struct sw_loaded *p, const char *fmt, ...)
 {
-    struct sw_buf b = {0};
+    struct buf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    sw_buf_vprintf(&b, fmt, ap);
+    buf_vprintf(&b, fmt, ap);
     va_end(ap);
     free(p->error);
-    p->error = b.s;
+    p->error = sw_text_take(&b);
     if (p->handle)
         lt_dlclose(p->handle);
     p->handle = NULL;

@@ -50,13 +50,13 @@ void sw_log(int level, const char *fmt, ...)
     level = level < 0 ? 0 : level > 3 ? 3 : level;
     /* Formatted once, then secrets taken out (a URL's password, an
      * Authorization value), whatever the line came from. */
-    struct sw_buf b = {0};
+    struct buf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    sw_buf_vprintf(&b, fmt, ap);
+    buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    char *line = sw_redact(b.s ? b.s : "");
-    sw_buf_free(&b);
+    char *line = sw_redact(sw_text(&b));
+    buf_free(&b);
     if (log_to == SW_LOG_TO_SYSLOG) {
         syslog(log_priority[level], "%s", line);
     } else if (log_to != SW_LOG_TO_STDERR) {

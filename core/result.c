@@ -214,18 +214,18 @@ void sw_result_set(sw_result *r, int verdict, const char *fmt, ...)
 {
     if (verdict < SW_OK || verdict > SW_UNKNOWN)
         verdict = SW_UNKNOWN;
-    struct sw_buf b = {0};
+    struct buf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    sw_buf_vprintf(&b, fmt, ap);
+    buf_vprintf(&b, fmt, ap);
     va_end(ap);
     /* A reason is one line of valid UTF-8, whatever a server sent: every
      * store, log and page can then take it as it is. */
     free(r->reason);
-    char *safe = sw_redact(b.s);
+    char *safe = sw_redact(sw_text(&b));
     r->reason = result_cap(sw_text_clean(safe, 1), SW_REASON_MAX);
     free(safe);
-    sw_buf_free(&b);
+    buf_free(&b);
     r->verdict = verdict;
     r->has_verdict = 1;
 }
@@ -269,45 +269,45 @@ void sw_result_info(sw_result *r, const char *key, const char *value)
     free(name);
 }
 
-void sw_result_json(const sw_result *r, struct sw_buf *b)
+void sw_result_json(const sw_result *r, struct buf *b)
 {
     char t[40];
-    sw_buf_puts(b, "{\"site\":");
-    sw_buf_json_str(b, r->site);
-    sw_buf_puts(b, ",\"check\":");
-    sw_buf_json_str(b, r->check);
-    sw_buf_puts(b, ",\"location\":");
-    sw_buf_json_str(b, r->location);
-    sw_buf_printf(b, ",\"scheduled\":\"%s\"", sw_fmt_time(r->scheduled, t, sizeof t));
-    sw_buf_printf(b, ",\"started\":\"%s\"", sw_fmt_time(r->started, t, sizeof t));
-    sw_buf_printf(b, ",\"duration_ms\":%.1f", (double)r->duration / 1000.0);
-    sw_buf_printf(b, ",\"verdict\":\"%s\"", sw_verdict_name(r->verdict));
-    sw_buf_puts(b, ",\"reason\":");
-    sw_buf_json_str(b, r->reason ? r->reason : "");
+    buf_puts(b, "{\"site\":");
+    buf_json_str(b, r->site);
+    buf_puts(b, ",\"check\":");
+    buf_json_str(b, r->check);
+    buf_puts(b, ",\"location\":");
+    buf_json_str(b, r->location);
+    buf_printf(b, ",\"scheduled\":\"%s\"", sw_fmt_time(r->scheduled, t, sizeof t));
+    buf_printf(b, ",\"started\":\"%s\"", sw_fmt_time(r->started, t, sizeof t));
+    buf_printf(b, ",\"duration_ms\":%.1f", (double)r->duration / 1000.0);
+    buf_printf(b, ",\"verdict\":\"%s\"", sw_verdict_name(r->verdict));
+    buf_puts(b, ",\"reason\":");
+    buf_json_str(b, r->reason ? r->reason : "");
     /* Every field always, as docs/results.md says: a reader need not
      * test for a missing key. */
     if (r->since)
-        sw_buf_printf(b, ",\"since\":\"%s\"", sw_fmt_time(r->since, t, sizeof t));
+        buf_printf(b, ",\"since\":\"%s\"", sw_fmt_time(r->since, t, sizeof t));
     else
-        sw_buf_puts(b, ",\"since\":null");
-    sw_buf_puts(b, ",\"metrics\":{");
+        buf_puts(b, ",\"since\":null");
+    buf_puts(b, ",\"metrics\":{");
     for (int i = 0; i < r->nmetrics; i++) {
         if (i)
-            sw_buf_puts(b, ",");
-        sw_buf_json_str(b, r->metrics[i].name);
-        sw_buf_puts(b, ":");
-        sw_buf_json_num(b, r->metrics[i].value);
+            buf_puts(b, ",");
+        buf_json_str(b, r->metrics[i].name);
+        buf_puts(b, ":");
+        buf_json_num(b, r->metrics[i].value);
     }
-    sw_buf_puts(b, "}");
-    sw_buf_puts(b, ",\"info\":{");
+    buf_puts(b, "}");
+    buf_puts(b, ",\"info\":{");
     for (int i = 0; i < r->ninfos; i++) {
         if (i)
-            sw_buf_puts(b, ",");
-        sw_buf_json_str(b, r->infos[i].key);
-        sw_buf_puts(b, ":");
-        sw_buf_json_str(b, r->infos[i].value);
+            buf_puts(b, ",");
+        buf_json_str(b, r->infos[i].key);
+        buf_puts(b, ":");
+        buf_json_str(b, r->infos[i].value);
     }
-    sw_buf_puts(b, "}}");
+    buf_puts(b, "}}");
 }
 
 const char *sw_verdict_name(int v)

@@ -61,8 +61,8 @@ void sw_result_set(sw_result *r, int verdict, const char *fmt, ...) SW_PRINTF(3,
 void sw_result_metric(sw_result *r, const char *name, double value);
 void sw_result_info(sw_result *r, const char *key, const char *value);
 /* Append R as one JSON object (the --format json schema, no newline). */
-struct sw_buf;
-void sw_result_json(const sw_result *r, struct sw_buf *b);
+struct buf;
+void sw_result_json(const sw_result *r, struct buf *b);
 
 const char *sw_verdict_name(int verdict);
 /* Worse of two verdicts by the exit-code order FAIL > UNKNOWN > WARN > OK. */

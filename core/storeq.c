@@ -540,9 +540,9 @@ uint64_t sw_storeq_written(const struct sw_storeq *q)
     return n;
 }
 
-void sw_storeq_health_json(struct sw_storeq *q, struct sw_buf *b)
+void sw_storeq_health_json(struct sw_storeq *q, struct buf *b)
 {
-    struct sw_buf each = {0};
+    struct buf each = {0};
     size_t queued = 0;
     uint64_t full = 0;
     for (int t = 0; t < q->ntargets; t++) {
@@ -551,30 +551,30 @@ void sw_storeq_health_json(struct sw_storeq *q, struct sw_buf *b)
         pthread_mutex_lock(&tg->lock);
         queued += tg->count;
         full += tg->full;
-        sw_buf_puts(&each, t ? ",{\"name\":" : "{\"name\":");
-        sw_buf_json_str(&each, tg->name);
-        sw_buf_puts(&each, ",\"plugin\":");
-        sw_buf_json_str(&each, tg->plugin->name);
-        sw_buf_printf(&each,
-                      ",\"state\":\"%s\",\"queued\":%zu,\"waiting\":%zu,\"written\":%llu,\"dropped\":%llu,"
-                      "\"queue_full\":%llu",
-                      tg->failing ? "failing" : "ok", tg->count, tg->npend + tg->count,
-                      (unsigned long long)tg->written, (unsigned long long)tg->dropped,
-                      (unsigned long long)tg->full);
+        buf_puts(&each, t ? ",{\"name\":" : "{\"name\":");
+        buf_json_str(&each, tg->name);
+        buf_puts(&each, ",\"plugin\":");
+        buf_json_str(&each, tg->plugin->name);
+        buf_printf(&each,
+                   ",\"state\":\"%s\",\"queued\":%zu,\"waiting\":%zu,\"written\":%llu,\"dropped\":%llu,"
+                   "\"queue_full\":%llu",
+                   tg->failing ? "failing" : "ok", tg->count, tg->npend + tg->count,
+                   (unsigned long long)tg->written, (unsigned long long)tg->dropped,
+                   (unsigned long long)tg->full);
         if (tg->failing) {
-            sw_buf_puts(&each, ",\"error\":");
-            sw_buf_json_str(&each, tg->error);
-            sw_buf_printf(&each, ",\"failing_since\":\"%s\"",
-                          sw_fmt_time(tg->failing_since, since, sizeof since));
+            buf_puts(&each, ",\"error\":");
+            buf_json_str(&each, tg->error);
+            buf_printf(&each, ",\"failing_since\":\"%s\"",
+                       sw_fmt_time(tg->failing_since, since, sizeof since));
         }
-        sw_buf_puts(&each, "}");
+        buf_puts(&each, "}");
         pthread_mutex_unlock(&tg->lock);
     }
     /* "dropped" here: lost because a queue was full (each storage's own
      * count below holds those and what it lost while failing). */
-    sw_buf_printf(b, "{\"queued\":%zu,\"capacity\":%zu,\"dropped\":%llu,\"storage\":[%s]}", queued, q->cap,
-                  (unsigned long long)full, each.s ? each.s : "");
-    sw_buf_free(&each);
+    buf_printf(b, "{\"queued\":%zu,\"capacity\":%zu,\"dropped\":%llu,\"storage\":[%s]}", queued, q->cap,
+               (unsigned long long)full, sw_text(&each));
+    buf_free(&each);
 }
 
 void sw_storeq_free(struct sw_storeq *q)

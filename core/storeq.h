@@ -78,8 +78,8 @@ uint64_t sw_storeq_written(const struct sw_storeq *q);
  * when), queued, waiting (queued or held for a retry), written, dropped
  * (all it lost) and queue_full (of those, lost because its queue was
  * full). */
-struct sw_buf;
-void sw_storeq_health_json(struct sw_storeq *q, struct sw_buf *b);
+struct buf;
+void sw_storeq_health_json(struct sw_storeq *q, struct buf *b);
 /* Stop if running, close the targets, free. */
 void sw_storeq_free(struct sw_storeq *q);
 

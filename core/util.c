@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,95 +50,28 @@ char *sw_xstrdup(const char *s)
 
 char *sw_xasprintf(const char *fmt, ...)
 {
-    struct sw_buf b = {0};
+    struct buf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    sw_buf_vprintf(&b, fmt, ap);
+    buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    return b.s;
+    return sw_text_take(&b);
 }
 
-static void buf_reserve(struct sw_buf *b, size_t more)
+const char *sw_text(const struct buf *b)
 {
-    if (b->len + more + 1 <= b->cap)
-        return;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < b->len + more + 1)
-        cap *= 2;
-    b->s = sw_xrealloc(b->s, cap);
-    b->cap = cap;
+    if (b->failed)
+        util_oom();
+    return b->s ? b->s : "";
 }
 
-void sw_buf_put(struct sw_buf *b, const char *s, size_t n)
+char *sw_text_take(struct buf *b)
 {
-    buf_reserve(b, n);
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-void sw_buf_puts(struct sw_buf *b, const char *s)
-{
-    sw_buf_put(b, s, strlen(s));
-}
-
-void sw_buf_vprintf(struct sw_buf *b, const char *fmt, va_list ap)
-{
-    /* Format once into the room there is (most texts fit); again only
-     * when it did not. */
-    buf_reserve(b, 64);
-    size_t room = b->cap - b->len;
-    va_list cp;
-    va_copy(cp, ap);
-    int n = vsnprintf(b->s + b->len, room, fmt, cp);
-    va_end(cp);
-    if (n < 0) {
-        b->s[b->len] = '\0';
-        return;
-    }
-    if ((size_t)n >= room) {
-        buf_reserve(b, (size_t)n);
-        vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    }
-    b->len += (size_t)n;
-}
-
-void sw_buf_printf(struct sw_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    sw_buf_vprintf(b, fmt, ap);
-    va_end(ap);
-}
-
-void sw_buf_json_str(struct sw_buf *b, const char *s)
-{
-    sw_buf_put(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        switch (*p) {
-        case '"': sw_buf_put(b, "\\\"", 2); break;
-        case '\\': sw_buf_put(b, "\\\\", 2); break;
-        case '\n': sw_buf_put(b, "\\n", 2); break;
-        case '\r': sw_buf_put(b, "\\r", 2); break;
-        case '\t': sw_buf_put(b, "\\t", 2); break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                sw_buf_printf(b, "\\u%04x", *p);
-            else
-                sw_buf_put(b, (const char *)p, 1);
-        }
-    }
-    sw_buf_put(b, "\"", 1);
-}
-
-void sw_buf_json_num(struct sw_buf *b, double v)
-{
-    if (!isfinite(v))
-        sw_buf_puts(b, "null");
-    else if (fabs(v) < 1e15 && v == (double)(int64_t)v) /* range first: the cast is UB outside */
-        sw_buf_printf(b, "%lld", (long long)v);
-    else
-        sw_buf_printf(b, "%.6g", v);
+    const char *text = sw_text(b);
+    /* Exactly as long as the text: a result keeps its reason for minutes. */
+    char *s = b->s ? sw_xrealloc(b->s, b->len + 1) : sw_xstrdup(text);
+    *b = (struct buf){0};
+    return s;
 }
 
 /* The valid N-byte sequence at P is a control character beyond C0 that a
@@ -158,7 +90,7 @@ static int util_is_format_control(const unsigned char *p, int n)
 
 char *sw_text_clean(const char *s, int one_line)
 {
-    struct sw_buf b = {0};
+    struct buf b = {0};
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     /* Most text is printable ASCII: then an exact copy, since results keep
      * their reasons and facts for minutes (a 64-byte buffer each was MBs). */
@@ -167,31 +99,30 @@ char *sw_text_clean(const char *s, int one_line)
         plain++;
     if (!p[plain])
         return sw_xstrdup((const char *)p);
-    sw_buf_put(&b, "", 0);
     while (*p) {
         const unsigned char *ascii = p; /* printable ASCII: as it is, in one piece */
         while (*ascii >= 0x20 && *ascii < 0x7f)
             ascii++;
         if (ascii > p) {
-            sw_buf_put(&b, (const char *)p, (size_t)(ascii - p));
+            buf_put(&b, (const char *)p, (size_t)(ascii - p));
             p = ascii;
             continue;
         }
         int n = sw_utf8_len(p);
         if (n && *p >= 0x20 && *p != 0x7f && !util_is_format_control(p, n)) {
-            sw_buf_put(&b, (const char *)p, (size_t)n);
+            buf_put(&b, (const char *)p, (size_t)n);
             p += n;
             continue;
         }
         if (n && one_line)
-            sw_buf_put(&b, " ", 1);
+            buf_put(&b, " ", 1);
         else if (n && (*p == '\n' || *p == '\t'))
-            sw_buf_put(&b, (const char *)p, 1);
+            buf_put(&b, (const char *)p, 1);
         else
-            sw_buf_puts(&b, "\xef\xbf\xbd"); /* U+FFFD */
-        p += n ? n : 1;                      /* a control character whole; a bad byte alone */
+            buf_puts(&b, "\xef\xbf\xbd"); /* U+FFFD */
+        p += n ? n : 1;                   /* a control character whole; a bad byte alone */
     }
-    return sw_xrealloc(b.s, b.len + 1);
+    return sw_text_take(&b);
 }
 
 /* The length of the userinfo of the URL whose authority starts at U (just
@@ -237,8 +168,7 @@ static size_t redact_userinfo(const char *u, size_t *user)
 
 char *sw_redact(const char *s)
 {
-    struct sw_buf b = {0};
-    sw_buf_put(&b, "", 0);
+    struct buf b = {0};
     s = s ? s : "";
     while (*s) {
         /* scheme://user:password@host: the password becomes ***, a bare
@@ -247,32 +177,32 @@ char *sw_redact(const char *s)
             const char *u = s + 3;
             size_t user = 0, len = redact_userinfo(u, &user);
             if (len) {
-                sw_buf_put(&b, s, 3);
+                buf_put(&b, s, 3);
                 if (user < len) {
-                    sw_buf_put(&b, u, user);
-                    sw_buf_puts(&b, ":***");
+                    buf_put(&b, u, user);
+                    buf_puts(&b, ":***");
                 } else {
-                    sw_buf_puts(&b, "***");
+                    buf_puts(&b, "***");
                 }
                 s = u + len;
                 continue;
             }
         }
         if (strncasecmp(s, "authorization:", 14) == 0) {
-            sw_buf_put(&b, s, 14);
+            buf_put(&b, s, 14);
             s += 14;
             while (*s == ' ')
-                sw_buf_put(&b, s++, 1);
-            sw_buf_puts(&b, "***");
+                buf_put(&b, s++, 1);
+            buf_puts(&b, "***");
             s += strcspn(s, "\"';,\n");
             continue;
         }
         /* Up to the next byte that can start either: in one piece. */
         size_t run = 1 + strcspn(s + 1, ":aA");
-        sw_buf_put(&b, s, run);
+        buf_put(&b, s, run);
         s += run;
     }
-    return b.s;
+    return sw_text_take(&b);
 }
 
 unsigned sw_umask(void)
@@ -290,12 +220,6 @@ unsigned sw_umask(void)
         umask((mode_t)mask);
     }
     return mask;
-}
-
-void sw_buf_free(struct sw_buf *b)
-{
-    free(b->s);
-    *b = (struct sw_buf){0};
 }
 
 char *sw_trim(char *s)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * Small helpers shared by the core: allocation that aborts on OOM, a growable
- * string buffer, list splitting, JSON string escaping and time formatting. */
+ * Small helpers shared by the core: allocation that aborts on OOM, the
+ * core's end of the text library (lib/buf.h), list splitting and time
+ * formatting. */
 #ifndef SW_UTIL_H
 #define SW_UTIL_H
 
@@ -8,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/buf.h"
 #include "sitewatch/plugin.h"
 
 void *sw_xmalloc(size_t n);
@@ -16,20 +18,24 @@ void *sw_xrealloc(void *p, size_t n);
 char *sw_xstrdup(const char *s);
 char *sw_xasprintf(const char *fmt, ...) SW_PRINTF(1, 2);
 
-/* A growable, always NUL-terminated string.  Zero-initialise to start. */
-struct sw_buf {
-    char *s;
-    size_t len, cap;
-};
-void sw_buf_put(struct sw_buf *b, const char *s, size_t n);
-void sw_buf_puts(struct sw_buf *b, const char *s);
-void sw_buf_printf(struct sw_buf *b, const char *fmt, ...) SW_PRINTF(2, 3);
-void sw_buf_vprintf(struct sw_buf *b, const char *fmt, va_list ap);
-/* Append S as a JSON string literal, quotes included. */
-void sw_buf_json_str(struct sw_buf *b, const char *s);
-/* Append a JSON number; non-finite values become null. */
-void sw_buf_json_num(struct sw_buf *b, double v);
-void sw_buf_free(struct sw_buf *b);
+/* Text is built in a struct buf (lib/buf.h, shared with the plugins),
+ * whose allocation failure is sticky.  In the core out of memory is fatal,
+ * as for sw_xmalloc: it is checked where a text is finished.  sw_text is
+ * B's text ("" if nothing was written) and aborts if B ran out of memory;
+ * sw_text_take the same as a string of the caller's (free it), B left
+ * empty. */
+const char *sw_text(const struct buf *b);
+char *sw_text_take(struct buf *b);
+/* The core's old names, for the files still being converted elsewhere
+ * (core/host.c, core/keys.c, tests/test_alert.c, tests/test_docs.c). */
+#define sw_buf          buf
+#define sw_buf_put      buf_put
+#define sw_buf_puts     buf_puts
+#define sw_buf_printf   buf_printf
+#define sw_buf_vprintf  buf_vprintf
+#define sw_buf_json_str buf_json_str
+#define sw_buf_json_num buf_json_num
+#define sw_buf_free     buf_free
 /* S made safe to store and show: invalid UTF-8 becomes U+FFFD; control
  * characters (C0, DEL, C1, the bidi overrides and isolates U+202A-U+202E
  * and U+2066-U+2069, U+2028 and U+2029) become a space (ONE_LINE) or

@@ -43,16 +43,16 @@ static char *errors_of(void)
     struct sw_conf *c = sw_conf_load(dir);
     int n = 0;
     struct sw_series **series = sw_series_bind(c, &n);
-    struct sw_buf b = {0};
-    sw_buf_puts(&b, "");
+    struct buf b = {0};
+    buf_puts(&b, "");
     for (int i = 0; i < c->nerrors; i++) {
         const char *e = c->errors[i];
         for (const char *p; (p = strstr(e, dir));) {
-            sw_buf_put(&b, e, (size_t)(p - e));
-            sw_buf_puts(&b, "DIR");
+            buf_put(&b, e, (size_t)(p - e));
+            buf_puts(&b, "DIR");
             e = p + strlen(dir);
         }
-        sw_buf_printf(&b, "%s\n", e);
+        buf_printf(&b, "%s\n", e);
     }
     sw_series_list_free(series);
     sw_conf_free(c);
@@ -393,11 +393,11 @@ END_TEST
 START_TEST(storage_limit_named)
 {
     core_ini(NULL);
-    struct sw_buf b = {0};
+    struct buf b = {0};
     for (int i = 0; i <= SW_STORAGE_MAX; i++)
-        sw_buf_printf(&b, "[storage s%d]\nplugin = csv\ndir = out%d\n", i, i);
+        buf_printf(&b, "[storage s%d]\nplugin = csv\ndir = out%d\n", i, i);
     free(t_write(dir, "s.ini", "%s", b.s));
-    sw_buf_free(&b);
+    buf_free(&b);
     free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\n"));
     EXPECT_ERRORS("DIR/s.ini:97: [storage s32] is one too many: at most 32 [storage] sections (each result "
                   "keeps a bit per storage)\n");
@@ -554,21 +554,21 @@ START_TEST(bad_value_table)
                               : "; none",
                      site || plugin ? r->value : ""));
     struct t_out o = t_sitewatch(dir, "validate", NULL);
-    struct sw_buf want = {0};
+    struct buf want = {0};
     for (const char *m = r->message, *p; *m; m = p + 3) {
         p = strstr(m, "DIR");
         if (!p) {
-            sw_buf_puts(&want, m);
+            buf_puts(&want, m);
             break;
         }
-        sw_buf_put(&want, m, (size_t)(p - m));
-        sw_buf_puts(&want, dir);
+        buf_put(&want, m, (size_t)(p - m));
+        buf_puts(&want, dir);
     }
     ck_assert_msg(o.status == 1, "%s %s: exit %d\n%s", r->where, r->key, o.status, o.err);
     ck_assert_msg(strstr(o.err, want.s) == o.err, "%s %s = '%s':\nwant %s\ngot  %s", r->where, r->key,
                   r->value, want.s, o.err);
     ck_assert_msg(strstr(o.err, ": 1 configuration error(s)\n"), "more than one error:\n%s", o.err);
-    sw_buf_free(&want);
+    buf_free(&want);
     t_out_free(&o);
 }
 END_TEST
@@ -618,11 +618,11 @@ START_TEST(ten_thousand_sites)
     for (int f = 0; f < 100; f++) {
         char name[32];
         snprintf(name, sizeof name, "sites%02d.ini", f);
-        struct sw_buf b = {0};
+        struct buf b = {0};
         for (int i = 0; i < 100; i++)
-            sw_buf_printf(&b, "[site s%d-%d]\nurl = http://127.0.0.1:1/%d\nchecks = http\n", f, i, i);
+            buf_printf(&b, "[site s%d-%d]\nurl = http://127.0.0.1:1/%d\nchecks = http\n", f, i, i);
         free(t_write(dir, name, "%s", b.s));
-        sw_buf_free(&b);
+        buf_free(&b);
     }
     struct t_out o = t_sitewatch(dir, "validate", NULL);
     ck_assert_int_eq(o.status, 0);
@@ -679,12 +679,12 @@ END_TEST
 START_TEST(many_values_all_kept)
 {
     core_ini(NULL);
-    struct sw_buf b = {0};
-    sw_buf_puts(&b, "[site x]\nurl = http://127.0.0.1:1/\nchecks = http\n");
+    struct buf b = {0};
+    buf_puts(&b, "[site x]\nurl = http://127.0.0.1:1/\nchecks = http\n");
     for (int i = 0; i < 300; i++)
-        sw_buf_printf(&b, "http.expect_content = word%d\n", i);
+        buf_printf(&b, "http.expect_content = word%d\n", i);
     free(t_write(dir, "a.ini", "%s", b.s));
-    sw_buf_free(&b);
+    buf_free(&b);
     struct sw_conf *c = sw_conf_load(dir);
     ck_assert_int_eq(c->nerrors, 0);
     ck_assert_int_eq(c->nsites, 1);

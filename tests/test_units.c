@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT
- * Durations, sizes, and their words in reasons. */
+ * Durations, sizes, and their words in reasons; the text library. */
 #include <check.h>
 
 #include "support.h"
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,12 +164,88 @@ START_TEST(words)
 }
 END_TEST
 
-START_TEST(json_strings)
+/* The text library the core and the plugins share (lib/buf.h): each
+ * escaper keeps what it is given inside the document it goes into. */
+START_TEST(escapers)
 {
-    struct sw_buf b = {0};
-    sw_buf_json_str(&b, "a\"b\\c\n\x01<script>");
-    ck_assert_str_eq(b.s, "\"a\\\"b\\\\c\\n\\u0001<script>\"");
-    sw_buf_free(&b);
+    struct buf b = {0};
+    buf_json_str(&b, "a\"b\\c\n\x01<script>");
+    ck_assert_str_eq(sw_text(&b), "\"a\\\"b\\\\c\\u000a\\u0001<script>\"");
+    buf_reset(&b);
+    buf_json_str(&b, NULL);
+    buf_puts(&b, " ");
+    buf_json_num(&b, 200);
+    buf_puts(&b, " ");
+    buf_json_num(&b, 0.000125); /* a time in seconds from microseconds: exact, no float printing */
+    buf_puts(&b, " ");
+    buf_json_num(&b, 0.1 + 0.2); /* all 17 digits when fewer would read back as another double */
+    buf_puts(&b, " ");
+    buf_json_num(&b, NAN);
+    ck_assert_str_eq(sw_text(&b), "null 200 0.000125 0.30000000000000004 null");
+    buf_reset(&b);
+    buf_html(&b, "<a href=\"x\">Tom & 'Jerry'</a>\x01\xff");
+    ck_assert_str_eq(
+        sw_text(&b),
+        "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;\xef\xbf\xbd\xef\xbf\xbd");
+    buf_reset(&b);
+    buf_csv(&b, "plain");
+    buf_puts(&b, ",");
+    buf_csv(&b, "a, \"b\"\nc");
+    buf_puts(&b, ",");
+    buf_csv(&b, " padded");
+    ck_assert_str_eq(sw_text(&b), "plain,\"a, \"\"b\"\"\nc\",\" padded\"");
+    buf_reset(&b);
+    buf_fixed1(&b, 12.34);
+    buf_puts(&b, " ");
+    buf_fixed1(&b, -0.46);
+    buf_printf(&b, " %d%s", 7, "x");
+    ck_assert_str_eq(sw_text(&b), "12.3 -0.5 7x");
+    buf_free(&b);
+    char *s = sw_xasprintf("%s-%d", "n", 3);
+    ck_assert_str_eq(s, "n-3");
+    free(s);
+    b = (struct buf){0};
+    s = sw_text_take(&b); /* nothing written: an empty string, still the caller's */
+    ck_assert_str_eq(s, "");
+    free(s);
+}
+END_TEST
+
+/* Out of memory: the library's failure is sticky (a plugin checks once and
+ * says SW_ENOMEM; what was written stays whole), and the core stops where
+ * it finishes the text, as sw_xmalloc does. */
+static void text_out_of_memory(struct buf *b)
+{
+    buf_puts(b, "kept");
+    buf_put(b, "x", SIZE_MAX / 2); /* no allocation can hold this */
+    ck_assert(b->failed);
+    buf_puts(b, " and more");
+    buf_printf(b, "%s", " and more");
+    buf_json_str(b, "more");
+    ck_assert(b->failed);
+    ck_assert_str_eq(b->s, "kept");
+    ck_assert_uint_eq(b->len, 4);
+}
+
+START_TEST(text_failure_is_sticky)
+{
+    struct buf b = {0};
+    text_out_of_memory(&b);
+    buf_free(&b);
+    ck_assert(!b.failed && !b.s);
+}
+END_TEST
+
+START_TEST(text_failure_stops_the_core)
+{
+    struct buf b = {0};
+    text_out_of_memory(&b);
+    sw_text(&b);
+}
+END_TEST
+
+START_TEST(split_lists)
+{
     char **v;
     ck_assert_int_eq(sw_split_list(" http , dns,,https ", &v), 3);
     ck_assert_str_eq(v[0], "http");
@@ -271,10 +350,10 @@ END_TEST
  * 1 KiB, a fact at 4 KiB, cut at a character boundary and marked. */
 START_TEST(reasons_and_facts_capped)
 {
-    struct sw_buf big = {0};
-    sw_buf_puts(&big, "text/html; ");
+    struct buf big = {0};
+    buf_puts(&big, "text/html; ");
     while (big.len < 90 * 1024)
-        sw_buf_puts(&big, "\xc3\xa9"); /* two bytes a character: a cut may fall inside one */
+        buf_puts(&big, "\xc3\xa9"); /* two bytes a character: a cut may fall inside one */
     sw_result *r = sw_result_new("s", "c", "l");
     sw_result_set(r, SW_FAIL, "Content-Type is \"%s\", expected \"json\"", big.s);
     size_t n = strlen(r->reason);
@@ -297,7 +376,7 @@ START_TEST(reasons_and_facts_capped)
     sw_result_set(r, SW_OK, "exactly as given");
     ck_assert_str_eq(r->reason, "exactly as given");
     sw_result_unref(r);
-    sw_buf_free(&big);
+    buf_free(&big);
 }
 END_TEST
 
@@ -311,7 +390,10 @@ int main(void)
     tcase_add_test(tc, durations);
     tcase_add_test(tc, sizes);
     tcase_add_test(tc, words);
-    tcase_add_test(tc, json_strings);
+    tcase_add_test(tc, escapers);
+    tcase_add_test(tc, text_failure_is_sticky);
+    tcase_add_test_raise_signal(tc, text_failure_stops_the_core, SIGABRT);
+    tcase_add_test(tc, split_lists);
     tcase_add_test(tc, recent_cache);
     tcase_add_test(tc, names_past_the_cap);
     tcase_add_test(tc, reasons_and_facts_capped);

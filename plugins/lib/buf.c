@@ -2,6 +2,7 @@
 #include "buf.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,10 @@ static int buf_grow(struct buf *b, size_t n)
 {
     if (b->failed)
         return -1;
+    if (n > SIZE_MAX / 4 - b->len) { /* the doubling below would wrap */
+        b->failed = 1;
+        return -1;
+    }
     if (b->len + n + 1 <= b->cap)
         return 0;
     size_t cap = b->cap ? b->cap : 256;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT
- * A growable text buffer for plugins (they cannot use the core's): always
- * NUL-terminated, and an allocation failure is sticky (->failed) instead of
- * fatal, so a plugin checks once at the end and reports SW_ENOMEM.  With the
- * escapers every text that came from config or from a server goes out as
- * JSON, HTML/XML or CSV that cannot break the document around it. */
+ * The one growable text buffer of the core and the plugins (the swtext
+ * library, core/meson.build): always NUL-terminated once written to, and an
+ * allocation failure is sticky (->failed) instead of fatal, so its user
+ * checks once, where the text is finished: a plugin reports SW_ENOMEM, the
+ * core stops (sw_text, core/util.h).  With the escapers every text that
+ * came from config or from a server goes out as JSON, HTML/XML or CSV that
+ * cannot break the document around it.  Zero-initialise to start. */
 #ifndef SW_COMMON_BUF_H
 #define SW_COMMON_BUF_H
 
