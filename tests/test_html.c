@@ -800,6 +800,20 @@ START_TEST(old_database_keeps_its_phases)
     ck_assert_int_eq(
         t.p->desc.storage_history(t.inst, "old", "http", 0, INT64_MAX, 1, 0, old_newest, &transfer), 0);
     ck_assert_msg(fabs(transfer - old_transfer(N - 1)) < 1e-9, "%.9f", transfer);
+    /* A result stored since reads as it was written: this one reports a
+     * time.total and no transfer. */
+    sw_result *r = sw_result_new("old", "dns", "lab");
+    r->scheduled = r->started = H0 + 7 * HOUR;
+    r->duration = 3000;
+    sw_result_set(r, SW_OK, "A 127.0.0.1");
+    sw_result_metric(r, "time.total", 0.003);
+    ck_assert_int_eq(t.p->desc.storage_write(t.inst, (const sw_result *const *)&r, 1), 0);
+    sw_result_unref(r);
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results_v WHERE \"check\" = 'dns'"), 1);
+    transfer = -1;
+    ck_assert_int_eq(
+        t.p->desc.storage_history(t.inst, "old", "dns", 0, INT64_MAX, 1, 0, old_newest, &transfer), 0);
+    ck_assert_msg(transfer == -1, "a new result got a transfer of %.9f", transfer);
     t_storage_close(&t);
     t_rmtree(d);
     free(d);
