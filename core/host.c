@@ -61,13 +61,13 @@ int64_t sw_now_wall(void)
 
 static void host_log(int level, const char *fmt, ...)
 {
-    struct sw_buf b = {0};
+    struct buf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    sw_buf_vprintf(&b, fmt, ap);
+    buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    sw_log(level, "%s", b.s ? b.s : "");
-    sw_buf_free(&b);
+    sw_log(level, "%s", sw_text(&b));
+    buf_free(&b);
 }
 
 /* ---- config ---- */
@@ -117,10 +117,10 @@ static int host_config_bool(const sw_config *cfg, const char *key, int def, int 
 
 static int host_config_verror(const sw_config *cfg, const char *key, int nth, const char *fmt, va_list ap)
 {
-    struct sw_buf b = {0};
-    sw_buf_vprintf(&b, fmt, ap);
-    int rc = sw_config_bad_value_nth(cfg, key, nth, b.s ? b.s : "a valid value");
-    sw_buf_free(&b);
+    struct buf b = {0};
+    buf_vprintf(&b, fmt, ap);
+    int rc = sw_config_bad_value_nth(cfg, key, nth, b.len ? sw_text(&b) : "a valid value");
+    buf_free(&b);
     return rc;
 }
 
@@ -151,13 +151,13 @@ static const char *host_config_name(const sw_config *cfg)
 
 static void host_result_set(sw_result *r, int verdict, const char *fmt, ...)
 {
-    struct sw_buf b = {0};
+    struct buf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    sw_buf_vprintf(&b, fmt, ap);
+    buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    sw_result_set(r, verdict, "%s", b.s ? b.s : "");
-    sw_buf_free(&b);
+    sw_result_set(r, verdict, "%s", sw_text(&b));
+    buf_free(&b);
 }
 
 static const char *host_result_site(const sw_result *r)

@@ -257,66 +257,66 @@ int64_t sw_keys_value(const struct sw_config *v, const char *key, int i)
     return 0;
 }
 
-void sw_keys_describe(const struct sw_loaded *p, int json, struct sw_buf *b)
+void sw_keys_describe(const struct sw_loaded *p, int json, struct buf *b)
 {
     if (json) {
-        sw_buf_puts(b, "{\"name\":");
-        sw_buf_json_str(b, p->name);
-        sw_buf_printf(b, ",\"kind\":\"%s\",\"abi\":\"%u.%u\",\"description\":", sw_kind_name(p->desc.kind),
-                      SW_ABI_MAJOR_OF(p->desc.abi_version), SW_ABI_MINOR_OF(p->desc.abi_version));
-        sw_buf_json_str(b, p->desc.description ? p->desc.description : "");
-        sw_buf_puts(b, ",\"keys\":[");
+        buf_puts(b, "{\"name\":");
+        buf_json_str(b, p->name);
+        buf_printf(b, ",\"kind\":\"%s\",\"abi\":\"%u.%u\",\"description\":", sw_kind_name(p->desc.kind),
+                   SW_ABI_MAJOR_OF(p->desc.abi_version), SW_ABI_MINOR_OF(p->desc.abi_version));
+        buf_json_str(b, p->desc.description ? p->desc.description : "");
+        buf_puts(b, ",\"keys\":[");
         for (int i = 0; i < p->nkeys; i++) {
             const struct sw_key *k = &p->keys[i];
-            sw_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
-            sw_buf_json_str(b, k->name);
-            sw_buf_printf(b, ",\"type\":\"%s\",\"default\":", sw_key_type_name(k->type));
+            buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+            buf_json_str(b, k->name);
+            buf_printf(b, ",\"type\":\"%s\",\"default\":", sw_key_type_name(k->type));
             if (k->def)
-                sw_buf_json_str(b, k->def);
+                buf_json_str(b, k->def);
             else
-                sw_buf_puts(b, "null");
-            sw_buf_printf(b, ",\"repeats\":%s,\"required\":%s", k->flags & SW_KEY_REPEATS ? "true" : "false",
-                          k->flags & SW_KEY_REQUIRED ? "true" : "false");
+                buf_puts(b, "null");
+            buf_printf(b, ",\"repeats\":%s,\"required\":%s", k->flags & SW_KEY_REPEATS ? "true" : "false",
+                       k->flags & SW_KEY_REQUIRED ? "true" : "false");
             if (keys_bounded(k))
-                sw_buf_printf(b, ",\"min\":%" PRId64 ",\"max\":%" PRId64, k->min, k->max);
+                buf_printf(b, ",\"min\":%" PRId64 ",\"max\":%" PRId64, k->min, k->max);
             if (k->type == SW_KEY_WORD) {
-                sw_buf_puts(b, ",\"words\":[");
+                buf_puts(b, ",\"words\":[");
                 for (int w = 0; k->words[w]; w++) {
                     if (w)
-                        sw_buf_puts(b, ",");
-                    sw_buf_json_str(b, k->words[w]);
+                        buf_puts(b, ",");
+                    buf_json_str(b, k->words[w]);
                 }
-                sw_buf_puts(b, "]");
+                buf_puts(b, "]");
             }
-            sw_buf_puts(b, ",\"help\":");
-            sw_buf_json_str(b, k->help ? k->help : "");
-            sw_buf_puts(b, "}");
+            buf_puts(b, ",\"help\":");
+            buf_json_str(b, k->help ? k->help : "");
+            buf_puts(b, "}");
         }
-        sw_buf_puts(b, "],\"metrics\":[");
+        buf_puts(b, "],\"metrics\":[");
         for (int i = 0; i < p->nmetrics; i++) {
             const struct sw_metric_decl *m = &p->metrics[i];
-            sw_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
-            sw_buf_json_str(b, m->name);
-            sw_buf_puts(b, ",\"unit\":");
-            sw_buf_json_str(b, m->unit ? m->unit : "");
-            sw_buf_printf(b, ",\"phase\":%s,\"label\":", m->flags & SW_METRIC_PHASE ? "true" : "false");
-            sw_buf_json_str(b, m->label ? m->label : m->name);
-            sw_buf_puts(b, ",\"help\":");
-            sw_buf_json_str(b, m->help ? m->help : "");
-            sw_buf_puts(b, "}");
+            buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+            buf_json_str(b, m->name);
+            buf_puts(b, ",\"unit\":");
+            buf_json_str(b, m->unit ? m->unit : "");
+            buf_printf(b, ",\"phase\":%s,\"label\":", m->flags & SW_METRIC_PHASE ? "true" : "false");
+            buf_json_str(b, m->label ? m->label : m->name);
+            buf_puts(b, ",\"help\":");
+            buf_json_str(b, m->help ? m->help : "");
+            buf_puts(b, "}");
         }
-        sw_buf_puts(b, "]}\n");
+        buf_puts(b, "]}\n");
         return;
     }
-    sw_buf_printf(b, "%s: %s plugin, ABI %u.%u\n%s\n", p->name, sw_kind_name(p->desc.kind),
-                  SW_ABI_MAJOR_OF(p->desc.abi_version), SW_ABI_MINOR_OF(p->desc.abi_version),
-                  p->desc.description ? p->desc.description : "");
+    buf_printf(b, "%s: %s plugin, ABI %u.%u\n%s\n", p->name, sw_kind_name(p->desc.kind),
+               SW_ABI_MAJOR_OF(p->desc.abi_version), SW_ABI_MINOR_OF(p->desc.abi_version),
+               p->desc.description ? p->desc.description : "");
     if (!p->keys) {
-        sw_buf_puts(b, "\nKEYS (names only: the plugin does not declare their types)\n");
+        buf_puts(b, "\nKEYS (names only: the plugin does not declare their types)\n");
         for (const char *const *k = p->desc.keys; k && *k; k++)
-            sw_buf_printf(b, "  %s\n", *k);
+            buf_printf(b, "  %s\n", *k);
     } else {
-        sw_buf_printf(b, "\n%-18s %-9s %-12s %s\n", "KEY", "TYPE", "DEFAULT", "MEANING");
+        buf_printf(b, "\n%-18s %-9s %-12s %s\n", "KEY", "TYPE", "DEFAULT", "MEANING");
         for (int i = 0; i < p->nkeys; i++) {
             const struct sw_key *k = &p->keys[i];
             char type[24];
@@ -325,21 +325,21 @@ void sw_keys_describe(const struct sw_loaded *p, int json, struct sw_buf *b)
             char expected[256] = "";
             if (k->type == SW_KEY_WORD || keys_bounded(k))
                 keys_expected(k, expected, sizeof expected);
-            sw_buf_printf(b, "%-18s %-9s %-12s %s%s%s%s\n", k->name, type,
-                          k->def ? k->def : (k->flags & SW_KEY_REQUIRED ? "(required)" : "-"),
-                          k->help ? k->help : "", *expected ? " (" : "", expected, *expected ? ")" : "");
+            buf_printf(b, "%-18s %-9s %-12s %s%s%s%s\n", k->name, type,
+                       k->def ? k->def : (k->flags & SW_KEY_REQUIRED ? "(required)" : "-"),
+                       k->help ? k->help : "", *expected ? " (" : "", expected, *expected ? ")" : "");
         }
     }
     int repeats = 0;
     for (int i = 0; p->keys && i < p->nkeys; i++)
         repeats |= (p->keys[i].flags & SW_KEY_REPEATS) != 0;
     if (repeats)
-        sw_buf_puts(b, "(TYPE... may be given more than once; every value counts)\n");
+        buf_puts(b, "(TYPE... may be given more than once; every value counts)\n");
     if (p->nmetrics) {
-        sw_buf_printf(b, "\n%-18s %-5s %s\n", "METRIC", "UNIT", "MEANING");
+        buf_printf(b, "\n%-18s %-5s %s\n", "METRIC", "UNIT", "MEANING");
         for (int i = 0; i < p->nmetrics; i++) {
             const struct sw_metric_decl *m = &p->metrics[i];
-            sw_buf_printf(b, "%-18s %-5s %s\n", m->name, m->unit ? m->unit : "", m->help ? m->help : "");
+            buf_printf(b, "%-18s %-5s %s\n", m->name, m->unit ? m->unit : "", m->help ? m->help : "");
         }
     }
 }

@@ -26,8 +26,8 @@ char *sw_xasprintf(const char *fmt, ...) SW_PRINTF(1, 2);
  * empty. */
 const char *sw_text(const struct buf *b);
 char *sw_text_take(struct buf *b);
-/* The core's old names, for the files still being converted elsewhere
- * (core/host.c, core/keys.c, tests/test_alert.c, tests/test_docs.c). */
+/* The core's old names, for the tests other sessions are writing now
+ * (tests/test_alert.c, tests/test_docs.c) until they say buf. */
 #define sw_buf          buf
 #define sw_buf_put      buf_put
 #define sw_buf_puts     buf_puts
