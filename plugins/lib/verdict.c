@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "verdict.h"
 
 /* Said in the reason when a failure could not be kept for want of memory:
@@ -87,31 +88,26 @@ void verdict_set(struct verdict *v, const struct sw_host_api *api, sw_result *r,
             nomem_at++;
         n++;
     }
-    char *others = NULL;
-    size_t olen = 0;
-    FILE *o = n > 1 ? open_memstream(&others, &olen) : NULL;
-    if (o) {
-        fprintf(o, " (+%d more: ", n - 1);
+    struct buf others = {0};
+    if (n > 1) {
+        buf_printf(&others, " (+%d more: ", n - 1);
         for (int i = 1; i < n; i++)
-            fprintf(o, "%s%s", i > 1 ? "; " : "", verdict_at(v, i, nomem_at)->msg);
-        fputc(')', o);
-        if (fclose(o) != 0) {
-            free(others);
-            others = NULL;
-        }
+            buf_printf(&others, "%s%s", i > 1 ? "; " : "", verdict_at(v, i, nomem_at)->msg);
+        buf_puts(&others, ")");
     }
     char count[32] = ""; /* when the list itself found no memory */
-    if (n > 1 && !others)
+    if (others.failed)
         snprintf(count, sizeof count, " (+%d more)", n - 1);
+    const char *more = others.failed ? count : others.s ? others.s : "";
     const char *note_sep = v->note ? "; " : "";
     const char *note = v->note ? v->note : "";
     if (n == 0) {
         api->result_set(r, SW_OK, "%s%s%s", ok_reason, note_sep, note);
     } else {
         const struct verdict_failure *lead = verdict_at(v, 0, nomem_at);
-        api->result_set(r, lead->verdict, "%s%s%s%s", lead->msg, others ? others : count, note_sep, note);
+        api->result_set(r, lead->verdict, "%s%s%s%s", lead->msg, more, note_sep, note);
     }
-    free(others);
+    buf_free(&others);
 }
 
 void verdict_free(struct verdict *v)
