@@ -27,31 +27,31 @@ static int keys_bounded(const struct sw_key *k)
     return k->min != 0 || k->max != 0;
 }
 
-/* "a duration such as ...", with the bounds when there are any. */
-static void keys_expected(const struct sw_key *k, char *out, size_t n)
+/* "a duration such as ...", with the bounds when there are any, added to B. */
+static void keys_expected(const struct sw_key *k, struct buf *b)
 {
     char lo[32], hi[32];
     switch (k->type) {
     case SW_KEY_DURATION:
         if (keys_bounded(k))
-            snprintf(out, n, "a duration from %s to %s, such as 250ms, 10s or 5m",
-                     sw_fmt_duration(k->min, lo, sizeof lo), sw_fmt_duration(k->max, hi, sizeof hi));
+            buf_printf(b, "a duration from %s to %s, such as 250ms, 10s or 5m",
+                       sw_fmt_duration(k->min, lo, sizeof lo), sw_fmt_duration(k->max, hi, sizeof hi));
         else
-            snprintf(out, n, "%s", SW_DURATION_EXPECTED);
+            buf_puts(b, SW_DURATION_EXPECTED);
         return;
     case SW_KEY_SIZE:
         if (keys_bounded(k))
-            snprintf(out, n, "a size from %s to %s, such as 512, 200k or 2M",
-                     sw_fmt_size(k->min, lo, sizeof lo), sw_fmt_size(k->max, hi, sizeof hi));
+            buf_printf(b, "a size from %s to %s, such as 512, 200k or 2M", sw_fmt_size(k->min, lo, sizeof lo),
+                       sw_fmt_size(k->max, hi, sizeof hi));
         else
-            snprintf(out, n, "%s", SW_SIZE_EXPECTED);
+            buf_puts(b, SW_SIZE_EXPECTED);
         return;
-    case SW_KEY_BOOL: snprintf(out, n, "yes or no"); return;
+    case SW_KEY_BOOL: buf_puts(b, "yes or no"); return;
     case SW_KEY_INT:
         if (keys_bounded(k))
-            snprintf(out, n, "a whole number from %" PRId64 " to %" PRId64, k->min, k->max);
+            buf_printf(b, "a whole number from %" PRId64 " to %" PRId64, k->min, k->max);
         else
-            snprintf(out, n, "a whole number");
+            buf_puts(b, "a whole number");
         return;
     case SW_KEY_WORD: {
         /* "GET or HEAD", "udp or tcp"; past four words "one of A, AAAA,
@@ -59,25 +59,21 @@ static void keys_expected(const struct sw_key *k, char *out, size_t n)
         int nwords = 0;
         while (k->words && k->words[nwords])
             nwords++;
-        size_t len = (size_t)snprintf(out, n, "%s", nwords > 4 ? "one of " : "");
-        for (int i = 0; k->words && k->words[i]; i++) {
-            const char *sep = !i ? "" : k->words[i + 1] ? ", " : " or ";
-            len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%s", sep, k->words[i]);
-            if (len >= n)
-                break;
-        }
+        buf_puts(b, nwords > 4 ? "one of " : "");
+        for (int i = 0; i < nwords; i++)
+            buf_printf(b, "%s%s", !i ? "" : k->words[i + 1] ? ", " : " or ", k->words[i]);
         return;
     }
-    case SW_KEY_URL: snprintf(out, n, "an absolute URL such as https://example.org/"); return;
-    case SW_KEY_REGEX: snprintf(out, n, "a PCRE2 regular expression"); return;
-    case SW_KEY_LIST: snprintf(out, n, "a list of items separated by commas"); return;
-    default: snprintf(out, n, "a value"); return;
+    case SW_KEY_URL: buf_puts(b, "an absolute URL such as https://example.org/"); return;
+    case SW_KEY_REGEX: buf_puts(b, "a PCRE2 regular expression"); return;
+    case SW_KEY_LIST: buf_puts(b, "a list of items separated by commas"); return;
+    default: buf_puts(b, "a value"); return;
     }
 }
 
-/* TEXT read as K's type into *OUT: 0, or -1 with what was expected in
- * EXPECTED (N bytes). */
-static int keys_parse(const struct sw_key *k, const char *text, int64_t *out, char *expected, size_t n)
+/* TEXT read as K's type into *OUT: 0, or -1 with what was expected added
+ * to EXPECTED. */
+static int keys_parse(const struct sw_key *k, const char *text, int64_t *out, struct buf *expected)
 {
     int64_t v = 0;
     int ok = 1;
@@ -129,7 +125,7 @@ static int keys_parse(const struct sw_key *k, const char *text, int64_t *out, ch
         if (!re) {
             char msg[160] = "";
             pcre2_get_error_message(err, (PCRE2_UCHAR *)msg, sizeof msg);
-            snprintf(expected, n, "a PCRE2 regular expression (%s at offset %zu)", msg, (size_t)at);
+            buf_printf(expected, "a PCRE2 regular expression (%s at offset %zu)", msg, (size_t)at);
             return -1;
         }
         pcre2_code_free(re);
@@ -144,7 +140,7 @@ static int keys_parse(const struct sw_key *k, const char *text, int64_t *out, ch
         (v < k->min || v > k->max))
         ok = 0;
     if (!ok) {
-        keys_expected(k, expected, n);
+        keys_expected(k, expected);
         return -1;
     }
     *out = v;
@@ -165,13 +161,13 @@ int sw_key_decl_problem(const struct sw_key *k, char *why, size_t n)
         snprintf(why, n, "its bounds are the wrong way round (%" PRId64 " > %" PRId64 ")", k->min, k->max);
         return -1;
     }
-    char expected[256];
+    struct buf expected = {0};
     int64_t v;
-    if (k->def && keys_parse(k, k->def, &v, expected, sizeof expected) < 0) {
-        snprintf(why, n, "its default \"%s\" is not %s", k->def, expected);
-        return -1;
-    }
-    return 0;
+    int bad = k->def && keys_parse(k, k->def, &v, &expected) < 0;
+    if (bad)
+        snprintf(why, n, "its default \"%s\" is not %s", k->def, sw_text(&expected));
+    buf_free(&expected);
+    return bad ? -1 : 0;
 }
 
 static const struct sw_key *keys_find(const struct sw_loaded *p, const char *name)
@@ -204,14 +200,15 @@ int sw_keys_check_values(struct sw_conf *c, struct sw_section *sec, const char *
                                                   .defaults = sw_conf_section(c, SW_SEC_CHECK, p->name),
                                                   .plugin = p->name}
                              : sw_config_section_view(c, sec);
+    struct buf expected = {0};
     for (int i = 0; i < p->nkeys; i++) {
         const struct sw_key *k = &p->keys[i];
-        char expected[256];
         int n = sw_config_lookup_count(&v, k->name);
         if (!n) {
             if ((k->flags & SW_KEY_REQUIRED) && sec->kind != SW_SEC_CHECK) {
-                keys_expected(k, expected, sizeof expected);
-                sw_config_bad_value(&v, k->name, expected);
+                buf_reset(&expected);
+                keys_expected(k, &expected);
+                sw_config_bad_value(&v, k->name, sw_text(&expected));
             }
             continue;
         }
@@ -223,10 +220,12 @@ int sw_keys_check_values(struct sw_conf *c, struct sw_section *sec, const char *
             if (sec->kind == SW_SEC_SITE && !keys_in(sec, e))
                 continue;
             int64_t value;
-            if (keys_parse(k, e->value, &value, expected, sizeof expected) < 0)
-                sw_config_bad_value_nth(&v, k->name, nth, expected);
+            buf_reset(&expected);
+            if (keys_parse(k, e->value, &value, &expected) < 0)
+                sw_config_bad_value_nth(&v, k->name, nth, sw_text(&expected));
         }
     }
+    buf_free(&expected);
     return c->nerrors - before;
 }
 
@@ -247,14 +246,14 @@ int64_t sw_keys_value(const struct sw_config *v, const char *key, int i)
     const struct sw_key *k = keys_find(keys_plugin_of(v), key);
     if (!k)
         return 0;
-    char expected[256];
+    /* What was expected is not said here: sw_keys_check_values said it. */
+    struct buf unused = {0};
     int64_t out = 0;
     struct sw_entry *e = sw_config_lookup(v, key, i);
-    if (e && keys_parse(k, e->value, &out, expected, sizeof expected) == 0)
-        return out;
-    if (k->def && keys_parse(k, k->def, &out, expected, sizeof expected) == 0)
-        return out;
-    return 0;
+    if ((!e || keys_parse(k, e->value, &out, &unused) < 0) && k->def)
+        keys_parse(k, k->def, &out, &unused); /* OUT stays 0 when that fails too */
+    buf_free(&unused);
+    return out;
 }
 
 void sw_keys_describe(const struct sw_loaded *p, int json, struct buf *b)
@@ -322,12 +321,15 @@ void sw_keys_describe(const struct sw_loaded *p, int json, struct buf *b)
             char type[24];
             snprintf(type, sizeof type, "%s%s", sw_key_type_name(k->type),
                      k->flags & SW_KEY_REPEATS ? "..." : "");
-            char expected[256] = "";
-            if (k->type == SW_KEY_WORD || keys_bounded(k))
-                keys_expected(k, expected, sizeof expected);
-            buf_printf(b, "%-18s %-9s %-12s %s%s%s%s\n", k->name, type,
+            buf_printf(b, "%-18s %-9s %-12s %s", k->name, type,
                        k->def ? k->def : (k->flags & SW_KEY_REQUIRED ? "(required)" : "-"),
-                       k->help ? k->help : "", *expected ? " (" : "", expected, *expected ? ")" : "");
+                       k->help ? k->help : "");
+            if (k->type == SW_KEY_WORD || keys_bounded(k)) {
+                buf_puts(b, " (");
+                keys_expected(k, b);
+                buf_puts(b, ")");
+            }
+            buf_puts(b, "\n");
         }
     }
     int repeats = 0;
