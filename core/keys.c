@@ -205,9 +205,13 @@ int sw_keys_check_values(struct sw_conf *c, struct sw_section *sec, const char *
         const struct sw_key *k = &p->keys[i];
         int n = sw_config_lookup_count(&v, k->name);
         if (!n) {
+            /* With the key's help line: what it is for says what to give
+             * better than its type does ("a value"). */
             if ((k->flags & SW_KEY_REQUIRED) && sec->kind != SW_SEC_CHECK) {
                 buf_reset(&expected);
                 keys_expected(k, &expected);
+                if (k->help && *k->help)
+                    buf_printf(&expected, " (%s)", k->help);
                 sw_config_bad_value(&v, k->name, sw_text(&expected));
             }
             continue;

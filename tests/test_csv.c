@@ -242,6 +242,17 @@ START_TEST(bad_config)
 }
 END_TEST
 
+/* A required key that is missing is said with its help line: what dir is
+ * for tells what to write better than its type ("a value") does. */
+START_TEST(missing_dir_says_what_it_is)
+{
+    const char *want[] = {"a.ini:4: in [storage csv], dir is missing: expected a value (the folder of daily "
+                          "files, created if missing)"};
+    t_validate_errors("[site x]\nurl = http://127.0.0.1:1/\nchecks = http\n[storage csv]\nfsync = never\n",
+                      want, 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("csv");
@@ -253,6 +264,7 @@ int main(void)
     tcase_add_test(tc, other_header_next_file);
     tcase_add_test(tc, new_columns_while_open);
     tcase_add_test(tc, bad_config);
+    tcase_add_test(tc, missing_dir_says_what_it_is);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }
