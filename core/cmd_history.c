@@ -111,7 +111,7 @@ static int sum_cb(const struct sw_bucket *b, void *ud)
 int sw_cmd_uptime(struct sw_app *a)
 {
     const char *name = NULL, *since_text = "30d";
-    int64_t since = 30 * 86400000000LL;
+    int64_t since = 30 * SW_DAY;
     for (int i = 0; i < a->nargs; i++) {
         if (strcmp(a->args[i], "--since") == 0 && i + 1 < a->nargs) {
             since_text = a->args[++i];
@@ -161,7 +161,7 @@ int sw_cmd_uptime(struct sw_app *a)
                 buf_json_str(&b, site->name);
                 buf_puts(&b, ",\"check\":");
                 buf_json_str(&b, site->checks[c]);
-                buf_printf(&b, ",\"since_s\":%lld,\"percent\":", (long long)(since / 1000000));
+                buf_printf(&b, ",\"since_s\":%lld,\"percent\":", (long long)(since / SW_S));
                 buf_json_num(&b, up);
                 buf_puts(&b, ",\"warn_percent\":");
                 buf_json_num(&b, warn);

@@ -353,7 +353,7 @@ static int parse_day(const char *s, int64_t *us)
         end++;
     if (!end || *end)
         return -1;
-    *us = (int64_t)timegm(&tm) * 1000000;
+    *us = (int64_t)timegm(&tm) * SW_S;
     return 0;
 }
 

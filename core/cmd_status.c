@@ -30,7 +30,7 @@ static int status_cb(const sw_result *r, void *ud)
 
 static void status_ago(int64_t us, char *buf, size_t n)
 {
-    int64_t s = us / 1000000;
+    int64_t s = us / SW_S;
     if (s < 120)
         snprintf(buf, n, "%llds", (long long)s);
     else if (s < 7200)

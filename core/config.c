@@ -594,19 +594,19 @@ static void cfg_core(struct sw_conf *c)
                                 "a name for where this sitewatch probes from (letters, digits, '.', '-', "
                                 "'_'; at most " SW_NAME_MAX_TEXT " characters), e.g. eu-west");
     }
-    cfg_duration(c, core, "default_interval", 60000000, &c->default_interval);
-    cfg_duration(c, core, "default_timeout", 10000000, &c->default_timeout);
-    cfg_duration(c, core, "min_interval", 10000000, &c->min_interval);
+    cfg_duration(c, core, "default_interval", SW_MIN, &c->default_interval);
+    cfg_duration(c, core, "default_timeout", 10 * SW_S, &c->default_timeout);
+    cfg_duration(c, core, "min_interval", 10 * SW_S, &c->min_interval);
     cfg_count(c, core, "max_in_flight", 1000, 1, &c->max_in_flight);
     cfg_count(c, core, "recent", 7, 1, &c->recent);
     cfg_count(c, core, "queue_size", 100000, 16, &c->queue_size);
     /* Daily percentiles are taken from the raw results once a day is over,
      * so raw results must outlive a whole day and the next one. */
-    c->keep_raw = 30 * 86400000000LL;
-    c->keep_rollups = 400 * 86400000000LL;
+    c->keep_raw = 30 * SW_DAY;
+    c->keep_rollups = 400 * SW_DAY;
     if (core) {
         struct sw_config v = cfg_plain_view(c, core);
-        sw_config_number(&v, "keep_raw", sw_parse_duration, 2 * 86400000000LL, "a duration of at least 2d",
+        sw_config_number(&v, "keep_raw", sw_parse_duration, 2 * SW_DAY, "a duration of at least 2d",
                          c->keep_raw, &c->keep_raw);
         char *what = sw_xasprintf("a duration no shorter than keep_raw");
         sw_config_number(&v, "keep_rollups", sw_parse_duration, c->keep_raw, what, c->keep_rollups,

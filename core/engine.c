@@ -337,7 +337,7 @@ static void engine_finish(sw_run *run, enum sw_run_state end)
         r = sw_result_new(se->site->name, se->check, e->conf->location);
         r->scheduled = run->scheduled_wall;
         r->started = run->started_wall;
-        sw_result_metric(r, "sched.lag", (double)(run->start - run->due) / 1e6);
+        sw_result_metric(r, "sched.lag", (double)(run->start - run->due) / SW_S);
     } else {
         run->res = NULL;
     }
@@ -487,7 +487,7 @@ static void engine_note(struct sw_engine *e, struct sw_series *se, int64_t due, 
     va_end(ap);
     sw_result_set(r, SW_UNKNOWN, "%s", sw_text(&b));
     buf_free(&b);
-    sw_result_metric(r, "sched.lag", (double)(now - due) / 1e6);
+    sw_result_metric(r, "sched.lag", (double)(now - due) / SW_S);
     if (skipped)
         sw_result_metric(r, "sched.skipped", 1);
     engine_deliver(e, se, r);
@@ -506,13 +506,13 @@ static void run_start(struct sw_engine *e, struct sw_series *se, int64_t due)
     run->res = sw_result_new(se->site->name, se->check, e->conf->location);
     run->res->scheduled = run->scheduled_wall = wall - (now - due);
     run->res->started = run->started_wall = wall;
-    sw_result_metric(run->res, "sched.lag", (double)(now - due) / 1e6);
+    sw_result_metric(run->res, "sched.lag", (double)(now - due) / SW_S);
     run->guard = sw_xmalloc(sizeof *run->guard);
     uv_timer_init(e->loop, run->guard);
     run->guard->data = run;
     se->inflight = run;
     e->inflight++;
-    uv_timer_start(run->guard, run_guard_cb, (uint64_t)((se->timeout + ENGINE_GUARD_GRACE) / 1000), 0);
+    uv_timer_start(run->guard, run_guard_cb, (uint64_t)((se->timeout + ENGINE_GUARD_GRACE) / SW_MS), 0);
     if (se->plugin->desc.flags & SW_CHECK_ASYNC) {
         int rc = se->plugin->desc.check_run(se->site_state, run);
         if (rc != 0 && run->state == SW_RUN_RUNNING) {
@@ -626,7 +626,7 @@ static void engine_arm(struct sw_engine *e)
         return;
     }
     int64_t wait = it->due - sw_now_mono();
-    uv_timer_start(&e->tick, engine_tick, wait <= 0 ? 0 : (uint64_t)((wait + 999) / 1000), 0);
+    uv_timer_start(&e->tick, engine_tick, wait <= 0 ? 0 : (uint64_t)((wait + SW_MS - 1) / SW_MS), 0);
 }
 
 static void engine_close_handles(struct sw_engine *e)
@@ -849,7 +849,7 @@ static void engine_reload_step(uv_idle_t *h)
             for (int i = 0; i < nc->nerrors; i++)
                 sw_err("%s", nc->errors[i]);
             engine_reload_drop(e);
-            uv_timer_start(&e->rl.hold, engine_reload_hold_cb, RELOAD_GAP / 1000, 0);
+            uv_timer_start(&e->rl.hold, engine_reload_hold_cb, RELOAD_GAP / SW_MS, 0);
             return;
         }
         e->rl.phase = RELOAD_DIFFING;
@@ -869,8 +869,8 @@ static void engine_reload_step(uv_idle_t *h)
         sw_info("reloaded: %d site(s), %d check(s), %d kept their schedule; in %s, the loop held at most "
                 "%.1f ms at a time",
                 e->conf->nsites, e->nseries, e->rl.kept,
-                sw_fmt_duration(sw_now_mono() - e->rl.started, d, sizeof d), (double)e->rl.held_max / 1000.0);
-        uv_timer_start(&e->rl.hold, engine_reload_hold_cb, RELOAD_GAP / 1000, 0);
+                sw_fmt_duration(sw_now_mono() - e->rl.started, d, sizeof d), (double)e->rl.held_max / SW_MS);
+        uv_timer_start(&e->rl.hold, engine_reload_hold_cb, RELOAD_GAP / SW_MS, 0);
         return;
     }
     engine_held(e, t0);

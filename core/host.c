@@ -47,14 +47,14 @@ int64_t sw_now_mono(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    return (int64_t)ts.tv_sec * SW_S + ts.tv_nsec / 1000;
 }
 
 int64_t sw_now_wall(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    return (int64_t)ts.tv_sec * SW_S + ts.tv_nsec / 1000;
 }
 
 /* ---- log ---- */
@@ -406,7 +406,7 @@ static sw_timer *host_timer_new(sw_timer_cb cb, void *ud)
 
 static int host_timer_start(sw_timer *t, int64_t after)
 {
-    uint64_t ms = after <= 0 ? 0 : (uint64_t)((after + 999) / 1000);
+    uint64_t ms = after <= 0 ? 0 : (uint64_t)((after + SW_MS - 1) / SW_MS);
     return uv_timer_start(&t->timer, host_timer_cb, ms, 0) == 0 ? 0 : SW_EIO;
 }
 

@@ -14,8 +14,8 @@
 #include "units.h"
 #include "util.h"
 
-#define OUTPUT_DEFAULT_EVERY 60000000 /* 60 s */
-#define OUTPUT_MIN_EVERY     1000000  /* 1 s: a render is not free */
+#define OUTPUT_DEFAULT_EVERY SW_MIN
+#define OUTPUT_MIN_EVERY     SW_S /* a render is not free */
 
 struct output_one {
     struct sw_loaded *plugin;
@@ -311,7 +311,7 @@ static void outputs_arm(struct sw_outputs *o)
     if (next == INT64_MAX)
         return;
     int64_t wait = next - sw_now_mono();
-    uv_timer_start(&o->timer, outputs_tick, wait <= 0 ? 0 : (uint64_t)((wait + 999) / 1000), 0);
+    uv_timer_start(&o->timer, outputs_tick, wait <= 0 ? 0 : (uint64_t)((wait + SW_MS - 1) / SW_MS), 0);
 }
 
 void sw_outputs_start(struct sw_outputs *o, uv_loop_t *loop, struct sw_engine *eng, struct sw_storeq *q)

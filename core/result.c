@@ -280,7 +280,7 @@ void sw_result_json(const sw_result *r, struct buf *b)
     buf_json_str(b, r->location);
     buf_printf(b, ",\"scheduled\":\"%s\"", sw_fmt_time(r->scheduled, t, sizeof t));
     buf_printf(b, ",\"started\":\"%s\"", sw_fmt_time(r->started, t, sizeof t));
-    buf_printf(b, ",\"duration_ms\":%.1f", (double)r->duration / 1000.0);
+    buf_printf(b, ",\"duration_ms\":%.1f", (double)r->duration / SW_MS);
     buf_printf(b, ",\"verdict\":\"%s\"", sw_verdict_name(r->verdict));
     buf_puts(b, ",\"reason\":");
     buf_json_str(b, r->reason ? r->reason : "");

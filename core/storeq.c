@@ -100,13 +100,13 @@ struct sw_storeq {
     void *on_change_arg;
 };
 
-#define STOREQ_RETAIN_FIRST  2000000   /* the first pass, after start */
-#define STOREQ_RETAIN_EVERY  600000000 /* then a pass every 10 min */
-#define STOREQ_RETAIN_STEP   50000     /* between steps of a pass when idle */
-#define STOREQ_RETAIN_BUDGET 5000      /* rows a step may touch */
-#define STOREQ_LINGER        1000000   /* gather results this long before a batch */
-#define STOREQ_RETRY_FIRST   250000    /* a failed write is tried again after this... */
-#define STOREQ_RETRY_MAX     10000000  /* ...doubling up to this */
+#define STOREQ_RETAIN_FIRST  (2 * SW_S)    /* the first pass, after start */
+#define STOREQ_RETAIN_EVERY  (10 * SW_MIN) /* then a pass every 10 min */
+#define STOREQ_RETAIN_STEP   (50 * SW_MS)  /* between steps of a pass when idle */
+#define STOREQ_RETAIN_BUDGET 5000          /* rows a step may touch */
+#define STOREQ_LINGER        SW_S          /* gather results this long before a batch */
+#define STOREQ_RETRY_FIRST   (250 * SW_MS) /* a failed write is tried again after this... */
+#define STOREQ_RETRY_MAX     (10 * SW_S)   /* ...doubling up to this */
 
 void sw_storeq_on_change(struct sw_storeq *q, void (*fn)(void *), void *arg)
 {
@@ -282,7 +282,7 @@ static int64_t sq_mono(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    return (int64_t)ts.tv_sec * SW_S + ts.tv_nsec / 1000;
 }
 
 /* Wait on the target's condition (lock held) until the monotonic time
@@ -294,7 +294,7 @@ static void sq_wait_until(struct sq_target *tg, int64_t until)
         pthread_cond_wait(&tg->cond, &tg->lock);
         return;
     }
-    struct timespec ts = {(time_t)(until / 1000000), (long)(until % 1000000) * 1000};
+    struct timespec ts = {(time_t)(until / SW_S), (long)(until % SW_S) * 1000};
     pthread_cond_timedwait(&tg->cond, &tg->lock, &ts);
 }
 
@@ -347,7 +347,7 @@ static void sq_failed(struct sq_target *tg, int rc, size_t m)
     int first = !tg->failing;
     if (first) {
         tg->failing = 1;
-        tg->failing_since = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+        tg->failing_since = (int64_t)ts.tv_sec * SW_S + ts.tv_nsec / 1000;
     }
     snprintf(tg->error, sizeof tg->error, "%s", sw_strerror(rc));
     size_t waiting = tg->npend + tg->count;
@@ -359,7 +359,7 @@ static void sq_failed(struct sq_target *tg, int rc, size_t m)
                tg->name, m, sw_strerror(rc), q->cap);
     } else if (tg->backoff == STOREQ_RETRY_MAX) {
         sw_warn("%s: still cannot store (%s); %zu result(s) waiting; next try in %lld s", tg->name,
-                sw_strerror(rc), waiting, (long long)(tg->backoff / 1000000));
+                sw_strerror(rc), waiting, (long long)(tg->backoff / SW_S));
     }
 }
 
@@ -405,7 +405,7 @@ static int sq_retain_step(struct sq_target *tg)
         return 0;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    int64_t now = (int64_t)ts.tv_sec * SW_S + ts.tv_nsec / 1000;
     int rc = tg->plugin->desc.storage_retain(tg->inst, now - q->keep_raw, now - q->keep_rollups,
                                              STOREQ_RETAIN_BUDGET);
     if (rc < 0)

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sitewatch/plugin.h> /* SW_MS, SW_S ... */
+
 /* Parse "<digits>[.<digits>]<spaces><unit>" with the unit looked up in a
  * table; shared by durations and sizes. */
 struct unit {
@@ -71,7 +73,7 @@ int sw_parse_duration(const char *s, int64_t *us)
      * Nothing sitewatch times is finer than a millisecond (libcurl's
      * timeouts are whole ms, so 500us was no timeout at all): 0 or >= 1 ms. */
     int64_t v;
-    if (units_parse(s, units, (int64_t)86400e6 * 3660, &v) < 0 || (v > 0 && v < 1000))
+    if (units_parse(s, units, SW_DAY * 3660, &v) < 0 || (v > 0 && v < SW_MS))
         return -1;
     *us = v;
     return 0;
@@ -100,14 +102,14 @@ int sw_parse_size(const char *s, int64_t *bytes)
 
 char *sw_fmt_duration(int64_t us, char *buf, size_t n)
 {
-    if (us < 1000000)
-        snprintf(buf, n, "%lld ms", (long long)((us + 500) / 1000));
-    else if (us % 60000000 == 0 && us >= 120000000)
-        snprintf(buf, n, "%lld min", (long long)(us / 60000000));
-    else if (us % 1000000 == 0)
-        snprintf(buf, n, "%lld s", (long long)(us / 1000000));
+    if (us < SW_S)
+        snprintf(buf, n, "%lld ms", (long long)((us + SW_MS / 2) / SW_MS));
+    else if (us % SW_MIN == 0 && us >= 2 * SW_MIN)
+        snprintf(buf, n, "%lld min", (long long)(us / SW_MIN));
+    else if (us % SW_S == 0)
+        snprintf(buf, n, "%lld s", (long long)(us / SW_S));
     else
-        snprintf(buf, n, "%.1f s", (double)us / 1e6);
+        snprintf(buf, n, "%.1f s", (double)us / SW_S);
     return buf;
 }
 

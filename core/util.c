@@ -262,10 +262,10 @@ void sw_strv_free(char **v)
 
 char *sw_fmt_time(int64_t us, char *buf, size_t n)
 {
-    time_t secs = (time_t)(us / 1000000);
-    long frac = (long)(us % 1000000);
+    time_t secs = (time_t)(us / SW_S);
+    long frac = (long)(us % SW_S);
     if (frac < 0) {
-        frac += 1000000;
+        frac += SW_S;
         secs--;
     }
     struct tm tm;
