@@ -57,7 +57,7 @@ int main(int argc, char **argv)
     }
     sw_metrics_note(https);
     struct sw_storeq *q = sw_storeq_new((size_t)n + 16);
-    sw_storage_open(c, q, NULL);
+    sw_storage_open(c, q);
     /* Results made first, so the figure is the writer's alone. */
     sw_result **v = malloc(sizeof *v * (size_t)n);
     int64_t t0 = sw_now_wall();

@@ -43,7 +43,7 @@ int sw_app_open_storage(struct sw_app *a)
 {
     int before = a->conf->nerrors;
     a->q = sw_storeq_new((size_t)a->conf->queue_size);
-    int busy = sw_storage_open(a->conf, a->q, a->series);
+    int busy = sw_storage_open(a->conf, a->q);
     sw_app_print_errors(a->conf, before);
     return busy;
 }

@@ -94,9 +94,8 @@ void sw_series_forget_runs(struct sw_series *series);
 /* Open every [storage NAME] into Q.  Returns how many could not open
  * because another daemon uses them (SW_EBUSY).  Storage sections are read
  * at start only; a reload keeps them (the storage router, sink_storage.c,
- * routes each series to the targets its site names).  SERIES is not used
- * any more (tests/store.c still passes it). */
-int sw_storage_open(struct sw_conf *conf, struct sw_storeq *q, struct sw_series **series);
+ * routes each series to the targets its site names). */
+int sw_storage_open(struct sw_conf *conf, struct sw_storeq *q);
 
 /* Series found by site and check name in one step.  Each series is found at
  * most once: TAKE hands it out and forgets it, so two series of the same

@@ -266,9 +266,8 @@ void sw_series_list_free(struct sw_series **series)
     free(series);
 }
 
-int sw_storage_open(struct sw_conf *c, struct sw_storeq *q, struct sw_series **series)
+int sw_storage_open(struct sw_conf *c, struct sw_storeq *q)
 {
-    (void)series;
     int busy = 0;
     for (int i = 0; i < c->nsecs; i++) {
         struct sw_section *s = c->secs[i];

@@ -26,16 +26,6 @@ char *sw_xasprintf(const char *fmt, ...) SW_PRINTF(1, 2);
  * empty. */
 const char *sw_text(const struct buf *b);
 char *sw_text_take(struct buf *b);
-/* The core's old names, for the tests other sessions are writing now
- * (tests/test_alert.c, tests/test_docs.c) until they say buf. */
-#define sw_buf          buf
-#define sw_buf_put      buf_put
-#define sw_buf_puts     buf_puts
-#define sw_buf_printf   buf_printf
-#define sw_buf_vprintf  buf_vprintf
-#define sw_buf_json_str buf_json_str
-#define sw_buf_json_num buf_json_num
-#define sw_buf_free     buf_free
 /* S made safe to store and show: invalid UTF-8 becomes U+FFFD; control
  * characters (C0, DEL, C1, the bidi overrides and isolates U+202A-U+202E
  * and U+2066-U+2069, U+2028 and U+2029) become a space (ONE_LINE) or

@@ -19,7 +19,7 @@ void t_storage_open(struct t_storage *t, const char *dir, const char *plugin)
         for (int k = 0; k < t->conf->sites[s].nchecks; k++)
             sw_metrics_note(sw_loader_get(t->conf->plugin_dir, t->conf->sites[s].checks[k]));
     t->q = sw_storeq_new(16);
-    sw_storage_open(t->conf, t->q, NULL);
+    sw_storage_open(t->conf, t->q);
     for (int i = 0; i < sw_storeq_ntargets(t->q) && !t->p; i++) {
         t->p = sw_storeq_target(t->q, i, &t->inst);
         if (strcmp(t->p->name, plugin) != 0)

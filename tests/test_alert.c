@@ -40,7 +40,7 @@ struct alert_row {
     const char *events;
 };
 
-static void alert_play(const struct alert_row *row, struct sw_buf *states, struct sw_buf *events)
+static void alert_play(const struct alert_row *row, struct buf *states, struct buf *events)
 {
     struct sw_alert a = {0};
     struct sw_alert_hold hold = {0};
@@ -59,18 +59,18 @@ static void alert_play(const struct alert_row *row, struct sw_buf *states, struc
         struct sw_alert_event ev;
         while (sw_alert_owed(&a, &row->rules, "shop/https", &hold, now, &ev)) {
             int at = (int)((ev.at - T0) / SW_MIN), since = (int)((ev.since - T0) / SW_MIN);
-            sw_buf_printf(events, "%s%c%d/%d", events->len ? " " : "", sw_alert_kind_name(ev.kind)[0], at,
+            buf_printf(events, "%s%c%d/%d", events->len ? " " : "", sw_alert_kind_name(ev.kind)[0], at,
                           since);
             if (ev.kind == SW_EVENT_UP)
-                sw_buf_printf(events, "+%d", (int)(ev.downtime / SW_MIN));
+                buf_printf(events, "+%d", (int)(ev.downtime / SW_MIN));
             if (ev.kind == SW_EVENT_REMINDER)
-                sw_buf_printf(events, "#%d", ev.nth);
+                buf_printf(events, "#%d", ev.nth);
             if (ev.kind != SW_EVENT_UP)
                 ck_assert_str_eq(ev.reason, "HTTP 503, expected 200-399");
         }
         if (hold.parent && a.state != SW_ALERT_UP)
             ck_assert_str_eq(a.parent, "router");
-        sw_buf_printf(states, "%c", sw_alert_state_name(a.state)[0]);
+        buf_printf(states, "%c", sw_alert_state_name(a.state)[0]);
     }
 }
 
@@ -98,15 +98,15 @@ START_TEST(alert_transitions)
         {"maintenance holds reminders", {1, 1, m2, SW_FAIL}, "Fm...M", "dddddd", "D0/0 R5/0#1"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-        struct sw_buf states = {0}, events = {0};
-        sw_buf_puts(&events, "");
+        struct buf states = {0}, events = {0};
+        buf_puts(&events, "");
         alert_play(&rows[i], &states, &events);
         ck_assert_msg(strcmp(states.s, rows[i].states) == 0, "%s: states %s, expected %s", rows[i].name,
                       states.s, rows[i].states);
         ck_assert_msg(strcmp(events.s, rows[i].events) == 0, "%s: events \"%s\", expected \"%s\"",
                       rows[i].name, events.s, rows[i].events);
-        sw_buf_free(&states);
-        sw_buf_free(&events);
+        buf_free(&states);
+        buf_free(&events);
     }
 }
 END_TEST
@@ -511,22 +511,22 @@ static struct sw_alertdb *store_open(const char *path)
 
 static int collect_msg(void *ctx, const struct sw_outbox_msg *m)
 {
-    sw_buf_printf(ctx, "%s%s:%s:%s:%d", ((struct sw_buf *)ctx)->len ? " " : "", m->notifier, m->event_id,
+    buf_printf(ctx, "%s%s:%s:%s:%d", ((struct buf *)ctx)->len ? " " : "", m->notifier, m->event_id,
                   m->payload, m->attempts);
     return 0;
 }
 
 static char *outbox_of(struct sw_alertdb *db, const char *notifier)
 {
-    struct sw_buf b = {0};
-    sw_buf_puts(&b, "");
+    struct buf b = {0};
+    buf_puts(&b, "");
     ck_assert_int_eq(sw_alertdb_outbox(db, notifier, collect_msg, &b), 0);
     return b.s;
 }
 
 static int collect_key(void *ctx, const char *key, const struct sw_alert *a)
 {
-    sw_buf_printf(ctx, "%s=%s ", key, sw_alert_state_name(a->state));
+    buf_printf(ctx, "%s=%s ", key, sw_alert_state_name(a->state));
     return 0;
 }
 
@@ -556,10 +556,10 @@ START_TEST(store_round_trip)
     ck_assert_int_eq(memcmp(&a, &b, sizeof a), 0);
     ck_assert_int_eq(sw_alertdb_load(db, "blog/http", &b), SW_ENOTFOUND);
     ck_assert_int_eq(b.state, SW_ALERT_UP);
-    struct sw_buf keys = {0};
+    struct buf keys = {0};
     ck_assert_int_eq(sw_alertdb_each_series(db, collect_key, &keys), 0);
     ck_assert_str_eq(keys.s, "api/https=up shop/https=down ");
-    sw_buf_free(&keys);
+    buf_free(&keys);
     ck_assert_int_eq(sw_alertdb_forget(db, "api/https"), 0);
     ck_assert_int_eq(sw_alertdb_load(db, "api/https", &b), SW_ENOTFOUND);
     ck_assert_int_eq(t_sql_long(path, "PRAGMA user_version"), SW_ALERTDB_VERSION);

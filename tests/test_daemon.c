@@ -720,7 +720,7 @@ START_TEST(seed_takes_all_recent)
     struct sw_series **series = sw_series_bind(c, &n);
     ck_assert_int_eq(n, 1);
     struct sw_storeq *q = sw_storeq_new(100);
-    sw_storage_open(c, q, series);
+    sw_storage_open(c, q);
     struct sw_engine *e = sw_engine_new(&loop, c, series, q);
     sw_engine_seed(e);
     struct sw_series *se = sw_engine_series(e)[0];

@@ -152,22 +152,22 @@ static char *line_cut(char **rest)
 }
 
 /* B empty, and a string even before anything is put in it. */
-static void buf_clear(struct sw_buf *b)
+static void buf_clear(struct buf *b)
 {
-    sw_buf_puts(b, "");
+    buf_puts(b, "");
     b->len = 0;
     b->s[0] = '\0';
 }
 
 static char *replace_all(const char *s, const char *from, const char *to)
 {
-    struct sw_buf b = {0};
+    struct buf b = {0};
     buf_clear(&b);
     for (const char *hit; (hit = strstr(s, from)); s = hit + strlen(from)) {
-        sw_buf_put(&b, s, (size_t)(hit - s));
-        sw_buf_puts(&b, to);
+        buf_put(&b, s, (size_t)(hit - s));
+        buf_puts(&b, to);
     }
-    sw_buf_puts(&b, s);
+    buf_puts(&b, s);
     return b.s;
 }
 
@@ -175,25 +175,25 @@ static char *replace_all(const char *s, const char *from, const char *to)
  * timing ("0 ms", "12 ms") any number of milliseconds. */
 static char *normalise(const char *text)
 {
-    struct sw_buf b = {0};
+    struct buf b = {0};
     buf_clear(&b);
     for (const char *p = text; *p;) {
         if (*p == ' ' || *p == '\t') {
             while (*p == ' ' || *p == '\t')
                 p++;
             if (*p && *p != '\n')
-                sw_buf_puts(&b, " ");
+                buf_puts(&b, " ");
         } else if (isdigit((unsigned char)*p)) {
             const char *end = p;
             while (isdigit((unsigned char)*end))
                 end++;
             if (strncmp(end, " ms", 3) == 0)
-                sw_buf_puts(&b, "#");
+                buf_puts(&b, "#");
             else
-                sw_buf_put(&b, p, (size_t)(end - p));
+                buf_put(&b, p, (size_t)(end - p));
             p = end;
         } else {
-            sw_buf_put(&b, p++, 1);
+            buf_put(&b, p++, 1);
         }
     }
     return b.s;
@@ -265,7 +265,7 @@ static void page_command(struct page *pg, const char *line, const char *want)
 static void page_console(struct page *pg, const char *block)
 {
     char *text = sw_xstrdup(block), *cmd = NULL;
-    struct sw_buf want = {0};
+    struct buf want = {0};
     buf_clear(&want);
     for (char *rest = text, *l; (l = line_cut(&rest));) {
         if (strncmp(l, "$ ", 2) == 0 || strncmp(l, "# ", 2) == 0) {
@@ -275,12 +275,12 @@ static void page_console(struct page *pg, const char *block)
             buf_clear(&want);
         } else {
             ck_assert_msg(cmd != NULL, "console block starts without a command: %s", l);
-            sw_buf_printf(&want, "%s\n", l);
+            buf_printf(&want, "%s\n", l);
         }
     }
     if (cmd)
         page_command(pg, cmd, want.s);
-    sw_buf_free(&want);
+    buf_free(&want);
     free(text);
 }
 
@@ -355,11 +355,11 @@ static void page_lists_plugin(const struct page *pg)
 static void page_walk(struct page *pg, char *text)
 {
     char *info = NULL;
-    struct sw_buf body = {0};
+    struct buf body = {0};
     for (char *rest = text, *l; (l = line_cut(&rest));) {
         if (strncmp(l, "```", 3) != 0) {
             if (info)
-                sw_buf_printf(&body, "%s\n", l);
+                buf_printf(&body, "%s\n", l);
         } else if (!info) {
             info = l + 3;
             buf_clear(&body);
@@ -369,7 +369,7 @@ static void page_walk(struct page *pg, char *text)
         }
     }
     ck_assert_msg(!info, "a ``` block is not closed");
-    sw_buf_free(&body);
+    buf_free(&body);
 }
 
 START_TEST(writing_a_plugin_works_as_written)

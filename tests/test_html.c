@@ -324,7 +324,7 @@ START_TEST(bad_output_config)
 {
     const char *want[] = {
         "a.ini:5: in [output html], dir = \"\": expected the folder to write the pages to",
-        "a.ini:6: unknown key 'colour' in [output html]: plugin html accepts every, dir, title",
+        "a.ini:6: unknown key 'colour' in [output html]: plugin html accepts dir, every, title",
         "a.ini:7: in [output html], every = \"0\": expected a duration from 1 s to 1440 min"};
     t_validate_errors(
         "[site x]\nurl = http://127.0.0.1:1/\nchecks = http\n[output html]\ndir =\ncolour = red\nevery = 0\n",

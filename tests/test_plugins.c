@@ -160,7 +160,7 @@ START_TEST(stuck_blocking_runs_still_give_one_result_each)
         t_sql_long(db, "SELECT count(*) FROM results_v WHERE site IN ('hang', 'slow') AND verdict <> "
                        "'UNKNOWN'"),
         0);
-    /* A job with a run stuck on a worker thread starts no other: a hung
+    /* A series with a run stuck on a worker thread starts no other: a hung
      * plugin holds one worker, not one more each interval. */
     ck_assert_int_ge(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site='hang' AND reason = 'not "
                                     "started: its last run is still stuck in check plugin misblock''s code'"),

@@ -266,7 +266,7 @@ struct sw_host_api {
     /* Async checks only, on the loop thread: the run is finished.  Exactly
      * once per run, possibly from inside run() or cancel().  The run and its
      * result must not be touched afterwards.  (A second call before the
-     * job's next run finishes is detected, logged and ignored; later it is
+     * series' next run finishes is detected, logged and ignored; later it is
      * undefined.) */
     void (*run_complete)(sw_run *run);
 
