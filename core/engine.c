@@ -216,7 +216,7 @@ static int seed_cb(const sw_result *r, void *ud)
             s->cap = s->cap ? s->cap * 2 : 16;
             s->got = sw_xrealloc(s->got, sizeof *s->got * (size_t)s->cap);
         }
-        /* Only the newest keeps its metrics and facts in the cache, so the
+        /* Only the newest keeps its metrics and info in the cache, so the
          * older ones are not copied with theirs. */
         s->got[s->n] = s->n ? sw_result_clone_slim(r) : sw_result_clone(r);
         s->n++;

@@ -88,7 +88,7 @@ static char *result_name(sw_result *r, const char *name, unsigned own)
     return sw_xstrdup(name ? name : "");
 }
 
-/* NAME for a metric (BIT RESULT_OWN_METRICS) or fact (RESULT_OWN_FACTS) of
+/* NAME for a metric (BIT RESULT_OWN_METRICS) or info (RESULT_OWN_INFOS) of
  * R: interned, or once one is not, every such name of R its own copy (a
  * flag per result, not per name, keeps a metric at 16 bytes). */
 static char *result_own_name(sw_result *r, unsigned bit, const char *name)
@@ -100,7 +100,7 @@ static char *result_own_name(sw_result *r, unsigned bit, const char *name)
         r->names_owned |= bit;
         for (int i = 0; bit == RESULT_OWN_METRICS && i < r->nmetrics; i++)
             r->metrics[i].name = sw_xstrdup(r->metrics[i].name);
-        for (int i = 0; bit == RESULT_OWN_FACTS && i < r->ninfos; i++)
+        for (int i = 0; bit == RESULT_OWN_INFOS && i < r->ninfos; i++)
             r->infos[i].key = sw_xstrdup(r->infos[i].key);
     }
     return sw_xstrdup(name);
@@ -139,7 +139,7 @@ void sw_result_unref(sw_result *r)
             free((char *)r->metrics[i].name);
     free(r->metrics);
     for (int i = 0; i < r->ninfos; i++) {
-        if (r->names_owned & RESULT_OWN_FACTS)
+        if (r->names_owned & RESULT_OWN_INFOS)
             free(r->infos[i].key);
         free(r->infos[i].value);
     }
@@ -189,7 +189,7 @@ static char *result_cap(char *s, size_t max)
     return s;
 }
 
-/* A fact as stored and shown: valid UTF-8, no secrets, at most 4 KiB. */
+/* An info value as stored and shown: valid UTF-8, no secrets, at most 4 KiB. */
 static char *sw_info_text(const char *value)
 {
     char *safe = sw_redact(value);
@@ -262,9 +262,9 @@ void sw_result_info(sw_result *r, const char *key, const char *value)
         r->cinfos = r->cinfos ? r->cinfos * 2 : 2;
         r->infos = sw_xrealloc(r->infos, sizeof *r->infos * (size_t)r->cinfos);
     }
-    /* Fact names are as few as metric names: shared the same way. */
+    /* Info names are as few as metric names: shared the same way. */
     char *name = sw_text_clean(key, 1);
-    char *own = result_own_name(r, RESULT_OWN_FACTS, name); /* before the count moves */
+    char *own = result_own_name(r, RESULT_OWN_INFOS, name); /* before the count moves */
     r->infos[r->ninfos++] = (struct sw_info){own, sw_info_text(value)};
     free(name);
 }

@@ -14,18 +14,18 @@ struct sw_metric {
     double value;
 };
 struct sw_info {
-    char *key; /* interned unless RESULT_OWN_FACTS */
+    char *key; /* interned unless RESULT_OWN_INFOS */
     char *value;
 };
 
 /* Bits of names_owned: which names are the result's own copies.  Past the
- * intern set's cap, every metric (or fact) name of the result is. */
+ * intern set's cap, every metric (or info) name of the result is. */
 enum {
     RESULT_OWN_SITE = 1,
     RESULT_OWN_CHECK = 2,
     RESULT_OWN_LOCATION = 4,
     RESULT_OWN_METRICS = 8,
-    RESULT_OWN_FACTS = 16
+    RESULT_OWN_INFOS = 16
 };
 
 struct sw_result {
@@ -47,13 +47,13 @@ sw_result *sw_result_new(const char *site, const char *check, const char *locati
 sw_result *sw_result_ref(sw_result *r);
 void sw_result_unref(sw_result *r);
 sw_result *sw_result_clone(const sw_result *r);
-/* The same without metrics and facts. */
+/* The same without metrics and info. */
 sw_result *sw_result_clone_slim(const sw_result *r);
-/* Give back what R's metric and fact arrays hold beyond their use: a
+/* Give back what R's metric and info arrays hold beyond their use: a
  * result kept for minutes (the newest of each series) should not carry
  * room for growth. */
 void sw_result_trim(sw_result *r);
-/* Longest reason and longest fact, in bytes, the mark of a cut included:
+/* Longest reason and longest info value, in bytes, the mark of a cut included:
  * longer text is cut at a character boundary and ends with "… (cut)". */
 #define SW_REASON_MAX 1024
 #define SW_INFO_MAX   4096

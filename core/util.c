@@ -93,7 +93,7 @@ char *sw_text_clean(const char *s, int one_line)
     struct buf b = {0};
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     /* Most text is printable ASCII: then an exact copy, since results keep
-     * their reasons and facts for minutes (a 64-byte buffer each was MBs). */
+     * their reasons and info for minutes (a 64-byte buffer each was MBs). */
     size_t plain = 0;
     while (p[plain] >= 0x20 && p[plain] < 0x7f)
         plain++;

@@ -50,7 +50,7 @@ START_TEST(redaction)
 }
 END_TEST
 
-/* Reasons and facts: valid UTF-8, no control characters (one line). */
+/* Reasons and info: valid UTF-8, no control characters (one line). */
 START_TEST(text_cleaning)
 {
     char *got = sw_text_clean("caf\xe9 \xc3\xa9 \x1b[31m\tend\xf0\x9f", 1);
@@ -330,7 +330,7 @@ START_TEST(names_past_the_cap)
     }
     ck_assert_int_eq(r->nmetrics, 5001);
     ck_assert(r->names_owned & RESULT_OWN_METRICS);
-    ck_assert(r->names_owned & RESULT_OWN_FACTS);
+    ck_assert(r->names_owned & RESULT_OWN_INFOS);
     ck_assert_str_eq(r->metrics[0].name, "time.total");
     ck_assert_str_eq(r->metrics[5000].name, "m4999");
     ck_assert_str_eq(r->infos[0].key, "http.ip");
@@ -347,8 +347,8 @@ START_TEST(names_past_the_cap)
 END_TEST
 
 /* Issue 15.6: text a server controls is bounded at the core: a reason at
- * 1 KiB, a fact at 4 KiB, cut at a character boundary and marked. */
-START_TEST(reasons_and_facts_capped)
+ * 1 KiB, an info value at 4 KiB, cut at a character boundary and marked. */
+START_TEST(reasons_and_info_capped)
 {
     struct buf big = {0};
     buf_puts(&big, "text/html; ");
@@ -396,7 +396,7 @@ int main(void)
     tcase_add_test(tc, split_lists);
     tcase_add_test(tc, recent_cache);
     tcase_add_test(tc, names_past_the_cap);
-    tcase_add_test(tc, reasons_and_facts_capped);
+    tcase_add_test(tc, reasons_and_info_capped);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }
