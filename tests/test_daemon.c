@@ -552,6 +552,23 @@ static void ip_count(const struct sw_result_event *ev, void *ud)
     ip_results++;
 }
 
+/* Run E's daemon on LOOP with CB called every EVERY ms (first after FIRST,
+ * its data a step counter from 0), then free E and close LOOP. */
+static void ip_run(uv_loop_t *loop, struct sw_engine *e, uv_timer_cb cb, uint64_t first, uint64_t every)
+{
+    uv_timer_t t;
+    int step = 0;
+    uv_timer_init(loop, &t);
+    t.data = &step;
+    uv_timer_start(&t, cb, first, every);
+    sw_engine_run_daemon(e, ip_dir);
+    uv_close((uv_handle_t *)&t, NULL);
+    sw_engine_free(e);
+    sw_host_release_loop();
+    uv_run(loop, UV_RUN_DEFAULT);
+    uv_loop_close(loop);
+}
+
 static void ip_signal_cb(uv_timer_t *t)
 {
     int *step = t->data;
@@ -584,17 +601,7 @@ START_TEST(reload_pairs_one_to_one)
     free(b);
     struct sw_engine *e = sw_engine_new(&loop, c, series, NULL);
     sw_sink_register(e, "count", ip_count, NULL, NULL);
-    uv_timer_t t;
-    int step = 0;
-    uv_timer_init(&loop, &t);
-    t.data = &step;
-    uv_timer_start(&t, ip_signal_cb, 700, 700);
-    sw_engine_run_daemon(e, ip_dir);
-    uv_close((uv_handle_t *)&t, NULL);
-    sw_engine_free(e);
-    sw_host_release_loop();
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
+    ip_run(&loop, e, ip_signal_cb, 700, 700);
     char *log = t_read(ip_log);
     ck_assert_msg(strstr(log, "2 kept") == NULL, "%s", log);
     int reloads = 0;
@@ -659,17 +666,7 @@ START_TEST(extra_sink_sees_every_result)
     struct seen seen = {0};
     sw_sink_register(e, "first verdicts", sw_sink_first_verdicts, NULL, NULL); /* as run does */
     sw_sink_register(e, "seen", ip_seen, NULL, &seen);
-    uv_timer_t t;
-    int step = 0;
-    uv_timer_init(&loop, &t);
-    t.data = &step;
-    uv_timer_start(&t, ip_flip_cb, 1500, 1000);
-    sw_engine_run_daemon(e, ip_dir);
-    uv_close((uv_handle_t *)&t, NULL);
-    sw_engine_free(e);
-    sw_host_release_loop();
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
+    ip_run(&loop, e, ip_flip_cb, 1500, 1000);
     char *log = t_read(ip_log);
     ck_assert_msg(seen.n >= 3, "%d results:\n%s", seen.n, log);
     ck_assert_int_eq(seen.recent_ok, seen.n);
