@@ -10,12 +10,14 @@
 #include <ctype.h>
 #include <netinet/in.h>
 #include <resolv.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+/* Not "lib/buf.h": tests/test_common.c is built with this file too, without
+ * the plugins' include folder. */
+#include "../lib/buf.h"
 #include "dns.h"
 
 static const struct {
@@ -76,46 +78,15 @@ const char *dns_rcode_name(int code, char *buf, size_t n)
     return buf;
 }
 
-/* A growing string, for record data of any length. */
-struct dns_text {
-    char *s;
-    size_t len;
-    int nomem; /* a piece found no memory: the text is not whole */
-};
-
-static void dns_put(struct dns_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void dns_put(struct dns_text *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *more = NULL;
-    int n = vasprintf(&more, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        t->nomem = 1;
-        return;
-    }
-    char *s = realloc(t->s, t->len + (size_t)n + 1);
-    if (!s) {
-        free(more);
-        t->nomem = 1;
-        return;
-    }
-    memcpy(s + t->len, more, (size_t)n + 1);
-    t->s = s;
-    t->len += (size_t)n;
-    free(more);
-}
-
 /* One character-string (length byte, then bytes) of TXT or CAA data, with
  * anything unprintable shown as \DDD as dig does; returns bytes used. */
-static size_t dns_put_chars(struct dns_text *t, const unsigned char *p, size_t n)
+static size_t dns_put_chars(struct buf *t, const unsigned char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (isprint(p[i]))
-            dns_put(t, "%c", p[i]);
+            buf_put(t, (const char *)&p[i], 1);
         else
-            dns_put(t, "\\%03u", p[i]);
+            buf_printf(t, "\\%03u", p[i]);
     }
     return n;
 }
@@ -128,7 +99,7 @@ static char *dns_format(const ns_msg *msg, const ns_rr *rr, int *nomem)
     const unsigned char *base = ns_msg_base(*msg), *mend = ns_msg_end(*msg);
     size_t len = ns_rr_rdlen(*rr);
     char name[NS_MAXDNAME], name2[NS_MAXDNAME], addr[INET6_ADDRSTRLEN];
-    struct dns_text t = {0};
+    struct buf t = {0};
     int used;
     switch (ns_rr_type(*rr)) {
     case ns_t_a:
@@ -136,33 +107,33 @@ static char *dns_format(const ns_msg *msg, const ns_rr *rr, int *nomem)
         if (len != (ns_rr_type(*rr) == ns_t_a ? 4u : 16u))
             return NULL;
         inet_ntop(len == 4 ? AF_INET : AF_INET6, rd, addr, sizeof addr);
-        dns_put(&t, "%s", addr);
+        buf_puts(&t, addr);
         break;
     case ns_t_cname:
     case ns_t_ns:
     case ns_t_ptr:
         if (dn_expand(base, mend, rd, name, sizeof name) < 0)
             return NULL;
-        dns_put(&t, "%s", name);
+        buf_puts(&t, name);
         break;
     case ns_t_mx:
         if (len < 3 || dn_expand(base, mend, rd + 2, name, sizeof name) < 0)
             return NULL;
-        dns_put(&t, "%u %s", ns_get16(rd), name);
+        buf_printf(&t, "%u %s", ns_get16(rd), name);
         break;
     case ns_t_srv:
         if (len < 7 || dn_expand(base, mend, rd + 6, name, sizeof name) < 0)
             return NULL;
-        dns_put(&t, "%u %u %u %s", ns_get16(rd), ns_get16(rd + 2), ns_get16(rd + 4), name);
+        buf_printf(&t, "%u %u %u %s", ns_get16(rd), ns_get16(rd + 2), ns_get16(rd + 4), name);
         break;
     case ns_t_txt:
         /* The strings of one record, joined: "v=spf1 ..." split at 255
          * bytes reads back whole. */
-        dns_put(&t, "%s", "");
+        buf_puts(&t, "");
         for (const unsigned char *p = rd; p < end;) {
             size_t n = *p++;
             if (n > (size_t)(end - p)) {
-                free(t.s);
+                buf_free(&t);
                 return NULL;
             }
             p += dns_put_chars(&t, p, n);
@@ -175,25 +146,25 @@ static char *dns_format(const ns_msg *msg, const ns_rr *rr, int *nomem)
         if ((used = dn_expand(base, mend, p, name2, sizeof name2)) < 0 || end - (p + used) < 20)
             return NULL;
         p += used;
-        dns_put(&t, "%s %s %lu %lu %lu %lu %lu", name, name2, ns_get32(p), ns_get32(p + 4), ns_get32(p + 8),
-                ns_get32(p + 12), ns_get32(p + 16));
+        buf_printf(&t, "%s %s %lu %lu %lu %lu %lu", name, name2, ns_get32(p), ns_get32(p + 4),
+                   ns_get32(p + 8), ns_get32(p + 12), ns_get32(p + 16));
         break;
     case ns_t_caa:
         if (len < 2 || rd[1] > len - 2)
             return NULL;
-        dns_put(&t, "%u ", rd[0]);
+        buf_printf(&t, "%u ", rd[0]);
         dns_put_chars(&t, rd + 2, rd[1]);
-        dns_put(&t, " \"");
+        buf_puts(&t, " \"");
         dns_put_chars(&t, rd + 2 + rd[1], len - 2 - rd[1]);
-        dns_put(&t, "\"");
+        buf_puts(&t, "\"");
         break;
     default: /* RFC 3597's form for a type without a text form here */
-        dns_put(&t, "\\# %zu ", len);
+        buf_printf(&t, "\\# %zu ", len);
         for (size_t i = 0; i < len; i++)
-            dns_put(&t, "%02x", rd[i]);
+            buf_printf(&t, "%02x", rd[i]);
     }
-    if (t.nomem) {
-        free(t.s);
+    if (t.failed) {
+        buf_free(&t);
         *nomem = 1;
         return NULL;
     }
@@ -252,7 +223,7 @@ int dns_answer_parse(const unsigned char *abuf, int alen, int type, struct dns_a
         snprintf(cur, sizeof cur, "%s", ns_rr_name(q));
     int count = ns_msg_count(msg, ns_s_an), nrec = 0;
     struct dns_rec *recs = calloc((size_t)count + 1, sizeof *recs);
-    struct dns_text chain = {0};
+    struct buf chain = {0};
     int ret = SW_EINVAL, nomem = 0;
     if (!recs)
         return SW_ENOMEM;
@@ -287,7 +258,7 @@ int dns_answer_parse(const unsigned char *abuf, int alen, int type, struct dns_a
         if (!c)
             break;
         c->used = 1;
-        dns_put(&chain, "%s%s -> %s", chain.s ? ", " : "", c->owner, c->value);
+        buf_printf(&chain, "%s%s -> %s", chain.len ? ", " : "", c->owner, c->value);
         snprintf(cur, sizeof cur, "%s", c->value);
     }
     for (int i = 0; i < nrec; i++) {
@@ -310,8 +281,8 @@ int dns_answer_parse(const unsigned char *abuf, int alen, int type, struct dns_a
             out->ttl_min = r->ttl;
     }
     dns_recs_free(recs, nrec);
-    if (chain.nomem) {
-        free(chain.s);
+    if (chain.failed) {
+        buf_free(&chain);
         dns_answer_free(out);
         return SW_ENOMEM;
     }
@@ -319,7 +290,7 @@ int dns_answer_parse(const unsigned char *abuf, int alen, int type, struct dns_a
     return 0;
 bad:
     dns_recs_free(recs, nrec + 1); /* the one being read too */
-    free(chain.s);
+    buf_free(&chain);
     dns_answer_free(out);
     return ret;
 }
