@@ -60,7 +60,7 @@ static void alert_play(const struct alert_row *row, struct buf *states, struct b
         while (sw_alert_owed(&a, &row->rules, "shop/https", &hold, now, &ev)) {
             int at = (int)((ev.at - T0) / SW_MIN), since = (int)((ev.since - T0) / SW_MIN);
             buf_printf(events, "%s%c%d/%d", events->len ? " " : "", sw_alert_kind_name(ev.kind)[0], at,
-                          since);
+                       since);
             if (ev.kind == SW_EVENT_UP)
                 buf_printf(events, "+%d", (int)(ev.downtime / SW_MIN));
             if (ev.kind == SW_EVENT_REMINDER)
@@ -512,7 +512,7 @@ static struct sw_alertdb *store_open(const char *path)
 static int collect_msg(void *ctx, const struct sw_outbox_msg *m)
 {
     buf_printf(ctx, "%s%s:%s:%s:%d", ((struct buf *)ctx)->len ? " " : "", m->notifier, m->event_id,
-                  m->payload, m->attempts);
+               m->payload, m->attempts);
     return 0;
 }
 
