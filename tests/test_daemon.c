@@ -552,6 +552,20 @@ static void ip_count(const struct sw_result_event *ev, void *ud)
     ip_results++;
 }
 
+/* ip_dir's configuration of one series, loaded and bound on a new LOOP
+ * that the host uses. */
+static struct sw_conf *ip_load_one(uv_loop_t *loop, struct sw_series ***series)
+{
+    uv_loop_init(loop);
+    sw_host_set_loop(loop);
+    struct sw_conf *c = sw_conf_load(ip_dir);
+    ck_assert_int_eq(c->nerrors, 0);
+    int n;
+    *series = sw_series_bind(c, &n);
+    ck_assert_int_eq(n, 1);
+    return c;
+}
+
 /* Run E's daemon on LOOP with CB called every EVERY ms (first after FIRST,
  * its data a step counter from 0), then free E and close LOOP. */
 static void ip_run(uv_loop_t *loop, struct sw_engine *e, uv_timer_cb cb, uint64_t first, uint64_t every)
@@ -655,13 +669,8 @@ START_TEST(extra_sink_sees_every_result)
                  "[site dup]\nurl = http://unused.invalid/\nchecks = constcheck\ninterval = 1s\n"
                  "constcheck.verdict = FAIL\n"));
     uv_loop_t loop;
-    uv_loop_init(&loop);
-    sw_host_set_loop(&loop);
-    struct sw_conf *c = sw_conf_load(ip_dir);
-    ck_assert_int_eq(c->nerrors, 0);
-    int n;
-    struct sw_series **series = sw_series_bind(c, &n);
-    ck_assert_int_eq(n, 1);
+    struct sw_series **series;
+    struct sw_conf *c = ip_load_one(&loop, &series);
     struct sw_engine *e = sw_engine_new(&loop, c, series, NULL);
     struct seen seen = {0};
     sw_sink_register(e, "first verdicts", sw_sink_first_verdicts, NULL, NULL); /* as run does */
@@ -709,13 +718,8 @@ START_TEST(seed_takes_all_recent)
     free(v);
 
     uv_loop_t loop;
-    uv_loop_init(&loop);
-    sw_host_set_loop(&loop);
-    struct sw_conf *c = sw_conf_load(ip_dir);
-    ck_assert_int_eq(c->nerrors, 0);
-    int n;
-    struct sw_series **series = sw_series_bind(c, &n);
-    ck_assert_int_eq(n, 1);
+    struct sw_series **series;
+    struct sw_conf *c = ip_load_one(&loop, &series);
     struct sw_storeq *q = sw_storeq_new(100);
     sw_storage_open(c, q);
     struct sw_engine *e = sw_engine_new(&loop, c, series, q);
