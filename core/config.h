@@ -9,7 +9,36 @@
 
 #include "sitewatch/plugin.h"
 
-enum sw_section_kind { SW_SEC_CORE, SW_SEC_SITE, SW_SEC_CHECK, SW_SEC_STORAGE, SW_SEC_OUTPUT };
+enum sw_section_kind {
+    SW_SEC_CORE,
+    SW_SEC_SITE,
+    SW_SEC_CHECK,
+    SW_SEC_STORAGE,
+    SW_SEC_OUTPUT,
+    SW_SEC_NOTIFY,
+    SW_SEC_MAINTENANCE
+};
+
+/* The alert keys of [core], or of a site with [core]'s for the keys it
+ * does not give (docs/alerts.md). */
+struct sw_alerting {
+    char **notify;                      /* NULL-terminated [notify NAME] names; empty: nobody is told */
+    int64_t alert_after, recover_after; /* results in a row, >= 1 (default 2) */
+    int64_t remind_every;               /* while DOWN, again this often; 0 = never (the default) */
+    int alert_on;                       /* SW_FAIL (the default) or SW_WARN */
+};
+
+/* A [notify NAME] section: the core's keys of it (the others are its
+ * plugin's). */
+struct sw_notifier_conf {
+    const char *name; /* the section's */
+    struct sw_section *sec;
+    int64_t timeout;       /* one delivery, default 10 s */
+    int64_t group_wait;    /* events within it go as one digest, default 10 s; 0: each alone */
+    int64_t give_up_after; /* a message not delivered by then is dropped (logged, counted), default 24 h */
+};
+
+struct sw_maint;
 
 struct sw_entry {
     char *key, *value; /* in the conf's arena */
@@ -34,7 +63,9 @@ struct sw_site {
     int nchecks;
     char **store; /* NULL-terminated; NULL = every storage section */
     int64_t interval, timeout;
-    int invalid; /* had errors of its own: not bound to plugins */
+    struct sw_alerting alerting; /* its own alert keys, [core]'s for the others; lists owned here */
+    const char *depends_on;      /* the site whose DOWN holds this one's alerts, or NULL */
+    int invalid;                 /* had errors of its own: not bound to plugins */
 };
 
 struct cfg_block;
@@ -55,6 +86,15 @@ struct sw_conf {
     int64_t default_interval, default_timeout, min_interval;
     int64_t max_in_flight, recent, queue_size;
     int64_t keep_raw, keep_rollups; /* retention of raw results and of rollups */
+    /* alerts */
+    char *state;                  /* [core] state: the alert state file, default var/state.db */
+    char *public_url;             /* [core] public_url, or NULL: links in messages */
+    struct sw_alerting alerting;  /* [core]'s alert keys */
+    char **notify_self;           /* NULL-terminated: who hears about sitewatch itself (default: notify) */
+    struct sw_notifier_conf *notifiers; /* the [notify NAME] sections, in configuration order */
+    int nnotifiers;
+    struct sw_maint **maint; /* the [maintenance NAME] windows, checked (maint.h) */
+    int nmaint;
     struct sw_site *sites;
     int nsites, csites;
     /* Collected error lines ("file:line: ..."), in the order found. */

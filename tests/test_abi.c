@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * The plugin ABI from the outside: install sitewatch into a temp folder,
  * build plugins out of tree with `cc -shared` and `pkg-config sitewatch`,
- * against the frozen v1.0 and v1.2 headers, one for the wrong ABI major,
+ * against the frozen v1.0, v1.2 and v1.3 headers, one for the wrong ABI major,
  * one with a too-small descriptor, and run them beside each other; and the
  * keys a 1.3 plugin declares, checked and described by the core. */
 #include <check.h>
@@ -119,6 +119,8 @@ START_TEST(out_of_tree_plugins)
     build_plugin("oldabi", frozen);
     snprintf(frozen, sizeof frozen, "-I%s/tests/abi/v1.2", t_source_root());
     build_plugin("abi12", frozen);
+    snprintf(frozen, sizeof frozen, "-I%s/tests/abi/v1.3", t_source_root());
+    build_plugin("abi13", frozen);
     char wrong[1200];
     snprintf(wrong, sizeof wrong, "%s -DWRONG_MAJOR", cflags);
     build_plugin("nextmajor", wrong);
@@ -140,7 +142,8 @@ START_TEST(out_of_tree_plugins)
                  "[site c]\nurl = http://unused.invalid/\nchecks = nextmajor\n"
                  "[site d]\nurl = http://unused.invalid/\nchecks = tiny\n"
                  "[site e]\nurl = http://unused.invalid/\nchecks = notaplugin\n"
-                 "[site f]\nurl = http://unused.invalid/\nchecks = abi12\nabi12.verdict = WARN\n"));
+                 "[site f]\nurl = http://unused.invalid/\nchecks = abi12\nabi12.verdict = WARN\n"
+                 "[site g]\nurl = http://unused.invalid/\nchecks = abi13\nabi13.verdict = WARN\n"));
     o = t_sitewatch(conf, "check", "--format", "json", NULL);
     fprintf(stderr, "%s%s", o.out, o.err);
     ck_assert_int_eq(o.status, 3); /* UNKNOWN beats WARN */
@@ -155,6 +158,11 @@ START_TEST(out_of_tree_plugins)
     l = t_json_line(o.out, "f");
     ck_assert_msg(l && strstr(l, "\"verdict\":\"WARN\",\"reason\":\"constant\"") &&
                       strstr(l, "\"const.built_with_abi\":\"1.2\""),
+                  "%s", l);
+    free(l);
+    l = t_json_line(o.out, "g");
+    ck_assert_msg(l && strstr(l, "\"verdict\":\"WARN\",\"reason\":\"constant\"") &&
+                      strstr(l, "\"const.built_with_abi\":\"1.3\""),
                   "%s", l);
     free(l);
     /* The refused ones: UNKNOWN with file, both versions and the fix. */
@@ -198,7 +206,7 @@ START_TEST(out_of_tree_plugins)
     /* A 1.3 plugin declares its keys: `plugins NAME` shows them. */
     o = t_sitewatch(conf, "plugins", "outside", NULL);
     ck_assert_int_eq(o.status, 0);
-    T_HAS(o.out, "outside: check plugin, ABI 1.3\n");
+    T_HAS(o.out, "outside: check plugin, ABI 1.4\n");
     T_HAS(o.out,
           "verdict            word      OK           the verdict to give (OK, WARN, FAIL or UNKNOWN)\n");
     T_HAS(o.out, "sleep              duration  0s           how long a run takes (a duration from 0 ms to "

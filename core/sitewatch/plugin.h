@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  *
  * sitewatch/plugin.h - the stable C ABI between the sitewatch daemon and its
- * plugins (check, storage, output).
+ * plugins (check, storage, output, notify).
  *
  * Two tables cross the boundary, one in each direction:
  *
@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 #define SW_ABI_MAJOR 1
-#define SW_ABI_MINOR 3
+#define SW_ABI_MINOR 4
 /* One number for comparisons: major in the high 16 bits, minor in the low. */
 #define SW_ABI_VERSION     ((uint32_t)((SW_ABI_MAJOR << 16) | SW_ABI_MINOR))
 #define SW_ABI_MAJOR_OF(v) ((unsigned)((v) >> 16))
@@ -96,7 +96,7 @@ enum sw_verdict {
 
 enum sw_log_level { SW_LOG_ERROR = 0, SW_LOG_WARN, SW_LOG_INFO, SW_LOG_DEBUG };
 
-enum sw_plugin_kind { SW_KIND_CHECK = 1, SW_KIND_STORAGE = 2, SW_KIND_OUTPUT = 3 };
+enum sw_plugin_kind { SW_KIND_CHECK = 1, SW_KIND_STORAGE = 2, SW_KIND_OUTPUT = 3, SW_KIND_NOTIFY = 4 /* 1.4 */ };
 
 /* Flags of a check plugin (sw_plugin.flags). */
 #define SW_CHECK_ASYNC 0x1u /* run() returns at once and completes on the loop */
@@ -126,6 +126,11 @@ typedef struct sw_timer sw_timer;
  * results) lent to an output plugin for one render, and the door through
  * which it reads history from storage.  Valid during that render only. */
 typedef struct sw_render sw_render;
+
+/* ABI 1.4: one message for a notify plugin to deliver: one alert event,
+ * or a digest of the events that came for its notifier within group_wait.
+ * Owned by the core; valid from notify_send until api->message_done(). */
+typedef struct sw_message sw_message;
 
 /* ABI 1.2: one slice of a series' history, aggregated by the storage where
  * the data lives.  Filled by a storage plugin, lent to the caller's
@@ -401,6 +406,53 @@ struct sw_host_api {
      * returns a new list, so a caller that compares *LIST with the one it
      * had sees the change.  [any thread] */
     int (*metrics_declared)(const struct sw_metric_decl *const **list);
+
+    /* ABI 1.4: what a message says, for notify plugins, on the loop thread.
+     * The core words every message, so that every notifier says the same
+     * and a plugin only carries it. */
+
+    /* How many events M carries: 1, or more for a digest. */
+    int (*message_count)(const sw_message *m);
+    /* Field NAME of event I (0 <= I < count), or NULL when the event has
+     * none (and for a name this core does not know):
+     *   event     DOWN, UP, REMINDER, SELF (sitewatch about itself), TEST
+     *   id        the event's stable id (the same after a restart)
+     *   series    "site/check/location": one key per series, e.g. a dedup key
+     *   site, check, location
+     *   verdict   OK, WARN, FAIL, UNKNOWN: the latest result's
+     *   reason    one line a person can act on
+     *   since     when the incident began, "2026-12-01T10:00:00Z" (UTC)
+     *   at        when the event was decided, the same form
+     *   downtime  UP: how long it was down, in words ("12 min")
+     *   url       the site's url
+     *   page      its page on the status site ([core] public_url set) */
+    const char *(*message_field)(const sw_message *m, int i, const char *name);
+    /* M as people read it: a one-line subject ("[sitewatch] DOWN shop
+     * https: HTTP 503, expected 200-399"), a plain-text body (a digest lists
+     * the first 20 events, then "and N more"), and the documented JSON
+     * object (docs/alerts.md; a digest is {"event": "DIGEST", "events":
+     * [...], ...}).  UTF-8, lines ended by "\n". */
+    const char *(*message_subject)(const sw_message *m);
+    const char *(*message_text)(const sw_message *m);
+    const char *(*message_json)(const sw_message *m);
+    /* A stable id for M (its one event's, or one made of a digest's
+     * events): letters, digits, '.' and '-', fit for a Message-ID or a
+     * receiver's dedup key.  A message sent again has the same id. */
+    const char *(*message_id)(const sw_message *m);
+    /* How long a delivery may take, microseconds (the notifier's timeout):
+     * the core cancels it a little after. */
+    int64_t (*message_timeout)(const sw_message *m);
+    /* The plugin's own data for M (e.g. the transfer cancel must stop),
+     * NULL until set; freed by the plugin before message_done. */
+    void (*message_set_data)(sw_message *m, void *data);
+    void *(*message_data)(const sw_message *m);
+    /* The delivery of M is over: ERR 0 delivered, or an SW_E* code (the
+     * core tries again later, with backoff).  FMT says what the other end
+     * answered ("250 2.0.0 Ok: queued as 4F1A", "HTTP 500: ..."), for the
+     * log and `notify-test`; no secrets in it.  Exactly once per message,
+     * possibly from inside notify_send or notify_cancel; M must not be
+     * touched afterwards. */
+    void (*message_done)(sw_message *m, int err, const char *fmt, ...) SW_PRINTF(3, 4);
 };
 
 /* ---- the plugin descriptor: plugin -> core ----------------------------- */
@@ -495,6 +547,20 @@ struct sw_plugin {
     uint32_t key_size;
     const struct sw_metric_decl *metric_decls;
     uint32_t metric_size;
+
+    /* ABI 1.4, notify plugins (kind SW_KIND_NOTIFY), on the loop thread.
+     * notify_open reads and checks the section ([notify NAME]) and
+     * contacts nobody: `validate` opens it too.  notify_send delivers M:
+     * it returns at once and the delivery ends with exactly one
+     * api->message_done(M), during the call or later on the loop; a
+     * non-zero return means it could not start (as message_done with that
+     * error).  The core hands an instance one message at a time.
+     * notify_cancel stops M now (its timeout, or shutdown) and must lead
+     * to its message_done. */
+    int (*notify_open)(void *plugin_state, const sw_config *cfg, void **inst);
+    void (*notify_close)(void *inst);
+    int (*notify_send)(void *inst, sw_message *m);
+    void (*notify_cancel)(void *inst, sw_message *m);
 };
 
 /* Smallest descriptor the core accepts: the v1.0 layout. */
