@@ -4,7 +4,7 @@
  * first visitor would (fresh DNS lookup, fresh connection, no TLS session
  * reuse) and judge the answer: status, size, time, redirects, then the
  * content rules and the flavour's own (certificates for https).  Async: one
- * libcurl multi handle per plugin, its sockets and timer driven by the
+ * libcurl multi handle per plugin (lib/curlloop.c), its sockets and timer driven by the
  * sitewatch event loop through the host table, so thousands of checks share
  * one thread.
  */
@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "lib/config.h"
+#include "lib/curlloop.h"
 #include "lib/err.h"
 #include "lib/match.h"
 #include "lib/url.h"
@@ -135,8 +136,7 @@ static const struct sw_metric_decl web_metrics[] = {
 #define WEB_SPARE_MAX 256
 
 struct web_state {
-    CURLM *multi;
-    sw_timer *timer;
+    struct curlloop *loop;
     struct web_xfer *xfers; /* in flight, for shutdown; cancel finds its own by run_data */
     CURL *spare[WEB_SPARE_MAX];
     int nspare;
@@ -279,69 +279,6 @@ int web_prepare(void *state, const sw_config *cfg, void **out)
         return rc == SW_ENOMEM ? SW_ENOMEM : SW_ECONFIG;
     }
     *out = hs;
-    return 0;
-}
-
-/* ---- libcurl <-> the host loop ---- */
-
-static void web_drain(struct web_state *g);
-
-static void web_on_fd(sw_watch *w, int fd, int events, void *ud)
-{
-    (void)w;
-    struct web_state *g = ud;
-    /* On a socket error (a reset, say) let curl read: the read names the
-     * error ("Connection reset by peer"), CURL_CSELECT_ERR only says
-     * "select/poll returned error". */
-    int flags = events < 0 ? CURL_CSELECT_IN | CURL_CSELECT_OUT
-                           : ((events & SW_WATCH_READ) ? CURL_CSELECT_IN : 0) |
-                                 ((events & SW_WATCH_WRITE) ? CURL_CSELECT_OUT : 0);
-    int running;
-    curl_multi_socket_action(g->multi, fd, flags, &running);
-    web_drain(g);
-}
-
-static int web_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
-{
-    (void)easy;
-    struct web_state *g = userp;
-    sw_watch *w = socketp;
-    if (what == CURL_POLL_REMOVE) {
-        if (w)
-            sw_api->watch_close(w);
-        curl_multi_assign(g->multi, s, NULL);
-        return 0;
-    }
-    int ev = (what & CURL_POLL_IN ? SW_WATCH_READ : 0) | (what & CURL_POLL_OUT ? SW_WATCH_WRITE : 0);
-    if (!w) {
-        w = sw_api->watch_fd(s, ev, web_on_fd, g);
-        if (!w)
-            return -1;
-        curl_multi_assign(g->multi, s, w);
-        return 0;
-    }
-    return sw_api->watch_update(w, ev) == 0 ? 0 : -1;
-}
-
-static void web_on_timer(sw_timer *t, void *ud)
-{
-    (void)t;
-    struct web_state *g = ud;
-    int running;
-    curl_multi_socket_action(g->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    web_drain(g);
-}
-
-static int web_timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-    (void)multi;
-    struct web_state *g = userp;
-    if (!g->timer)
-        g->timer = sw_api->timer_new(web_on_timer, g);
-    if (timeout_ms < 0)
-        sw_api->timer_stop(g->timer);
-    else
-        sw_api->timer_start(g->timer, (int64_t)timeout_ms * SW_MS);
     return 0;
 }
 
@@ -597,7 +534,7 @@ static void web_xfer_end(struct web_state *g, struct web_xfer *x)
         g->xfers = x->next;
     if (x->next)
         x->next->prev = x->prev;
-    curl_multi_remove_handle(g->multi, x->easy);
+    curlloop_remove(g->loop, x->easy);
     sw_run *run = x->run;
     sw_api->run_set_data(run, NULL);
     web_xfer_free(x);
@@ -612,11 +549,11 @@ static int web_probe(struct web_state *g, struct web_xfer *x)
     if (!web_flavour.probe || x->probed || left < 100000)
         return 0;
     x->probed = 1;
-    curl_multi_remove_handle(g->multi, x->easy);
+    curlloop_remove(g->loop, x->easy);
     if (web_flavour.probe(x, x->cc) != 1)
         return 0;
     curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)(left / SW_MS));
-    return curl_multi_add_handle(g->multi, x->easy) == CURLM_OK;
+    return curlloop_add(g->loop, x->easy) == 0;
 }
 
 /* The custom headers for a request to URL: the site's, when URL has the
@@ -659,7 +596,7 @@ static int web_follow(struct web_state *g, struct web_xfer *x)
             return 0;
         }
         web_phases_add(x->easy, &x->before);
-        curl_multi_remove_handle(g->multi, x->easy);
+        curlloop_remove(g->loop, x->easy);
         curl_easy_setopt(x->easy, CURLOPT_URL, loc); /* copied by curl: LOC may go now */
         curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, web_headers_for(hs, loc));
         curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)(left / SW_MS));
@@ -667,7 +604,7 @@ static int web_follow(struct web_state *g, struct web_xfer *x)
         x->body = 0;
         x->interim = 0;
         x->errbuf[0] = '\0';
-        if (curl_multi_add_handle(g->multi, x->easy) == CURLM_OK)
+        if (curlloop_add(g->loop, x->easy) == 0)
             return 1;
         x->cc = CURLE_FAILED_INIT;
         return 0;
@@ -681,26 +618,23 @@ static int web_follow(struct web_state *g, struct web_xfer *x)
     return 0;
 }
 
-static void web_drain(struct web_state *g)
+/* A transfer finished (curlloop): follow a redirect, probe a failure, or
+ * judge it. */
+static void web_done(CURL *easy, CURLcode result, void *ud)
 {
-    CURLMsg *m;
-    int left;
-    while ((m = curl_multi_info_read(g->multi, &left))) {
-        if (m->msg != CURLMSG_DONE)
-            continue;
-        struct web_xfer *x = NULL;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-        if (!x->probed) {
-            x->cc = m->data.result;
-            if (x->cc == CURLE_OK && web_follow(g, x))
-                continue;
-            web_measure(x, sw_api->run_result(x->run));
-            if (x->cc != CURLE_OK && web_probe(g, x))
-                continue;
-        }
-        web_judge(x);
-        web_xfer_end(g, x);
+    struct web_state *g = ud;
+    struct web_xfer *x = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+    if (!x->probed) {
+        x->cc = result;
+        if (x->cc == CURLE_OK && web_follow(g, x))
+            return;
+        web_measure(x, sw_api->run_result(x->run));
+        if (x->cc != CURLE_OK && web_probe(g, x))
+            return;
     }
+    web_judge(x);
+    web_xfer_end(g, x);
 }
 
 int web_run(void *site_state, sw_run *run)
@@ -752,8 +686,8 @@ int web_run(void *site_state, sw_run *run)
     if (hs->headers)
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, hs->headers); /* the site's origin */
     int rc = web_flavour.setup ? web_flavour.setup(x) : 0;
-    if (rc == 0 && curl_multi_add_handle(g->multi, e) != CURLM_OK)
-        rc = SW_EPLUGIN;
+    if (rc == 0)
+        rc = curlloop_add(g->loop, e);
     if (rc) {
         web_xfer_free(x);
         return rc;
@@ -782,14 +716,11 @@ int web_init(void **state)
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return SW_EPLUGIN;
     struct web_state *g = calloc(1, sizeof *g);
-    if (!g || !(g->multi = curl_multi_init())) {
+    if (!g || !(g->loop = curlloop_new(sw_api, web_done, g))) {
         free(g);
+        curl_global_cleanup();
         return SW_ENOMEM;
     }
-    curl_multi_setopt(g->multi, CURLMOPT_SOCKETFUNCTION, web_socket_cb);
-    curl_multi_setopt(g->multi, CURLMOPT_SOCKETDATA, g);
-    curl_multi_setopt(g->multi, CURLMOPT_TIMERFUNCTION, web_timer_cb);
-    curl_multi_setopt(g->multi, CURLMOPT_TIMERDATA, g);
     web_g = g;
     *state = g;
     return 0;
@@ -802,9 +733,7 @@ void web_shutdown(void *state)
         web_cancel(NULL, g->xfers->run);
     while (g->nspare)
         curl_easy_cleanup(g->spare[--g->nspare]);
-    curl_multi_cleanup(g->multi);
-    if (g->timer)
-        sw_api->timer_close(g->timer);
+    curlloop_free(g->loop);
     free(g);
     web_g = NULL;
     curl_global_cleanup();
