@@ -26,6 +26,8 @@ int sw_app_load(struct sw_app *a, int bind)
         /* Outputs check their own values when opened; they write nothing
          * until a render. */
         a->out = sw_outputs_open(a->conf);
+        /* Notifiers contact nobody when opened: validate checks them. */
+        a->notifiers = sw_notifiers_open(a->conf);
     }
     if (a->conf->nerrors) {
         sw_app_print_errors(a->conf, 0);
@@ -64,6 +66,8 @@ void sw_app_close(struct sw_app *a)
 {
     sw_outputs_free(a->out); /* before the loop and the plugins go */
     a->out = NULL;
+    sw_notifiers_free(a->notifiers);
+    a->notifiers = NULL;
     if (a->q)
         sw_storeq_stop(a->q);
     if (a->eng) {

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "notifier.h"
 #include "output.h"
 #include "storeq.h"
 
@@ -23,10 +24,11 @@ struct sw_app {
     struct sw_storeq *q;
     struct sw_engine *eng;
     struct sw_outputs *out;
+    struct sw_notifiers *notifiers; /* opened with the plugins (BIND) */
 };
 
-/* Read the config; with BIND, load plugins, prepare every site and open
- * every output.  Prints
+/* Read the config; with BIND, load plugins, prepare every site, open
+ * every output and every notifier.  Prints
  * every error and returns -1 when there are any. */
 int sw_app_load(struct sw_app *a, int bind);
 /* Open storage targets (and start nothing yet); returns how many are in
@@ -52,5 +54,6 @@ int sw_cmd_set_interval(struct sw_app *a);
 int sw_cmd_purge(struct sw_app *a);
 int sw_cmd_history(struct sw_app *a);
 int sw_cmd_uptime(struct sw_app *a);
+int sw_cmd_notify_test(struct sw_app *a);
 
 #endif

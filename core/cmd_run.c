@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts.h"
 #include "app.h"
 #include "health.h"
 #include "host.h"
@@ -50,6 +51,14 @@ int sw_cmd_run(struct sw_app *a)
         sw_err("not starting: %d error(s) in the storage configuration above", a->conf->nerrors);
         rc = 1;
     }
+    /* The state file only where someone is to be told: one daemon a
+     * file, and a configuration without [notify] writes none. */
+    struct sw_alerts *alerts = NULL;
+    if (!rc && a->conf->nnotifiers && !(alerts = sw_alerts_open(a->conf, a->notifiers, &why))) {
+        sw_err("not starting: %s", why);
+        free(why);
+        rc = 1;
+    }
     if (rc) {
         sw_app_close(a);
         sw_pidfile_drop(pidfile, pidfd);
@@ -58,12 +67,15 @@ int sw_cmd_run(struct sw_app *a)
     a->eng = sw_engine_new(a->loop, a->conf, a->series, a->q);
     sw_engine_seed(a->eng);
     sw_sink_register(a->eng, "first verdicts", sw_sink_first_verdicts, NULL, NULL);
+    if (alerts)
+        sw_alerts_start(alerts, a->eng);
     sw_storeq_set_retention(a->q, a->conf->keep_raw, a->conf->keep_rollups);
     sw_storeq_start(a->q);
     sw_outputs_start(a->out, a->loop, a->eng, a->q);
     struct sw_health *health = sw_health_start(a->loop, a->conf->health_file, a->q);
     sw_engine_run_daemon(a->eng, a->dir);
     sw_outputs_stop(a->out);
+    sw_alerts_free(alerts); /* what is owed stays in the state file */
     sw_storeq_stop(a->q);
     sw_health_stop(health);
     if (sw_engine_wait_stuck(a->eng, 5000000)) {

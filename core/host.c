@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "keys.h"
 #include "log.h"
+#include "message.h"
 #include "metrics.h"
 #include "output.h"
 #include "result.h"
@@ -497,6 +498,16 @@ static const struct sw_host_api host_table = {
     .run_set_data = host_run_set_data,
     .run_data = host_run_data,
     .metrics_declared = sw_metrics_declared,
+    .message_count = sw_message_count,
+    .message_field = sw_message_field,
+    .message_subject = sw_message_subject,
+    .message_text = sw_message_text,
+    .message_json = sw_message_json,
+    .message_id = sw_message_id,
+    .message_timeout = sw_message_timeout,
+    .message_set_data = sw_message_set_data,
+    .message_data = sw_message_data,
+    .message_done = sw_message_done,
 };
 
 const struct sw_host_api *sw_host_api(void)

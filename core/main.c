@@ -33,6 +33,9 @@ static void usage(FILE *f)
             "  uptime [NAME] [--since 30d]  uptime per site and check, WARN counted apart\n"
             "  (a running daemon sees add, remove and set-interval by itself)\n"
             "\n"
+            "  notify-test NAME           send one test message through [notify NAME] now;\n"
+            "                  prints what the other end answered, exit 0 or 1\n"
+            "\n"
             "  -c DIR          the configuration folder (default %s)\n"
             "  -v, -q          more or less logging\n"
             "  --syslog        log to syslog instead of stderr (under systemd, stderr\n"
@@ -96,6 +99,7 @@ int main(int argc, char **argv)
         {"plugins", sw_cmd_plugins}, {"validate", sw_cmd_validate}, {"render", sw_cmd_render},
         {"add", sw_cmd_add},         {"remove", sw_cmd_remove},     {"set-interval", sw_cmd_set_interval},
         {"purge", sw_cmd_purge},     {"history", sw_cmd_history},   {"uptime", sw_cmd_uptime},
+        {"notify-test", sw_cmd_notify_test},
     };
     /* Commands that take nothing say so, rather than ignore what they got. */
     static const char *const bare[] = {"status", "validate", NULL};

@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: MIT */
+#include "alerts.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <uv.h>
+
+#include "alert.h"
+#include "alertdb.h"
+#include "host.h"
+#include "log.h"
+#include "maint.h"
+#include "message.h"
+#include "outbox.h"
+#include "recent.h"
+#include "sink.h"
+#include "util.h"
+
+/* The latest results an event's text lists. */
+#define ALERTS_LATEST 5
+
+struct al_entry {
+    char *key;
+    struct sw_alert a;
+    struct al_entry *next;
+};
+
+struct sw_alerts {
+    struct sw_alertdb *db;
+    struct sw_outbox *outbox;
+    struct sw_notifiers *ns;
+    struct sw_engine *e;
+    uv_timer_t *tick;
+    struct al_entry **buckets;
+    size_t nbuckets, nentries;
+};
+
+char *sw_alert_key(const char *site, const char *check, const char *location)
+{
+    return sw_xasprintf("%s/%s/%s", site, check, location);
+}
+
+/* ---- the series that are not plainly UP, by key ---- */
+
+static struct al_entry **al_slot(struct sw_alerts *al, const char *key)
+{
+    struct al_entry **p = &al->buckets[sw_hash(key, NULL) & (al->nbuckets - 1)];
+    while (*p && strcmp((*p)->key, key) != 0)
+        p = &(*p)->next;
+    return p;
+}
+
+static void al_grow(struct sw_alerts *al)
+{
+    size_t n = al->nbuckets ? al->nbuckets * 2 : 64;
+    struct al_entry **old = al->buckets;
+    size_t oldn = al->nbuckets;
+    al->buckets = sw_xcalloc(n, sizeof *al->buckets);
+    al->nbuckets = n;
+    for (size_t i = 0; i < oldn; i++)
+        for (struct al_entry *x = old[i], *next; x; x = next) {
+            next = x->next;
+            struct al_entry **p = &al->buckets[sw_hash(x->key, NULL) & (n - 1)];
+            x->next = *p;
+            *p = x;
+        }
+    free(old);
+}
+
+static struct al_entry *al_find(struct sw_alerts *al, const char *key)
+{
+    return al->nbuckets ? *al_slot(al, key) : NULL;
+}
+
+static struct al_entry *al_add(struct sw_alerts *al, const char *key)
+{
+    if (al->nentries + 1 > al->nbuckets)
+        al_grow(al);
+    struct al_entry *x = sw_xcalloc(1, sizeof *x);
+    x->key = sw_xstrdup(key);
+    struct al_entry **p = al_slot(al, key);
+    x->next = *p;
+    *p = x;
+    al->nentries++;
+    return x;
+}
+
+static void al_remove(struct sw_alerts *al, const char *key)
+{
+    struct al_entry **p = al_slot(al, key), *x = *p;
+    if (!x)
+        return;
+    *p = x->next;
+    free(x->key);
+    free(x);
+    al->nentries--;
+}
+
+static int al_load_one(void *ctx, const char *key, const struct sw_alert *a)
+{
+    al_add(ctx, key)->a = *a;
+    return 0;
+}
+
+/* ---- opening ---- */
+
+/* The state file's folder, made when missing (var/ beside a fresh conf.d). */
+static void al_make_folder(const char *path)
+{
+    char *dir = sw_xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+            sw_warn("state %s: cannot make its folder %s: %s", path, dir, strerror(errno));
+    }
+    free(dir);
+}
+
+struct sw_alerts *sw_alerts_open(struct sw_conf *c, struct sw_notifiers *ns, char **why)
+{
+    struct sw_alerts *al = sw_xcalloc(1, sizeof *al);
+    al_make_folder(c->state);
+    if (sw_alertdb_open(c->state, 0, &al->db, why) != 0) {
+        free(al);
+        return NULL;
+    }
+    if (sw_alertdb_each_series(al->db, al_load_one, al) < 0) {
+        *why = sw_xasprintf("state %s: cannot read it: %s", c->state, sw_alertdb_error(al->db));
+        sw_alerts_free(al);
+        return NULL;
+    }
+    al->ns = ns;
+    return al;
+}
+
+/* ---- deciding ---- */
+
+static struct sw_alert_rules al_rules(const struct sw_site *site)
+{
+    return (struct sw_alert_rules){
+        .alert_after = (int)site->alerting.alert_after,
+        .recover_after = (int)site->alerting.recover_after,
+        .remind_every = site->alerting.remind_every,
+        .alert_on = site->alerting.alert_on,
+    };
+}
+
+/* Whether any series of the site NAME is DOWN, or failing on its way
+ * there: a child's DOWN waits for its parent's verdict to settle, so one
+ * round in which both fail never pages about the child. */
+static int al_site_down(struct sw_alerts *al, const char *name, const char *location)
+{
+    for (struct sw_series **p = sw_engine_series(al->e); p && *p; p++) {
+        if (strcmp((*p)->site->name, name) != 0)
+            continue;
+        char *key = sw_alert_key(name, (*p)->check, location);
+        struct al_entry *x = al_find(al, key);
+        free(key);
+        if (x && x->a.state != SW_ALERT_UP)
+            return 1;
+    }
+    return 0;
+}
+
+static int al_hold(struct sw_alerts *al, const struct sw_series *se, int64_t now, struct sw_alert_hold *h)
+{
+    struct sw_conf *c = sw_engine_conf(al->e);
+    const struct sw_site *site = se->site;
+    int64_t end = 0;
+    h->maintenance = sw_maint_active(c->maint, (size_t)c->nmaint, site->name, now, &end) != NULL;
+    if (!h->maintenance && sw_alertdb_silenced(al->db, site->name, now, &end) == 1)
+        h->maintenance = 1;
+    h->parent = site->depends_on && al_site_down(al, site->depends_on, c->location) ? site->depends_on : NULL;
+    return 0;
+}
+
+struct al_latest {
+    struct sw_event_result v[ALERTS_LATEST];
+    char *reasons[ALERTS_LATEST];
+    int n;
+};
+
+static int al_latest_one(const sw_result *r, void *ud)
+{
+    struct al_latest *l = ud;
+    l->reasons[l->n] = sw_xstrdup(r->reason ? r->reason : "");
+    l->v[l->n] = (struct sw_event_result){r->started, r->duration, r->verdict, l->reasons[l->n]};
+    l->n++;
+    return 0;
+}
+
+/* The payload of EV for the series SE. */
+static char *al_payload(struct sw_alerts *al, const struct sw_series *se, const struct sw_alert_event *ev)
+{
+    struct sw_conf *c = sw_engine_conf(al->e);
+    struct al_latest l = {.n = 0};
+    for (int i = 0; i < ALERTS_LATEST && i < sw_recent_count(&se->recent); i++)
+        sw_recent_lend(&se->recent, i, al_latest_one, &l);
+    char *page = sw_event_page(c->public_url, se->site->name);
+    const char *reason = ev->reason;
+    if (ev->kind == SW_EVENT_UP && se->recent.newest) /* what it says now it is back */
+        reason = se->recent.newest->reason;
+    struct sw_event_fields f = {
+        .event = sw_alert_kind_name(ev->kind),
+        .id = ev->id,
+        .site = se->site->name,
+        .check = se->check,
+        .location = c->location,
+        .verdict = se->recent.newest ? se->recent.newest->verdict : -1,
+        .reason = reason,
+        .since = ev->since,
+        .at = ev->at,
+        .downtime = ev->downtime,
+        .url = se->site->url,
+        .page = page,
+        .latest = l.v,
+        .nlatest = l.n,
+    };
+    char *p = sw_event_payload(&f);
+    free(page);
+    for (int i = 0; i < l.n; i++)
+        free(l.reasons[i]);
+    return p;
+}
+
+static int al_same(const struct sw_alert *a, const struct sw_alert *b)
+{
+    return memcmp(a, b, sizeof *a) == 0;
+}
+
+/* Count VERDICT (when COUNT) into SE's state, then announce what is owed
+ * at NOW; one transaction for both.  Returns whether anything was
+ * enqueued. */
+static int al_judge(struct sw_alerts *al, struct sw_series *se, int count, int verdict, const char *reason,
+                    int64_t at, int64_t now)
+{
+    struct sw_conf *c = sw_engine_conf(al->e);
+    char *key = sw_alert_key(se->site->name, se->check, c->location);
+    struct al_entry *x = al_find(al, key);
+    struct sw_alert a = {0}, before = {0};
+    if (x)
+        a = before = x->a;
+    struct sw_alert_rules rules = al_rules(se->site);
+    if (count)
+        sw_alert_result(&a, &rules, verdict, reason, at);
+    if (a.state == SW_ALERT_UP && !a.told_since && !x) { /* the common case: nothing to keep */
+        free(key);
+        return 0;
+    }
+    struct sw_alert_hold hold = {0};
+    al_hold(al, se, now, &hold);
+    struct sw_alert_event ev[4];
+    int nev = 0;
+    while (nev < 4 && sw_alert_owed(&a, &rules, key, &hold, now, &ev[nev]))
+        nev++;
+    if (!nev && x && al_same(&a, &before)) {
+        free(key);
+        return 0;
+    }
+    int plain = a.state == SW_ALERT_UP && !a.told_since;
+    int rc = sw_alertdb_begin(al->db);
+    if (rc == 0)
+        rc = plain ? sw_alertdb_forget(al->db, key) : sw_alertdb_save(al->db, key, &a);
+    char **notify = se->site->alerting.notify;
+    for (int i = 0; rc == 0 && i < nev; i++) {
+        char *payload = al_payload(al, se, &ev[i]);
+        for (char **n = notify; rc == 0 && n && *n; n++)
+            if (sw_notifiers_find(al->ns, *n))
+                rc = sw_alertdb_enqueue(al->db, *n, ev[i].id, payload, now);
+        free(payload);
+    }
+    if (rc == 0)
+        rc = sw_alertdb_commit(al->db);
+    else
+        sw_alertdb_rollback(al->db);
+    if (rc != 0) {
+        /* Memory keeps what the file did not take, so the event is owed
+         * again at the next result or tick and the file tried again. */
+        sw_err("state %s: cannot save %s: %s", c->state, key, sw_alertdb_error(al->db));
+        free(key);
+        return 0;
+    }
+    for (int i = 0; i < nev; i++)
+        sw_info("%s %s: %s%s%s", se->site->name, se->check, sw_alert_kind_name(ev[i].kind),
+                ev[i].reason ? ": " : "", ev[i].reason ? ev[i].reason : "");
+    if (plain) {
+        al_remove(al, key);
+    } else {
+        if (!x)
+            x = al_add(al, key);
+        x->a = a;
+    }
+    free(key);
+    for (char **n = notify; nev && n && *n; n++)
+        sw_outbox_kick(al->outbox, *n);
+    return nev > 0;
+}
+
+static void al_sink(const struct sw_result_event *ev, void *ud)
+{
+    struct sw_alerts *al = ud;
+    if (ev->index < 0) /* retired by a reload: its successor counts from here */
+        return;
+    const sw_result *r = ev->result;
+    al_judge(al, ev->series, 1, r->verdict, r->reason ? r->reason : "", r->started, sw_now_wall());
+}
+
+/* What time alone makes owed: only series with a state of their own. */
+static void al_on_tick(uv_timer_t *t)
+{
+    struct sw_alerts *al = t->data;
+    if (!al->nentries)
+        return;
+    int64_t now = sw_now_wall();
+    /* Parents first: a child's DOWN held by a parent that has just
+     * recovered goes in the same tick. */
+    for (int pass = 0; pass < 2; pass++)
+        for (struct sw_series **p = sw_engine_series(al->e); p && *p; p++)
+            if ((pass == 0) == !(*p)->site->depends_on)
+                al_judge(al, *p, 0, 0, NULL, 0, now);
+}
+
+void sw_alerts_start(struct sw_alerts *al, struct sw_engine *e)
+{
+    al->e = e;
+    al->outbox = sw_outbox_new(al->db, al->ns);
+    sw_sink_register(e, "alerts", al_sink, NULL, al);
+    al->tick = sw_xmalloc(sizeof *al->tick);
+    uv_timer_init(sw_host_loop(), al->tick);
+    al->tick->data = al;
+    uv_timer_start(al->tick, al_on_tick, 1000, 1000);
+}
+
+static void al_timer_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+void sw_alerts_free(struct sw_alerts *al)
+{
+    if (!al)
+        return;
+    if (al->tick)
+        uv_close((uv_handle_t *)al->tick, al_timer_closed);
+    sw_outbox_free(al->outbox);
+    for (size_t i = 0; i < al->nbuckets; i++)
+        for (struct al_entry *x = al->buckets[i], *next; x; x = next) {
+            next = x->next;
+            free(x->key);
+            free(x);
+        }
+    free(al->buckets);
+    sw_alertdb_close(al->db);
+    free(al);
+}

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+#include "outbox.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "host.h"
+#include "log.h"
+#include "units.h"
+#include "util.h"
+
+#define OUTBOX_BACKOFF_FIRST (1 * SW_S)
+#define OUTBOX_BACKOFF_MAX   (5 * SW_MIN)
+
+struct ob_row {
+    int64_t seq, next_attempt, created;
+    int attempts;
+    char *event_id, *payload;
+};
+
+struct ob_one {
+    struct sw_outbox *o;
+    struct sw_notifier *n;
+    uv_timer_t *timer;
+    int busy;
+    int64_t *seqs; /* what the delivery under way carries */
+    int nseqs, attempts;
+    struct sw_outbox_counts counts;
+};
+
+struct sw_outbox {
+    struct sw_alertdb *db;
+    struct ob_one *v;
+    int n;
+};
+
+int64_t sw_outbox_backoff(int attempts)
+{
+    int64_t d = OUTBOX_BACKOFF_FIRST;
+    for (int i = 1; i < attempts && d < OUTBOX_BACKOFF_MAX; i++)
+        d *= 2;
+    return d < OUTBOX_BACKOFF_MAX ? d : OUTBOX_BACKOFF_MAX;
+}
+
+static void ob_look(struct ob_one *one);
+
+static void ob_on_timer(uv_timer_t *t)
+{
+    ob_look(t->data);
+}
+
+static void ob_arm(struct ob_one *one, int64_t after)
+{
+    uv_timer_start(one->timer, ob_on_timer, (uint64_t)(after > 0 ? (after + SW_MS - 1) / SW_MS : 0), 0);
+}
+
+struct ob_rows {
+    struct ob_row *v;
+    int n;
+};
+
+static int ob_collect(void *ctx, const struct sw_outbox_msg *m)
+{
+    struct ob_rows *r = ctx;
+    r->v[r->n++] = (struct ob_row){m->seq,      m->next_attempt,         m->created,
+                                   m->attempts, sw_xstrdup(m->event_id), sw_xstrdup(m->payload)};
+    return r->n == SW_OUTBOX_BATCH;
+}
+
+static void ob_rows_free(struct ob_rows *r)
+{
+    for (int i = 0; i < r->n; i++)
+        free(r->v[i].event_id), free(r->v[i].payload);
+    free(r->v);
+}
+
+/* The end of a delivery: out of the store, or again later. */
+static void ob_ended(sw_message *m, int err, const char *answer, void *ud)
+{
+    (void)m;
+    struct ob_one *one = ud;
+    struct sw_alertdb *db = one->o->db;
+    int64_t now = sw_now_wall();
+    one->busy = 0;
+    int rc = sw_alertdb_begin(db);
+    for (int i = 0; rc == 0 && i < one->nseqs; i++)
+        rc = err == 0 ? sw_alertdb_done(db, one->seqs[i])
+                      : sw_alertdb_retry(db, one->seqs[i], now + sw_outbox_backoff(one->attempts + 1));
+    if (rc == 0)
+        rc = sw_alertdb_commit(db);
+    else
+        sw_alertdb_rollback(db);
+    if (rc != 0) /* the next look finds the same rows and sends them again */
+        sw_err("%s: the state file did not take the delivery's outcome: %s", one->n->label,
+               sw_alertdb_error(db));
+    if (err == 0) {
+        one->counts.delivered += (uint64_t)one->nseqs;
+        one->counts.last_ok = now;
+        sw_info("%s: delivered %d event(s): %s", one->n->label, one->nseqs, answer);
+    } else {
+        char d[32];
+        one->counts.failed++;
+        one->counts.last_fail = now;
+        sw_warn("%s: not delivered (attempt %d; again in %s): %s", one->n->label, one->attempts + 1,
+                sw_fmt_duration(sw_outbox_backoff(one->attempts + 1), d, sizeof d),
+                *answer ? answer : sw_strerror(err));
+    }
+    free(one->seqs);
+    one->seqs = NULL;
+    one->nseqs = 0;
+    ob_arm(one, 0); /* not from inside the plugin's call */
+}
+
+static void ob_look(struct ob_one *one)
+{
+    if (one->busy)
+        return;
+    struct sw_alertdb *db = one->o->db;
+    struct sw_notifier *n = one->n;
+    struct ob_rows rows = {sw_xcalloc(SW_OUTBOX_BATCH, sizeof *rows.v), 0};
+    if (sw_alertdb_outbox(db, n->name, ob_collect, &rows) < 0) {
+        sw_err("%s: cannot read its outbox: %s; trying again in 10 s", n->label, sw_alertdb_error(db));
+        ob_rows_free(&rows);
+        ob_arm(one, 10 * SW_S);
+        return;
+    }
+    int64_t now = sw_now_wall();
+    int first = 0;
+    /* Too old to matter any more: said in the log, counted, dropped. */
+    while (first < rows.n && rows.v[first].created + n->give_up_after <= now) {
+        char d[32];
+        struct ob_row *r = &rows.v[first++];
+        sw_err("%s: gave up on event %s after %d attempt(s) over %s (give_up_after)", n->label, r->event_id,
+               r->attempts, sw_fmt_duration(now - r->created, d, sizeof d));
+        if (sw_alertdb_done(db, r->seq) == 0)
+            one->counts.given_up++;
+    }
+    if (first == rows.n) {
+        ob_rows_free(&rows);
+        return;
+    }
+    struct ob_row *head = &rows.v[first];
+    int64_t wait = head->next_attempt - now;
+    /* A first attempt waits for the others of its group_wait. */
+    if (head->attempts == 0 && head->created + n->group_wait - now > wait)
+        wait = head->created + n->group_wait - now;
+    if (wait > 0) {
+        ob_arm(one, wait);
+        ob_rows_free(&rows);
+        return;
+    }
+    sw_message *m = sw_notifier_message(n);
+    one->seqs = sw_xcalloc((size_t)(rows.n - first), sizeof *one->seqs);
+    one->nseqs = 0;
+    one->attempts = head->attempts;
+    for (int i = first; i < rows.n && rows.v[i].next_attempt <= now; i++) {
+        if (sw_message_add(m, rows.v[i].payload) < 0) {
+            sw_err("%s: dropped event %s: its stored form is not an event", n->label, rows.v[i].event_id);
+            sw_alertdb_done(db, rows.v[i].seq);
+            continue;
+        }
+        one->seqs[one->nseqs++] = rows.v[i].seq;
+    }
+    ob_rows_free(&rows);
+    if (!one->nseqs) {
+        sw_message_free(m);
+        free(one->seqs);
+        one->seqs = NULL;
+        ob_arm(one, 0);
+        return;
+    }
+    one->busy = 1;
+    n->done = ob_ended;
+    n->ud = one;
+    sw_notifier_send(n, m);
+}
+
+struct sw_outbox *sw_outbox_new(struct sw_alertdb *db, struct sw_notifiers *ns)
+{
+    struct sw_outbox *o = sw_xcalloc(1, sizeof *o);
+    o->db = db;
+    o->n = ns->n;
+    o->v = sw_xcalloc((size_t)ns->n + 1, sizeof *o->v);
+    for (int i = 0; i < ns->n; i++) {
+        struct ob_one *one = &o->v[i];
+        one->o = o;
+        one->n = &ns->v[i];
+        one->timer = sw_xmalloc(sizeof *one->timer);
+        uv_timer_init(sw_host_loop(), one->timer);
+        one->timer->data = one;
+        ob_arm(one, 0); /* what a previous run left */
+    }
+    return o;
+}
+
+void sw_outbox_kick(struct sw_outbox *o, const char *notifier)
+{
+    for (int i = 0; o && i < o->n; i++)
+        if (!notifier || strcmp(o->v[i].n->name, notifier) == 0)
+            if (!o->v[i].busy)
+                ob_arm(&o->v[i], 0);
+}
+
+static void ob_timer_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+void sw_outbox_free(struct sw_outbox *o)
+{
+    if (!o)
+        return;
+    for (int i = 0; i < o->n; i++) {
+        struct ob_one *one = &o->v[i];
+        if (one->busy) { /* ends through the notifier's cancel, with nobody to hear it */
+            one->n->done = NULL;
+            one->n->ud = NULL;
+        }
+        free(one->seqs);
+        uv_close((uv_handle_t *)one->timer, ob_timer_closed);
+    }
+    free(o->v);
+    free(o);
+}
+
+int sw_outbox_counts(const struct sw_outbox *o, const char *notifier, struct sw_outbox_counts *out)
+{
+    for (int i = 0; o && i < o->n; i++)
+        if (strcmp(o->v[i].n->name, notifier) == 0) {
+            *out = o->v[i].counts;
+            return 0;
+        }
+    return SW_ENOTFOUND;
+}
