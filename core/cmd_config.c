@@ -68,9 +68,12 @@ int sw_cmd_plugins(struct sw_app *a)
         if (!p->error)
             snprintf(abi, sizeof abi, "%u.%u", SW_ABI_MAJOR_OF(p->desc.abi_version),
                      SW_ABI_MINOR_OF(p->desc.abi_version));
-        const char *mode = p->error || p->desc.kind != SW_KIND_CHECK ? "-"
-                           : (p->desc.flags & SW_CHECK_ASYNC)        ? "async"
-                                                                     : "block";
+        /* A notify plugin delivers on the loop, as an async check runs. */
+        const char *mode = p->error                           ? "-"
+                           : p->desc.kind == SW_KIND_NOTIFY   ? "async"
+                           : p->desc.kind != SW_KIND_CHECK    ? "-"
+                           : (p->desc.flags & SW_CHECK_ASYNC) ? "async"
+                                                              : "block";
         if (a->json) {
             struct buf b = {0};
             buf_puts(&b, "{\"name\":");

@@ -187,7 +187,7 @@ static void cfg_section_header(struct cfg_parse *p, char *text)
     if (kind < 0) {
         sw_conf_error(p->conf,
                       "%s:%d: unknown section [%s%s%s]: expected [core], [site NAME], "
-                      "[check NAME], [storage NAME] or [output NAME]",
+                      "[check NAME], [storage NAME], [output NAME], [notify NAME] or [maintenance NAME]",
                       p->file, p->line, inner, *name ? " " : "", name);
         return;
     }
@@ -531,27 +531,35 @@ static int cfg_duration(struct sw_conf *c, struct sw_section *sec, const char *k
     return sw_config_number(&v, key, sw_parse_duration, 1, SW_DURATION_POSITIVE, def, out);
 }
 
-static int cfg_count(struct sw_conf *c, struct sw_section *sec, const char *key, int64_t def, int64_t min,
-                     int64_t *out)
+int sw_config_count(const struct sw_config *v, const char *key, int64_t min, int64_t def, int64_t *out)
 {
-    struct sw_entry *e = sec ? cfg_get1(c, sec, key) : NULL;
+    struct sw_entry *e = sw_config_single(v, key);
     *out = def;
     if (!e)
         return 0;
     char *end;
     errno = 0;
-    long long v = strtoll(e->value, &end, 10);
-    if (errno || end == e->value || *sw_trim(end) || v < min || v > 100000000) {
-        struct sw_config view = cfg_plain_view(c, sec);
+    long long n = strtoll(e->value, &end, 10);
+    if (errno || end == e->value || *sw_trim(end) || n < min || n > 100000000) {
         char what[64];
         snprintf(what, sizeof what, "a whole number of at least %lld", (long long)min);
-        return sw_config_bad_value(&view, key, what);
+        return sw_config_bad_value(v, key, what);
     }
-    *out = v;
+    *out = n;
     return 0;
 }
 
-static void cfg_unknown_keys(struct sw_conf *c, struct sw_section *sec, const char *const *known)
+static int cfg_count(struct sw_conf *c, struct sw_section *sec, const char *key, int64_t def, int64_t min,
+                     int64_t *out)
+{
+    *out = def;
+    if (!sec)
+        return 0;
+    struct sw_config v = cfg_plain_view(c, sec);
+    return sw_config_count(&v, key, min, def, out);
+}
+
+void sw_conf_unknown_keys(struct sw_conf *c, struct sw_section *sec, const char *const *known)
 {
     char label[128];
     for (int i = 0; i < sec->nentries; i++) {
@@ -614,7 +622,7 @@ static void cfg_core(struct sw_conf *c)
         free(what);
     }
     if (core)
-        cfg_unknown_keys(c, core, cfg_core_keys);
+        sw_conf_unknown_keys(c, core, cfg_core_keys);
 }
 
 static void cfg_site(struct sw_conf *c, struct sw_section *sec)
@@ -749,6 +757,8 @@ struct sw_conf *sw_conf_load_with(const char *dir, const char *name, const char 
     for (int i = 0; i < c->nsecs; i++) {
         if (c->secs[i]->kind == SW_SEC_SITE)
             cfg_site(c, c->secs[i]);
+        if (c->secs[i]->kind == SW_SEC_NOTIFY)
+            sw_conf_notifier(c, c->secs[i]);
         if (c->secs[i]->kind == SW_SEC_STORAGE && ++nstorage == SW_STORAGE_MAX + 1)
             sw_conf_error(c,
                           "%s:%d: [storage %s] is one too many: at most " SW_STORAGE_MAX_TEXT
@@ -789,6 +799,7 @@ void sw_conf_free(struct sw_conf *c)
     free(c->location);
     free(c->health_file);
     free(c->read_from);
+    sw_conf_alert_free(c);
     free(c->dir);
     free(c);
 }
@@ -933,7 +944,7 @@ int sw_config_bad_value_nth(const struct sw_config *v, const char *key, int nth,
 
 const char *sw_section_plugin(const struct sw_section *sec)
 {
-    if (sec->kind != SW_SEC_STORAGE && sec->kind != SW_SEC_OUTPUT)
+    if (sec->kind != SW_SEC_STORAGE && sec->kind != SW_SEC_OUTPUT && sec->kind != SW_SEC_NOTIFY)
         return sec->name;
     for (int i = sec->nentries - 1; i >= 0; i--)
         if (strcmp(sec->entries[i].key, "plugin") == 0)
@@ -942,7 +953,7 @@ const char *sw_section_plugin(const struct sw_section *sec)
 }
 
 void sw_config_check_keys(struct sw_conf *c, struct sw_section *sec, const char *plugin,
-                          const char *const *keys, const char *core_key)
+                          const char *const *keys, const char *const *core_keys)
 {
     char label[128];
     sw_section_label(sec, label, sizeof label);
@@ -955,19 +966,20 @@ void sw_config_check_keys(struct sw_conf *c, struct sw_section *sec, const char 
                 continue;
             k += plen + 1;
         }
-        if (cfg_in_list(keys, k) || (core_key && strcmp(k, core_key) == 0))
+        if (cfg_in_list(keys, k) || cfg_in_list(core_keys, k))
             continue;
         if ((sec->kind == SW_SEC_STORAGE || sec->kind == SW_SEC_OUTPUT) && strcmp(k, "plugin") == 0)
             continue; /* which plugin: the core's (sw_section_plugin) */
+        /* The core's keys first, then the plugin's (a plugin may declare
+         * one of the core's keys too: named once). */
         struct buf b = {0};
+        for (const char *const *p = core_keys; p && *p; p++)
+            buf_printf(&b, "%s%s", b.len ? ", " : "", *p);
         for (const char *const *p = keys; p && *p; p++)
-            if (!core_key || strcmp(*p, core_key) != 0) /* a plugin may declare the core's key too */
+            if (!cfg_in_list(core_keys, *p))
                 buf_printf(&b, "%s%s", b.len ? ", " : "", *p);
-        sw_conf_error(c, "%s:%d: unknown key '%s' in %s: plugin %s accepts %s%s%s", e->file, e->line, e->key,
-                      label, plugin, core_key ? core_key : "", core_key && b.len ? ", " : "",
-                      b.len      ? sw_text(&b)
-                      : core_key ? ""
-                                 : "no keys");
+        sw_conf_error(c, "%s:%d: unknown key '%s' in %s: plugin %s accepts %s", e->file, e->line, e->key,
+                      label, plugin, b.len ? sw_text(&b) : "no keys");
         buf_free(&b);
     }
     sw_keys_check_values(c, sec, plugin);

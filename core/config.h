@@ -87,10 +87,10 @@ struct sw_conf {
     int64_t max_in_flight, recent, queue_size;
     int64_t keep_raw, keep_rollups; /* retention of raw results and of rollups */
     /* alerts */
-    char *state;                  /* [core] state: the alert state file, default var/state.db */
-    char *public_url;             /* [core] public_url, or NULL: links in messages */
-    struct sw_alerting alerting;  /* [core]'s alert keys */
-    char **notify_self;           /* NULL-terminated: who hears about sitewatch itself (default: notify) */
+    char *state;                 /* [core] state: the alert state file, default var/state.db */
+    char *public_url;            /* [core] public_url, or NULL: links in messages */
+    struct sw_alerting alerting; /* [core]'s alert keys */
+    char **notify_self;          /* NULL-terminated: who hears about sitewatch itself (default: notify) */
     struct sw_notifier_conf *notifiers; /* the [notify NAME] sections, in configuration order */
     int nnotifiers;
     struct sw_maint **maint; /* the [maintenance NAME] windows, checked (maint.h) */
@@ -129,9 +129,9 @@ void sw_conf_error(struct sw_conf *c, const char *fmt, ...) SW_PRINTF(2, 3);
 #define SW_STORAGE_MAX      32
 #define SW_STORAGE_MAX_TEXT "32"
 
-/* The plugin a [storage NAME] or [output NAME] section instantiates: its
- * `plugin = P`, or without that key its NAME (so several instances of one
- * plugin can coexist).  Any other section: its name. */
+/* The plugin a [storage NAME], [output NAME] or [notify NAME] section
+ * instantiates: its `plugin = P`, or without that key its NAME (so several
+ * instances of one plugin can coexist).  Any other section: its name. */
 const char *sw_section_plugin(const struct sw_section *sec);
 
 /* Whether S can name a section or a key: letters, digits, '.', '_', '-'. */
@@ -160,6 +160,10 @@ int sw_config_lookup_count(const struct sw_config *v, const char *key);
 int sw_config_number(const struct sw_config *v, const char *key, int (*parse)(const char *, int64_t *),
                      int64_t min, const char *expected, int64_t def, int64_t *out);
 
+/* Read KEY through V as a whole number of at least MIN: DEF when unset; a
+ * bad value is reported and gives SW_ECONFIG with *OUT = DEF. */
+int sw_config_count(const struct sw_config *v, const char *key, int64_t min, int64_t def, int64_t *out);
+
 /* Report "file:line: in [section], key = "value": expected WHAT" for the
  * entry KEY resolves to in V (or the section's line if KEY is unset). */
 int sw_config_bad_value(const struct sw_config *v, const char *key, const char *what);
@@ -171,9 +175,24 @@ int sw_config_bad_value_nth(const struct sw_config *v, const char *key, int nth,
 int sw_conf_log_changes(struct sw_conf *old, struct sw_conf *now);
 
 /* Check that every key of SEC that belongs to PLUGIN is in KEYS (the
- * plugin's NULL-terminated list) or is CORE_KEY, the one key the core reads
- * for every plugin of that kind ("timeout" for checks; NULL for none). */
+ * plugin's NULL-terminated list) or in CORE_KEYS, the keys the core reads
+ * for every plugin of that kind (NULL-terminated: "timeout" for checks,
+ * sw_notify_core_keys for notifiers; NULL for none). */
 void sw_config_check_keys(struct sw_conf *c, struct sw_section *sec, const char *plugin,
-                          const char *const *keys, const char *core_key);
+                          const char *const *keys, const char *const *core_keys);
+
+/* Report each key of SEC that is not in KNOWN (NULL-terminated) as
+ * unknown, with the list of what is. */
+void sw_conf_unknown_keys(struct sw_conf *c, struct sw_section *sec, const char *const *known);
+
+/* ---- alerts (config_alert.c), called by sw_conf_load ---- */
+
+/* The keys the core reads in every [notify NAME] section, NULL-terminated:
+ * plugin, timeout, group_wait, give_up_after. */
+extern const char *const sw_notify_core_keys[];
+/* A [notify NAME] section's core keys, appended to C->notifiers. */
+void sw_conf_notifier(struct sw_conf *c, struct sw_section *sec);
+/* What the functions above allocated in C and its sites. */
+void sw_conf_alert_free(struct sw_conf *c);
 
 #endif

@@ -15,6 +15,8 @@ static const struct {
     [SW_SEC_CHECK] = {"check", SW_KIND_CHECK},
     [SW_SEC_STORAGE] = {"storage", SW_KIND_STORAGE},
     [SW_SEC_OUTPUT] = {"output", SW_KIND_OUTPUT},
+    [SW_SEC_NOTIFY] = {"notify", SW_KIND_NOTIFY},
+    [SW_SEC_MAINTENANCE] = {"maintenance", 0},
 };
 enum { NKINDS = sizeof kinds / sizeof kinds[0] };
 

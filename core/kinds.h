@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * The one table of section kinds: the word a section header uses, and the
- * kind of plugin a section of that kind loads ([core] and [site] load
- * none).  config.c reads headers and labels sections with it, the loader
- * and the messages name plugin kinds with it. */
+ * kind of plugin a section of that kind loads ([core], [site] and
+ * [maintenance] load none).  config.c reads headers and labels sections
+ * with it, the loader and the messages name plugin kinds with it. */
 #ifndef SW_KINDS_H
 #define SW_KINDS_H
 
@@ -12,8 +12,8 @@ const char *sw_section_kind_name(int kind);
 int sw_section_kind_parse(const char *word);
 /* The enum sw_plugin_kind a section of KIND loads, or 0 for none. */
 int sw_section_plugin_kind(int kind);
-/* "check", "storage" or "output" for an enum sw_plugin_kind; "unknown"
- * for another. */
+/* "check", "storage", "output" or "notify" for an enum sw_plugin_kind;
+ * "unknown" for another. */
 const char *sw_kind_name(int kind);
 
 #endif

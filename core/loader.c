@@ -197,11 +197,24 @@ static void ld_load(struct sw_loaded *p)
         return;
     int k = p->desc.kind;
     const struct sw_plugin *x = &p->desc;
+    /* The notify kind came with ABI 1.4: an older header has no notify_*
+     * members, so such a descriptor cannot be a notify plugin. */
+    if (k == SW_KIND_NOTIFY &&
+        (SW_ABI_MINOR_OF(d->abi_version) < 4 ||
+         d->size < offsetof(struct sw_plugin, notify_cancel) + sizeof x->notify_cancel)) {
+        ld_fail(p,
+                "%s: a notify plugin needs ABI 1.4 or later, but it was built for ABI %u.%u with a %u-byte "
+                "descriptor (sitewatch speaks %d.%d): rebuild it against this sitewatch/plugin.h",
+                p->file, SW_ABI_MAJOR_OF(d->abi_version), SW_ABI_MINOR_OF(d->abi_version), d->size,
+                SW_ABI_MAJOR, SW_ABI_MINOR);
+        return;
+    }
     if ((k == SW_KIND_CHECK &&
          (!x->check_prepare || !x->check_run || ((x->flags & SW_CHECK_ASYNC) && !x->check_cancel))) ||
         (k == SW_KIND_STORAGE && (!x->storage_open || !x->storage_write)) ||
         (k == SW_KIND_OUTPUT && (!x->output_open || (!x->output_render && !x->output_render_view))) ||
-        (k < SW_KIND_CHECK || k > SW_KIND_OUTPUT)) {
+        (k == SW_KIND_NOTIFY && (!x->notify_open || !x->notify_send || !x->notify_cancel)) ||
+        (k < SW_KIND_CHECK || k > SW_KIND_NOTIFY)) {
         ld_fail(p, "%s: %s plugin lacks the functions its kind needs", p->file, sw_kind_name(k));
         return;
     }

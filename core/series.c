@@ -12,6 +12,9 @@
 #include "units.h"
 #include "util.h"
 
+/* The key the core reads for every check plugin. */
+static const char *const series_check_core_keys[] = {"timeout", NULL};
+
 /* Load NAME for the entry E (for messages); NULL and an error if there is
  * no such file or it is the wrong kind.  A file that exists but fails to
  * load is returned with ->error set: its users are disabled, not refused. */
@@ -86,7 +89,8 @@ static void series_check_read_from(struct sw_conf *c)
     free(what);
 }
 
-/* Load and check the keys of [check]/[storage]/[output] sections' plugins. */
+/* Load and check the keys of [check]/[storage]/[output]/[notify] sections'
+ * plugins. */
 static void series_bind_sections(struct sw_conf *c)
 {
     for (int i = 0; i < c->nsecs; i++) {
@@ -94,13 +98,18 @@ static void series_bind_sections(struct sw_conf *c)
         int kind = sw_section_plugin_kind(s->kind);
         if (!kind)
             continue;
-        /* [check P] is named by its plugin; a storage or output section may
-         * name one with plugin = P. */
+        /* [check P] is named by its plugin; a storage, output or notify
+         * section may name one with plugin = P. */
         struct sw_loaded *p = kind != SW_KIND_CHECK && sw_section_get(s, "plugin")
                                   ? series_named_plugin(c, s, kind)
                                   : series_plugin(c, s->name, kind, NULL, s);
-        if (p && !p->error) /* a check's timeout is the core's (series_one reads it) */
-            sw_config_check_keys(c, s, p->name, p->desc.keys, kind == SW_KIND_CHECK ? "timeout" : NULL);
+        /* A check's timeout is the core's (series_one reads it), and so
+         * are a notifier's delivery keys (config_alert.c). */
+        if (p && !p->error)
+            sw_config_check_keys(c, s, p->name, p->desc.keys,
+                                 kind == SW_KIND_CHECK    ? series_check_core_keys
+                                 : kind == SW_KIND_NOTIFY ? sw_notify_core_keys
+                                                          : NULL);
     }
     series_check_read_from(c);
 }
@@ -124,7 +133,7 @@ static struct sw_series *series_one(struct sw_conf *c, struct sw_site *site, con
         se->disabled = sw_xasprintf("plugin %s failed to load: %s", check, p->error);
         return se;
     }
-    sw_config_check_keys(c, site->sec, check, p->desc.keys, "timeout");
+    sw_config_check_keys(c, site->sec, check, p->desc.keys, series_check_core_keys);
     struct sw_config view = sw_config_site_view(c, site, check);
     const struct sw_host_api *api = sw_host_api();
     int before = c->nerrors;

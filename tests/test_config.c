@@ -100,7 +100,7 @@ START_TEST(unknown_section)
     core_ini(NULL);
     free(t_write(dir, "a.ini", "[sit example]\nurl = http://x/\n"));
     EXPECT_ERRORS("DIR/a.ini:1: unknown section [sit example]: expected [core], [site NAME], [check NAME], "
-                  "[storage NAME] or [output NAME]\n");
+                  "[storage NAME], [output NAME], [notify NAME] or [maintenance NAME]\n");
 }
 END_TEST
 
@@ -845,6 +845,83 @@ START_TEST(bad_arguments_table)
 }
 END_TEST
 
+/* ---- alerts: [notify NAME], [maintenance NAME], the alert keys ---- */
+
+/* Each [notify NAME] is a notifier, in configuration order, with the
+ * core's delivery keys read (its plugin's keys are the plugin's). */
+START_TEST(notify_sections_read)
+{
+    core_ini("[notify ops]\nplugin = email\ntimeout = 30s\ngroup_wait = 0\ngive_up_after = 2h\n"
+             "smtp_url = smtp://127.0.0.1:1/\n");
+    free(t_write(dir, "a.ini",
+                 "[site x]\nurl = http://x/\nchecks = http\n[notify webhook]\nurl = http://y/\n"));
+    struct sw_conf *c = sw_conf_load(dir);
+    ck_assert_int_eq(c->nerrors, 0);
+    ck_assert_int_eq(c->nnotifiers, 2);
+    const struct sw_notifier_conf *n = &c->notifiers[0];
+    ck_assert_str_eq(n->name, "ops");
+    ck_assert_ptr_eq(n->sec, sw_conf_section(c, SW_SEC_NOTIFY, "ops"));
+    ck_assert_str_eq(sw_section_plugin(n->sec), "email");
+    ck_assert_int_eq(n->timeout, 30 * SW_S);
+    ck_assert_int_eq(n->group_wait, 0);
+    ck_assert_int_eq(n->give_up_after, 2 * SW_H);
+    n = &c->notifiers[1];
+    ck_assert_str_eq(n->name, "webhook");
+    ck_assert_str_eq(sw_section_plugin(n->sec), "webhook"); /* no plugin = P: its name */
+    ck_assert_int_eq(n->timeout, 10 * SW_S);
+    ck_assert_int_eq(n->group_wait, 10 * SW_S);
+    ck_assert_int_eq(n->give_up_after, SW_DAY);
+    sw_conf_free(c);
+}
+END_TEST
+
+/* A notify section names a notify plugin, or is named after one. */
+START_TEST(notify_plugin_named)
+{
+    core_ini("[notify ops]\nplugin = email\n[notify chat]\nplugin = sqlite\n[notify pager]\n");
+    free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\n"));
+    EXPECT_ERRORS("DIR/0core.ini:5: in [notify ops], plugin = \"email\": expected a notify plugin's name: "
+                  "there is no PLUGINS/email.so\n"
+                  "DIR/0core.ini:7: in [notify chat], plugin = \"sqlite\": expected a notify plugin's name: "
+                  "sqlite is a storage plugin\n"
+                  "DIR/0core.ini:8: in [notify pager], unknown notify plugin 'pager': there is no "
+                  "PLUGINS/pager.so\n");
+}
+END_TEST
+
+/* Every alert error `validate` gives: a.ini holds the section, the
+ * message names its file, line, key, value and what was expected. */
+static const struct alert_error {
+    const char *ini, *want;
+} alert_errors[] = {
+    {"[notify ops]\nplugin = x\ntimeout = 0s\n",
+     "a.ini:3: in [notify ops], timeout = \"0s\": expected a duration from 1s to 10m, such as 10s or 30s"},
+    {"[notify ops]\nplugin = x\ntimeout = 11m\n",
+     "a.ini:3: in [notify ops], timeout = \"11m\": expected a duration from 1s to 10m, such as 10s or 30s"},
+    {"[notify ops]\nplugin = x\ngroup_wait = soon\n",
+     "a.ini:3: in [notify ops], group_wait = \"soon\": expected 0 (each event alone) or a duration up to "
+     "10m, such as 10s or 1m"},
+    {"[notify ops]\nplugin = x\ngroup_wait = 601s\n",
+     "a.ini:3: in [notify ops], group_wait = \"601s\": expected 0 (each event alone) or a duration up to "
+     "10m, such as 10s or 1m"},
+    {"[notify ops]\nplugin = x\ngive_up_after = 59s\n",
+     "a.ini:3: in [notify ops], give_up_after = \"59s\": expected a duration from 1m to 30d, such as 1h or "
+     "24h"},
+    {"[notify ops]\nplugin = x\ngive_up_after = 31d\n",
+     "a.ini:3: in [notify ops], give_up_after = \"31d\": expected a duration from 1m to 30d, such as 1h or "
+     "24h"},
+    {"[notify ops]\nplugin = x\ntimeout = 5s\ntimeout = 6s\n",
+     "a.ini:4: in [notify ops], timeout = \"6s\": expected timeout once; it is already given at line 3"},
+};
+
+START_TEST(alert_error_table)
+{
+    const struct alert_error *r = &alert_errors[_i];
+    const char *want[] = {r->want};
+    t_validate_errors(r->ini, want, 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("config");
@@ -884,6 +961,9 @@ int main(void)
     tcase_add_test(tc, name_length_limit);
     tcase_add_test(tc, errors_hide_passwords);
     tcase_add_loop_test(tc, bad_arguments_table, 0, (int)(sizeof bad_args / sizeof *bad_args));
+    tcase_add_test(tc, notify_sections_read);
+    tcase_add_test(tc, notify_plugin_named);
+    tcase_add_loop_test(tc, alert_error_table, 0, (int)(sizeof alert_errors / sizeof *alert_errors));
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }
