@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * webhook: a sitewatch notify plugin that POSTs each message as JSON to a
+ * url: the core's documented object (preset = json), the body a chat or
+ * paging service documents for its incoming API (slack, discord, teams,
+ * mattermost, ntfy, gotify, telegram, pagerduty, opsgenie, matrix:
+ * presets.c), or a template of the user's (template.c).  Async on the
+ * host loop (send.c), TLS always verified.
+ *
+ * Secrets stay out of the INI: one secret_file per notifier, whose first
+ * line fills {secret} wherever it is written (url, headers, template) and
+ * is the token the presets that need one place themselves (PagerDuty's
+ * routing_key, Opsgenie's GenieKey, Gotify's X-Gotify-Key, Matrix's and
+ * ntfy's bearer token).  One key for every service, because where a
+ * service wants its token differs (a webhook URL that is itself the
+ * secret, a header, a body field) while the rule for the user does not:
+ * the INI may be world-readable, the file is 0600.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/config.h"
+#include "lib/curlloop.h"
+#include "lib/err.h"
+#include "lib/url.h"
+#include "webhook.h"
+
+SW_PLUGIN_INIT1
+
+/* ---- keys ---- */
+
+static const char *const wh_presets[] = {"json",   "slack",    "discord",   "teams",    "mattermost", "ntfy",
+                                         "gotify", "telegram", "pagerduty", "opsgenie", "matrix",     NULL};
+
+static const struct sw_key wh_keys[] = {
+    {.name = "url",
+     .type = SW_KEY_STRING,
+     .flags = SW_KEY_REQUIRED,
+     .help = "where to send, http:// or https://; {secret} in it is secret_file's content"},
+    {.name = "preset",
+     .type = SW_KEY_WORD,
+     .def = "json",
+     .words = wh_presets,
+     .help = "the body's shape: json (sitewatch's own schema) or the service's documented one"},
+    {.name = "template",
+     .type = SW_KEY_STRING,
+     .help = "a file with the JSON body to send instead, {site} {reason} ... filled in, JSON-escaped"},
+    {.name = "headers",
+     .type = SW_KEY_STRING,
+     .flags = SW_KEY_REPEATS,
+     .help = "'Name: value' sent with every request; {secret} in it is secret_file's content"},
+    {.name = "secret_file",
+     .type = SW_KEY_STRING,
+     .help = "a file (mode 0600) whose first line is the token: fills {secret}, and the presets that "
+             "need one use it"},
+    {.name = "ca_file",
+     .type = SW_KEY_STRING,
+     .help = "PEM certificates to verify an https:// url with, instead of the system's"},
+    {.name = "chat_id",
+     .type = SW_KEY_STRING,
+     .help = "preset = telegram: the chat to write to, a number or @channelname"},
+    {.name = "room", .type = SW_KEY_STRING, .help = "preset = matrix: the room's id, !abc123:example.org"},
+    {.name = NULL},
+};
+
+/* ---- the secret ---- */
+
+/* The first line of FILE, the secret, into *OUT. */
+static int wh_read_secret(const sw_config *cfg, const char *file, char **out)
+{
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return errno == ENOMEM
+                   ? SW_ENOMEM
+                   : sw_api->config_error(cfg, "secret_file", "a readable file (%s)", strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
+        sw_api->log(SW_LOG_WARN,
+                    "webhook: [notify %s] secret_file %s may be read by others (mode %04o): chmod 600 it",
+                    sw_api->config_name(cfg), file, (unsigned)(st.st_mode & 07777));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, f);
+    fclose(f);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+        line[--n] = '\0';
+    int bad = n <= 0;
+    for (ssize_t i = 0; i < n && !bad; i++)
+        bad = (unsigned char)line[i] < 0x20 || line[i] == 0x7f;
+    if (bad) {
+        free(line);
+        return sw_api->config_error(cfg, "secret_file",
+                                    n <= 0 ? "a file whose first line is the secret (it is empty)"
+                                           : "a file whose first line is the secret, without "
+                                             "control characters");
+    }
+    *out = line;
+    return 0;
+}
+
+/* S with every {secret} replaced by SECRET into *OUT (a copy); *USED
+ * counts them.  SW_ENOMEM. */
+static int wh_fill_secret(const char *s, const char *secret, char **out, int *used)
+{
+    static const char mark[] = "{secret}";
+    size_t n = 0, extra = secret ? strlen(secret) : 0;
+    for (const char *p = strstr(s, mark); p; p = strstr(p + 1, mark))
+        n++;
+    *used += (int)n;
+    char *o = malloc(strlen(s) + n * extra + 1), *d = o;
+    if (!o)
+        return SW_ENOMEM;
+    for (const char *p = s, *q; *p; p = q + sizeof mark - 1) {
+        q = strstr(p, mark);
+        size_t k = q ? (size_t)(q - p) : strlen(p);
+        memcpy(d, p, k);
+        d += k;
+        if (!q)
+            break;
+        if (extra)
+            memcpy(d, secret, extra);
+        d += extra;
+    }
+    *d = '\0';
+    *out = o;
+    return 0;
+}
+
+/* ---- open / close ---- */
+
+static void wh_free(struct wh *w)
+{
+    if (!w)
+        return;
+    free(w->name);
+    free(w->url);
+    free(w->topic);
+    free(w->chat_id);
+    free(w->room);
+    if (w->secret) /* it was in memory; it need not stay in freed memory */
+        memset(w->secret, 0, strlen(w->secret));
+    free(w->secret);
+    curl_slist_free_all(w->headers);
+    free(w->ca_file);
+    wh_tpl_free(w->tpl);
+    free(w);
+}
+
+static int wh_header(struct wh *w, const char *fmt, const char *value)
+{
+    char line[512];
+    char *big = NULL;
+    int n = snprintf(line, sizeof line, fmt, value);
+    if (n < 0)
+        return SW_EINVAL;
+    if ((size_t)n >= sizeof line) { /* a long token */
+        big = malloc((size_t)n + 1);
+        if (!big)
+            return SW_ENOMEM;
+        snprintf(big, (size_t)n + 1, fmt, value);
+    }
+    struct curl_slist *more = curl_slist_append(w->headers, big ? big : line);
+    free(big);
+    if (!more)
+        return SW_ENOMEM;
+    w->headers = more;
+    return 0;
+}
+
+/* url: http:// or https://, parsed by libcurl with the secret's place
+ * taken by a word (an error then shows the url as written, never the
+ * secret); ntfy's topic split off its end. */
+static int wh_open_url(const sw_config *cfg, struct wh *w, int *used)
+{
+    const char *url = sw_api->config_get(cfg, "url");
+    char *shown = NULL, scheme[16], host[256];
+    int n = 0, rc = wh_fill_secret(url, "secret", &shown, &n);
+    if (rc)
+        return rc;
+    rc = url_split(shown, scheme, sizeof scheme, host, sizeof host);
+    free(shown);
+    if (rc == SW_ENOMEM)
+        return rc;
+    if (rc || (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0))
+        return sw_api->config_error(cfg, "url", "an http:// or https:// URL");
+    if ((rc = wh_fill_secret(url, w->secret, &w->url, used)))
+        return rc;
+    if (w->preset == WH_NTFY) {
+        /* The URL a user subscribes to, https://ntfy.sh/TOPIC: JSON is
+         * published to the server's root, the topic in the body. */
+        char *slash = strrchr(w->url, '/'), *q = strpbrk(w->url, "?#");
+        if (q || !slash || slash[1] == '\0' || slash - w->url < (ptrdiff_t)strlen(scheme) + 3 ||
+            strchr(w->url + strlen(scheme) + 3, '/') == NULL)
+            return sw_api->config_error(cfg, "url", "an ntfy topic URL such as https://ntfy.sh/mytopic");
+        if (!(w->topic = strdup(slash + 1)))
+            return SW_ENOMEM;
+        slash[1] = '\0';
+    }
+    return 0;
+}
+
+/* The headers: JSON, no "Expect: 100-continue" wait, the preset's token,
+ * then the user's (one Content-Type of theirs replaces ours). */
+static int wh_open_headers(const sw_config *cfg, struct wh *w, int *used)
+{
+    int rc = 0, own_type = 0, nh = sw_api->config_count(cfg, "headers");
+    for (int i = 0; i < nh; i++)
+        own_type |= strncasecmp(sw_api->config_get_nth(cfg, "headers", i), "content-type:", 13) == 0;
+    if (!own_type)
+        ERR_KEEP_FIRST(rc, wh_header(w, "%s", "Content-Type: application/json"));
+    ERR_KEEP_FIRST(rc, wh_header(w, "%s", "Expect:"));
+    if (w->secret && w->preset == WH_OPSGENIE)
+        ERR_KEEP_FIRST(rc, wh_header(w, "Authorization: GenieKey %s", w->secret));
+    if (w->secret && w->preset == WH_GOTIFY)
+        ERR_KEEP_FIRST(rc, wh_header(w, "X-Gotify-Key: %s", w->secret));
+    if (w->secret && (w->preset == WH_MATRIX || w->preset == WH_NTFY))
+        ERR_KEEP_FIRST(rc, wh_header(w, "Authorization: Bearer %s", w->secret));
+    for (int i = 0; i < nh; i++) {
+        const char *h = sw_api->config_get_nth(cfg, "headers", i);
+        const char *colon = strchr(h, ':');
+        if (!colon || colon == h || strpbrk(h, "\r\n")) {
+            ERR_KEEP_FIRST(rc, config_error_at(sw_api, cfg, "headers", i,
+                                               "a header line such as 'Authorization: Bearer {secret}'"));
+            continue;
+        }
+        char *filled = NULL;
+        int frc = wh_fill_secret(h, w->secret, &filled, used);
+        if (frc == 0)
+            frc = wh_header(w, "%s", filled);
+        free(filled);
+        ERR_KEEP_FIRST(rc, frc);
+    }
+    return rc;
+}
+
+/* What a preset needs beside url, and keys only one preset reads. */
+static int wh_open_preset(const sw_config *cfg, struct wh *w)
+{
+    static const char *const token[] = {[WH_GOTIFY] = "the application token",
+                                        [WH_PAGERDUTY] = "the integration's routing key",
+                                        [WH_OPSGENIE] = "the API integration's key",
+                                        [WH_MATRIX] = "the bot's access token"};
+    int rc = 0;
+    const char *chat = sw_api->config_get(cfg, "chat_id"), *room = sw_api->config_get(cfg, "room");
+    const char *preset = wh_presets[w->preset];
+    if ((size_t)w->preset < sizeof token / sizeof *token && token[w->preset] && !w->secret)
+        ERR_KEEP_FIRST(rc, sw_api->config_error(cfg, "preset", "secret_file beside it, holding %s (%s)",
+                                                token[w->preset], preset));
+    if (w->preset == WH_TELEGRAM && !chat)
+        ERR_KEEP_FIRST(
+            rc, sw_api->config_error(cfg, "preset", "chat_id beside it: the chat to write to (telegram)"));
+    if (w->preset != WH_TELEGRAM && chat)
+        ERR_KEEP_FIRST(rc, sw_api->config_error(cfg, "chat_id", "no chat_id: it is for preset = telegram"));
+    if (w->preset == WH_MATRIX && !room)
+        ERR_KEEP_FIRST(rc, sw_api->config_error(cfg, "preset", "room beside it: the room's id (matrix)"));
+    if (w->preset != WH_MATRIX && room)
+        ERR_KEEP_FIRST(rc, sw_api->config_error(cfg, "room", "no room: it is for preset = matrix"));
+    if (w->preset == WH_MATRIX && room && (room[0] != '!' || !strchr(room, ':')))
+        ERR_KEEP_FIRST(rc, sw_api->config_error(cfg, "room",
+                                                "a room id such as !abc123:example.org (Element: the "
+                                                "room's settings, Advanced)"));
+    if (rc == 0 && chat && !(w->chat_id = strdup(chat)))
+        rc = SW_ENOMEM;
+    if (rc == 0 && room && !(w->room = strdup(room)))
+        rc = SW_ENOMEM;
+    return rc;
+}
+
+/* The presets that place the secret themselves. */
+static int wh_preset_uses_secret(int preset)
+{
+    return preset == WH_PAGERDUTY || preset == WH_OPSGENIE || preset == WH_GOTIFY || preset == WH_MATRIX ||
+           preset == WH_NTFY;
+}
+
+static int wh_open(void *plugin_state, const sw_config *cfg, void **inst)
+{
+    struct wh *w = calloc(1, sizeof *w);
+    if (!w)
+        return SW_ENOMEM;
+    w->loop = plugin_state;
+    w->preset = (int)sw_api->config_value(cfg, "preset", -1);
+    w->name = strdup(sw_api->config_name(cfg));
+    int rc = w->name ? 0 : SW_ENOMEM, used = 0;
+    const char *sf = sw_api->config_get(cfg, "secret_file"), *tf = sw_api->config_get(cfg, "template"),
+               *ca = sw_api->config_get(cfg, "ca_file");
+    if (sf)
+        ERR_KEEP_FIRST(rc, wh_read_secret(cfg, sf, &w->secret));
+    ERR_KEEP_FIRST(rc, wh_open_url(cfg, w, &used));
+    ERR_KEEP_FIRST(rc, wh_open_headers(cfg, w, &used));
+    ERR_KEEP_FIRST(rc, wh_open_preset(cfg, w));
+    if (ca && !(w->ca_file = strdup(ca)))
+        ERR_KEEP_FIRST(rc, SW_ENOMEM);
+    else if (ca && access(ca, R_OK) != 0)
+        ERR_KEEP_FIRST(rc, sw_api->config_error(cfg, "ca_file", "a readable file of PEM certificates (%s)",
+                                                strerror(errno)));
+    if (tf && w->preset != WH_JSON)
+        ERR_KEEP_FIRST(rc,
+                       sw_api->config_error(cfg, "template",
+                                            "no template with preset = %s: the template is the whole body",
+                                            wh_presets[w->preset]));
+    else if (tf) {
+        ERR_KEEP_FIRST(rc, wh_tpl_open(cfg, "template", tf, &w->tpl));
+        used += w->tpl && wh_tpl_has(w->tpl, "secret");
+    }
+    /* Each said once, on the key where {secret} is written. */
+    if (rc == 0 && used && !w->secret) {
+        const char *key = strstr(sw_api->config_get(cfg, "url"), "{secret}") ? "url"
+                          : w->tpl && wh_tpl_has(w->tpl, "secret")           ? "template"
+                                                                             : "headers";
+        rc = sw_api->config_error(cfg, key, "secret_file beside {secret}: the file that holds the secret");
+    }
+    if (rc == 0 && w->secret && !used && !wh_preset_uses_secret(w->preset))
+        rc = sw_api->config_error(cfg, "secret_file",
+                                  "a secret that is used: write {secret} where it goes, in url, headers or "
+                                  "the template");
+    if (rc) {
+        wh_free(w);
+        return rc == SW_ENOMEM ? SW_ENOMEM : SW_ECONFIG;
+    }
+    *inst = w;
+    return 0;
+}
+
+static void wh_close(void *inst)
+{
+    struct wh *w = inst;
+    if (w->cur) /* shutdown mid-delivery: the message ends, the core keeps it for next time */
+        wh_cancel(w, w->cur);
+    wh_free(w);
+}
+
+/* ---- the plugin ---- */
+
+static int wh_init(void **state)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return SW_EPLUGIN;
+    struct curlloop *cl = curlloop_new(sw_api, wh_request_done, NULL);
+    if (!cl) {
+        curl_global_cleanup();
+        return SW_ENOMEM;
+    }
+    *state = cl;
+    return 0;
+}
+
+static void wh_shutdown(void *state)
+{
+    curlloop_free(state);
+    curl_global_cleanup();
+}
+
+static const struct sw_plugin wh_plugin = {
+    .abi_version = SW_ABI_VERSION,
+    .size = sizeof(struct sw_plugin),
+    .name = "webhook",
+    .kind = SW_KIND_NOTIFY,
+    .description = "POST each alert as JSON: sitewatch's schema, a chat or paging service's, or a template",
+    .init = wh_init,
+    .shutdown = wh_shutdown,
+    .key_decls = wh_keys,
+    .key_size = sizeof(struct sw_key),
+    .notify_open = wh_open,
+    .notify_close = wh_close,
+    .notify_send = wh_send,
+    .notify_cancel = wh_cancel,
+};
+
+SW_EXPORT const struct sw_plugin *sitewatch_plugin_v1(const struct sw_host_api *api)
+{
+    SW_PLUGIN_INIT2(api);
+    if (!SW_API_HAS(api, message_done)) {
+        api->log(SW_LOG_ERROR, "webhook: needs sitewatch's ABI 1.4 or newer (notify plugins)");
+        return NULL;
+    }
+    return &wh_plugin;
+}
