@@ -36,14 +36,17 @@ int sw_cmd_notify_test(struct sw_app *a)
         return 1;
     }
     const char *name = a->args[0];
-    if (sw_app_load(a, 1) < 0)
+    if (sw_app_load(a, 1) < 0) {
+        sw_app_close(a);
         return 1;
+    }
     struct sw_notifier *n = sw_notifiers_find(a->notifiers, name);
     if (!n) {
         if (sw_conf_section(a->conf, SW_SEC_NOTIFY, name))
             fprintf(stderr, "sitewatch: notifier %s cannot be used (see above)\n", name);
         else
             fprintf(stderr, "sitewatch: no [notify %s] section in %s\n", name, a->dir);
+        sw_app_close(a);
         return 1;
     }
     char host[256] = "";
@@ -83,5 +86,6 @@ int sw_cmd_notify_test(struct sw_app *a)
     free(page);
     free(reason);
     free(id);
+    sw_app_close(a);
     return t.err == 0 ? 0 : 1;
 }
