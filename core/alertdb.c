@@ -29,6 +29,8 @@ static const char *const adb_migrations[SW_ALERTDB_VERSION] = {
     "CREATE INDEX outbox_order ON outbox(notifier, seq);"
     "CREATE TABLE silences(site TEXT NOT NULL, from_t INTEGER NOT NULL, until_t INTEGER NOT NULL);"
     "CREATE INDEX silences_site ON silences(site, until_t);",
+    /* 2: `ack` from a command, applied by the daemon's next tick. */
+    "CREATE TABLE acks(site TEXT NOT NULL, check_name TEXT NOT NULL, at INTEGER NOT NULL);",
 };
 
 enum {
@@ -43,6 +45,9 @@ enum {
     ADB_SILENCE,
     ADB_SILENCED,
     ADB_PURGE,
+    ADB_ACK,
+    ADB_ACKS,
+    ADB_ACKS_DONE,
     ADB_NSTMT
 };
 
@@ -67,6 +72,9 @@ static const char *const adb_sql[ADB_NSTMT] = {
     [ADB_SILENCE] = "INSERT INTO silences(site, from_t, until_t) VALUES (?1, ?2, ?3)",
     [ADB_SILENCED] = "SELECT max(until_t) FROM silences WHERE site = ?1 AND from_t <= ?2 AND until_t > ?2",
     [ADB_PURGE] = "DELETE FROM silences WHERE until_t <= ?1",
+    [ADB_ACK] = "INSERT INTO acks(site, check_name, at) VALUES (?1, ?2, ?3)",
+    [ADB_ACKS] = "SELECT site, check_name FROM acks ORDER BY rowid",
+    [ADB_ACKS_DONE] = "DELETE FROM acks",
 };
 
 struct sw_alertdb {
@@ -187,8 +195,9 @@ static int adb_private(const char *path, char **why)
     return 0;
 }
 
-int sw_alertdb_open(const char *path, int readonly, struct sw_alertdb **out, char **why)
+int sw_alertdb_open(const char *path, int mode, struct sw_alertdb **out, char **why)
 {
+    int readonly = mode == SW_ALERTDB_READ;
     *out = NULL;
     *why = NULL;
     struct sw_alertdb *db = sw_xcalloc(1, sizeof *db);
@@ -196,16 +205,16 @@ int sw_alertdb_open(const char *path, int readonly, struct sw_alertdb **out, cha
     db->lock = sw_xasprintf("%s.lock", path);
     db->lock_fd = -1;
     int rc = 0;
-    if (!readonly) {
+    if (mode == SW_ALERTDB_WRITE) {
         char *lock_why = NULL;
         if (sw_pidfile_take(db->lock, &db->lock_fd, &lock_why) != 0) {
             *why = sw_xasprintf("state %s: %s", path, lock_why);
             free(lock_why);
             rc = SW_EBUSY;
         }
-        if (!rc)
-            rc = adb_private(path, why);
     }
+    if (!rc && !readonly)
+        rc = adb_private(path, why);
     int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (!rc && sqlite3_open_v2(path, &db->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         *why = sw_xasprintf("state %s: cannot open: %s", path,
@@ -416,4 +425,33 @@ int sw_alertdb_silenced(struct sw_alertdb *db, const char *site, int64_t t, int6
 int sw_alertdb_purge_silences(struct sw_alertdb *db, int64_t t)
 {
     return adb_do(db, ADB_PURGE, NULL, 1, &t);
+}
+
+int sw_alertdb_ack(struct sw_alertdb *db, const char *site, const char *check, int64_t at)
+{
+    sqlite3_stmt *st = adb_stmt(db, ADB_ACK);
+    if (!st)
+        return SW_ESTORAGE;
+    sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, check ? check : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, at);
+    return adb_run(st);
+}
+
+int sw_alertdb_take_acks(struct sw_alertdb *db, int (*cb)(void *ctx, const char *site, const char *check),
+                         void *ctx)
+{
+    sqlite3_stmt *st = adb_stmt(db, ADB_ACKS);
+    if (!st)
+        return SW_ESTORAGE;
+    int rc = 0, n = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        const char *check = (const char *)sqlite3_column_text(st, 1);
+        rc = cb(ctx, (const char *)sqlite3_column_text(st, 0), check && *check ? check : NULL);
+        n++;
+    }
+    sqlite3_reset(st);
+    if (rc == 0 && n)
+        rc = adb_do(db, ADB_ACKS_DONE, NULL, 0, NULL);
+    return rc < 0 ? rc : n;
 }

@@ -15,7 +15,12 @@
 #include "alert.h"
 
 /* The schema this build writes (PRAGMA user_version). */
-#define SW_ALERTDB_VERSION 1
+#define SW_ALERTDB_VERSION 2
+
+/* How a process opens the store: the daemon writes it (and holds the
+ * lock), `alerts` reads it beside the daemon, `ack` and `silence` add
+ * requests beside it (rows the daemon applies; no lock). */
+enum { SW_ALERTDB_WRITE = 0, SW_ALERTDB_READ = 1, SW_ALERTDB_REQUEST = 2 };
 
 struct sw_alertdb;
 
@@ -26,11 +31,12 @@ struct sw_outbox_msg {
     int64_t next_attempt, created;
 };
 
-/* Open (creating, mode 0600) the store at PATH to write, holding
- * PATH.lock, or READONLY to read beside the writer.  0, or SW_ESTORAGE
+/* Open (creating, mode 0600) the store at PATH in MODE (SW_ALERTDB_*):
+ * to write, holding PATH.lock, to read or to add requests beside the
+ * writer.  0, or SW_ESTORAGE
  * (SW_EBUSY: another process writes it) with *WHY a sentence to log, which
  * the caller frees. */
-int sw_alertdb_open(const char *path, int readonly, struct sw_alertdb **out, char **why);
+int sw_alertdb_open(const char *path, int mode, struct sw_alertdb **out, char **why);
 void sw_alertdb_close(struct sw_alertdb *db);
 /* The last error, for a log line. */
 const char *sw_alertdb_error(const struct sw_alertdb *db);
@@ -71,5 +77,12 @@ int sw_alertdb_silence(struct sw_alertdb *db, const char *site, int64_t from, in
 int sw_alertdb_silenced(struct sw_alertdb *db, const char *site, int64_t t, int64_t *until);
 /* Drop the silences over by T. */
 int sw_alertdb_purge_silences(struct sw_alertdb *db, int64_t t);
+
+/* `ack SITE [--check CHECK]` (CHECK NULL: every check of SITE), asked at
+ * AT; the daemon takes the requests: CB for each in order, then they are
+ * gone.  Returns how many, or an error (CB's nonzero return stops). */
+int sw_alertdb_ack(struct sw_alertdb *db, const char *site, const char *check, int64_t at);
+int sw_alertdb_take_acks(struct sw_alertdb *db, int (*cb)(void *ctx, const char *site, const char *check),
+                         void *ctx);
 
 #endif

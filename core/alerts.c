@@ -123,7 +123,7 @@ struct sw_alerts *sw_alerts_open(struct sw_conf *c, struct sw_notifiers *ns, cha
 {
     struct sw_alerts *al = sw_xcalloc(1, sizeof *al);
     al_make_folder(c->state);
-    if (sw_alertdb_open(c->state, 0, &al->db, why) != 0) {
+    if (sw_alertdb_open(c->state, SW_ALERTDB_WRITE, &al->db, why) != 0) {
         free(al);
         return NULL;
     }
@@ -308,13 +308,46 @@ static void al_sink(const struct sw_result_event *ev, void *ud)
     al_judge(al, ev->series, 1, r->verdict, r->reason ? r->reason : "", r->started, sw_now_wall());
 }
 
+/* `ack SITE [--check C]`, asked by a command through the file. */
+static int al_ack_one(void *ctx, const char *site, const char *check)
+{
+    struct sw_alerts *al = ctx;
+    size_t n = strlen(site);
+    for (size_t b = 0; b < al->nbuckets; b++)
+        for (struct al_entry *x = al->buckets[b]; x; x = x->next) {
+            const char *k = x->key;
+            if (strncmp(k, site, n) != 0 || k[n] != '/')
+                continue;
+            if (check && (strncmp(k + n + 1, check, strlen(check)) != 0 || k[n + 1 + strlen(check)] != '/'))
+                continue;
+            if (x->a.state != SW_ALERT_DOWN || x->a.acked)
+                continue;
+            struct sw_alert a = x->a;
+            sw_alert_ack(&a);
+            if (sw_alertdb_save(al->db, x->key, &a) == 0) {
+                x->a = a;
+                sw_info("%s: acknowledged: no more reminders until it recovers", x->key);
+            }
+        }
+    return 0;
+}
+
 /* What time alone makes owed: only series with a state of their own. */
 static void al_on_tick(uv_timer_t *t)
 {
     struct sw_alerts *al = t->data;
+    int64_t now = sw_now_wall();
+    /* One transaction: an ack asked while these are read is not dropped
+     * unread. */
+    if (sw_alertdb_begin(al->db) != 0 || sw_alertdb_take_acks(al->db, al_ack_one, al) < 0 ||
+        sw_alertdb_commit(al->db) != 0) {
+        sw_err("state: cannot take the acks asked for: %s", sw_alertdb_error(al->db));
+        sw_alertdb_rollback(al->db);
+    }
+    if (now / SW_S % 3600 == 0)
+        sw_alertdb_purge_silences(al->db, now);
     if (!al->nentries)
         return;
-    int64_t now = sw_now_wall();
     /* Parents first: a child's DOWN held by a parent that has just
      * recovered goes in the same tick. */
     for (int pass = 0; pass < 2; pass++)

@@ -55,5 +55,8 @@ int sw_cmd_purge(struct sw_app *a);
 int sw_cmd_history(struct sw_app *a);
 int sw_cmd_uptime(struct sw_app *a);
 int sw_cmd_notify_test(struct sw_app *a);
+int sw_cmd_alerts(struct sw_app *a);
+int sw_cmd_ack(struct sw_app *a);
+int sw_cmd_silence(struct sw_app *a);
 
 #endif

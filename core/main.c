@@ -33,8 +33,12 @@ static void usage(FILE *f)
             "  uptime [NAME] [--since 30d]  uptime per site and check, WARN counted apart\n"
             "  (a running daemon sees add, remove and set-interval by itself)\n"
             "\n"
+            "  alerts          every series not up, who was told, what waits in each outbox,\n"
+            "                  maintenance windows active and next\n"
             "  notify-test NAME           send one test message through [notify NAME] now;\n"
             "                  prints what the other end answered, exit 0 or 1\n"
+            "  ack SITE [--check C]       no more reminders for it until it recovers\n"
+            "  silence SITE DURATION      an ad-hoc maintenance window from now (30m, 2h)\n"
             "\n"
             "  -c DIR          the configuration folder (default %s)\n"
             "  -v, -q          more or less logging\n"
@@ -99,7 +103,8 @@ int main(int argc, char **argv)
         {"plugins", sw_cmd_plugins}, {"validate", sw_cmd_validate}, {"render", sw_cmd_render},
         {"add", sw_cmd_add},         {"remove", sw_cmd_remove},     {"set-interval", sw_cmd_set_interval},
         {"purge", sw_cmd_purge},     {"history", sw_cmd_history},   {"uptime", sw_cmd_uptime},
-        {"notify-test", sw_cmd_notify_test},
+        {"notify-test", sw_cmd_notify_test}, {"alerts", sw_cmd_alerts}, {"ack", sw_cmd_ack},
+        {"silence", sw_cmd_silence},
     };
     /* Commands that take nothing say so, rather than ignore what they got. */
     static const char *const bare[] = {"status", "validate", NULL};
