@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: MIT
+ * Alerting end to end: the daemon checks a real nginx whose answer the
+ * test flips (a file present: 503), counts results into each series'
+ * state and tells the recorder notify plugin (tests/notify_record.c),
+ * which writes each message it is given to a file.  What is checked is
+ * what a person would be told: exactly one DOWN with the reason, one UP
+ * with the downtime, nothing twice across restarts, nothing lost across a
+ * kill -9, digests instead of storms, retries after refusals. */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "support.h"
+
+static struct t_nginx ngx;
+static int port;
+static char *conf, *plugins, *errlog, *sent, *state;
+
+static void link_plugins(void)
+{
+    plugins = t_tmpdir();
+    char from[1024], to[1024];
+    snprintf(from, sizeof from, "%s/http.so", t_plugin_dir());
+    snprintf(to, sizeof to, "%s/http.so", plugins);
+    ck_assert_int_eq(symlink(from, to), 0);
+    snprintf(from, sizeof from, "%s/recorder.so", getenv("SW_TEST_PLUGINS"));
+    snprintf(to, sizeof to, "%s/recorder.so", plugins);
+    ck_assert_int_eq(symlink(from, to), 0);
+}
+
+static void setup(void)
+{
+    conf = t_tmpdir();
+    port = t_free_port();
+    /* /flip/NAME answers 503 while the file down-NAME exists. */
+    char servers[2048];
+    snprintf(servers, sizeof servers,
+             "server { listen 127.0.0.1:%d;\n"
+             "  location ~ ^/flip/(?<name>[a-z0-9-]+)$ {\n"
+             "    if (-f %s/down-$name) { return 503 \"down on purpose\\n\"; }\n"
+             "    return 200 \"fine\\n\";\n"
+             "  }\n"
+             "}\n",
+             port, conf);
+    ck_assert_int_eq(t_nginx_start_with(&ngx, servers), 0);
+    link_plugins();
+    errlog = malloc(strlen(conf) + 32);
+    sprintf(errlog, "%s/../swlog.%d", conf, getpid());
+    sent = malloc(strlen(conf) + 16);
+    sprintf(sent, "%s/sent.jsonl", conf);
+    state = malloc(strlen(conf) + 16);
+    sprintf(state, "%s/state.db", conf);
+}
+
+static void teardown(void)
+{
+    t_nginx_stop(&ngx);
+    if (!getenv("SW_KEEP_TMP"))
+        unlink(errlog);
+    t_rmtree(conf);
+    t_rmtree(plugins);
+    free(conf), free(plugins), free(errlog), free(sent), free(state);
+}
+
+/* [core] and the recorder notifier NAME "rec" with EXTRA lines in it. */
+static void write_core(const char *core_extra, const char *notify_extra)
+{
+    free(t_write(conf, "0core.ini",
+                 "[core]\nplugin_dir = %s\nmin_interval = 1s\nlocation = lab\nstate = %s\nnotify = rec\n"
+                 "alert_after = 2\nrecover_after = 2\n%s\n"
+                 "[notify rec]\nplugin = recorder\nfile = %s\ngroup_wait = 0s\n%s\n",
+                 plugins, state, core_extra ? core_extra : "", sent, notify_extra ? notify_extra : ""));
+}
+
+static void write_site(const char *name, const char *extra)
+{
+    char file[160];
+    snprintf(file, sizeof file, "%s.ini", name);
+    free(t_write(conf, file,
+                 "[site %s]\nurl = http://127.0.0.1:%d/flip/%s\nchecks = http\ninterval = 1s\n%s\n", name,
+                 port, name, extra ? extra : ""));
+}
+
+static void set_down(const char *name, int down)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/down-%s", conf, name);
+    if (down)
+        free(t_write(conf, strrchr(path, '/') + 1, "down\n"));
+    else
+        unlink(path);
+}
+
+/* How many lines of the recorder's file hold TEXT. */
+static int sent_count(const char *text)
+{
+    char *s = t_read(sent);
+    int n = 0;
+    for (char *l = s; l && *l;) {
+        char *nl = strchr(l, '\n');
+        if (nl)
+            *nl = '\0';
+        n += strstr(l, text) != NULL;
+        l = nl ? nl + 1 : l + strlen(l);
+    }
+    free(s);
+    return n;
+}
+
+/* Wait up to SECONDS until N lines hold TEXT. */
+static int sent_wait(const char *text, int n, int seconds)
+{
+    for (int i = 0; i < seconds * 10; i++) {
+        if (sent_count(text) >= n)
+            return 1;
+        t_msleep(100);
+    }
+    return sent_count(text) >= n;
+}
+
+static pid_t start(void)
+{
+    return t_sitewatch_bg(conf, errlog, "run", NULL);
+}
+
+static void stop(pid_t pid)
+{
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 30), 0);
+}
+
+START_TEST(down_once_then_up_once)
+{
+    write_core(NULL, NULL);
+    write_site("shop", NULL);
+    pid_t pid = start();
+    t_msleep(2500); /* a few OK results first */
+    set_down("shop", 1);
+    ck_assert_msg(sent_wait("\"event\":\"DOWN\"", 1, 20), "no DOWN; log:\n%s", t_read(errlog));
+    t_msleep(3000); /* more failed results: still one DOWN */
+    ck_assert_int_eq(sent_count("\"event\":\"DOWN\""), 1);
+    set_down("shop", 0);
+    ck_assert_msg(sent_wait("\"event\":\"UP\"", 1, 20), "no UP; log:\n%s", t_read(errlog));
+    t_msleep(2000);
+    stop(pid);
+    ck_assert_int_eq(sent_count("\"event\":\"DOWN\""), 1);
+    ck_assert_int_eq(sent_count("\"event\":\"UP\""), 1);
+    char *s = t_read(sent);
+    T_HAS(s, "\"site\":\"shop\",\"check\":\"http\",\"location\":\"lab\",\"verdict\":\"FAIL\"");
+    T_HAS(s, "\"reason\":\"HTTP 503");
+    T_HAS(s, "\"series\":\"shop/http/lab\"");
+    T_HAS(s, "\"downtime\":\"");
+    free(s);
+    char txt[1100];
+    snprintf(txt, sizeof txt, "%s.txt", sent);
+    s = t_read(txt);
+    T_HAS(s, "Subject: [sitewatch] DOWN shop http: HTTP 503");
+    T_HAS(s, "Subject: [sitewatch] UP shop http: back after ");
+    T_HAS(s, "Latest results, newest first:\n");
+    free(s);
+}
+END_TEST
+
+/* SIGTERM while DOWN, then a start: no second DOWN; recovered while
+ * stopped: its UP after the first results. */
+START_TEST(restart_neither_repeats_nor_forgets)
+{
+    write_core(NULL, NULL);
+    write_site("shop", NULL);
+    set_down("shop", 1);
+    pid_t pid = start();
+    ck_assert_msg(sent_wait("\"event\":\"DOWN\"", 1, 20), "no DOWN; log:\n%s", t_read(errlog));
+    stop(pid);
+    pid = start();
+    t_msleep(4000);
+    ck_assert_int_eq(sent_count("\"event\":\"DOWN\""), 1);
+    stop(pid);
+    set_down("shop", 0);
+    pid = start();
+    ck_assert_msg(sent_wait("\"event\":\"UP\"", 1, 20), "no UP after the restart; log:\n%s", t_read(errlog));
+    stop(pid);
+    ck_assert_int_eq(sent_count("\"event\":\"DOWN\""), 1);
+    ck_assert_int_eq(sent_count("\"event\":\"UP\""), 1);
+}
+END_TEST
+
+/* kill -9 after the DOWN was decided, before the notifier delivered it
+ * (it takes 5 s here): after the restart it goes. */
+START_TEST(kill_9_before_delivery_loses_nothing)
+{
+    write_core(NULL, "delay = 5s");
+    write_site("shop", NULL);
+    set_down("shop", 1);
+    pid_t pid = start();
+    char *log = NULL;
+    for (int i = 0; i < 200 && !(log && strstr(log, "shop http: DOWN")); i++) {
+        free(log);
+        t_msleep(100);
+        log = t_read(errlog);
+    }
+    ck_assert_msg(log && strstr(log, "shop http: DOWN"), "never decided: %s", log);
+    free(log);
+    kill(pid, SIGKILL);
+    t_wait(pid, 5);
+    ck_assert_int_eq(sent_count("\"event\":\"DOWN\""), 0);
+    write_core(NULL, NULL); /* delivers at once now */
+    pid = start();
+    ck_assert_msg(sent_wait("\"event\":\"DOWN\"", 1, 20), "lost; log:\n%s", t_read(errlog));
+    t_msleep(2000);
+    stop(pid);
+    ck_assert_int_eq(sent_count("\"event\":\"DOWN\""), 1);
+}
+END_TEST
+
+/* A notifier that refuses twice: the third attempt delivers, in order,
+ * after 1 s and 2 s; the log says each. */
+START_TEST(refused_then_retried)
+{
+    write_core(NULL, "fail = 2");
+    write_site("shop", NULL);
+    set_down("shop", 1);
+    pid_t pid = start();
+    ck_assert_msg(sent_wait("\"event\":\"DOWN\"", 1, 30), "never delivered; log:\n%s", t_read(errlog));
+    stop(pid);
+    char *log = t_read(errlog);
+    T_HAS(log, "[notify rec]");
+    T_HAS(log, "not delivered (attempt 1; again in 1 s): refused on purpose (attempt 1)");
+    T_HAS(log, "not delivered (attempt 2; again in 2 s): refused on purpose (attempt 2)");
+    T_HAS(log, "delivered 1 event(s): recorded 1 event(s)");
+    free(log);
+    ck_assert_int_eq(sent_count("\"event\":\"DOWN\""), 1);
+}
+END_TEST
+
+/* 30 sites down at once, group_wait 3 s: one digest, not 30 messages. */
+START_TEST(storm_is_one_digest)
+{
+    write_core(NULL, "group_wait = 3s");
+    char name[32];
+    for (int i = 0; i < 30; i++) {
+        snprintf(name, sizeof name, "site%02d", i);
+        write_site(name, NULL);
+        set_down(name, 1);
+    }
+    pid_t pid = start();
+    ck_assert_msg(sent_wait("\"event\":\"DIGEST\"", 1, 30), "no digest; log:\n%s", t_read(errlog));
+    t_msleep(4000);
+    stop(pid);
+    char *s = t_read(sent);
+    int lines = 0;
+    for (char *p = s; (p = strchr(p, '\n')); p++)
+        lines++;
+    ck_assert_msg(lines <= 3, "%d messages for 30 sites:\n%s", lines, s);
+    T_HAS(s, "\"count\":");
+    free(s);
+    char txt[1100];
+    snprintf(txt, sizeof txt, "%s.txt", sent);
+    s = t_read(txt);
+    T_HAS(s, " events: ");
+    T_HAS(s, "  and ");
+    T_HAS(s, " more\n");
+    free(s);
+}
+END_TEST
+
+/* While the parent router is failing or DOWN, the child's DOWN waits;
+ * the router back while the child is still down: the child's DOWN then. */
+START_TEST(depends_on_holds_the_child)
+{
+    write_core(NULL, NULL);
+    write_site("router", NULL);
+    write_site("shop", "depends_on = router");
+    set_down("router", 1);
+    set_down("shop", 1);
+    pid_t pid = start();
+    ck_assert_msg(sent_wait("\"site\":\"router\"", 1, 20), "no DOWN for router; log:\n%s", t_read(errlog));
+    t_msleep(3000);
+    ck_assert_int_eq(sent_count("\"site\":\"shop\""), 0);
+    set_down("router", 0);
+    ck_assert_msg(sent_wait("\"event\":\"DOWN\",\"id\"", 2, 20) && sent_wait("\"site\":\"shop\"", 1, 1),
+                  "shop never announced; log:\n%s", t_read(errlog));
+    stop(pid);
+}
+END_TEST
+
+/* notify-test through the recorder: the TEST event, delivered, exit 0. */
+START_TEST(notify_test_through_the_real_path)
+{
+    write_core(NULL, NULL);
+    write_site("shop", NULL);
+    struct t_out o = t_sitewatch(conf, "notify-test", "rec", NULL);
+    ck_assert_msg(o.status == 0, "%s%s", o.out, o.err);
+    T_HAS(o.out, "rec: delivered: recorded 1 event(s)");
+    t_out_free(&o);
+    ck_assert_int_eq(sent_count("\"event\":\"TEST\""), 1);
+    o = t_sitewatch(conf, "notify-test", "nosuch", NULL);
+    ck_assert_int_eq(o.status, 1);
+    T_HAS(o.err, "no [notify nosuch] section");
+    t_out_free(&o);
+    write_core(NULL, "fail = 1");
+    o = t_sitewatch(conf, "notify-test", "rec", NULL);
+    ck_assert_int_eq(o.status, 1);
+    T_HAS(o.out, "rec: not delivered: refused on purpose (attempt 1)");
+    t_out_free(&o);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("alerting");
+    TCase *tc = tcase_create("daemon");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, notify_test_through_the_real_path);
+    tcase_add_test(tc, down_once_then_up_once);
+    tcase_add_test(tc, restart_neither_repeats_nor_forgets);
+    tcase_add_test(tc, kill_9_before_delivery_loses_nothing);
+    tcase_add_test(tc, refused_then_retried);
+    tcase_add_test(tc, storm_is_one_digest);
+    tcase_add_test(tc, depends_on_holds_the_child);
+    suite_add_tcase(s, tc);
+    return t_run_suite(s, 0);
+}
