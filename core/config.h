@@ -190,8 +190,17 @@ void sw_conf_unknown_keys(struct sw_conf *c, struct sw_section *sec, const char 
 /* The keys the core reads in every [notify NAME] section, NULL-terminated:
  * plugin, timeout, group_wait, give_up_after. */
 extern const char *const sw_notify_core_keys[];
+/* Whether KEY is one of a site's alert keys (notify, ..., depends_on). */
+int sw_conf_alert_site_key(const char *key);
+/* [core]'s alert keys into C (CORE NULL: the defaults), once every file is
+ * read. */
+void sw_conf_alert_core(struct sw_conf *c, struct sw_section *core);
+/* S's alert keys into S->alerting and S->depends_on, after [core]'s. */
+void sw_conf_alert_site(struct sw_conf *c, struct sw_site *s);
 /* A [notify NAME] section's core keys, appended to C->notifiers. */
 void sw_conf_notifier(struct sw_conf *c, struct sw_section *sec);
+/* After every site: no site's depends_on goes round in a cycle. */
+void sw_conf_alert_finish(struct sw_conf *c);
 /* What the functions above allocated in C and its sites. */
 void sw_conf_alert_free(struct sw_conf *c);
 

@@ -109,7 +109,8 @@ START_TEST(unknown_key)
     core_ini(NULL);
     free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\nintervall = 5s\n"));
     EXPECT_ERRORS("DIR/a.ini:4: unknown key 'intervall' in [site x]: expected url, checks, store, interval, "
-                  "timeout or PLUGIN.key\n");
+                  "timeout, notify, alert_after, recover_after, remind_every, alert_on, depends_on or "
+                  "PLUGIN.key\n");
 }
 END_TEST
 
@@ -318,7 +319,8 @@ START_TEST(bad_site_name_and_core_key)
         "and '_'\n"
         "DIR/0core.ini:4: unknown key 'workers' in [core]: expected one of plugin_dir, location, "
         "default_interval, default_timeout, min_interval, max_in_flight, recent, queue_size, keep_raw, "
-        "keep_rollups, health_file, read_from\n");
+        "keep_rollups, health_file, read_from, notify, alert_after, recover_after, remind_every, alert_on, "
+        "public_url, state, notify_self\n");
 }
 END_TEST
 
@@ -878,14 +880,120 @@ END_TEST
 /* A notify section names a notify plugin, or is named after one. */
 START_TEST(notify_plugin_named)
 {
-    core_ini("[notify ops]\nplugin = email\n[notify chat]\nplugin = sqlite\n[notify pager]\n");
+    core_ini("[notify ops]\nplugin = mailer\n[notify chat]\nplugin = sqlite\n[notify pager]\n");
     free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\n"));
-    EXPECT_ERRORS("DIR/0core.ini:5: in [notify ops], plugin = \"email\": expected a notify plugin's name: "
-                  "there is no PLUGINS/email.so\n"
+    EXPECT_ERRORS("DIR/0core.ini:5: in [notify ops], plugin = \"mailer\": expected a notify plugin's name: "
+                  "there is no PLUGINS/mailer.so\n"
                   "DIR/0core.ini:7: in [notify chat], plugin = \"sqlite\": expected a notify plugin's name: "
                   "sqlite is a storage plugin\n"
                   "DIR/0core.ini:8: in [notify pager], unknown notify plugin 'pager': there is no "
                   "PLUGINS/pager.so\n");
+}
+END_TEST
+
+/* A's names, joined by spaces ("" for nobody), and its numbers. */
+static char *alerting_of(const struct sw_alerting *a)
+{
+    struct buf b = {0};
+    ck_assert_ptr_nonnull(a->notify); /* empty, never NULL */
+    for (char **p = a->notify; *p; p++)
+        buf_printf(&b, "%s ", *p);
+    buf_printf(&b, "after %d recover %d remind %ds on %s", (int)a->alert_after, (int)a->recover_after,
+               (int)(a->remind_every / SW_S),
+               a->alert_on == SW_WARN   ? "warn"
+               : a->alert_on == SW_FAIL ? "fail"
+                                        : "?");
+    return b.s;
+}
+
+#define EXPECT_ALERTING(a, want)                                                                             \
+    do {                                                                                                     \
+        char *got_ = alerting_of(a);                                                                         \
+        ck_assert_str_eq(got_, want);                                                                        \
+        free(got_);                                                                                          \
+    } while (0)
+
+/* The alert keys: [core]'s, a site inheriting them, a site overriding
+ * some (notify = empty: nobody), depends_on; and their defaults. */
+START_TEST(alert_keys_read)
+{
+    core_ini("notify = ops-mail\nalert_after = 3\nrecover_after = 4\nremind_every = 4h\nalert_on = warn\n"
+             "public_url = https://status.example.org/\nstate = /var/lib/sitewatch/state.db\n"
+             "notify_self = pager ops-mail\n"
+             "[notify ops-mail]\nplugin = email\n[notify chat]\nplugin = webhook\n[notify pager]\n");
+    free(t_write(dir, "a.ini",
+                 "[site router]\nurl = http://r/\nchecks = http\n"
+                 "[site shop]\nurl = http://s/\nchecks = http\nnotify = ops-mail, chat\nalert_after = 5\n"
+                 "remind_every = 0\nalert_on = fail\ndepends_on = router\n"
+                 "[site quiet]\nurl = http://q/\nchecks = http\nnotify =\nrecover_after = 1\n"
+                 "depends_on = shop\n"));
+    struct sw_conf *c = sw_conf_load(dir);
+    ck_assert_msg(c->nerrors == 0, "%s", c->nerrors ? c->errors[0] : "");
+    EXPECT_ALERTING(&c->alerting, "ops-mail after 3 recover 4 remind 14400s on warn");
+    ck_assert_str_eq(c->public_url, "https://status.example.org/");
+    ck_assert_str_eq(c->state, "/var/lib/sitewatch/state.db");
+    ck_assert_str_eq(c->notify_self[0], "pager");
+    ck_assert_str_eq(c->notify_self[1], "ops-mail");
+    ck_assert_ptr_null(c->notify_self[2]);
+    ck_assert_int_eq(c->nsites, 3);
+    /* router: all [core]'s, in a list of its own. */
+    EXPECT_ALERTING(&c->sites[0].alerting, "ops-mail after 3 recover 4 remind 14400s on warn");
+    ck_assert_ptr_ne(c->sites[0].alerting.notify, c->alerting.notify);
+    ck_assert_ptr_null(c->sites[0].depends_on);
+    /* shop: its own, and [core]'s recover_after. */
+    EXPECT_ALERTING(&c->sites[1].alerting, "ops-mail chat after 5 recover 4 remind 0s on fail");
+    ck_assert_str_eq(c->sites[1].depends_on, "router");
+    /* quiet: nobody is told. */
+    EXPECT_ALERTING(&c->sites[2].alerting, "after 3 recover 1 remind 14400s on warn");
+    ck_assert_str_eq(c->sites[2].depends_on, "shop");
+    sw_conf_free(c);
+
+    /* Without any of them: the defaults. */
+    core_ini(NULL);
+    free(t_write(dir, "a.ini", "[site x]\nurl = http://x/\nchecks = http\n"));
+    c = sw_conf_load(dir);
+    ck_assert_int_eq(c->nerrors, 0);
+    EXPECT_ALERTING(&c->alerting, "after 2 recover 2 remind 0s on fail");
+    EXPECT_ALERTING(&c->sites[0].alerting, "after 2 recover 2 remind 0s on fail");
+    ck_assert_ptr_null(c->sites[0].depends_on);
+    ck_assert_str_eq(c->state, "var/state.db");
+    ck_assert_ptr_null(c->public_url);
+    ck_assert_ptr_nonnull(c->notify_self);
+    ck_assert_ptr_null(c->notify_self[0]);
+    ck_assert_int_eq(c->nnotifiers, 0);
+    ck_assert_int_eq(c->nmaint, 0);
+    sw_conf_free(c);
+
+    /* notify_self follows notify unless given. */
+    core_ini("notify = chat\n[notify chat]\nplugin = webhook\n");
+    c = sw_conf_load(dir);
+    ck_assert_int_eq(c->nerrors, 0);
+    ck_assert_str_eq(c->notify_self[0], "chat");
+    ck_assert_ptr_null(c->notify_self[1]);
+    sw_conf_free(c);
+}
+END_TEST
+
+/* A cycle is said once, of its first site, with the whole way round. */
+START_TEST(depends_on_cycle)
+{
+    core_ini(NULL);
+    free(t_write(dir, "a.ini",
+                 "[site leaf]\nurl = http://l/\nchecks = http\ndepends_on = c\n"
+                 "[site b]\nurl = http://b/\nchecks = http\ndepends_on = c\n"
+                 "[site c]\nurl = http://c/\nchecks = http\ndepends_on = d\n"
+                 "[site d]\nurl = http://d/\nchecks = http\ndepends_on = b\n"
+                 "[site e]\nurl = http://e/\nchecks = http\ndepends_on = e\n"));
+    EXPECT_ERRORS(
+        "DIR/a.ini:20: in [site e], depends_on = \"e\": expected another site's name: a site cannot "
+        "depend on itself\n"
+        "DIR/a.ini:8: in [site b], depends_on = \"c\": expected a site that does not depend back on "
+        "b, but the dependencies go round: b -> c -> d -> b\n");
+    struct sw_conf *c = sw_conf_load(dir);
+    ck_assert_ptr_null(c->sites[1].depends_on); /* broken where it was said */
+    ck_assert_str_eq(c->sites[2].depends_on, "d");
+    ck_assert_ptr_null(c->sites[4].depends_on);
+    sw_conf_free(c);
 }
 END_TEST
 
@@ -912,6 +1020,58 @@ static const struct alert_error {
      "24h"},
     {"[notify ops]\nplugin = x\ntimeout = 5s\ntimeout = 6s\n",
      "a.ini:4: in [notify ops], timeout = \"6s\": expected timeout once; it is already given at line 3"},
+    {"[core]\nnotify = ops, nope\n[notify ops]\nplugin = x\n",
+     "a.ini:2: in [core], notify = \"ops, nope\": no [notify nope] section is configured"},
+    {"[core]\nnotify = ops ops\n[notify ops]\nplugin = x\n",
+     "a.ini:2: in [core], notify = \"ops ops\": expected each notifier once; 'ops' is named twice"},
+    {"[core]\nnotify_self = pager\n",
+     "a.ini:2: in [core], notify_self = \"pager\": no [notify pager] section is configured"},
+    {"[core]\nalert_after = 0\n",
+     "a.ini:2: in [core], alert_after = \"0\": expected a whole number of at least 1"},
+    {"[core]\nrecover_after = two\n",
+     "a.ini:2: in [core], recover_after = \"two\": expected a whole number of at least 1"},
+    {"[core]\nremind_every = 30s\n", "a.ini:2: in [core], remind_every = \"30s\": expected 0 (never) or a "
+                                     "duration of at least 1m, such as 30m "
+                                     "or 4h"},
+    {"[core]\nremind_every = never\n",
+     "a.ini:2: in [core], remind_every = \"never\": expected 0 (never) or a duration of at least 1m, such as "
+     "30m or 4h"},
+    {"[core]\nalert_on = unknown\n",
+     "a.ini:2: in [core], alert_on = \"unknown\": expected fail (FAIL results count as failed) or warn (WARN "
+     "results too)"},
+    {"[core]\npublic_url = ftp://status.example.org/\n",
+     "a.ini:2: in [core], public_url = \"ftp://status.example.org/\": expected an http:// or https:// URL of "
+     "the status site, e.g. https://status.example.org/"},
+    {"[core]\npublic_url = status.example.org\n",
+     "a.ini:2: in [core], public_url = \"status.example.org\": expected an http:// or https:// URL"},
+    {"[core]\nstate =\n",
+     "a.ini:2: in [core], state = \"\": expected the path of the alert state file, e.g. var/state.db"},
+    {"[site x]\nurl = http://x/\nchecks = http\nnotify = chat\n",
+     "a.ini:4: in [site x], notify = \"chat\": no [notify chat] section is configured"},
+    {"[site x]\nurl = http://x/\nchecks = http\nalert_after = -1\n",
+     "a.ini:4: in [site x], alert_after = \"-1\": expected a whole number of at least 1"},
+    {"[site x]\nurl = http://x/\nchecks = http\nrecover_after = 0\n",
+     "a.ini:4: in [site x], recover_after = \"0\": expected a whole number of at least 1"},
+    {"[site x]\nurl = http://x/\nchecks = http\nremind_every = 59s\n",
+     "a.ini:4: in [site x], remind_every = \"59s\": expected 0 (never) or a duration of at least 1m"},
+    {"[site x]\nurl = http://x/\nchecks = http\nalert_on = warning\n",
+     "a.ini:4: in [site x], alert_on = \"warning\": expected fail (FAIL results count as failed) or warn"},
+    {"[site x]\nurl = http://x/\nchecks = http\ndepends_on = router\n",
+     "a.ini:4: in [site x], depends_on = \"router\": no [site router] section is configured"},
+    {"[site x]\nurl = http://x/\nchecks = http\ndepends_on = x\n",
+     "a.ini:4: in [site x], depends_on = \"x\": expected another site's name: a site cannot depend on "
+     "itself"},
+    {"[site x]\nurl = http://x/\nchecks = http\ndepends_on =\n",
+     "a.ini:4: in [site x], depends_on = \"\": expected the name of the [site NAME] whose DOWN holds this "
+     "site's alerts"},
+    {"[site a]\nurl = http://a/\nchecks = http\ndepends_on = b\n[site b]\nurl = http://b/\nchecks = http\n"
+     "depends_on = a\n",
+     "a.ini:4: in [site a], depends_on = \"b\": expected a site that does not depend back on a, but the "
+     "dependencies go round: a -> b -> a"},
+    {"[site x]\nurl = http://x/\nchecks = http\nnotifications = ops\n",
+     "a.ini:4: unknown key 'notifications' in [site x]: expected url, checks, store, interval, timeout, "
+     "notify, "
+     "alert_after, recover_after, remind_every, alert_on, depends_on or PLUGIN.key"},
 };
 
 START_TEST(alert_error_table)
@@ -963,6 +1123,8 @@ int main(void)
     tcase_add_loop_test(tc, bad_arguments_table, 0, (int)(sizeof bad_args / sizeof *bad_args));
     tcase_add_test(tc, notify_sections_read);
     tcase_add_test(tc, notify_plugin_named);
+    tcase_add_test(tc, alert_keys_read);
+    tcase_add_test(tc, depends_on_cycle);
     tcase_add_loop_test(tc, alert_error_table, 0, (int)(sizeof alert_errors / sizeof *alert_errors));
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
