@@ -66,14 +66,17 @@ static void teardown(void)
     free(conf), free(plugins), free(errlog), free(sent), free(state);
 }
 
-/* [core] and the recorder notifier NAME "rec" with EXTRA lines in it. */
+/* [core] and the recorder notifier "rec" with EXTRA lines in it (each
+ * event alone unless they give a group_wait). */
 static void write_core(const char *core_extra, const char *notify_extra)
 {
+    const char *extra = notify_extra ? notify_extra : "";
     free(t_write(conf, "0core.ini",
                  "[core]\nplugin_dir = %s\nmin_interval = 1s\nlocation = lab\nstate = %s\nnotify = rec\n"
                  "alert_after = 2\nrecover_after = 2\n%s\n"
-                 "[notify rec]\nplugin = recorder\nfile = %s\ngroup_wait = 0s\n%s\n",
-                 plugins, state, core_extra ? core_extra : "", sent, notify_extra ? notify_extra : ""));
+                 "[notify rec]\nplugin = recorder\nfile = %s\n%s\n%s\n",
+                 plugins, state, core_extra ? core_extra : "", sent,
+                 strstr(extra, "group_wait") ? "" : "group_wait = 0s", extra));
 }
 
 static void write_site(const char *name, const char *extra)
