@@ -623,3 +623,96 @@ char *t_conf_dir(const char *core_extra, char **db)
                  core_extra ? core_extra : "", storage));
     return dir;
 }
+
+int t_smtp_start(struct t_smtp *s, const char *const *args)
+{
+    if (!s->dir)
+        s->dir = t_tmpdir();
+    char script[512], ready[512], log[512], port[16], *argv[48];
+    snprintf(script, sizeof script, "%s/tests/smtp_server.py", t_source_root());
+    snprintf(ready, sizeof ready, "%s/.ready", s->dir);
+    snprintf(log, sizeof log, "%s/.server.log", s->dir);
+    snprintf(port, sizeof port, "%d", s->port);
+    unlink(ready);
+    int n = 0;
+    const char *fixed[] = {"/usr/bin/python3", script, "--dir", s->dir, "--ready", ready, "--port", port};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        argv[n++] = (char *)fixed[i];
+    for (int i = 0; args && args[i] && n < 46; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    s->pid = fork();
+    if (s->pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    for (int i = 0; i < 1500; i++) { /* python and aiosmtpd take a while under load */
+        char *p = t_read(ready); /* "" until it is there */
+        int port = atoi(p);
+        free(p);
+        if (port > 0) {
+            s->port = port;
+            return 0;
+        }
+        if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
+            s->pid = 0;
+            break;
+        }
+        t_msleep(10);
+    }
+    char *out = t_read(log);
+    fprintf(stderr, "smtp_server.py did not start:\n%s\n", out ? out : "");
+    free(out);
+    t_smtp_stop(s);
+    return -1;
+}
+
+void t_smtp_stop(struct t_smtp *s)
+{
+    if (s->pid > 0) {
+        kill(s->pid, SIGTERM);
+        t_wait(s->pid, 10); /* SIGKILL after that */
+        s->pid = 0;
+    }
+}
+
+void t_smtp_free(struct t_smtp *s)
+{
+    t_smtp_stop(s);
+    if (s->dir) {
+        t_rmtree(s->dir);
+        free(s->dir);
+        s->dir = NULL;
+    }
+}
+
+int t_smtp_count(const struct t_smtp *s)
+{
+    int n = 0;
+    for (;; n++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%06d.eml", s->dir, n + 1);
+        if (access(path, F_OK) != 0)
+            return n;
+    }
+}
+
+int t_smtp_wait(const struct t_smtp *s, int n, int timeout_ms)
+{
+    for (int waited = 0; t_smtp_count(s) < n; waited += 20) {
+        if (waited >= timeout_ms)
+            return -1;
+        t_msleep(20);
+    }
+    return 0;
+}
+
+char *t_smtp_mail(const struct t_smtp *s, int i, const char *ext)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%06d.%s", s->dir, i, ext);
+    return t_read(path);
+}

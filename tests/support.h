@@ -104,4 +104,26 @@ void t_plugin_declares(const char *plugin, const char *const *want, size_t n);
 struct Suite;
 int t_run_suite(struct Suite *s, int nofork);
 
+/* tests/smtp_server.py (aiosmtpd) on 127.0.0.1: each mail it accepts is
+ * DIR/NNNNNN.eml (the data as received) with DIR/NNNNNN.json (envelope,
+ * AUTH user, tls, helo).  PORT 0 at the first start: a free one, chosen
+ * by the server; kept, so that a restart listens where it did. */
+struct t_smtp {
+    char *dir;
+    int port;
+    pid_t pid;
+};
+/* Start it with its options ARGS (NULL-terminated, or NULL): "--starttls",
+ * CERT, KEY, "--auth", "user:password", "--fail-data", "451 ...", ...;
+ * returns once it listens: 0, or -1 (its output shown). */
+int t_smtp_start(struct t_smtp *s, const char *const *args);
+/* Stop it (SIGTERM); the mails stay until t_smtp_free. */
+void t_smtp_stop(struct t_smtp *s);
+void t_smtp_free(struct t_smtp *s);
+/* How many mails it accepted; wait until at least N (0 on time, -1 not). */
+int t_smtp_count(const struct t_smtp *s);
+int t_smtp_wait(const struct t_smtp *s, int n, int timeout_ms);
+/* Mail I (1-based) as received (EXT "eml") or its envelope ("json"). */
+char *t_smtp_mail(const struct t_smtp *s, int i, const char *ext);
+
 #endif
