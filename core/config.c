@@ -766,6 +766,8 @@ struct sw_conf *sw_conf_load_with(const char *dir, const char *name, const char 
             cfg_site(c, c->secs[i]);
         if (c->secs[i]->kind == SW_SEC_NOTIFY)
             sw_conf_notifier(c, c->secs[i]);
+        if (c->secs[i]->kind == SW_SEC_MAINTENANCE)
+            sw_conf_maintenance(c, c->secs[i]);
         if (c->secs[i]->kind == SW_SEC_STORAGE && ++nstorage == SW_STORAGE_MAX + 1)
             sw_conf_error(c,
                           "%s:%d: [storage %s] is one too many: at most " SW_STORAGE_MAX_TEXT

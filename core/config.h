@@ -199,6 +199,9 @@ void sw_conf_alert_core(struct sw_conf *c, struct sw_section *core);
 void sw_conf_alert_site(struct sw_conf *c, struct sw_site *s);
 /* A [notify NAME] section's core keys, appended to C->notifiers. */
 void sw_conf_notifier(struct sw_conf *c, struct sw_section *sec);
+/* A [maintenance NAME] section, checked (maint.h) and appended to
+ * C->maint. */
+void sw_conf_maintenance(struct sw_conf *c, struct sw_section *sec);
 /* After every site: no site's depends_on goes round in a cycle. */
 void sw_conf_alert_finish(struct sw_conf *c);
 /* What the functions above allocated in C and its sites. */

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "maint.h"
 #include "units.h"
 #include "util.h"
 
@@ -265,6 +266,45 @@ void sw_conf_alert_finish(struct sw_conf *c)
     free(by);
 }
 
+/* ---- [maintenance NAME] ---- */
+
+void sw_conf_maintenance(struct sw_conf *c, struct sw_section *sec)
+{
+    static const char *const keys[] = {"sites", "start", "duration", "every", "timezone", NULL};
+    struct sw_config v = sw_config_section_view(c, sec);
+    struct sw_maint *m = sw_maint_new(sec->name);
+    char what[256], label[160];
+    int bad = 0;
+    sw_conf_unknown_keys(c, sec, keys);
+    for (const char *const *k = keys; *k; k++) {
+        struct sw_entry *e = sw_config_single(&v, *k);
+        if (!e)
+            continue;
+        if (sw_maint_set(m, *k, e->value, what, sizeof what) < 0) {
+            sw_config_bad_value(&v, *k, what);
+            bad = 1;
+            continue;
+        }
+        for (char **site = strcmp(*k, "sites") == 0 ? m->sites : NULL; site && *site; site++)
+            if (!sw_conf_section(c, SW_SEC_SITE, *site)) {
+                sw_conf_error(c, "%s:%d: in %s, sites = \"%s\": no [site %s] section is configured", e->file,
+                              e->line, sw_section_label(sec, label, sizeof label), e->value, *site);
+                bad = 1;
+            }
+    }
+    const char *key = NULL;
+    if (!bad && sw_maint_finish(m, &key, what, sizeof what) < 0) {
+        sw_config_bad_value(&v, key, what);
+        bad = 1;
+    }
+    if (bad) {
+        sw_maint_free(m);
+        return;
+    }
+    c->maint = sw_xrealloc(c->maint, sizeof *c->maint * (size_t)(c->nmaint + 1));
+    c->maint[c->nmaint++] = m;
+}
+
 void sw_conf_alert_free(struct sw_conf *c)
 {
     for (int i = 0; i < c->nsites; i++)
@@ -274,4 +314,7 @@ void sw_conf_alert_free(struct sw_conf *c)
     free(c->state);
     free(c->public_url);
     free(c->notifiers);
+    for (int i = 0; i < c->nmaint; i++)
+        sw_maint_free(c->maint[i]);
+    free(c->maint);
 }

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "engine.h"
 #include "loader.h"
+#include "maint.h"
 #include "support.h"
 #include "units.h"
 #include "util.h"
@@ -997,6 +998,100 @@ START_TEST(depends_on_cycle)
 }
 END_TEST
 
+/* [maintenance NAME]: each window checked and kept, in order. */
+START_TEST(maintenance_read)
+{
+    core_ini("[maintenance db-upgrade]\nsites = shop, api\nstart = 2026-12-05 02:00\nduration = 2h\n"
+             "every = sunday\ntimezone = Europe/Berlin\n"
+             "[maintenance all]\nsites = *\nstart = 2027-01-01 00:00\nduration = 90m\n");
+    free(
+        t_write(dir, "a.ini",
+                "[site shop]\nurl = http://s/\nchecks = http\n[site api]\nurl = http://a/\nchecks = http\n"));
+    struct sw_conf *c = sw_conf_load(dir);
+    ck_assert_msg(c->nerrors == 0, "%s", c->nerrors ? c->errors[0] : "");
+    ck_assert_int_eq(c->nmaint, 2);
+    const struct sw_maint *m = c->maint[0];
+    ck_assert_str_eq(m->name, "db-upgrade");
+    ck_assert_str_eq(m->sites[0], "shop");
+    ck_assert_str_eq(m->sites[1], "api");
+    ck_assert_ptr_null(m->sites[2]);
+    ck_assert_int_eq(m->year * 10000 + m->month * 100 + m->day, 20261205);
+    ck_assert_int_eq(m->hour * 100 + m->min, 200);
+    ck_assert_int_eq(m->duration, 2 * SW_H);
+    ck_assert_int_eq(m->every, SW_EVERY_WEEKDAYS);
+    ck_assert_uint_eq(m->weekdays, 1u); /* Sunday */
+    ck_assert_ptr_nonnull(m->tz);
+    ck_assert(sw_maint_covers(m, "shop") && !sw_maint_covers(m, "other"));
+    m = c->maint[1];
+    ck_assert_str_eq(m->name, "all");
+    ck_assert_ptr_null(m->sites); /* * is every site */
+    ck_assert_int_eq(m->every, SW_EVERY_ONCE);
+    ck_assert_ptr_null(m->tz); /* UTC */
+    ck_assert_int_eq(m->duration, 90 * SW_MIN);
+    sw_conf_free(c);
+}
+END_TEST
+
+/* A plugin folder in the temp folder with http and the tests' recorder,
+ * a notify plugin (symbolic links to the built ones). */
+static char *notify_plugin_dir(void)
+{
+    char *pdir = sw_xasprintf("%s/plugins", dir), *from = NULL, *to = NULL;
+    ck_assert_int_eq(mkdir(pdir, 0755), 0);
+    const char *const links[][2] = {{t_plugin_dir(), "http"}, {getenv("SW_TEST_PLUGINS"), "recorder"}};
+    for (int i = 0; i < 2; i++) {
+        ck_assert_ptr_nonnull(links[i][0]);
+        from = sw_xasprintf("%s/%s.so", links[i][0], links[i][1]);
+        to = sw_xasprintf("%s/%s.so", pdir, links[i][1]);
+        ck_assert_int_eq(symlink(from, to), 0);
+        free(from);
+        free(to);
+    }
+    return pdir;
+}
+
+/* Every section and key of alerting at once: it loads, binds and
+ * validates; a notify plugin's own keys are checked after the core's. */
+START_TEST(full_alert_config)
+{
+    char *pdir = notify_plugin_dir();
+    free(t_write(
+        dir, "0core.ini",
+        "[core]\nplugin_dir = %s\nmin_interval = 1s\nnotify = ops\nalert_after = 3\nrecover_after = 3\n"
+        "remind_every = 1h\nalert_on = warn\npublic_url = http://status.example.org/\n"
+        "state = %s/state.db\nnotify_self = self\n"
+        "[notify ops]\nplugin = recorder\nfile = %s/ops.jsonl\ntimeout = 5s\ngroup_wait = 2s\n"
+        "give_up_after = 1h\n[notify self]\nplugin = recorder\nfile = %s/self.jsonl\n"
+        "[maintenance nightly]\nsites = *\nstart = 2026-12-05 02:00\nduration = 30m\nevery = day\n"
+        "timezone = UTC\n",
+        pdir, dir, dir, dir));
+    free(t_write(dir, "a.ini",
+                 "[site router]\nurl = http://127.0.0.1:1/\nchecks = http\n"
+                 "[site shop]\nurl = http://127.0.0.1:1/\nchecks = http\nnotify = ops self\nalert_after = 1\n"
+                 "recover_after = 5\nremind_every = 0\nalert_on = fail\ndepends_on = router\n"));
+    EXPECT_ERRORS("");
+    struct t_out o = t_sitewatch(dir, "validate", NULL);
+    ck_assert_msg(o.status == 0, "validate: %d\n%s", o.status, o.err);
+    t_out_free(&o);
+    /* The listing shows it as a notify plugin, delivering on the loop. */
+    o = t_sitewatch(dir, "plugins", NULL);
+    ck_assert_msg(o.status == 0 && strstr(o.out, "recorder     notify   1.4   async "), "%d\n%s%s", o.status,
+                  o.out, o.err);
+    t_out_free(&o);
+
+    free(t_write(dir, "b.ini",
+                 "[notify pager]\nplugin = recorder\nfile = x\nfile_mode = 0600\ntimeout = 1h\n"));
+    /* The core's keys are read with the configuration, the plugin's once
+     * it is loaded. */
+    EXPECT_ERRORS(
+        "DIR/b.ini:5: in [notify pager], timeout = \"1h\": expected a duration from 1s to 10m, such as "
+        "10s or 30s\n"
+        "DIR/b.ini:4: unknown key 'file_mode' in [notify pager]: plugin recorder accepts plugin, "
+        "timeout, group_wait, give_up_after, file, delay, fail, hang\n");
+    free(pdir);
+}
+END_TEST
+
 /* Every alert error `validate` gives: a.ini holds the section, the
  * message names its file, line, key, value and what was expected. */
 static const struct alert_error {
@@ -1072,6 +1167,37 @@ static const struct alert_error {
      "a.ini:4: unknown key 'notifications' in [site x]: expected url, checks, store, interval, timeout, "
      "notify, "
      "alert_after, recover_after, remind_every, alert_on, depends_on or PLUGIN.key"},
+    {"[site shop]\nurl = http://s/\nchecks = http\n[maintenance w]\nsites = shop, nope\nstart = 2026-12-05 "
+     "02:00\nduration = 2h\n",
+     "a.ini:5: in [maintenance w], sites = \"shop, nope\": no [site nope] section is configured"},
+    {"[maintenance w]\nsites =\nstart = 2026-12-05 02:00\nduration = 2h\n",
+     "a.ini:2: in [maintenance w], sites = \"\": expected * or a list of site names such as shop, api"},
+    {"[maintenance w]\nsites = *\nstart = 2026-12-05T02:00\nduration = 2h\n",
+     "a.ini:3: in [maintenance w], start = \"2026-12-05T02:00\": expected a date and time such as 2026-12-05 "
+     "02:00 (YYYY-MM-DD HH:MM, a day the month has)"},
+    {"[maintenance w]\nsites = *\nstart = 2026-02-30 02:00\nduration = 2h\n",
+     "a.ini:3: in [maintenance w], start = \"2026-02-30 02:00\": expected a date and time"},
+    {"[maintenance w]\nsites = *\nstart = 2026-12-05 02:00\nduration = 0s\n",
+     "a.ini:4: in [maintenance w], duration = \"0s\": expected a positive duration such as 250ms, 10s, 5m or "
+     "1h"},
+    {"[maintenance w]\nsites = *\nstart = 2026-12-05 02:00\nduration = 2h\nevery = fortnight\n",
+     "a.ini:5: in [maintenance w], every = \"fortnight\": expected day, week, month, or weekday names such "
+     "as "
+     "monday, thursday"},
+    {"[maintenance w]\nsites = *\nstart = 2026-12-05 02:00\nduration = 2h\ntimezone = Mars/Olympus\n",
+     "a.ini:5: in [maintenance w], timezone = \"Mars/Olympus\": expected a time zone such as Europe/Berlin "
+     "or "
+     "UTC"},
+    {"[maintenance w]\nsites = *\nduration = 2h\n",
+     "a.ini:1: in [maintenance w], start is missing: expected a date and time such as 2026-12-05 02:00"},
+    {"[maintenance w]\nsites = *\nstart = 2026-12-05 02:00\nduration = 25h\nevery = day\n",
+     "a.ini:4: in [maintenance w], duration = \"25h\": expected a duration of at most 24h, the shortest time "
+     "from the start of one window of this every to the next"},
+    {"[maintenance w]\nsites = *\nstart = 2026-12-05 02:00\nduration = 2h\nend = 2026-12-05 04:00\n",
+     "a.ini:5: unknown key 'end' in [maintenance w]: expected one of sites, start, duration, every, "
+     "timezone"},
+    {"[maintenance w]\nsites = *\nstart = 2026-12-05 02:00\nduration = 2h\nduration = 3h\n",
+     "a.ini:5: in [maintenance w], duration = \"3h\": expected duration once; it is already given at line 4"},
 };
 
 START_TEST(alert_error_table)
@@ -1125,6 +1251,8 @@ int main(void)
     tcase_add_test(tc, notify_plugin_named);
     tcase_add_test(tc, alert_keys_read);
     tcase_add_test(tc, depends_on_cycle);
+    tcase_add_test(tc, maintenance_read);
+    tcase_add_test(tc, full_alert_config);
     tcase_add_loop_test(tc, alert_error_table, 0, (int)(sizeof alert_errors / sizeof *alert_errors));
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
