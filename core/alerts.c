@@ -15,6 +15,7 @@
 #include "message.h"
 #include "outbox.h"
 #include "recent.h"
+#include "selfwatch.h"
 #include "sink.h"
 #include "util.h"
 
@@ -29,6 +30,8 @@ struct al_entry {
 
 struct sw_alerts {
     struct sw_alertdb *db;
+    struct sw_storeq *q;
+    struct sw_selfwatch *self;
     struct sw_outbox *outbox;
     struct sw_notifiers *ns;
     struct sw_engine *e;
@@ -138,13 +141,33 @@ struct sw_alerts *sw_alerts_open(struct sw_conf *c, struct sw_notifiers *ns, cha
 
 /* ---- deciding ---- */
 
-static struct sw_alert_rules al_rules(const struct sw_site *site)
+/* What is judged: a series, or a part of sitewatch itself (the pseudo-site
+ * sitewatch, its "check" the part: "storage sqlite"). */
+struct al_subject {
+    const char *site, *check, *url, *depends_on;
+    char **notify;
+    struct sw_alert_rules rules;
+    const struct sw_recent *recent; /* NULL for sitewatch itself */
+    int self;
+};
+
+static struct al_subject al_series(const struct sw_series *se)
 {
-    return (struct sw_alert_rules){
-        .alert_after = (int)site->alerting.alert_after,
-        .recover_after = (int)site->alerting.recover_after,
-        .remind_every = site->alerting.remind_every,
-        .alert_on = site->alerting.alert_on,
+    const struct sw_site *site = se->site;
+    return (struct al_subject){
+        .site = site->name,
+        .check = se->check,
+        .url = site->url,
+        .depends_on = site->depends_on,
+        .notify = site->alerting.notify,
+        .rules =
+            {
+                .alert_after = (int)site->alerting.alert_after,
+                .recover_after = (int)site->alerting.recover_after,
+                .remind_every = site->alerting.remind_every,
+                .alert_on = site->alerting.alert_on,
+            },
+        .recent = &se->recent,
     };
 }
 
@@ -165,16 +188,19 @@ static int al_site_down(struct sw_alerts *al, const char *name, const char *loca
     return 0;
 }
 
-static int al_hold(struct sw_alerts *al, const struct sw_series *se, int64_t now, struct sw_alert_hold *h)
+/* What holds S's events now.  Nothing holds what sitewatch says about
+ * itself: a window over every site is not one over the monitor. */
+static void al_hold(struct sw_alerts *al, const struct al_subject *s, int64_t now, struct sw_alert_hold *h)
 {
     struct sw_conf *c = sw_engine_conf(al->e);
-    const struct sw_site *site = se->site;
     int64_t end = 0;
-    h->maintenance = sw_maint_active(c->maint, (size_t)c->nmaint, site->name, now, &end) != NULL;
-    if (!h->maintenance && sw_alertdb_silenced(al->db, site->name, now, &end) == 1)
+    *h = (struct sw_alert_hold){0};
+    if (s->self)
+        return;
+    h->maintenance = sw_maint_active(c->maint, (size_t)c->nmaint, s->site, now, &end) != NULL;
+    if (!h->maintenance && sw_alertdb_silenced(al->db, s->site, now, &end) == 1)
         h->maintenance = 1;
-    h->parent = site->depends_on && al_site_down(al, site->depends_on, c->location) ? site->depends_on : NULL;
-    return 0;
+    h->parent = s->depends_on && al_site_down(al, s->depends_on, c->location) ? s->depends_on : NULL;
 }
 
 struct al_latest {
@@ -193,28 +219,29 @@ static int al_latest_one(const sw_result *r, void *ud)
 }
 
 /* The payload of EV for the series SE. */
-static char *al_payload(struct sw_alerts *al, const struct sw_series *se, const struct sw_alert_event *ev)
+static char *al_payload(struct sw_alerts *al, const struct al_subject *s, const struct sw_alert_event *ev)
 {
     struct sw_conf *c = sw_engine_conf(al->e);
     struct al_latest l = {.n = 0};
-    for (int i = 0; i < ALERTS_LATEST && i < sw_recent_count(&se->recent); i++)
-        sw_recent_lend(&se->recent, i, al_latest_one, &l);
-    char *page = sw_event_page(c->public_url, se->site->name);
+    for (int i = 0; s->recent && i < ALERTS_LATEST && i < sw_recent_count(s->recent); i++)
+        sw_recent_lend(s->recent, i, al_latest_one, &l);
+    const sw_result *newest = s->recent ? s->recent->newest : NULL;
+    char *page = s->self ? NULL : sw_event_page(c->public_url, s->site);
     const char *reason = ev->reason;
-    if (ev->kind == SW_EVENT_UP && se->recent.newest) /* what it says now it is back */
-        reason = se->recent.newest->reason;
+    if (ev->kind == SW_EVENT_UP && newest) /* what it says now it is back */
+        reason = newest->reason;
     struct sw_event_fields f = {
-        .event = sw_alert_kind_name(ev->kind),
+        .event = s->self && ev->kind != SW_EVENT_UP ? "SELF" : sw_alert_kind_name(ev->kind),
         .id = ev->id,
-        .site = se->site->name,
-        .check = se->check,
+        .site = s->site,
+        .check = s->check,
         .location = c->location,
-        .verdict = se->recent.newest ? se->recent.newest->verdict : -1,
+        .verdict = newest ? newest->verdict : -1,
         .reason = reason,
         .since = ev->since,
         .at = ev->at,
         .downtime = ev->downtime,
-        .url = se->site->url,
+        .url = s->url,
         .page = page,
         .latest = l.v,
         .nlatest = l.n,
@@ -234,24 +261,24 @@ static int al_same(const struct sw_alert *a, const struct sw_alert *b)
 /* Count VERDICT (when COUNT) into SE's state, then announce what is owed
  * at NOW; one transaction for both.  Returns whether anything was
  * enqueued. */
-static int al_judge(struct sw_alerts *al, struct sw_series *se, int count, int verdict, const char *reason,
-                    int64_t at, int64_t now)
+static int al_judge(struct sw_alerts *al, const struct al_subject *s, int count, int verdict,
+                    const char *reason, int64_t at, int64_t now)
 {
     struct sw_conf *c = sw_engine_conf(al->e);
-    char *key = sw_alert_key(se->site->name, se->check, c->location);
+    char *key = sw_alert_key(s->site, s->check, c->location);
     struct al_entry *x = al_find(al, key);
     struct sw_alert a = {0}, before = {0};
     if (x)
         a = before = x->a;
-    struct sw_alert_rules rules = al_rules(se->site);
+    const struct sw_alert_rules rules = s->rules;
     if (count)
         sw_alert_result(&a, &rules, verdict, reason, at);
     if (a.state == SW_ALERT_UP && !a.told_since && !x) { /* the common case: nothing to keep */
         free(key);
         return 0;
     }
-    struct sw_alert_hold hold = {0};
-    al_hold(al, se, now, &hold);
+    struct sw_alert_hold hold;
+    al_hold(al, s, now, &hold);
     struct sw_alert_event ev[4];
     int nev = 0;
     while (nev < 4 && sw_alert_owed(&a, &rules, key, &hold, now, &ev[nev]))
@@ -264,9 +291,9 @@ static int al_judge(struct sw_alerts *al, struct sw_series *se, int count, int v
     int rc = sw_alertdb_begin(al->db);
     if (rc == 0)
         rc = plain ? sw_alertdb_forget(al->db, key) : sw_alertdb_save(al->db, key, &a);
-    char **notify = se->site->alerting.notify;
+    char **notify = s->notify;
     for (int i = 0; rc == 0 && i < nev; i++) {
-        char *payload = al_payload(al, se, &ev[i]);
+        char *payload = al_payload(al, s, &ev[i]);
         for (char **n = notify; rc == 0 && n && *n; n++)
             if (sw_notifiers_find(al->ns, *n))
                 rc = sw_alertdb_enqueue(al->db, *n, ev[i].id, payload, now);
@@ -284,7 +311,8 @@ static int al_judge(struct sw_alerts *al, struct sw_series *se, int count, int v
         return 0;
     }
     for (int i = 0; i < nev; i++)
-        sw_info("%s %s: %s%s%s", se->site->name, se->check, sw_alert_kind_name(ev[i].kind),
+        sw_info("%s %s: %s%s%s", s->site, s->check,
+                s->self && ev[i].kind != SW_EVENT_UP ? "SELF" : sw_alert_kind_name(ev[i].kind),
                 ev[i].reason ? ": " : "", ev[i].reason ? ev[i].reason : "");
     if (plain) {
         al_remove(al, key);
@@ -299,13 +327,28 @@ static int al_judge(struct sw_alerts *al, struct sw_series *se, int count, int v
     return nev > 0;
 }
 
+void sw_alerts_self(struct sw_alerts *al, const char *part, int failing, const char *reason)
+{
+    struct sw_conf *c = sw_engine_conf(al->e);
+    struct al_subject s = {
+        .site = "sitewatch",
+        .check = part,
+        .notify = c->notify_self,
+        .rules = {.alert_after = 1, .recover_after = 1, .alert_on = SW_FAIL},
+        .self = 1,
+    };
+    int64_t now = sw_now_wall();
+    al_judge(al, &s, 1, failing ? SW_FAIL : SW_OK, reason ? reason : "", now, now);
+}
+
 static void al_sink(const struct sw_result_event *ev, void *ud)
 {
     struct sw_alerts *al = ud;
     if (ev->index < 0) /* retired by a reload: its successor counts from here */
         return;
     const sw_result *r = ev->result;
-    al_judge(al, ev->series, 1, r->verdict, r->reason ? r->reason : "", r->started, sw_now_wall());
+    struct al_subject subj = al_series(ev->series);
+    al_judge(al, &subj, 1, r->verdict, r->reason ? r->reason : "", r->started, sw_now_wall());
 }
 
 /* `ack SITE [--check C]`, asked by a command through the file. */
@@ -346,21 +389,27 @@ static void al_on_tick(uv_timer_t *t)
     }
     if (now / SW_S % 3600 == 0)
         sw_alertdb_purge_silences(al->db, now);
+    sw_selfwatch_tick(al->self, al, al->e, al->q, now);
     if (!al->nentries)
         return;
     /* Parents first: a child's DOWN held by a parent that has just
      * recovered goes in the same tick. */
     for (int pass = 0; pass < 2; pass++)
         for (struct sw_series **p = sw_engine_series(al->e); p && *p; p++)
-            if ((pass == 0) == !(*p)->site->depends_on)
-                al_judge(al, *p, 0, 0, NULL, 0, now);
+            if ((pass == 0) == !(*p)->site->depends_on) {
+                struct al_subject subj = al_series(*p);
+                al_judge(al, &subj, 0, 0, NULL, 0, now);
+            }
 }
 
-void sw_alerts_start(struct sw_alerts *al, struct sw_engine *e)
+void sw_alerts_start(struct sw_alerts *al, struct sw_engine *e, struct sw_storeq *q)
 {
     al->e = e;
+    al->q = q;
+    al->self = sw_selfwatch_new();
     al->outbox = sw_outbox_new(al->db, al->ns);
     sw_sink_register(e, "alerts", al_sink, NULL, al);
+    sw_sink_register(e, "lag", sw_selfwatch_sink, NULL, al->self);
     al->tick = sw_xmalloc(sizeof *al->tick);
     uv_timer_init(sw_host_loop(), al->tick);
     al->tick->data = al;
@@ -379,6 +428,7 @@ void sw_alerts_free(struct sw_alerts *al)
     if (al->tick)
         uv_close((uv_handle_t *)al->tick, al_timer_closed);
     sw_outbox_free(al->outbox);
+    sw_selfwatch_free(al->self);
     for (size_t i = 0; i < al->nbuckets; i++)
         for (struct al_entry *x = al->buckets[i], *next; x; x = next) {
             next = x->next;
@@ -388,4 +438,9 @@ void sw_alerts_free(struct sw_alerts *al)
     free(al->buckets);
     sw_alertdb_close(al->db);
     free(al);
+}
+
+struct sw_outbox *sw_alerts_outbox(struct sw_alerts *al)
+{
+    return al->outbox;
 }

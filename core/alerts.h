@@ -18,8 +18,16 @@ struct sw_alerts;
 /* Open C's state file and its outboxes for NS.  NULL with *WHY (to free)
  * when the file cannot be opened or another daemon writes it. */
 struct sw_alerts *sw_alerts_open(struct sw_conf *c, struct sw_notifiers *ns, char **why);
-/* Register the sink with E and start the tick and the deliveries. */
-void sw_alerts_start(struct sw_alerts *al, struct sw_engine *e);
+/* Register the sink with E and start the tick and the deliveries; Q's
+ * health is watched for the alerts about sitewatch itself. */
+struct sw_storeq;
+void sw_alerts_start(struct sw_alerts *al, struct sw_engine *e, struct sw_storeq *q);
+/* Sitewatch about itself: PART ("storage sqlite") is FAILING (with
+ * REASON) or not; a change is a SELF event (or its UP) to [core]
+ * notify_self. */
+void sw_alerts_self(struct sw_alerts *al, const char *part, int failing, const char *reason);
+/* The outbox's counts, for the self-watch and `alerts`. */
+struct sw_outbox *sw_alerts_outbox(struct sw_alerts *al);
 /* Stop (before the loop's last run): what is owed stays in the file. */
 void sw_alerts_free(struct sw_alerts *al);
 

@@ -68,7 +68,7 @@ int sw_cmd_run(struct sw_app *a)
     sw_engine_seed(a->eng);
     sw_sink_register(a->eng, "first verdicts", sw_sink_first_verdicts, NULL, NULL);
     if (alerts)
-        sw_alerts_start(alerts, a->eng);
+        sw_alerts_start(alerts, a->eng, a->q);
     sw_storeq_set_retention(a->q, a->conf->keep_raw, a->conf->keep_rollups);
     sw_storeq_start(a->q);
     sw_outputs_start(a->out, a->loop, a->eng, a->q);

@@ -233,3 +233,16 @@ int sw_outbox_counts(const struct sw_outbox *o, const char *notifier, struct sw_
         }
     return SW_ENOTFOUND;
 }
+
+int sw_outbox_count(const struct sw_outbox *o)
+{
+    return o ? o->n : 0;
+}
+
+int sw_outbox_counts_at(const struct sw_outbox *o, int i, struct sw_outbox_counts *out)
+{
+    if (!o || i < 0 || i >= o->n)
+        return SW_ENOTFOUND;
+    *out = o->v[i].counts;
+    return 0;
+}

@@ -30,6 +30,9 @@ struct sw_outbox_counts {
     int64_t last_ok, last_fail;           /* wall clock, 0: never */
 };
 int sw_outbox_counts(const struct sw_outbox *o, const char *notifier, struct sw_outbox_counts *out);
+/* How many notifiers, and the I-th's counts. */
+int sw_outbox_count(const struct sw_outbox *o);
+int sw_outbox_counts_at(const struct sw_outbox *o, int i, struct sw_outbox_counts *out);
 
 /* The wait before attempt N + 1 after N failed ones (N >= 1). */
 int64_t sw_outbox_backoff(int attempts);

@@ -540,6 +540,21 @@ uint64_t sw_storeq_written(const struct sw_storeq *q)
     return n;
 }
 
+int sw_storeq_target_failing(struct sw_storeq *q, int t, int64_t *since, char *err, size_t n)
+{
+    if (t < 0 || t >= q->ntargets)
+        return 0;
+    struct sq_target *tg = q->targets[t];
+    pthread_mutex_lock(&tg->lock);
+    int failing = tg->failing;
+    if (failing) {
+        *since = tg->failing_since;
+        snprintf(err, n, "%s", tg->error);
+    }
+    pthread_mutex_unlock(&tg->lock);
+    return failing;
+}
+
 void sw_storeq_health_json(struct sw_storeq *q, struct buf *b)
 {
     struct buf each = {0};

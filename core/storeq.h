@@ -70,6 +70,9 @@ void sw_storeq_stop(struct sw_storeq *q);
 /* Results lost, summed over targets: a queue was full, or a failing
  * target held too many (or still held some at stop). */
 uint64_t sw_storeq_dropped(struct sw_storeq *q);
+/* Whether target T is failing now: 1 with since when (wall clock) and its
+ * error in ERR (N bytes), else 0.  [any thread] */
+int sw_storeq_target_failing(struct sw_storeq *q, int t, int64_t *since, char *err, size_t n);
 /* Results written (by each target: with two targets, counted twice). */
 uint64_t sw_storeq_written(const struct sw_storeq *q);
 /* The queues and each target's health as one JSON object: queued (all

@@ -312,6 +312,32 @@ START_TEST(notify_test_through_the_real_path)
 }
 END_TEST
 
+/* A check plugin that fails to load: sitewatch says so about itself, to
+ * notify_self (here [core] notify's). */
+START_TEST(self_alert_for_a_plugin_that_cannot_load)
+{
+    char from[1024], to[1024];
+    snprintf(from, sizeof from, "%s/initfail.so", getenv("SW_TEST_PLUGINS"));
+    snprintf(to, sizeof to, "%s/initfail.so", plugins);
+    ck_assert_int_eq(symlink(from, to), 0);
+    write_core(NULL, NULL);
+    write_site("shop", NULL);
+    free(t_write(conf, "broken.ini",
+                 "[site broken]\nurl = http://127.0.0.1:%d/flip/broken\nchecks = initfail\n", port));
+    pid_t pid = start();
+    ck_assert_msg(sent_wait("\"event\":\"SELF\"", 1, 20), "no SELF; log:\n%s", t_read(errlog));
+    t_msleep(2000);
+    stop(pid);
+    ck_assert_int_eq(sent_count("\"event\":\"SELF\""), 1);
+    ck_assert_int_eq(sent_count("\"site\":\"sitewatch\",\"check\":\"plugin initfail\""), 1);
+    char txt[1100];
+    snprintf(txt, sizeof txt, "%s.txt", sent);
+    char *s = t_read(txt);
+    T_HAS(s, "Subject: [sitewatch] SELF sitewatch plugin initfail: ");
+    free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("alerting");
@@ -325,6 +351,7 @@ int main(void)
     tcase_add_test(tc, refused_then_retried);
     tcase_add_test(tc, storm_is_one_digest);
     tcase_add_test(tc, depends_on_holds_the_child);
+    tcase_add_test(tc, self_alert_for_a_plugin_that_cannot_load);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }
