@@ -349,7 +349,7 @@ START_TEST(shipped_config_is_valid)
     static const char *const files[] = {
         "python.org.ini",        "examples/site-http.ini",      "examples/site-https.ini",
         "examples/site-dns.ini", "examples/check-defaults.ini", "sitewatch.ini",
-        "examples/core.ini"};
+        "examples/core.ini",     "examples/notify-email.ini"};
     const char *f = files[_i];
     char path[512];
     snprintf(path, sizeof path, "%s/conf.d/%s", t_source_root(), f);
@@ -361,7 +361,7 @@ START_TEST(shipped_config_is_valid)
         if (p == text || p[-1] == '\n')
             *p = ';';
     free(t_write(dir, "shipped.ini", "%s", text));
-    if (strstr(f, "check-defaults") || strstr(f, "core"))
+    if (strstr(f, "check-defaults") || strstr(f, "core") || strstr(f, "notify"))
         free(t_write(dir, "site.ini", "[site x]\nurl = http://127.0.0.1/\nchecks = http\n"));
     EXPECT_ERRORS("");
     free(text);
@@ -1235,7 +1235,7 @@ int main(void)
     tcase_add_test(tc, read_from_must_read);
     tcase_add_test(tc, storage_limit_named);
     tcase_add_test(tc, all_errors_reported);
-    tcase_add_loop_test(tc, shipped_config_is_valid, 0, 7);
+    tcase_add_loop_test(tc, shipped_config_is_valid, 0, 8);
     tcase_add_loop_test(tc, bad_value_table, 0, (int)(sizeof bad_values / sizeof *bad_values));
     tcase_add_test(tc, not_text);
     tcase_add_test(tc, huge_value);
