@@ -113,6 +113,17 @@ static char *event_summary(const sw_message *m, int i)
     return b.s;
 }
 
+/* Event I's summary as KEY of O, cut to MAX bytes. */
+static void js_summary(struct js *j, json_t *o, const char *key, const sw_message *m, int i, size_t max)
+{
+    char *summary = event_summary(m, i);
+    if (summary)
+        js_set(j, o, key, js_cut(summary, max));
+    else
+        j->failed = 1;
+    free(summary);
+}
+
 /* The key that ties a series' events together at the receiver (a
  * PagerDuty dedup_key, an Opsgenie alias): the series, or the event's id
  * when it has none (a TEST). */
@@ -164,7 +175,11 @@ static int reqs_add(struct wh_reqs *r, const struct wh *w, const char *method, c
 
 void wh_reqs_free(struct wh_reqs *r)
 {
+    /* A url or a body may hold the secret (a routing_key, a token in the
+     * path): gone before the memory is given back. */
     for (int i = 0; i < r->n; i++) {
+        explicit_bzero(r->v[i].url, strlen(r->v[i].url));
+        explicit_bzero(r->v[i].body, strlen(r->v[i].body));
         free(r->v[i].url);
         free(r->v[i].body);
     }
@@ -404,6 +419,49 @@ static int p_telegram(const struct wh *w, const sw_message *m, struct wh_reqs *r
     return reqs_add(r, w, "POST", NULL, body, &j);
 }
 
+/* The paging services get one request per event, each an alert opened or
+ * closed by its series' key: DOWN and REMINDER open (the service folds a
+ * reminder into the open alert), SELF opens one less urgent, UP closes,
+ * and a TEST opens the least urgent and closes it at once, so that
+ * notify-test leaves nothing open. */
+enum { ALERT_DOWN, ALERT_SELF, ALERT_TEST, ALERT_CLOSE };
+typedef int (*alert_fn)(const struct wh *w, const sw_message *m, int i, int level, struct wh_reqs *r);
+
+static int per_event(const struct wh *w, const sw_message *m, struct wh_reqs *r, alert_fn alert)
+{
+    int rc = 0;
+    for (int i = 0; i < sw_api->message_count(m) && rc == 0; i++) {
+        const char *ev = field(m, i, "event");
+        ev = ev ? ev : "";
+        if (strcmp(ev, "UP") == 0)
+            rc = alert(w, m, i, ALERT_CLOSE, r);
+        else if (strcmp(ev, "TEST") == 0) {
+            rc = alert(w, m, i, ALERT_TEST, r);
+            if (rc == 0)
+                rc = alert(w, m, i, ALERT_CLOSE, r);
+        } else
+            rc = alert(w, m, i, strcmp(ev, "SELF") == 0 ? ALERT_SELF : ALERT_DOWN, r);
+    }
+    return rc;
+}
+
+/* The event's fields named in KEEP (N of them) as strings of O: the
+ * services' free-form details. */
+static void js_fields(struct js *j, json_t *o, const sw_message *m, int i, const char *const *keep, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        js_str(j, o, keep[k], field(m, i, keep[k]));
+    if (!o)
+        j->failed = 1;
+}
+
+/* URL without its trailing '/', for a path to follow. */
+static void base_url(struct buf *b, const char *url)
+{
+    size_t n = strlen(url);
+    buf_put(b, url, n && url[n - 1] == '/' ? n - 1 : n);
+}
+
 /* PagerDuty Events API v2 (developer.pagerduty.com/docs/events-API-v2/
  * trigger-events, resolve-events): POST /v2/enqueue, one event a request:
  * {"routing_key", "event_action": trigger | resolve, "dedup_key",
@@ -422,21 +480,15 @@ static int pd_event(const struct wh *w, const sw_message *m, int i, const char *
     js_str(&j, body, "dedup_key", event_key(m, i));
     if (strcmp(action, "trigger") == 0) {
         json_t *p = json_object(), *details = json_object();
-        char *summary = event_summary(m, i);
         const char *site = field(m, i, "site"), *page = field(m, i, "page");
-        if (summary)
-            js_set(&j, p, "summary", js_cut(summary, 1024));
-        else
-            j.failed = 1;
-        free(summary);
+        js_summary(&j, p, "summary", m, i, 1024);
         js_str(&j, p, "source", site ? site : "sitewatch");
         js_str(&j, p, "severity", severity);
         js_str(&j, p, "timestamp", field(m, i, "at"));
         js_str(&j, p, "component", field(m, i, "check"));
         js_str(&j, p, "group", field(m, i, "location"));
         static const char *const keep[] = {"event", "id", "reason", "since", "verdict", "url", "page"};
-        for (size_t k = 0; k < sizeof keep / sizeof *keep; k++)
-            js_str(&j, details, keep[k], field(m, i, keep[k]));
+        js_fields(&j, details, m, i, keep, sizeof keep / sizeof *keep);
         js_set(&j, p, "custom_details", details);
         js_set(&j, body, "payload", p);
         js_str(&j, body, "client", "sitewatch");
@@ -452,22 +504,17 @@ static int pd_event(const struct wh *w, const sw_message *m, int i, const char *
     return reqs_add(r, w, "POST", NULL, body, &j);
 }
 
+static int pd_alert(const struct wh *w, const sw_message *m, int i, int level, struct wh_reqs *r)
+{
+    static const char *const severity[] = {
+        [ALERT_DOWN] = "critical", [ALERT_SELF] = "error", [ALERT_TEST] = "info"};
+    return level == ALERT_CLOSE ? pd_event(w, m, i, "resolve", NULL, r)
+                                : pd_event(w, m, i, "trigger", severity[level], r);
+}
+
 static int p_pagerduty(const struct wh *w, const sw_message *m, struct wh_reqs *r)
 {
-    int rc = 0;
-    for (int i = 0; i < sw_api->message_count(m) && rc == 0; i++) {
-        const char *ev = field(m, i, "event");
-        ev = ev ? ev : "";
-        if (strcmp(ev, "UP") == 0)
-            rc = pd_event(w, m, i, "resolve", NULL, r);
-        else if (strcmp(ev, "TEST") == 0) {
-            rc = pd_event(w, m, i, "trigger", "info", r);
-            if (rc == 0)
-                rc = pd_event(w, m, i, "resolve", NULL, r);
-        } else
-            rc = pd_event(w, m, i, "trigger", strcmp(ev, "SELF") == 0 ? "error" : "critical", r);
-    }
-    return rc;
+    return per_event(w, m, r, pd_alert);
 }
 
 /* Opsgenie Alert API (docs.opsgenie.com/docs/alert-api): create is POST
@@ -481,13 +528,8 @@ static int og_create(const struct wh *w, const sw_message *m, int i, const char 
 {
     struct js j = {0};
     json_t *body = json_object(), *details = json_object(), *tags = json_array();
-    char *summary = event_summary(m, i);
     const char *ev = field(m, i, "event"), *reason = field(m, i, "reason");
-    if (summary)
-        js_set(&j, body, "message", js_cut(summary, 130));
-    else
-        j.failed = 1;
-    free(summary);
+    js_summary(&j, body, "message", m, i, 130);
     js_set(&j, body, "alias", js_cut(event_key(m, i), 512));
     /* A digest's text is every event's; an event's own is its reason. */
     if (sw_api->message_count(m) == 1)
@@ -496,8 +538,7 @@ static int og_create(const struct wh *w, const sw_message *m, int i, const char 
         js_set(&j, body, "description", js_cut(reason, 15000));
     static const char *const keep[] = {"event",  "id",    "site",    "check", "location",
                                        "reason", "since", "verdict", "url",   "page"};
-    for (size_t k = 0; k < sizeof keep / sizeof *keep; k++)
-        js_str(&j, details, keep[k], field(m, i, keep[k]));
+    js_fields(&j, details, m, i, keep, sizeof keep / sizeof *keep);
     js_set(&j, body, "details", details);
     js_str(&j, body, "priority", priority);
     js_str(&j, body, "source", "sitewatch");
@@ -514,9 +555,8 @@ static int og_close(const struct wh *w, const sw_message *m, int i, struct wh_re
     const char *key = event_key(m, i), *downtime = field(m, i, "downtime");
     char *esc = curl_easy_escape(NULL, key ? key : "", 0);
     struct buf url = {0}, note = {0};
-    size_t n = strlen(w->url);
-    buf_printf(&url, "%.*s/%s/close?identifierType=alias", (int)(n && w->url[n - 1] == '/' ? n - 1 : n),
-               w->url, esc ? esc : "");
+    base_url(&url, w->url);
+    buf_printf(&url, "/%s/close?identifierType=alias", esc ? esc : "");
     buf_printf(&note, "%s", downtime ? "UP after " : "closed by sitewatch");
     if (downtime)
         buf_puts(&note, downtime);
@@ -532,22 +572,15 @@ static int og_close(const struct wh *w, const sw_message *m, int i, struct wh_re
     return rc;
 }
 
+static int og_alert(const struct wh *w, const sw_message *m, int i, int level, struct wh_reqs *r)
+{
+    static const char *const priority[] = {[ALERT_DOWN] = "P1", [ALERT_SELF] = "P3", [ALERT_TEST] = "P5"};
+    return level == ALERT_CLOSE ? og_close(w, m, i, r) : og_create(w, m, i, priority[level], r);
+}
+
 static int p_opsgenie(const struct wh *w, const sw_message *m, struct wh_reqs *r)
 {
-    int rc = 0;
-    for (int i = 0; i < sw_api->message_count(m) && rc == 0; i++) {
-        const char *ev = field(m, i, "event");
-        ev = ev ? ev : "";
-        if (strcmp(ev, "UP") == 0)
-            rc = og_close(w, m, i, r);
-        else if (strcmp(ev, "TEST") == 0) {
-            rc = og_create(w, m, i, "P5", r);
-            if (rc == 0)
-                rc = og_close(w, m, i, r);
-        } else
-            rc = og_create(w, m, i, strcmp(ev, "SELF") == 0 ? "P3" : "P1", r);
-    }
-    return rc;
+    return per_event(w, m, r, og_alert);
 }
 
 /* Matrix Client-Server API, send a message event (spec.matrix.org,
@@ -560,9 +593,8 @@ static int p_matrix(const struct wh *w, const sw_message *m, struct wh_reqs *r)
     char *all = subject_text(m), *room = curl_easy_escape(NULL, w->room, 0),
          *txn = curl_easy_escape(NULL, sw_api->message_id(m), 0);
     struct buf url = {0};
-    size_t n = strlen(w->url);
-    buf_printf(&url, "%.*s/_matrix/client/v3/rooms/%s/send/m.room.message/%s",
-               (int)(n && w->url[n - 1] == '/' ? n - 1 : n), w->url, room ? room : "", txn ? txn : "");
+    base_url(&url, w->url);
+    buf_printf(&url, "/_matrix/client/v3/rooms/%s/send/m.room.message/%s", room ? room : "", txn ? txn : "");
     json_t *body = json_object();
     js_str(&j, body, "msgtype", "m.text");
     js_str(&j, body, "body", all);

@@ -110,7 +110,7 @@ static void tpl_render(const char *t, const sw_message *m, const char *secret, s
 
 static int tpl_read(const sw_config *cfg, const char *key, const char *file, char **out)
 {
-    FILE *f = fopen(file, "r");
+    FILE *f = fopen(file, "re");
     if (!f)
         return errno == ENOMEM ? SW_ENOMEM
                                : sw_api->config_error(cfg, key, "a readable file (%s)", strerror(errno));

@@ -74,7 +74,7 @@ static const struct sw_key wh_keys[] = {
 /* The first line of FILE, the secret, into *OUT. */
 static int wh_read_secret(const sw_config *cfg, const char *file, char **out)
 {
-    FILE *f = fopen(file, "r");
+    FILE *f = fopen(file, "re");
     if (!f)
         return errno == ENOMEM
                    ? SW_ENOMEM
@@ -87,13 +87,20 @@ static int wh_read_secret(const sw_config *cfg, const char *file, char **out)
     char *line = NULL;
     size_t cap = 0;
     ssize_t n = getline(&line, &cap, f);
+    int rd_errno = errno, failed = ferror(f);
     fclose(f);
+    if (failed) { /* a folder, say */
+        free(line);
+        return sw_api->config_error(cfg, "secret_file", "a readable file (%s)", strerror(rd_errno));
+    }
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
         line[--n] = '\0';
     int bad = n <= 0;
     for (ssize_t i = 0; i < n && !bad; i++)
         bad = (unsigned char)line[i] < 0x20 || line[i] == 0x7f;
     if (bad) {
+        if (line)
+            explicit_bzero(line, cap);
         free(line);
         return sw_api->config_error(cfg, "secret_file",
                                     n <= 0 ? "a file whose first line is the secret (it is empty)"
@@ -139,12 +146,18 @@ static void wh_free(struct wh *w)
     if (!w)
         return;
     free(w->name);
+    /* The secret is in the url, the headers and itself: none of it stays
+     * in freed memory. */
+    if (w->url)
+        explicit_bzero(w->url, strlen(w->url));
     free(w->url);
+    for (struct curl_slist *h = w->headers; h; h = h->next)
+        explicit_bzero(h->data, strlen(h->data));
     free(w->topic);
     free(w->chat_id);
     free(w->room);
-    if (w->secret) /* it was in memory; it need not stay in freed memory */
-        memset(w->secret, 0, strlen(w->secret));
+    if (w->secret)
+        explicit_bzero(w->secret, strlen(w->secret));
     free(w->secret);
     curl_slist_free_all(w->headers);
     free(w->ca_file);
@@ -179,6 +192,8 @@ static int wh_header(struct wh *w, const char *fmt, const char *value)
 static int wh_open_url(const sw_config *cfg, struct wh *w, int *used)
 {
     const char *url = sw_api->config_get(cfg, "url");
+    if (!url) /* required: the core said so already */
+        return SW_ECONFIG;
     char *shown = NULL, scheme[16], host[256];
     int n = 0, rc = wh_fill_secret(url, "secret", &shown, &n);
     if (rc)
@@ -226,7 +241,7 @@ static int wh_open_headers(const sw_config *cfg, struct wh *w, int *used)
         const char *colon = strchr(h, ':');
         if (!colon || colon == h || strpbrk(h, "\r\n")) {
             ERR_KEEP_FIRST(rc, config_error_at(sw_api, cfg, "headers", i,
-                                               "a header line such as 'Authorization: Bearer {secret}'"));
+                                               "a header line such as 'X-Api-Key: {secret}'"));
             continue;
         }
         char *filled = NULL;
@@ -311,9 +326,9 @@ static int wh_open(void *plugin_state, const sw_config *cfg, void **inst)
     }
     /* Each said once, on the key where {secret} is written. */
     if (rc == 0 && used && !w->secret) {
-        const char *key = strstr(sw_api->config_get(cfg, "url"), "{secret}") ? "url"
-                          : w->tpl && wh_tpl_has(w->tpl, "secret")           ? "template"
-                                                                             : "headers";
+        const char *key = w->url && strstr(sw_api->config_get(cfg, "url"), "{secret}") ? "url"
+                          : w->tpl && wh_tpl_has(w->tpl, "secret")                     ? "template"
+                                                                                       : "headers";
         rc = sw_api->config_error(cfg, key, "secret_file beside {secret}: the file that holds the secret");
     }
     if (rc == 0 && w->secret && !used && !wh_preset_uses_secret(w->preset))
