@@ -7,13 +7,18 @@
  * recipient, nobody listening, a server that never answers), each said in
  * words, the password in none of them; then the configuration errors, and
  * the message itself (plugins/email/mail.c, linked in): headers, encoded
- * words, quoted-printable lines. */
+ * words, quoted-printable lines; and alerts by mail end to end, the
+ * daemon checking an nginx the test flips: one DOWN mail, one UP mail,
+ * the mail server away for 20 s, 300 sites failing at once. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "lib/buf.h"
 #include "mail.h"
 #include "support.h"
 
@@ -514,6 +519,249 @@ START_TEST(addresses)
 }
 END_TEST
 
+/* ---- alerts end to end: the daemon, nginx flipped by a file, mail ---- */
+
+static struct t_nginx ngx;
+static int web_port;
+static char *alert_dir, *alert_log; /* the daemon's config folder and its log */
+
+/* /flip/NAME answers 503 while ALERT_DIR/down-NAME exists. */
+static void alert_setup(void)
+{
+    alert_dir = t_tmpdir();
+    web_port = t_free_port();
+    char servers[2048];
+    snprintf(servers, sizeof servers,
+             "server { listen 127.0.0.1:%d;\n"
+             "  location ~ ^/flip/(?<name>[a-z0-9-]+)$ {\n"
+             "    if (-f %s/down-$name) { return 503 \"down on purpose\\n\"; }\n"
+             "    return 200 \"fine\\n\";\n"
+             "  }\n"
+             "}\n",
+             web_port, alert_dir);
+    ck_assert_int_eq(t_nginx_start_with(&ngx, servers), 0);
+    alert_log = malloc(strlen(alert_dir) + 16);
+    sprintf(alert_log, "%s.log", alert_dir);
+}
+
+static void alert_teardown(void)
+{
+    t_nginx_stop(&ngx);
+    unlink(alert_log);
+    free(alert_log);
+    rm_dir(alert_dir);
+}
+
+/* The daemon's folder: [core] telling notifier mail (email, to the
+ * server on SMTP_PORT) with NOTIFY_EXTRA in it, and sites NAME0.. NAMEn-1
+ * checking their /flip page every second. */
+static void alert_conf(int smtp_port, const char *notify_extra, const char *name, int nsites)
+{
+    free(t_write(alert_dir, "0core.ini",
+                 "[core]\nplugin_dir = %s\nmin_interval = 1s\nlocation = lab\nstate = %s/state.db\n"
+                 "notify = mail\nalert_after = 2\nrecover_after = 2\n",
+                 t_plugin_dir(), alert_dir));
+    free(t_write(alert_dir, "notify.ini",
+                 "[notify mail]\nplugin = email\nsmtp_url = smtp://127.0.0.1:%d\nstarttls = no\n"
+                 "from = Sitewatch <sitewatch@example.org>\nto = ops@example.org\n%s\n",
+                 smtp_port, notify_extra));
+    struct buf b = {0};
+    for (int i = 0; i < nsites; i++) {
+        char site[64];
+        snprintf(site, sizeof site, nsites == 1 ? "%s" : "%s%03d", name, i);
+        buf_printf(&b, "[site %s]\nurl = http://127.0.0.1:%d/flip/%s\nchecks = http\ninterval = 1s\n\n", site,
+                   web_port, site);
+    }
+    free(t_write(alert_dir, "sites.ini", "%s", b.s));
+    buf_free(&b);
+}
+
+static void set_down(const char *site, int down)
+{
+    char name[128];
+    snprintf(name, sizeof name, "down-%s", site);
+    if (down) {
+        free(t_write(alert_dir, name, "down\n"));
+    } else {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", alert_dir, name);
+        unlink(path);
+    }
+}
+
+static void stop_daemon(pid_t pid)
+{
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 60), 0);
+}
+
+/* Wait up to SECONDS for the daemon's log to hold TEXT. */
+static int log_wait(const char *text, int seconds)
+{
+    for (int i = 0; i < seconds * 10; i++) {
+        char *log = t_read(alert_log);
+        int found = strstr(log, text) != NULL;
+        free(log);
+        if (found)
+            return 1;
+        t_msleep(100);
+    }
+    return 0;
+}
+
+/* Mail I's subject and its body as text. */
+static void mail_parts(const struct t_smtp *s, int i, char **subject, char **body)
+{
+    char *m = t_smtp_mail(s, i, "eml");
+    ck_assert_msg(*m, "no mail %d", i);
+    *subject = header(m, "Subject");
+    *body = qp_decode(strstr(m, "\r\n\r\n") + 4);
+    free(m);
+}
+
+/* OK, then FAIL x alert_after: exactly one DOWN mail with the reason;
+ * OK x recover_after: exactly one UP mail with the downtime. */
+START_TEST(one_down_mail_then_one_up_mail)
+{
+    struct t_smtp s = {0};
+    smtp_start(&s, NULL);
+    alert_conf(s.port, "group_wait = 0s", "shop", 1);
+    pid_t pid = t_sitewatch_bg(alert_dir, alert_log, "run", NULL);
+    t_msleep(2500); /* a few OK results first */
+    set_down("shop", 1);
+    ck_assert_msg(t_smtp_wait(&s, 1, 20000) == 0, "no DOWN mail; log:\n%s", t_read(alert_log));
+    t_msleep(3000); /* more failed results: still one */
+    ck_assert_int_eq(t_smtp_count(&s), 1);
+    set_down("shop", 0);
+    ck_assert_msg(t_smtp_wait(&s, 2, 20000) == 0, "no UP mail; log:\n%s", t_read(alert_log));
+    t_msleep(2000);
+    stop_daemon(pid);
+    ck_assert_int_eq(t_smtp_count(&s), 2);
+
+    char *subject, *body;
+    mail_parts(&s, 1, &subject, &body);
+    T_HAS(subject, "[sitewatch] DOWN shop http: HTTP 503, expected 200-399");
+    T_HAS(body, "HTTP 503, expected 200-399");
+    free(subject), free(body);
+    mail_parts(&s, 2, &subject, &body);
+    T_HAS(subject, "[sitewatch] UP shop http: back after ");
+    T_HAS(body, "Back after: ");
+    free(subject), free(body);
+    char *m1 = t_smtp_mail(&s, 1, "eml"), *m2 = t_smtp_mail(&s, 2, "eml");
+    char *id1 = header(m1, "Message-ID"), *id2 = header(m2, "Message-ID");
+    ck_assert_msg(strcmp(id1, id2) != 0 && strstr(id1, "@example.org>"), "%s %s", id1, id2);
+    lines_ok(m1, 78);
+    lines_ok(m2, 78);
+    free(id1), free(id2), free(m1), free(m2);
+    t_smtp_free(&s);
+}
+END_TEST
+
+/* "EVENT SITE" of a headline ("DOWN shop http: HTTP 503...") into OUT. */
+static void headline_event(struct buf *out, const char *h)
+{
+    size_t ev = strcspn(h, " "), site = strcspn(h + ev + 1, " ");
+    buf_printf(out, "%.*s\n", (int)(ev + 1 + site), h);
+}
+
+/* The events in S's mails, in order, one "EVENT SITE" a line: a mail's
+ * subject ("[sitewatch] DOWN shop http: ..."), or for a digest ("[sitewatch]
+ * 2 events: ...") the headlines its body lists. */
+static char *events_mailed(const struct t_smtp *s)
+{
+    struct buf out = {0};
+    buf_puts(&out, "");
+    for (int i = 1; i <= t_smtp_count(s); i++) {
+        char *subject, *body;
+        mail_parts(s, i, &subject, &body);
+        int n = 0;
+        if (sscanf(subject, "[sitewatch] %d events: ", &n) != 1)
+            headline_event(&out, subject + strlen("[sitewatch] "));
+        for (const char *p = body; n && (p = strstr(p, "\r\n  ")); p += 4)
+            if (strncmp(p + 4, "DOWN ", 5) == 0 || strncmp(p + 4, "UP ", 3) == 0)
+                headline_event(&out, p + 4);
+        free(subject), free(body);
+    }
+    return out.s;
+}
+
+/* The mail server stopped for 20 s while shop goes down and comes back:
+ * once it is back both events arrive, DOWN first (as two mails, or as
+ * one listing both, if the outbox held them together). */
+START_TEST(server_away_20s_then_mails_in_order)
+{
+    struct t_smtp s = {0};
+    smtp_start(&s, NULL);
+    t_smtp_stop(&s); /* its port is kept for the restart */
+    alert_conf(s.port, "group_wait = 0s", "shop", 1);
+    set_down("shop", 1);
+    pid_t pid = t_sitewatch_bg(alert_dir, alert_log, "run", NULL);
+    ck_assert_msg(log_wait("shop http: DOWN", 20), "never DOWN; log:\n%s", t_read(alert_log));
+    ck_assert_msg(log_wait("connection refused by 127.0.0.1", 10), "no failed delivery; log:\n%s",
+                  t_read(alert_log));
+    set_down("shop", 0);
+    ck_assert_msg(log_wait("shop http: UP", 20), "never UP; log:\n%s", t_read(alert_log));
+    t_msleep(20000 - 4000);
+    ck_assert_int_eq(t_smtp_count(&s), 0);
+    smtp_start(&s, NULL);
+    /* The outbox tries again 1 s, 2 s, ... 16 s apart: the next try is
+     * within 32 s. */
+    char *ev = NULL;
+    for (int i = 0; i < 450 && !(ev && strstr(ev, "UP shop")); i++) {
+        free(ev);
+        t_msleep(100);
+        ev = events_mailed(&s);
+    }
+    t_msleep(2000);
+    stop_daemon(pid);
+    free(ev);
+    ev = events_mailed(&s);
+    ck_assert_msg(strcmp(ev, "DOWN shop\nUP shop\n") == 0, "mailed, in order:\n%s\nlog:\n%s", ev,
+                  t_read(alert_log));
+    free(ev);
+    t_smtp_free(&s);
+}
+END_TEST
+
+/* 300 sites failing at once: one digest a group_wait, not 300 mails;
+ * every site in the digests' counts. */
+START_TEST(storm_of_300_is_one_digest)
+{
+    enum { NSITES = 300 };
+    struct t_smtp s = {0};
+    smtp_start(&s, NULL);
+    alert_conf(s.port, "group_wait = 5s", "site", NSITES);
+    char site[32];
+    for (int i = 0; i < NSITES; i++) {
+        snprintf(site, sizeof site, "site%03d", i);
+        set_down(site, 1);
+    }
+    pid_t pid = t_sitewatch_bg(alert_dir, alert_log, "run", NULL);
+    ck_assert_msg(t_smtp_wait(&s, 1, 40000) == 0, "no digest; log:\n%s", t_read(alert_log));
+    int events = 0, mails = 0;
+    for (int waited = 0; events < NSITES && waited < 30000; waited += 500) {
+        t_msleep(500);
+        events = 0;
+        mails = t_smtp_count(&s);
+        for (int i = 1; i <= mails; i++) {
+            char *subject, *body;
+            mail_parts(&s, i, &subject, &body);
+            int n = 0;
+            ck_assert_msg(sscanf(subject, "[sitewatch] %d events: ", &n) == 1 || strstr(subject, "DOWN site"),
+                          "mail %d: %s", i, subject);
+            events += n ? n : 1;
+            if (n > 20)
+                T_HAS(body, "and ");
+            free(subject), free(body);
+        }
+    }
+    stop_daemon(pid);
+    ck_assert_msg(events == NSITES, "%d of %d sites in %d mail(s)", events, NSITES, mails);
+    ck_assert_msg(mails <= 3, "%d mails for %d sites", mails, NSITES);
+    t_smtp_free(&s);
+}
+END_TEST
+
 static void suite_setup(void)
 {
     make_certs();
@@ -545,5 +793,12 @@ int main(void)
     tcase_add_test(msg, body_quoted_printable);
     tcase_add_test(msg, addresses);
     suite_add_tcase(s, msg);
+    TCase *alerts = tcase_create("alerts");
+    tcase_set_timeout(alerts, 180);
+    tcase_add_checked_fixture(alerts, alert_setup, alert_teardown);
+    tcase_add_test(alerts, one_down_mail_then_one_up_mail);
+    tcase_add_test(alerts, server_away_20s_then_mails_in_order);
+    tcase_add_test(alerts, storm_of_300_is_one_digest);
+    suite_add_tcase(s, alerts);
     return t_run_suite(s, 0);
 }
