@@ -448,6 +448,9 @@ static const struct {
     {"url = https://h.example/x\nroom = !a:b\n", "room = \"!a:b\": expected no room"},
     {"url = https://ntfy.example/\npreset = ntfy\n",
      "expected an ntfy topic URL such as https://ntfy.sh/mytopic"},
+    /* The whole url may be the secret; a bad one is said without it. */
+    {"url = {secret}\nsecret_file = FILES/secret\n",
+     "url = \"{secret}\": expected an http:// or https:// URL"},
     {"url = https://h.example/{secret}\n",
      "url = \"https://h.example/{secret}\": expected secret_file beside {secret}"},
     {"url = https://h.example/x\nsecret_file = FILES/secret\n",

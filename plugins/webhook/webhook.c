@@ -186,26 +186,25 @@ static int wh_header(struct wh *w, const char *fmt, const char *value)
     return 0;
 }
 
-/* url: http:// or https://, parsed by libcurl with the secret's place
- * taken by a word (an error then shows the url as written, never the
- * secret); ntfy's topic split off its end. */
+/* url: http:// or https://, parsed by libcurl with the secret filled in
+ * (the whole url may be the secret: a Teams flow's), while an error shows
+ * the url as written; ntfy's topic split off its end. */
 static int wh_open_url(const sw_config *cfg, struct wh *w, int *used)
 {
     const char *url = sw_api->config_get(cfg, "url");
     if (!url) /* required: the core said so already */
         return SW_ECONFIG;
-    char *shown = NULL, scheme[16], host[256];
-    int n = 0, rc = wh_fill_secret(url, "secret", &shown, &n);
+    char scheme[16], host[256];
+    int rc = wh_fill_secret(url, w->secret, &w->url, used);
     if (rc)
         return rc;
-    rc = url_split(shown, scheme, sizeof scheme, host, sizeof host);
-    free(shown);
+    if (!w->secret && strstr(url, "{secret}"))
+        return 0; /* refused anyway: secret_file is missing or unreadable, and said so */
+    rc = url_split(w->url, scheme, sizeof scheme, host, sizeof host);
     if (rc == SW_ENOMEM)
         return rc;
     if (rc || (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0))
         return sw_api->config_error(cfg, "url", "an http:// or https:// URL");
-    if ((rc = wh_fill_secret(url, w->secret, &w->url, used)))
-        return rc;
     if (w->preset == WH_NTFY) {
         /* The URL a user subscribes to, https://ntfy.sh/TOPIC: JSON is
          * published to the server's root, the topic in the body. */
