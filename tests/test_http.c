@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sitewatch/plugin.h"
 #include "support.h"
 
 static struct t_nginx ngx;
@@ -348,7 +349,9 @@ START_TEST(keys_described_for_people)
     char *dir = t_conf_dir(NULL, NULL);
     struct t_out o = t_sitewatch(dir, "plugins", "http", NULL);
     ck_assert_msg(o.status == 0, "plugins http: exit %d\n%s", o.status, o.err);
-    T_HAS(o.out, "http: check plugin, ABI 1.3\n");
+    char head[64];
+    snprintf(head, sizeof head, "http: check plugin, ABI %d.%d\n", SW_ABI_MAJOR, SW_ABI_MINOR);
+    T_HAS(o.out, head);
     T_HAS(o.out, "\nmax_redirects      int       5            redirects followed");
     T_HAS(o.out, "; 0 = none (a whole number from 0 to 50)\n");
     T_HAS(o.out, "\nmethod             word      GET          ");
