@@ -100,6 +100,12 @@ enum sw_plugin_kind { SW_KIND_CHECK = 1, SW_KIND_STORAGE = 2, SW_KIND_OUTPUT = 3
 
 /* Flags of a check plugin (sw_plugin.flags). */
 #define SW_CHECK_ASYNC 0x1u /* run() returns at once and completes on the loop */
+/* ABI 1.4, a notify plugin's flag: it keeps what is firing (Alertmanager
+ * does).  Each time the daemon starts, before anything new, it is sent one
+ * message with the DOWN event (its first id; "at" now) of every series it
+ * notifies that is still DOWN and was told, so what it keeps survives a
+ * restart of sitewatch. */
+#define SW_NOTIFY_RESTATE 0x2u
 
 /* Events for api->watch_fd / watch_update. */
 #define SW_WATCH_READ  0x1
