@@ -103,6 +103,16 @@ int sw_alert_owed(struct sw_alert *a, const struct sw_alert_rules *r, const char
     return 1;
 }
 
+int sw_alert_told(const struct sw_alert *a, const char *key, int64_t now, struct sw_alert_event *ev)
+{
+    if (a->state != SW_ALERT_DOWN || !a->told_since || a->told_since != a->since)
+        return 0;
+    alert_event(ev, SW_EVENT_DOWN, a->told_since, now);
+    ev->reason = a->reason;
+    alert_id(ev, key);
+    return 1;
+}
+
 int64_t sw_alert_due(const struct sw_alert *a, const struct sw_alert_rules *r)
 {
     if (a->state != SW_ALERT_DOWN || !a->told_since || a->told_since != a->since || a->acked ||

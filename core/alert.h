@@ -80,6 +80,11 @@ void sw_alert_result(struct sw_alert *a, const struct sw_alert_rules *r, int ver
 int sw_alert_owed(struct sw_alert *a, const struct sw_alert_rules *r, const char *key,
                   const struct sw_alert_hold *hold, int64_t now, struct sw_alert_event *ev);
 
+/* The DOWN told for the incident A is in, as it was told (its id), for
+ * a notifier that is told again what is firing (SW_NOTIFY_RESTATE): 1
+ * with *EV, or 0 when A is not DOWN and told. */
+int sw_alert_told(const struct sw_alert *a, const char *key, int64_t now, struct sw_alert_event *ev);
+
 /* When the next REMINDER is due (INT64_MAX: none), for a timer. */
 int64_t sw_alert_due(const struct sw_alert *a, const struct sw_alert_rules *r);
 

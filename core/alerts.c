@@ -402,11 +402,48 @@ static void al_on_tick(uv_timer_t *t)
             }
 }
 
+/* SW_NOTIFY_RESTATE: what is DOWN and told, to the notifiers that keep
+ * what is firing, through their outboxes (so it too survives a crash). */
+static void al_restate(struct sw_alerts *al)
+{
+    struct sw_conf *c = sw_engine_conf(al->e);
+    int64_t now = sw_now_wall();
+    int n = 0;
+    if (sw_alertdb_begin(al->db) != 0)
+        return;
+    for (struct sw_series **p = sw_engine_series(al->e); p && *p; p++) {
+        struct al_subject s = al_series(*p);
+        char *key = sw_alert_key(s.site, s.check, c->location);
+        struct al_entry *x = al_find(al, key);
+        struct sw_alert_event ev;
+        if (x && sw_alert_told(&x->a, key, now, &ev)) {
+            char *payload = al_payload(al, &s, &ev);
+            char *id = sw_xasprintf("%s.restate.%lld", ev.id, (long long)now);
+            for (char **name = s.notify; name && *name; name++) {
+                struct sw_notifier *nf = sw_notifiers_find(al->ns, *name);
+                if (nf && (nf->plugin->desc.flags & SW_NOTIFY_RESTATE) &&
+                    sw_alertdb_enqueue(al->db, *name, id, payload, now) == 0)
+                    n++;
+            }
+            free(id);
+            free(payload);
+        }
+        free(key);
+    }
+    if (sw_alertdb_commit(al->db) != 0) {
+        sw_alertdb_rollback(al->db);
+        sw_err("state %s: cannot restate what is DOWN: %s", c->state, sw_alertdb_error(al->db));
+    } else if (n) {
+        sw_info("told again what is DOWN, %d event(s), to the notifiers that keep what is firing", n);
+    }
+}
+
 void sw_alerts_start(struct sw_alerts *al, struct sw_engine *e, struct sw_storeq *q)
 {
     al->e = e;
     al->q = q;
     al->self = sw_selfwatch_new();
+    al_restate(al); /* first in each outbox, before anything new */
     al->outbox = sw_outbox_new(al->db, al->ns);
     sw_sink_register(e, "alerts", al_sink, NULL, al);
     sw_sink_register(e, "lag", sw_selfwatch_sink, NULL, al->self);

@@ -12,6 +12,7 @@
 
 #include "host.h"
 #include "log.h"
+#include "maint.h"
 #include "result.h"
 #include "units.h"
 #include "util.h"
@@ -293,6 +294,14 @@ static void engine_deliver(struct sw_engine *e, struct sw_series *se, sw_result 
     r->since = se->verdict == r->verdict && se->since ? se->since : r->started;
     se->verdict = r->verdict;
     se->since = r->since;
+    /* Checked and stored as usual, but marked: the alerts hold, and every
+     * reader can tell the result came inside a window. */
+    struct sw_conf *c = sw_engine_conf(e);
+    int64_t end;
+    const struct sw_maint *m =
+        c->nmaint ? sw_maint_active(c->maint, (size_t)c->nmaint, se->site->name, r->started, &end) : NULL;
+    if (m)
+        sw_result_info(r, "maintenance", m->name);
     sw_result_trim(r);
     sw_sinks_deliver(&e->sinks, &ev);
 }

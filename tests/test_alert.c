@@ -124,11 +124,18 @@ START_TEST(alert_ids)
         sw_alert_result(&a, &r, SW_FAIL, "refused", T0);
         ck_assert_int_eq(sw_alert_owed(&a, &r, "shop/https", &hold, T0, &ev), 1);
         snprintf(ids[run][0], SW_ALERT_ID_MAX, "%s", ev.id);
+        /* Told again (SW_NOTIFY_RESTATE): the same DOWN, the same id. */
+        struct sw_alert_event again;
+        ck_assert_int_eq(sw_alert_told(&a, "shop/https", T0 + 30 * SW_S, &again), 1);
+        ck_assert_str_eq(again.id, ids[run][0]);
+        ck_assert_int_eq(again.kind, SW_EVENT_DOWN);
+        ck_assert_str_eq(again.reason, "refused");
         ck_assert_int_eq(sw_alert_owed(&a, &r, "shop/https", &hold, T0 + SW_MIN, &ev), 1);
         snprintf(ids[run][1], SW_ALERT_ID_MAX, "%s", ev.id);
         sw_alert_result(&a, &r, SW_OK, "", T0 + 2 * SW_MIN);
         ck_assert_int_eq(sw_alert_owed(&a, &r, "shop/https", &hold, T0 + 2 * SW_MIN, &ev), 1);
         snprintf(ids[run][2], SW_ALERT_ID_MAX, "%s", ev.id);
+        ck_assert_int_eq(sw_alert_told(&a, "shop/https", T0 + 3 * SW_MIN, &again), 0);
     }
     for (int k = 0; k < 3; k++)
         ck_assert_str_eq(ids[0][k], ids[1][k]);

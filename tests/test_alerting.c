@@ -354,6 +354,10 @@ START_TEST(maintenance_holds_until_the_window_ends)
     free(t_write(conf, "window.ini", "[maintenance upgrade]\nsites = shop\nstart = %s\nduration = %ds\n",
                  start, tm.tm_sec + 8));
     set_down("shop", 1);
+    /* Results inside the window say so. */
+    struct t_out o = t_sitewatch(conf, "check", "--format", "json", NULL);
+    T_HAS(o.out, "\"maintenance\":\"upgrade\"");
+    t_out_free(&o);
     pid_t pid = start_daemon();
     t_msleep(5000);
     ck_assert_int_eq(sent_count("\"event\":\"DOWN\""), 0);
