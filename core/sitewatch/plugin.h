@@ -138,6 +138,10 @@ typedef struct sw_render sw_render;
  * Owned by the core; valid from notify_send until api->message_done(). */
 typedef struct sw_message sw_message;
 
+/* ABI 1.4: a child process started with api->proc_spawn.  Owned by the
+ * core; valid until its sw_proc_cb returns or api->proc_cancel(). */
+typedef struct sw_proc sw_proc;
+
 /* ABI 1.2: one slice of a series' history, aggregated by the storage where
  * the data lives.  Filled by a storage plugin, lent to the caller's
  * sw_bucket_cb; read a member only when size covers it. */
@@ -232,6 +236,68 @@ typedef void (*sw_timer_cb)(sw_timer *t, void *ud);
 typedef int (*sw_result_cb)(const sw_result *r, void *ud);
 /* ABI 1.2: called once per bucket, oldest first; non-zero stops. */
 typedef int (*sw_bucket_cb)(const struct sw_bucket *b, void *ud);
+
+/* ABI 1.4: what api->proc_spawn runs.  Zero it, set size to
+ * sizeof(struct sw_spawn) (the struct may grow at its end: the core reads
+ * only what size covers), then what is needed.  Lent for the call: the
+ * core copies what it keeps. */
+struct sw_spawn {
+    uint32_t size;
+    /* The program and its arguments, NULL-terminated, handed to execve as
+     * they are: no shell, no globbing, no variables.  argv[0] is the
+     * program: a path, or a name without '/' looked up in the child's PATH. */
+    const char *const *argv;
+    /* NAME=VALUE entries for the child's environment, NULL-terminated, or
+     * NULL.  The child gets PATH, HOME and LANG from the daemon's
+     * environment (PATH=/usr/local/bin:/usr/bin:/bin when it has none)
+     * and these, nothing else of the daemon's; an entry here replaces the
+     * daemon's of the same name, and a later entry an earlier one. */
+    const char *const *env;
+    /* INPUT_LEN bytes written to the child's stdin, which is then closed;
+     * INPUT NULL: stdin is /dev/null.  A child that exits without reading
+     * it all is no error. */
+    const char *input;
+    size_t input_len;
+    /* Of each of stdout and stderr the first OUTPUT_MAX bytes are kept
+     * (0: 64 KiB); the rest is read, counted and dropped, so a child that
+     * floods never blocks on a full pipe. */
+    size_t output_max;
+    /* Microseconds.  TIMEOUT after the start (0: never) its process group
+     * gets SIGTERM, and SIGKILL GRACE later (0: 1 s). */
+    int64_t timeout, grace;
+    /* The child's working directory; NULL: the daemon's. */
+    const char *cwd;
+};
+
+/* ABI 1.4: how a child ended, lent to its sw_proc_cb for the call.  A
+ * member is there when size covers it. */
+struct sw_proc_end {
+    uint32_t size; /* sizeof(struct sw_proc_end) in the core */
+    /* 0: it ran.  SW_ENOTFOUND (no such program) or SW_EIO (any other
+     * reason: not executable, a bad cwd) when it could not start; then
+     * error_text says why, naming the program ("cannot run /usr/bin/x: no
+     * such file or directory"), and what follows is empty.  NULL when it
+     * ran. */
+    int error;
+    const char *error_text;
+    /* Its exit code (0..255), or -1 when a signal ended it: SIGNAL, 0 when
+     * it exited. */
+    int exit_code, signal;
+    /* 1 when the timeout came first: its group got SIGTERM (and SIGKILL).
+     * The exit code may still be set: it exited, but a process it started
+     * kept its stdout or stderr open. */
+    int timed_out;
+    /* What it wrote, each NUL-terminated ("" when nothing), at most
+     * output_max bytes (the lengths count NULs it wrote); *_dropped: the
+     * bytes past output_max, read and dropped. */
+    const char *out, *err;
+    size_t out_len, err_len;
+    int64_t out_dropped, err_dropped;
+    int64_t duration; /* microseconds, from the start until it ended */
+    int pid;          /* its process id, also its process group's (0: it did not start) */
+};
+/* ABI 1.4: the end of a child started with api->proc_spawn, on the loop. */
+typedef void (*sw_proc_cb)(sw_proc *proc, const struct sw_proc_end *end, void *ud);
 
 /* ---- the host table: core -> plugin ------------------------------------ */
 
@@ -459,6 +525,29 @@ struct sw_host_api {
      * possibly from inside notify_send or notify_cancel; M must not be
      * touched afterwards. */
     void (*message_done)(sw_message *m, int err, const char *fmt, ...) SW_PRINTF(3, 4);
+
+    /* ABI 1.4: a child process run from the loop (libuv's process
+     * handles), for plugins that run programs; loop thread only.  What
+     * runs is SP (struct sw_spawn): its own session and process group
+     * (setsid), stdin, stdout and stderr its only descriptors (every other
+     * one the daemon has is close-on-exec), signals at their defaults.  It
+     * ends when it has exited and its stdout and stderr are closed (a
+     * process it started that holds them open keeps it going, up to the
+     * timeout); what of its group still runs then gets SIGTERM, and
+     * SIGKILL after the grace: nothing it starts outlives it.
+     *
+     * proc_spawn returns 0, and CB is called exactly once, later on the
+     * loop (never from inside proc_spawn), with how it ended; also when
+     * the program could not be started (end->error).  *PROC, when PROC is
+     * not NULL, is its handle until CB returns.  SW_EINVAL (no argv[0], an
+     * env entry without NAME=, SP's size too small) starts nothing and
+     * calls nothing.  The daemon ignores SIGPIPE from the first call on:
+     * a child that closes its stdin early is an EPIPE, not the end of
+     * sitewatch. */
+    int (*proc_spawn)(const struct sw_spawn *sp, sw_proc_cb cb, void *ud, sw_proc **proc);
+    /* Stop PROC now: SIGKILL to its process group; its CB is not called
+     * (the core reaps it and frees what it had).  Only before CB runs. */
+    void (*proc_cancel)(sw_proc *proc);
 };
 
 /* ---- the plugin descriptor: plugin -> core ----------------------------- */
