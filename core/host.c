@@ -18,6 +18,7 @@
 #include "metrics.h"
 #include "output.h"
 #include "result.h"
+#include "spawn.h"
 #include "units.h"
 #include "util.h"
 
@@ -508,6 +509,8 @@ static const struct sw_host_api host_table = {
     .message_set_data = sw_message_set_data,
     .message_data = sw_message_data,
     .message_done = sw_message_done,
+    .proc_spawn = sw_proc_spawn,
+    .proc_cancel = sw_proc_cancel,
 };
 
 const struct sw_host_api *sw_host_api(void)
