@@ -294,9 +294,10 @@ static int al_judge(struct sw_alerts *al, const struct al_subject *s, int count,
     char **notify = s->notify;
     for (int i = 0; rc == 0 && i < nev; i++) {
         char *payload = al_payload(al, s, &ev[i]);
+        /* Also for a notifier a reload added: it waits in the file and
+         * goes when a start opens that notifier. */
         for (char **n = notify; rc == 0 && n && *n; n++)
-            if (sw_notifiers_find(al->ns, *n))
-                rc = sw_alertdb_enqueue(al->db, *n, ev[i].id, payload, now);
+            rc = sw_alertdb_enqueue(al->db, *n, ev[i].id, payload, now);
         free(payload);
     }
     if (rc == 0)

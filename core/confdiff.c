@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * What a reload changed, said in the log a line a site: sites added and
- * removed, intervals and checks changed, other settings changed. */
+ * removed, intervals and checks changed, other settings changed, and the
+ * notifiers that a reload does not reopen. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,30 @@ static int diff_same_entries(const struct sw_section *a, const struct sw_section
     return 1;
 }
 
+/* A notifier is opened once, with its plugin's state and what its outbox
+ * is delivering: a reload does not reopen it, and says so rather than
+ * leave a changed section silently unused.  Sites' notify lists and the
+ * alert keys do follow a reload. */
+static int diff_notifiers(struct sw_conf *old, struct sw_conf *now)
+{
+    int changes = 0;
+    for (int i = 0; i < now->nnotifiers; i++) {
+        const struct sw_notifier_conf *n = &now->notifiers[i];
+        struct sw_section *o = sw_conf_section(old, SW_SEC_NOTIFY, n->name);
+        if (!o || !diff_same_entries(o, n->sec)) {
+            sw_warn("[notify %s] (%s:%d) %s: it takes effect when sitewatch is restarted", n->name,
+                    n->sec->file, n->sec->line, o ? "changed" : "added");
+            changes++;
+        }
+    }
+    for (int i = 0; i < old->nnotifiers; i++)
+        if (!sw_conf_section(now, SW_SEC_NOTIFY, old->notifiers[i].name)) {
+            sw_warn("[notify %s] removed: it is closed when sitewatch is restarted", old->notifiers[i].name);
+            changes++;
+        }
+    return changes;
+}
+
 int sw_conf_log_changes(struct sw_conf *old, struct sw_conf *now)
 {
     int changes = 0;
@@ -108,5 +133,6 @@ int sw_conf_log_changes(struct sw_conf *old, struct sw_conf *now)
     }
     free(ix.v);
     free(ix.matched);
+    changes += diff_notifiers(old, now);
     return changes;
 }

@@ -438,6 +438,43 @@ START_TEST(reminders_and_ack)
 }
 END_TEST
 
+/* A reload does not reopen notifiers: it says so; what a site owes a
+ * notifier added by the reload waits in the state file for the restart. */
+START_TEST(reload_names_notifiers_it_does_not_reopen)
+{
+    write_core(NULL, NULL);
+    write_site("shop", NULL);
+    pid_t pid = start_daemon();
+    t_msleep(2000);
+    char second[1200];
+    snprintf(second, sizeof second, "%s.2", sent);
+    free(
+        t_write(conf, "more.ini", "[notify later]\nplugin = recorder\nfile = %s\ngroup_wait = 0s\n", second));
+    write_site("shop", "notify = rec, later");
+    kill(pid, SIGHUP);
+    char *log = NULL;
+    for (int i = 0; i < 100 && !(log && strstr(log, "takes effect when sitewatch is restarted")); i++) {
+        free(log);
+        t_msleep(100);
+        log = t_read(errlog);
+    }
+    ck_assert_msg(log && strstr(log, "[notify later] ("), "%s", log);
+    T_HAS(log, "added: it takes effect when sitewatch is restarted");
+    free(log);
+    set_down("shop", 1);
+    ck_assert_msg(sent_wait("\"event\":\"DOWN\"", 1, 20), "no DOWN; log:\n%s", t_read(errlog));
+    stop(pid);
+    /* The restart opens it: what waited for it goes. */
+    pid = start_daemon();
+    for (int i = 0; i < 100 && access(second, F_OK) != 0; i++)
+        t_msleep(100);
+    stop(pid);
+    char *s2 = t_read(second);
+    ck_assert_msg(s2 && strstr(s2, "\"event\":\"DOWN\""), "%s", s2 ? s2 : "(nothing)");
+    free(s2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("alerting");
@@ -455,6 +492,7 @@ int main(void)
     tcase_add_test(tc, maintenance_holds_until_the_window_ends);
     tcase_add_test(tc, silence_holds_then_tells);
     tcase_add_test(tc, reminders_and_ack);
+    tcase_add_test(tc, reload_names_notifiers_it_does_not_reopen);
     suite_add_tcase(s, tc);
     return t_run_suite(s, 0);
 }
