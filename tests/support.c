@@ -426,6 +426,31 @@ int t_nginx_start_with(struct t_nginx *n, const char *servers)
     return -1;
 }
 
+int t_nginx_start_flip(struct t_nginx *n, int port, const char *dir)
+{
+    char servers[2048];
+    snprintf(servers, sizeof servers,
+             "server { listen 127.0.0.1:%d;\n"
+             "  location ~ ^/flip/(?<name>[a-z0-9-]+)$ {\n"
+             "    if (-f %s/down-$name) { return 503 \"down on purpose\\n\"; }\n"
+             "    return 200 \"fine\\n\";\n"
+             "  }\n"
+             "}\n",
+             port, dir);
+    return t_nginx_start_with(n, servers);
+}
+
+void t_flip(const char *dir, const char *name, int down)
+{
+    char file[256], path[1024];
+    snprintf(file, sizeof file, "down-%s", name);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (down)
+        free(t_write(dir, file, "down\n"));
+    else
+        unlink(path);
+}
+
 void t_nginx_stop(struct t_nginx *n)
 {
     if (n->pid > 0) {
