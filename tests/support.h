@@ -48,6 +48,12 @@ int t_have_ipv6(void);
 int t_nginx_start(struct t_nginx *n);
 /* The same, with more server blocks (text inside http { }). */
 int t_nginx_start_with(struct t_nginx *n, const char *servers);
+/* The same, with one more server on 127.0.0.1:PORT whose /flip/NAME
+ * answers 503 "down on purpose" while DIR/down-NAME exists and 200 "fine"
+ * otherwise: a site a test takes down and up with t_flip. */
+int t_nginx_start_flip(struct t_nginx *n, int port, const char *dir);
+/* Create (DOWN) or remove DIR/down-NAME. */
+void t_flip(const char *dir, const char *name, int down);
 void t_nginx_stop(struct t_nginx *n);
 /* Lines of the access log matching SUBSTR. */
 int t_nginx_hits(const struct t_nginx *n, const char *substr);
