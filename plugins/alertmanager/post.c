@@ -74,10 +74,12 @@ static void post_said(const struct am_transfer *t, const char *why, struct buf *
     for (; *s && n < POST_SAY; s++, n++)
         buf_put(b, (unsigned char)*s < 0x20 || *s == 0x7f ? " " : s, 1);
     /* A cut inside a UTF-8 character loses the character's start. */
-    while (*s && b->len && ((unsigned char)b->s[b->len - 1] & 0xc0) == 0x80)
-        b->s[--b->len] = '\0';
-    if (*s && b->len && (unsigned char)b->s[b->len - 1] >= 0xc0)
-        b->s[--b->len] = '\0';
+    if (((unsigned char)*s & 0xc0) == 0x80 && !b->failed) {
+        while (b->len && ((unsigned char)b->s[b->len - 1] & 0xc0) == 0x80)
+            b->s[--b->len] = '\0';
+        if (b->len && (unsigned char)b->s[b->len - 1] >= 0xc0)
+            b->s[--b->len] = '\0';
+    }
     if (*s)
         buf_puts(b, "...");
 }
