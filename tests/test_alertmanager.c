@@ -8,7 +8,8 @@
  * two alerts with their labels and annotations, re-posted every repeat,
  * resolved after UP; an Alertmanager away when the site goes DOWN gets
  * the alert once it is back (the core's retry); a restart of sitewatch
- * keeps the alert firing (SW_NOTIFY_RESTATE); every bad key refused. */
+ * keeps the alert firing (SW_NOTIFY_RESTATE); sitewatch about itself
+ * fires SitewatchSelf; every bad key refused. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <jansson.h>
@@ -282,12 +283,14 @@ END_TEST
 static struct t_nginx ngx;
 static int site_port;
 static char *conf;
+static const char *plugin_dir; /* t_plugin_dir(), unless a case makes its own */
 
 /* /flip/NAME answers 503 while CONF/down-NAME exists (t_flip). */
 static void daemon_setup(void)
 {
     conf = t_tmpdir();
     site_port = t_free_port();
+    plugin_dir = t_plugin_dir();
     ck_assert_int_eq(t_nginx_start_flip(&ngx, site_port, conf), 0);
 }
 
@@ -305,7 +308,7 @@ static void write_conf(const struct amx *x, const char *extra, const char *const
                  "[core]\nplugin_dir = %s\nmin_interval = 1s\nlocation = lab\nstate = %s/state.db\n"
                  "notify = am\nalert_after = 2\nrecover_after = 2\n"
                  "[notify am]\nplugin = alertmanager\nurl = http://127.0.0.1:%d\nrepeat = 2s\n%s\n",
-                 t_plugin_dir(), conf, x->port, extra ? extra : "group_wait = 0s\n"));
+                 plugin_dir, conf, x->port, extra ? extra : "group_wait = 0s\n"));
     for (; *names; names++) {
         char file[160];
         snprintf(file, sizeof file, "%s.ini", *names);
@@ -447,6 +450,38 @@ START_TEST(restart_keeps_it_firing)
 }
 END_TEST
 
+/* A check plugin that fails to load: sitewatch about itself fires
+ * SitewatchSelf, its check label the part. */
+START_TEST(self_alert)
+{
+    char *dir = t_tmpdir(), from[1024], to[1024];
+    const char *so[][2] = {{t_plugin_dir(), "alertmanager.so"}, {getenv("SW_TEST_PLUGINS"), "initfail.so"}};
+    for (int i = 0; i < 2; i++) {
+        snprintf(from, sizeof from, "%s/%s", so[i][0], so[i][1]);
+        snprintf(to, sizeof to, "%s/%s", dir, so[i][1]);
+        ck_assert_int_eq(symlink(from, to), 0);
+    }
+    plugin_dir = dir;
+    struct amx x = {0};
+    amx_start(&x);
+    write_conf(&x, NULL, (const char *const[]){NULL});
+    free(t_write(conf, "broken.ini", "[site broken]\nurl = http://127.0.0.1:%d/\nchecks = initfail\n",
+                 site_port));
+    pid_t pid = t_sitewatch_bg(conf, errlog(1), "run", NULL);
+    ck_assert_msg(amx_wait(&x, "SitewatchSelf", "sitewatch", 1, slow(20)),
+                  "no SitewatchSelf; sitewatch said:\n%s", t_read(errlog(1)));
+    stop(pid);
+    json_t *a = amx_alert(&x, "SitewatchSelf", "sitewatch");
+    ck_assert_str_eq(jstr(a, "labels", "check"), "plugin initfail");
+    ck_assert_str_eq(jstr(a, "labels", "severity"), "critical");
+    T_HAS(jstr(a, "annotations", "summary"), "[sitewatch] SELF sitewatch plugin initfail: ");
+    json_decref(a);
+    amx_free(&x);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* ---- configuration ---- */
 
 static const struct {
@@ -535,6 +570,7 @@ int main(void)
     tcase_add_test(td, daemon_fires_then_resolves);
     tcase_add_test(td, alertmanager_away_then_back);
     tcase_add_test(td, restart_keeps_it_firing);
+    tcase_add_test(td, self_alert);
     suite_add_tcase(s, td);
     return t_run_suite(s, 0);
 }
