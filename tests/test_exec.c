@@ -689,6 +689,24 @@ START_TEST(good_config_validates)
 }
 END_TEST
 
+/* The shipped example loads and validates as it is. */
+START_TEST(shipped_example_validates)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/conf.d/examples/notify-exec.ini", t_source_root());
+    char *text = t_read(path);
+    ck_assert_msg(text != NULL, "cannot read %s", path);
+    char *dir = t_conf_dir(NULL, NULL);
+    free(t_write(dir, "notify-exec.ini", "%s", text));
+    struct t_out o = t_sitewatch(dir, "validate", NULL);
+    ck_assert_msg(o.status == 0, "exit %d\n%s%s", o.status, o.out, o.err);
+    t_out_free(&o);
+    free(text);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(declared_keys)
 {
     const char *const want[] = {"\"command\"", "\"env\"", "no shell"};
@@ -724,6 +742,7 @@ Suite *spawn_suite(void)
     tcase_add_test(tc, notify_hanging_killed_with_its_child);
     tcase_add_loop_test(tc, bad_config_refused, 0, (int)(sizeof bad / sizeof *bad));
     tcase_add_test(tc, good_config_validates);
+    tcase_add_test(tc, shipped_example_validates);
     tcase_add_test(tc, declared_keys);
     suite_add_tcase(s, tc);
     return s;
