@@ -73,11 +73,13 @@ int sw_cmd_run(struct sw_app *a)
     sw_storeq_start(a->q);
     sw_outputs_start(a->out, a->loop, a->eng, a->q);
     struct sw_health *health = sw_health_start(a->loop, a->conf->health_file, a->q);
+    if (alerts)
+        sw_health_set_outbox(health, sw_alerts_outbox(alerts));
     sw_engine_run_daemon(a->eng, a->dir);
     sw_outputs_stop(a->out);
-    sw_alerts_free(alerts); /* what is owed stays in the state file */
     sw_storeq_stop(a->q);
-    sw_health_stop(health);
+    sw_health_stop(health); /* its last write still counts the deliveries */
+    sw_alerts_free(alerts); /* what is owed stays in the state file */
     if (sw_engine_wait_stuck(a->eng, 5000000)) {
         sw_pidfile_drop(pidfile, pidfd); /* the exit below skips the end */
         sw_exit_if_stuck(a->eng, 0, 0);

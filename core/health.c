@@ -7,8 +7,9 @@
 #include <unistd.h>
 
 #include "health.h"
-#include "log.h"
 #include "host.h"
+#include "log.h"
+#include "outbox.h"
 #include "util.h"
 
 #define HEALTH_EVERY 5000 /* ms */
@@ -21,6 +22,7 @@ struct sw_health {
     uv_async_t changed;
     char *path;
     struct sw_storeq *q;
+    struct sw_outbox *outbox; /* or NULL */
     int warned;
     int closed;   /* handles closed so far */
     mode_t umask; /* read once at start: umask() is process-wide, and the
@@ -36,6 +38,10 @@ static void health_write(struct sw_health *h, int stopped)
     buf_printf(&b, "{\"pid\":%ld,\"updated\":\"%s\",\"running\":%s,\"queue\":", (long)getpid(),
                sw_fmt_time(sw_now_wall(), now, sizeof now), stopped ? "false" : "true");
     sw_storeq_health_json(h->q, &b);
+    if (h->outbox) {
+        buf_puts(&b, ",\"notify\":");
+        sw_outbox_health_json(h->outbox, &b);
+    }
     buf_puts(&b, "}\n");
     /* mkstemp in the same folder (0600), then the mode a reader needs. */
     char *tmp = sw_xasprintf("%s.XXXXXX", h->path);
@@ -58,6 +64,12 @@ static void health_write(struct sw_health *h, int stopped)
     }
     free(tmp);
     buf_free(&b);
+}
+
+void sw_health_set_outbox(struct sw_health *h, struct sw_outbox *o)
+{
+    if (h)
+        h->outbox = o;
 }
 
 static void health_tick(uv_timer_t *t)

@@ -14,6 +14,9 @@ struct sw_health;
 
 /* Start rewriting PATH every few seconds on LOOP (NULL when PATH is). */
 struct sw_health *sw_health_start(uv_loop_t *loop, const char *path, struct sw_storeq *q);
+/* Also each notifier's deliveries (NULL: none any more). */
+struct sw_outbox;
+void sw_health_set_outbox(struct sw_health *h, struct sw_outbox *o);
 /* Write it once more, marked stopped, and stop. */
 void sw_health_stop(struct sw_health *h);
 /* Print PATH's news for `status` to OUT: one line per storage that is

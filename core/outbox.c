@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include "host.h"
+#include "lib/buf.h"
 #include "log.h"
 #include "units.h"
 #include "util.h"
@@ -245,4 +246,24 @@ int sw_outbox_counts_at(const struct sw_outbox *o, int i, struct sw_outbox_count
         return SW_ENOTFOUND;
     *out = o->v[i].counts;
     return 0;
+}
+
+void sw_outbox_health_json(const struct sw_outbox *o, struct buf *b)
+{
+    buf_puts(b, "[");
+    for (int i = 0; o && i < o->n; i++) {
+        const struct ob_one *one = &o->v[i];
+        char t[40];
+        buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+        buf_json_str(b, one->n->name);
+        buf_printf(b, ",\"busy\":%s,\"delivered\":%llu,\"failed\":%llu,\"given_up\":%llu",
+                   one->busy ? "true" : "false", (unsigned long long)one->counts.delivered,
+                   (unsigned long long)one->counts.failed, (unsigned long long)one->counts.given_up);
+        buf_puts(b, ",\"last_ok\":");
+        buf_json_str(b, one->counts.last_ok ? sw_fmt_time(one->counts.last_ok, t, sizeof t) : NULL);
+        buf_puts(b, ",\"last_fail\":");
+        buf_json_str(b, one->counts.last_fail ? sw_fmt_time(one->counts.last_fail, t, sizeof t) : NULL);
+        buf_puts(b, "}");
+    }
+    buf_puts(b, "]");
 }

@@ -34,6 +34,11 @@ int sw_outbox_counts(const struct sw_outbox *o, const char *notifier, struct sw_
 int sw_outbox_count(const struct sw_outbox *o);
 int sw_outbox_counts_at(const struct sw_outbox *o, int i, struct sw_outbox_counts *out);
 
+/* Every notifier's counts as a JSON array for the health file: name,
+ * busy, delivered, failed (attempts), given_up, last_ok, last_fail. */
+struct buf;
+void sw_outbox_health_json(const struct sw_outbox *o, struct buf *b);
+
 /* The wait before attempt N + 1 after N failed ones (N >= 1). */
 int64_t sw_outbox_backoff(int attempts);
 

@@ -139,7 +139,9 @@ static void stop(pid_t pid)
 
 START_TEST(down_once_then_up_once)
 {
-    write_core(NULL, NULL);
+    char core[1200];
+    snprintf(core, sizeof core, "health_file = %s/health.json", conf);
+    write_core(core, NULL);
     write_site("shop", NULL);
     pid_t pid = start_daemon();
     t_msleep(2500); /* a few OK results first */
@@ -165,6 +167,11 @@ START_TEST(down_once_then_up_once)
     T_HAS(s, "Subject: [sitewatch] DOWN shop http: HTTP 503");
     T_HAS(s, "Subject: [sitewatch] UP shop http: back after ");
     T_HAS(s, "Latest results, newest first:\n");
+    free(s);
+    /* The health file counts each notifier's deliveries. */
+    snprintf(txt, sizeof txt, "%s/health.json", conf);
+    s = t_read(txt);
+    T_HAS(s, "\"notify\":[{\"name\":\"rec\",\"busy\":false,\"delivered\":2,\"failed\":0,\"given_up\":0");
     free(s);
 }
 END_TEST
