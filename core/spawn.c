@@ -372,8 +372,8 @@ int sw_proc_spawn(const struct sw_spawn *sp, sw_proc_cb cb, void *ud, sw_proc **
         {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&p->out.pipe},
         {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&p->err.pipe},
     };
+    sp_ignore_sigpipe();
     if (sp->input) {
-        sp_ignore_sigpipe();
         stdio[0] = (uv_stdio_container_t){.flags = UV_CREATE_PIPE | UV_READABLE_PIPE,
                                           .data.stream = (uv_stream_t *)&p->in};
     }
