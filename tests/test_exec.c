@@ -611,6 +611,69 @@ START_TEST(notify_hanging_killed_with_its_child)
 }
 END_TEST
 
+/* Through the daemon: two sites failing within group_wait make one digest;
+ * the command gets its first event's fields, its count and its subject,
+ * and every event on stdin. */
+START_TEST(daemon_digest_of_two_downs)
+{
+    free(script("log", "{ env; echo ---; cat; echo; echo ===; } >> \"$0.out\""));
+    char path[800];
+    snprintf(path, sizeof path, "%s/log.out", files);
+    unlink(path);
+    char *dir = t_tmpdir();
+    int port = t_free_port(); /* nobody listens: connection refused, FAIL */
+    free(t_write(dir, "0core.ini",
+                 "[core]\nplugin_dir = %s\nstate = %s/state.db\nalert_after = 1\nmin_interval = 1s\n"
+                 "notify = pager\npublic_url = https://status.example.org/\n"
+                 "[notify pager]\nplugin = exec\ncommand = %s/log\ngroup_wait = 3s\n"
+                 "[site shop]\nurl = http://127.0.0.1:%d/\nchecks = http\ninterval = 1s\n"
+                 "[site api]\nurl = http://127.0.0.1:%d/api\nchecks = http\ninterval = 1s\n",
+                 t_plugin_dir(), dir, files, port, port));
+    char errfile[700];
+    snprintf(errfile, sizeof errfile, "%s/err.log", dir);
+    pid_t pid = t_sitewatch_bg(dir, errfile, "run", NULL);
+    char *out = NULL;
+    for (int i = 0; i < 300 && !(out && strstr(out, "===")); i++) {
+        free(out);
+        t_msleep(100);
+        out = t_read(path);
+    }
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 30), 0);
+    char *log = t_read(errfile);
+    ck_assert_msg(out && strstr(out, "==="), "nothing ran:\n%s", log);
+    ck_assert_msg(!strstr(strstr(out, "===") + 3, "==="), "more than one message:\n%s", out);
+    char url[100], subject[100];
+    snprintf(url, sizeof url, "SW_URL=http://127.0.0.1:%d/", port);
+    const char *first = strstr(out, "SW_SITE=shop\n") ? "shop" : "api";
+    snprintf(subject, sizeof subject, "SW_SERIES=%s/http/local\n", first);
+    const char *const want[] = {"SW_EVENT=DOWN\n",
+                                "SW_CHECK=http\n",
+                                "SW_LOCATION=local\n",
+                                "SW_VERDICT=FAIL\n",
+                                "SW_REASON=",
+                                "SW_SINCE=20",
+                                url,
+                                subject,
+                                "SW_COUNT=2\n",
+                                "SW_SUBJECT=[sitewatch] ",
+                                "SW_PAGE=https://status.example.org/",
+                                "SW_ID="};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        ck_assert_msg(env_has(out, want[i]), "no %s in\n%s\n%s", want[i], out, log);
+    ck_assert(!env_has(out, "SW_DOWNTIME="));
+    const char *json = strstr(out, "---\n") + 4;
+    T_HAS(json, "\"event\":\"DIGEST\"");
+    T_HAS(json, "\"site\":\"shop\"");
+    T_HAS(json, "\"site\":\"api\"");
+    T_HAS(log, "delivered 2 event(s): exit 0");
+    free(log);
+    free(out);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* The bad configurations, each refused with file:line and what was
  * expected; FILES is the files folder. */
 static const struct {
@@ -740,6 +803,7 @@ Suite *spawn_suite(void)
     tcase_add_test(tc, notify_delivered_env_and_stdin);
     tcase_add_loop_test(tc, notify_exit_not_zero_not_delivered, 0, (int)(sizeof refusing / sizeof *refusing));
     tcase_add_test(tc, notify_hanging_killed_with_its_child);
+    tcase_add_test(tc, daemon_digest_of_two_downs);
     tcase_add_loop_test(tc, bad_config_refused, 0, (int)(sizeof bad / sizeof *bad));
     tcase_add_test(tc, good_config_validates);
     tcase_add_test(tc, shipped_example_validates);
