@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "email.h"
@@ -19,6 +18,7 @@
 #include "lib/config.h"
 #include "lib/curlloop.h"
 #include "lib/err.h"
+#include "lib/secret.h"
 
 SW_PLUGIN_INIT1
 
@@ -71,10 +71,7 @@ static void em_close(void *p)
     free(in->to);
     curl_slist_free_all(in->rcpt);
     free(in->user);
-    if (in->password) {
-        explicit_bzero(in->password, strlen(in->password));
-        free(in->password);
-    }
+    secret_free(in->password);
     free(in->ca_file);
     free(in);
 }
@@ -164,39 +161,14 @@ static int em_open_addrs(const sw_config *cfg, struct em_inst *in)
     return rc;
 }
 
-/* The password: the first line of password_file.  What went wrong names
+/* password_file as the email plugin speaks of it: what went wrong names
  * the file, never what is in it. */
-static int em_read_password(const sw_config *cfg, const char *path, char **out)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return sw_api->config_error(cfg, "password_file", "a file sitewatch can read (%s)", strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IROTH))
-        sw_api->log(SW_LOG_WARN, "email: [notify %s]: %s is readable by every user (chmod 600 it)",
-                    sw_api->config_name(cfg), path);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, f);
-    int rd_errno = errno, failed = ferror(f);
-    fclose(f);
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
-    if (n <= 0 || failed) {
-        if (line) {
-            explicit_bzero(line, cap);
-            free(line);
-        }
-        if (failed)
-            return sw_api->config_error(cfg, "password_file", "a file sitewatch can read (%s)",
-                                        strerror(rd_errno));
-        return sw_api->config_error(cfg, "password_file",
-                                    "a file with the password on its first line "
-                                    "(this one has none)");
-    }
-    *out = line;
-    return 0;
-}
+static const struct secret_words em_password_words = {
+    .plugin = "email",
+    .key = "password_file",
+    .what = "the password",
+    .readable = "a file sitewatch can read",
+};
 
 static int em_open_auth(const sw_config *cfg, struct em_inst *in)
 {
@@ -210,7 +182,7 @@ static int em_open_auth(const sw_config *cfg, struct em_inst *in)
     if (user && pw) {
         in->user = strdup(user);
         ERR_KEEP_FIRST(rc, in->user ? 0 : SW_ENOMEM);
-        ERR_KEEP_FIRST(rc, em_read_password(cfg, pw, &in->password));
+        ERR_KEEP_FIRST(rc, secret_read(sw_api, cfg, &em_password_words, pw, &in->password));
     }
     if (ca && access(ca, R_OK) != 0)
         ERR_KEEP_FIRST(
