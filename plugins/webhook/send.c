@@ -14,71 +14,25 @@
 
 #include "lib/buf.h"
 #include "lib/curlloop.h"
+#include "lib/httppost.h"
 #include "webhook.h"
-
-/* What of an answer's body is kept, and what of it is said. */
-#define SEND_KEEP 4096
-#define SEND_SAY  200
 
 struct wh_send {
     struct wh *w;
     sw_message *m;
     CURL *easy;
     struct wh_reqs reqs;
-    int next;         /* the request in flight */
-    int64_t deadline; /* monotonic */
-    struct buf answer;
-    char errbuf[CURL_ERROR_SIZE];
+    int next;             /* the request in flight */
+    int64_t deadline;     /* monotonic */
+    struct httppost post; /* the request in flight's */
 };
-
-static size_t send_write_cb(char *data, size_t size, size_t n, void *ud)
-{
-    struct wh_send *s = ud;
-    size_t len = size * n;
-    if (s->answer.len < SEND_KEEP)
-        buf_put(&s->answer, data, len < SEND_KEEP - s->answer.len ? len : SEND_KEEP - s->answer.len);
-    return len; /* the rest is read and dropped: the connection ends cleanly */
-}
-
-/* The start of S's answer as one line: control characters and runs of
- * white space become one space, cut on a UTF-8 boundary. */
-static void send_say_body(const struct wh_send *s, struct buf *out)
-{
-    const char *p = s->answer.s ? s->answer.s : "";
-    size_t n = 0, start = out->len;
-    int space = 1; /* no leading space */
-    for (; *p && n < SEND_SAY; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c < 0x20 || c == 0x7f || c == ' ') {
-            if (!space)
-                buf_put(out, " ", 1), n++;
-            space = 1;
-            continue;
-        }
-        buf_put(out, p, 1);
-        n++;
-        space = 0;
-    }
-    if (*p && !out->failed) {
-        if (((unsigned char)*p & 0xc0) == 0x80) { /* the cut is inside a character: drop its start */
-            while (out->len > start && ((unsigned char)out->s[out->len - 1] & 0xc0) == 0x80)
-                out->len--;
-            if (out->len > start)
-                out->len--;
-            out->s[out->len] = '\0';
-        }
-        buf_puts(out, "...");
-    }
-    while (out->len > start && out->s[out->len - 1] == ' ')
-        out->s[--out->len] = '\0';
-}
 
 static void send_free(struct wh_send *s)
 {
     if (s->easy)
         curl_easy_cleanup(s->easy);
     wh_reqs_free(&s->reqs);
-    buf_free(&s->answer);
+    httppost_clear(&s->post);
     free(s);
 }
 
@@ -103,32 +57,16 @@ static int send_start(struct wh_send *s)
     int64_t left = s->deadline - sw_api->now_mono();
     if (left < SW_MS)
         return SW_ETIMEOUT;
-    CURL *e = s->easy;
-    curl_easy_reset(e);
-    buf_reset(&s->answer);
-    s->errbuf[0] = '\0';
-    curl_easy_setopt(e, CURLOPT_URL, q->url);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, s);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->errbuf);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(left / SW_MS));
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    /* A webhook that redirects is misconfigured; following would carry
-     * the body and the tokens in the headers somewhere else. */
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (w->ca_file)
-        curl_easy_setopt(e, CURLOPT_CAINFO, w->ca_file);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "sitewatch/" SW_PLUGIN_VERSION);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, w->headers);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, q->body);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(q->body));
-    if (strcmp(q->method, "POST") != 0)
-        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q->method);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, send_write_cb);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
-    return curlloop_add(w->loop, e);
+    struct httppost *p = &s->post;
+    p->url = q->url;
+    p->method = q->method;
+    p->body = q->body;
+    p->headers = w->headers;
+    p->ca_file = w->ca_file;
+    p->timeout = left;
+    p->priv = s;
+    httppost_setup(s->easy, p);
+    return curlloop_add(w->loop, s->easy);
 }
 
 /* "request 2 of 3: " before what a message of several requests says. */
@@ -149,11 +87,11 @@ void wh_request_done(CURL *easy, CURLcode result, void *ud)
     if (result != CURLE_OK) {
         char t[32];
         if (result == CURLE_OPERATION_TIMEDOUT)
-            buf_printf(&said, "timed out after %s (%s)",
-                       sw_api->format_duration(sw_api->message_timeout(s->m), t, sizeof t),
-                       s->errbuf[0] ? s->errbuf : curl_easy_strerror(result));
-        else
-            buf_puts(&said, s->errbuf[0] ? s->errbuf : curl_easy_strerror(result));
+            buf_printf(&said, "timed out after %s (",
+                       sw_api->format_duration(sw_api->message_timeout(s->m), t, sizeof t));
+        httppost_said(&s->post, result, 0, &said);
+        if (result == CURLE_OPERATION_TIMEDOUT)
+            buf_puts(&said, ")");
         send_end(s, result == CURLE_OPERATION_TIMEDOUT ? SW_ETIMEOUT : SW_EIO, &said);
         return;
     }
@@ -173,11 +111,7 @@ void wh_request_done(CURL *easy, CURLcode result, void *ud)
     int ok = code >= 200 && code < 300;
     if (ok) /* the last answer of every request: the count, not which */
         buf_reset(&said);
-    buf_printf(&said, "HTTP %ld", code);
-    if (s->answer.len) {
-        buf_puts(&said, ": ");
-        send_say_body(s, &said);
-    }
+    httppost_said(&s->post, result, code, &said);
     if (ok && s->reqs.n > 1)
         buf_printf(&said, " (%d requests)", s->reqs.n);
     send_end(s, ok ? 0 : SW_EIO, &said);

@@ -18,16 +18,16 @@
  */
 #include <errno.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/config.h"
 #include "lib/curlloop.h"
 #include "lib/err.h"
+#include "lib/httppost.h"
+#include "lib/secret.h"
 #include "lib/url.h"
 #include "webhook.h"
 
@@ -71,73 +71,13 @@ static const struct sw_key wh_keys[] = {
 
 /* ---- the secret ---- */
 
-/* The first line of FILE, the secret, into *OUT. */
-static int wh_read_secret(const sw_config *cfg, const char *file, char **out)
-{
-    FILE *f = fopen(file, "re");
-    if (!f)
-        return errno == ENOMEM
-                   ? SW_ENOMEM
-                   : sw_api->config_error(cfg, "secret_file", "a readable file (%s)", strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
-        sw_api->log(SW_LOG_WARN,
-                    "webhook: [notify %s] secret_file %s may be read by others (mode %04o): chmod 600 it",
-                    sw_api->config_name(cfg), file, (unsigned)(st.st_mode & 07777));
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, f);
-    int rd_errno = errno, failed = ferror(f);
-    fclose(f);
-    if (failed) { /* a folder, say */
-        free(line);
-        return sw_api->config_error(cfg, "secret_file", "a readable file (%s)", strerror(rd_errno));
-    }
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
-        line[--n] = '\0';
-    int bad = n <= 0;
-    for (ssize_t i = 0; i < n && !bad; i++)
-        bad = (unsigned char)line[i] < 0x20 || line[i] == 0x7f;
-    if (bad) {
-        if (line)
-            explicit_bzero(line, cap);
-        free(line);
-        return sw_api->config_error(cfg, "secret_file",
-                                    n <= 0 ? "a file whose first line is the secret (it is empty)"
-                                           : "a file whose first line is the secret, without "
-                                             "control characters");
-    }
-    *out = line;
-    return 0;
-}
-
-/* S with every {secret} replaced by SECRET into *OUT (a copy); *USED
- * counts them.  SW_ENOMEM. */
-static int wh_fill_secret(const char *s, const char *secret, char **out, int *used)
-{
-    static const char mark[] = "{secret}";
-    size_t n = 0, extra = secret ? strlen(secret) : 0;
-    for (const char *p = strstr(s, mark); p; p = strstr(p + 1, mark))
-        n++;
-    *used += (int)n;
-    char *o = malloc(strlen(s) + n * extra + 1), *d = o;
-    if (!o)
-        return SW_ENOMEM;
-    for (const char *p = s, *q; *p; p = q + sizeof mark - 1) {
-        q = strstr(p, mark);
-        size_t k = q ? (size_t)(q - p) : strlen(p);
-        memcpy(d, p, k);
-        d += k;
-        if (!q)
-            break;
-        if (extra)
-            memcpy(d, secret, extra);
-        d += extra;
-    }
-    *d = '\0';
-    *out = o;
-    return 0;
-}
+/* secret_file as the webhook plugin speaks of it. */
+static const struct secret_words wh_secret_words = {
+    .plugin = "webhook",
+    .key = "secret_file",
+    .what = "the secret",
+    .readable = "a readable file",
+};
 
 /* ---- open / close ---- */
 
@@ -148,42 +88,15 @@ static void wh_free(struct wh *w)
     free(w->name);
     /* The secret is in the url, the headers and itself: none of it stays
      * in freed memory. */
-    if (w->url)
-        explicit_bzero(w->url, strlen(w->url));
-    free(w->url);
-    for (struct curl_slist *h = w->headers; h; h = h->next)
-        explicit_bzero(h->data, strlen(h->data));
+    secret_free(w->url);
+    httppost_headers_free(w->headers);
     free(w->topic);
     free(w->chat_id);
     free(w->room);
-    if (w->secret)
-        explicit_bzero(w->secret, strlen(w->secret));
-    free(w->secret);
-    curl_slist_free_all(w->headers);
+    secret_free(w->secret);
     free(w->ca_file);
     wh_tpl_free(w->tpl);
     free(w);
-}
-
-static int wh_header(struct wh *w, const char *fmt, const char *value)
-{
-    char line[512];
-    char *big = NULL;
-    int n = snprintf(line, sizeof line, fmt, value);
-    if (n < 0)
-        return SW_EINVAL;
-    if ((size_t)n >= sizeof line) { /* a long token */
-        big = malloc((size_t)n + 1);
-        if (!big)
-            return SW_ENOMEM;
-        snprintf(big, (size_t)n + 1, fmt, value);
-    }
-    struct curl_slist *more = curl_slist_append(w->headers, big ? big : line);
-    free(big);
-    if (!more)
-        return SW_ENOMEM;
-    w->headers = more;
-    return 0;
 }
 
 /* url: http:// or https://, parsed by libcurl with the secret filled in
@@ -195,7 +108,7 @@ static int wh_open_url(const sw_config *cfg, struct wh *w, int *used)
     if (!url) /* required: the core said so already */
         return SW_ECONFIG;
     char scheme[16], host[256];
-    int rc = wh_fill_secret(url, w->secret, &w->url, used);
+    int rc = secret_fill(url, w->secret, &w->url, used);
     if (rc)
         return rc;
     if (!w->secret && strstr(url, "{secret}"))
@@ -219,37 +132,17 @@ static int wh_open_url(const sw_config *cfg, struct wh *w, int *used)
     return 0;
 }
 
-/* The headers: JSON, no "Expect: 100-continue" wait, the preset's token,
- * then the user's (one Content-Type of theirs replaces ours). */
+/* The headers: JSON and the user's (lib/httppost), then the preset's
+ * token. */
 static int wh_open_headers(const sw_config *cfg, struct wh *w, int *used)
 {
-    int rc = 0, own_type = 0, nh = sw_api->config_count(cfg, "headers");
-    for (int i = 0; i < nh; i++)
-        own_type |= strncasecmp(sw_api->config_get_nth(cfg, "headers", i), "content-type:", 13) == 0;
-    if (!own_type)
-        ERR_KEEP_FIRST(rc, wh_header(w, "%s", "Content-Type: application/json"));
-    ERR_KEEP_FIRST(rc, wh_header(w, "%s", "Expect:"));
+    int rc = httppost_headers(sw_api, cfg, "headers", w->secret, &w->headers, used);
     if (w->secret && w->preset == WH_OPSGENIE)
-        ERR_KEEP_FIRST(rc, wh_header(w, "Authorization: GenieKey %s", w->secret));
+        ERR_KEEP_FIRST(rc, httppost_header(&w->headers, "Authorization: GenieKey ", w->secret));
     if (w->secret && w->preset == WH_GOTIFY)
-        ERR_KEEP_FIRST(rc, wh_header(w, "X-Gotify-Key: %s", w->secret));
+        ERR_KEEP_FIRST(rc, httppost_header(&w->headers, "X-Gotify-Key: ", w->secret));
     if (w->secret && (w->preset == WH_MATRIX || w->preset == WH_NTFY))
-        ERR_KEEP_FIRST(rc, wh_header(w, "Authorization: Bearer %s", w->secret));
-    for (int i = 0; i < nh; i++) {
-        const char *h = sw_api->config_get_nth(cfg, "headers", i);
-        const char *colon = strchr(h, ':');
-        if (!colon || colon == h || strpbrk(h, "\r\n")) {
-            ERR_KEEP_FIRST(rc, config_error_at(sw_api, cfg, "headers", i,
-                                               "a header line such as 'X-Api-Key: {secret}'"));
-            continue;
-        }
-        char *filled = NULL;
-        int frc = wh_fill_secret(h, w->secret, &filled, used);
-        if (frc == 0)
-            frc = wh_header(w, "%s", filled);
-        free(filled);
-        ERR_KEEP_FIRST(rc, frc);
-    }
+        ERR_KEEP_FIRST(rc, httppost_header(&w->headers, "Authorization: Bearer ", w->secret));
     return rc;
 }
 
@@ -305,7 +198,7 @@ static int wh_open(void *plugin_state, const sw_config *cfg, void **inst)
     const char *sf = sw_api->config_get(cfg, "secret_file"), *tf = sw_api->config_get(cfg, "template"),
                *ca = sw_api->config_get(cfg, "ca_file");
     if (sf)
-        ERR_KEEP_FIRST(rc, wh_read_secret(cfg, sf, &w->secret));
+        ERR_KEEP_FIRST(rc, secret_read(sw_api, cfg, &wh_secret_words, sf, &w->secret));
     ERR_KEEP_FIRST(rc, wh_open_url(cfg, w, &used));
     ERR_KEEP_FIRST(rc, wh_open_headers(cfg, w, &used));
     ERR_KEEP_FIRST(rc, wh_open_preset(cfg, w));
