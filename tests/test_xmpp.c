@@ -7,9 +7,10 @@
  * process (libstrophe on a thread) is logged in as ops and gets the
  * message.  Then every way a delivery fails, each said in words with the
  * password in none of them: a wrong password, an untrusted, a
- * self-signed and a misnamed certificate, no STARTTLS, an unknown
- * domain, a recipient who cannot receive, nobody listening, a server
- * that never answers; and the configuration errors. */
+ * self-signed, a misnamed and an expired certificate, no STARTTLS, an
+ * unknown domain, a recipient who cannot receive, nobody listening, a
+ * server that never answers; and the configuration errors and the
+ * shipped example. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
@@ -399,6 +400,11 @@ static const struct failure failures[] = {
      "%2$s/ca.pem\n",
      PASSWORD,
      "chat: not delivered: TLS with 127.0.0.1:%1$d: the certificate was refused: hostname mismatch"},
+    {"an expired certificate", "expired", 1,
+     "jid = sitewatch@localhost\nto = ops@localhost\nserver = 127.0.0.1\nport = %1$d\nca_file = "
+     "%2$s/ca.pem\n",
+     PASSWORD,
+     "chat: not delivered: TLS with 127.0.0.1:%1$d: the certificate was refused: certificate has expired"},
     {"no STARTTLS offered", "valid", 0,
      "jid = sitewatch@localhost\nto = ops@localhost\nserver = 127.0.0.1\nport = %1$d\nca_file = "
      "%2$s/ca.pem\n",
@@ -523,6 +529,27 @@ START_TEST(server_forms_validate)
 }
 END_TEST
 
+/* The shipped example loads and validates once its password file is
+ * there: the one thing in it that has to exist. */
+START_TEST(shipped_example_validates)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/conf.d/examples/notify-xmpp.ini", t_source_root());
+    char *text = t_read(path), *at = text ? strstr(text, "/etc/sitewatch/xmpp.pass") : NULL;
+    ck_assert_msg(at != NULL, "no password_file = /etc/sitewatch/xmpp.pass in %s", path);
+    char *dir = t_conf_dir(NULL, NULL), *pw = t_write(dir, "xmpp.pass", "x\n");
+    chmod(pw, 0600);
+    free(t_write(dir, "notify-xmpp.ini", "%.*s%s%s", (int)(at - text), text, pw,
+                 at + strlen("/etc/sitewatch/xmpp.pass")));
+    struct t_out o = t_sitewatch(dir, "validate", NULL);
+    ck_assert_msg(o.status == 0, "exit %d\n%s%s", o.status, o.out, o.err);
+    t_out_free(&o);
+    free(pw);
+    free(text);
+    rm_dir(dir);
+}
+END_TEST
+
 START_TEST(keys_declared)
 {
     const char *want[] = {"\"jid\"", "\"password_file\"", "\"to\"", "\"server\"", "\"port\"", "\"ca_file\""};
@@ -567,6 +594,7 @@ int main(void)
     TCase *conf = tcase_create("config");
     tcase_add_loop_test(conf, config_errors, 0, sizeof conf_errors / sizeof *conf_errors);
     tcase_add_test(conf, server_forms_validate);
+    tcase_add_test(conf, shipped_example_validates);
     tcase_add_test(conf, keys_declared);
     suite_add_tcase(s, conf);
     return t_run_suite(s, 0);
