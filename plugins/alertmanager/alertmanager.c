@@ -25,6 +25,8 @@
 #include "lib/config.h"
 #include "lib/curlloop.h"
 #include "lib/err.h"
+#include "lib/httppost.h"
+#include "lib/secret.h"
 #include "lib/url.h"
 
 SW_PLUGIN_INIT1
@@ -52,10 +54,26 @@ static const struct sw_key am_keys[] = {
      .type = SW_KEY_STRING,
      .flags = SW_KEY_REPEATS,
      .help = "'name=value', one more label on every alert; repeat for more"},
+    {.name = "headers",
+     .type = SW_KEY_STRING,
+     .flags = SW_KEY_REPEATS,
+     .help = "'Name: value' sent with every post (a proxy's token in front of Alertmanager); {secret} in "
+             "it is secret_file's content"},
+    {.name = "secret_file",
+     .type = SW_KEY_STRING,
+     .help = "a file (mode 0600) whose first line is the token: fills {secret} in headers"},
     {.name = "ca_file",
      .type = SW_KEY_STRING,
      .help = "PEM certificates to verify an https:// url with, instead of the system's"},
     {.name = NULL},
+};
+
+/* secret_file as the alertmanager plugin speaks of it. */
+static const struct secret_words am_secret_words = {
+    .plugin = "alertmanager",
+    .key = "secret_file",
+    .what = "the secret",
+    .readable = "a readable file",
 };
 
 /* ---- open / close ---- */
@@ -75,7 +93,7 @@ static void am_free(struct am *a)
     free(a->ca_file);
     json_decref(a->extra);
     json_decref(a->firing);
-    curl_slist_free_all(a->headers);
+    httppost_headers_free(a->headers);
     if (a->timer)
         sw_api->timer_close(a->timer);
     free(a);
@@ -168,6 +186,25 @@ static int am_open_labels(const sw_config *cfg, struct am *a)
     return rc;
 }
 
+/* The headers: JSON, no "Expect: 100-continue" wait on a large re-post,
+ * and the user's with secret_file's token filled in (the secret itself
+ * is not kept: the headers are where it goes). */
+static int am_open_headers(const sw_config *cfg, struct am *a)
+{
+    const char *sf = sw_api->config_get(cfg, "secret_file");
+    char *secret = NULL;
+    int rc = sf ? secret_read(sw_api, cfg, &am_secret_words, sf, &secret) : 0, used = 0;
+    ERR_KEEP_FIRST(rc, httppost_headers(sw_api, cfg, "headers", secret, &a->headers, &used));
+    if (rc == 0 && used && !secret)
+        rc = sw_api->config_error(cfg, "headers",
+                                  "secret_file beside {secret}: the file that holds the secret");
+    if (rc == 0 && secret && !used)
+        rc = sw_api->config_error(cfg, "secret_file",
+                                  "a secret that is used: write {secret} where it goes, in headers");
+    secret_free(secret);
+    return rc;
+}
+
 static int am_open(void *plugin_state, const sw_config *cfg, void **inst)
 {
     struct am *a = calloc(1, sizeof *a);
@@ -198,12 +235,7 @@ static int am_open(void *plugin_state, const sw_config *cfg, void **inst)
     else if (ca && access(ca, R_OK) != 0)
         ERR_KEEP_FIRST(rc, sw_api->config_error(cfg, "ca_file", "a readable file of PEM certificates (%s)",
                                                 strerror(errno)));
-    /* JSON, and no "Expect: 100-continue" wait on a large re-post. */
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    if (h && !(a->headers = curl_slist_append(h, "Expect:")))
-        curl_slist_free_all(h);
-    if (!a->headers)
-        ERR_KEEP_FIRST(rc, SW_ENOMEM);
+    ERR_KEEP_FIRST(rc, am_open_headers(cfg, a));
     if (rc) {
         am_free(a);
         return rc == SW_ENOMEM ? SW_ENOMEM : SW_ECONFIG;

@@ -14,11 +14,11 @@
 #include "alertmanager.h"
 #include "lib/buf.h"
 #include "lib/curlloop.h"
+#include "lib/httppost.h"
 
-/* What of an answer is kept, and what of it is said: Alertmanager answers
- * 200 with nothing, a refusal with one line of JSON. */
+/* What of an answer is kept: Alertmanager answers 200 with nothing, a
+ * refusal with one line of JSON. */
 #define POST_KEEP 1024
-#define POST_SAY  200
 
 struct am_transfer {
     struct am_post *p;
@@ -27,8 +27,7 @@ struct am_transfer {
     int over;
     long code; /* 0: no answer */
     CURLcode result;
-    struct buf answer;
-    char errbuf[CURL_ERROR_SIZE];
+    struct httppost req;
 };
 
 struct am_post {
@@ -39,15 +38,6 @@ struct am_post {
     struct am_transfer t[]; /* one per url */
 };
 
-static size_t post_write_cb(char *data, size_t size, size_t n, void *ud)
-{
-    struct am_transfer *t = ud;
-    size_t len = size * n, room = POST_KEEP - t->answer.len;
-    if (t->answer.len < POST_KEEP)
-        buf_put(&t->answer, data, len < room ? len : room);
-    return len;
-}
-
 static int post_took(const struct am_transfer *t)
 {
     return t->over && t->result == CURLE_OK && t->code >= 200 && t->code < 300;
@@ -57,31 +47,10 @@ static int post_took(const struct am_transfer *t)
  * set..."", a transfer error, or WHY when it did not end. */
 static void post_said(const struct am_transfer *t, const char *why, struct buf *b)
 {
-    if (!t->over) {
+    if (t->over)
+        httppost_said(&t->req, t->result, t->code, b);
+    else
         buf_puts(b, why);
-        return;
-    }
-    if (t->result != CURLE_OK) {
-        buf_puts(b, t->errbuf[0] ? t->errbuf : curl_easy_strerror(t->result));
-        return;
-    }
-    buf_printf(b, "HTTP %ld", t->code);
-    const char *s = t->answer.s;
-    if (!s || !*s)
-        return;
-    buf_puts(b, ": ");
-    size_t n = 0;
-    for (; *s && n < POST_SAY; s++, n++)
-        buf_put(b, (unsigned char)*s < 0x20 || *s == 0x7f ? " " : s, 1);
-    /* A cut inside a UTF-8 character loses the character's start. */
-    if (((unsigned char)*s & 0xc0) == 0x80 && !b->failed) {
-        while (b->len && ((unsigned char)b->s[b->len - 1] & 0xc0) == 0x80)
-            b->s[--b->len] = '\0';
-        if (b->len && (unsigned char)b->s[b->len - 1] >= 0xc0)
-            b->s[--b->len] = '\0';
-    }
-    if (*s)
-        buf_puts(b, "...");
 }
 
 /* The words for P's outcome: one Alertmanager's answer as it is; of
@@ -124,7 +93,7 @@ static void post_free(struct am_post *p)
             curlloop_remove(p->a->loop, p->t[i].easy);
             curl_easy_cleanup(p->t[i].easy);
         }
-        buf_free(&p->t[i].answer);
+        httppost_clear(&p->t[i].req);
     }
     free(p->body);
     free(p);
@@ -190,25 +159,15 @@ static int post_transfer(struct am_post *p, int i, int64_t left)
     CURL *e = t->easy = curl_easy_init();
     if (!e)
         return SW_ENOMEM;
-    curl_easy_setopt(e, CURLOPT_URL, a->urls[i]);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(left / SW_MS));
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    /* An API that redirects is misconfigured (a proxy's login page, say):
-     * its 3xx is said, not followed. */
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (a->ca_file)
-        curl_easy_setopt(e, CURLOPT_CAINFO, a->ca_file);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "sitewatch/" SW_PLUGIN_VERSION);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, a->headers);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, p->body);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(p->body));
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, post_write_cb);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    struct httppost *r = &t->req;
+    r->url = a->urls[i];
+    r->body = p->body;
+    r->headers = a->headers;
+    r->ca_file = a->ca_file;
+    r->timeout = left;
+    r->keep = POST_KEEP;
+    r->priv = t;
+    httppost_setup(e, r);
     return 0;
 }
 
