@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -278,6 +279,76 @@ START_TEST(notify_test_not_delivered)
 }
 END_TEST
 
+/* An Alertmanager behind a proxy that wants a token (nginx: 401 without
+ * "Authorization: Bearer TOKEN" and X-Team: web): headers with {secret}
+ * from secret_file get through; the token is in no line printed; without
+ * the headers the proxy's 401 is said. */
+#define TOKEN "tok-5e3c7a"
+
+START_TEST(notify_test_through_a_proxy)
+{
+    struct amx x = {0};
+    amx_start(&x);
+    struct t_nginx proxy = {0};
+    int port = t_free_port();
+    char servers[1024], extra[1200], *dir = t_tmpdir();
+    snprintf(servers, sizeof servers,
+             "server { listen 127.0.0.1:%d;\n"
+             "  location / {\n"
+             "    if ($http_authorization != \"Bearer " TOKEN "\") { return 401 \"no token\\n\"; }\n"
+             "    if ($http_x_team != \"web\") { return 400 \"no team\\n\"; }\n"
+             "    proxy_pass http://127.0.0.1:%d;\n"
+             "  }\n"
+             "}\n",
+             port, x.port);
+    ck_assert_int_eq(t_nginx_start_with(&proxy, servers), 0);
+    char *token = t_write(dir, "token", TOKEN "\n");
+    ck_assert_int_eq(chmod(token, 0600), 0);
+    snprintf(extra, sizeof extra,
+             "url = http://127.0.0.1:%d\nsecret_file = %s\nheaders = Authorization: Bearer {secret}\n"
+             "headers = X-Team: web\n",
+             port, token);
+    struct t_out o = notify_test(notifier(extra));
+    ck_assert_msg(o.status == 0, "exit %d\n%s%s", o.status, o.out, o.err);
+    ck_assert_str_eq(o.out, "am: delivered: HTTP 200\n");
+    ck_assert_msg(!strstr(o.err, TOKEN), "the token was printed:\n%s", o.err);
+    ck_assert(amx_wait(&x, "SitewatchTest", "sitewatch", 1, 5));
+    t_out_free(&o);
+    snprintf(extra, sizeof extra, "url = http://127.0.0.1:%d\n", port);
+    o = notify_test(notifier(extra));
+    ck_assert_msg(o.status == 1, "exit %d\n%s%s", o.status, o.out, o.err);
+    ck_assert_str_eq(o.out, "am: not delivered: HTTP 401: no token\n");
+    t_out_free(&o);
+    free(token);
+    t_nginx_stop(&proxy);
+    t_rmtree(dir);
+    free(dir);
+    amx_free(&x);
+}
+END_TEST
+
+/* secret_file's own mistakes, each on its key: empty, nothing uses it. */
+START_TEST(secret_file_refused)
+{
+    char *dir = t_tmpdir(), ini[1200];
+    char *empty = t_write(dir, "empty", "\n"), *token = t_write(dir, "token", TOKEN "\n");
+    snprintf(ini, sizeof ini, "url = http://am.example:9093\nsecret_file = %s\nheaders = X-Key: {secret}\n",
+             empty);
+    const char *const w1[] = {"expected a file whose first line is the secret (it is empty)",
+                              "a.ini:", "!" TOKEN};
+    t_validate_errors(notifier(ini), w1, sizeof w1 / sizeof *w1);
+    snprintf(ini, sizeof ini, "url = http://am.example:9093\nsecret_file = %s\nheaders = X-Team: web\n",
+             token);
+    const char *const w2[] = {"expected a secret that is used: write {secret} where it goes, in headers",
+                              "!" TOKEN};
+    t_validate_errors(notifier(ini), w2, sizeof w2 / sizeof *w2);
+    free(empty);
+    free(token);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* ---- the daemon ---- */
 
 static struct t_nginx ngx;
@@ -507,6 +578,14 @@ static const struct {
     {"url = http://am.example:9093\nca_file = /nonexistent/ca.pem\n",
      "ca_file = \"/nonexistent/ca.pem\": expected a readable file of PEM certificates (No such file"},
     {"severity = warning\n", "url"},
+    {"url = http://am.example:9093\nheaders = Authorization: Bearer {secret}\n",
+     "expected secret_file beside {secret}: the file that holds the secret"},
+    {"url = http://am.example:9093\nheaders = no colon\n",
+     "headers = \"no colon\": expected a header line such as 'X-Api-Key: {secret}'"},
+    {"url = http://am.example:9093\nsecret_file = /nonexistent/token\nheaders = X-Key: {secret}\n",
+     "secret_file = \"/nonexistent/token\": expected a readable file (No such file or directory)"},
+    {"url = http://am.example:9093\nsecret_file = /dev/null\nheaders = X-Key: {secret}\n",
+     "secret_file = \"/dev/null\": expected a readable file (not a regular file)"},
 };
 
 START_TEST(bad_config_refused)
@@ -542,8 +621,8 @@ END_TEST
 
 START_TEST(declared_keys)
 {
-    const char *const want[] = {"\"url\"",     "\"severity\"", "\"repeat\"", "\"labels\"",
-                                "\"ca_file\"", "critical",     "\"1m\""};
+    const char *const want[] = {"\"url\"",         "\"severity\"", "\"repeat\"", "\"labels\"", "\"headers\"",
+                                "\"secret_file\"", "\"ca_file\"",  "critical",   "\"1m\""};
     t_plugin_declares("alertmanager", want, sizeof want / sizeof *want);
 }
 END_TEST
@@ -559,6 +638,8 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, notify_test_delivered);
     tcase_add_test(tc, notify_test_one_of_two);
+    tcase_add_test(tc, notify_test_through_a_proxy);
+    tcase_add_test(tc, secret_file_refused);
     tcase_add_loop_test(tc, notify_test_not_delivered, 0, (int)(sizeof failing / sizeof *failing));
     tcase_add_loop_test(tc, bad_config_refused, 0, (int)(sizeof bad / sizeof *bad));
     tcase_add_test(tc, good_config_validates);
