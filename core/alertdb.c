@@ -48,6 +48,7 @@ enum {
     ADB_ACK,
     ADB_ACKS,
     ADB_ACKS_DONE,
+    ADB_SILENCES,
     ADB_NSTMT
 };
 
@@ -75,6 +76,8 @@ static const char *const adb_sql[ADB_NSTMT] = {
     [ADB_ACK] = "INSERT INTO acks(site, check_name, at) VALUES (?1, ?2, ?3)",
     [ADB_ACKS] = "SELECT site, check_name FROM acks ORDER BY rowid",
     [ADB_ACKS_DONE] = "DELETE FROM acks",
+    [ADB_SILENCES] = "SELECT site, min(from_t), max(until_t) FROM silences WHERE until_t > ?1 GROUP BY site"
+                     " ORDER BY site",
 };
 
 struct sw_alertdb {
@@ -454,4 +457,21 @@ int sw_alertdb_take_acks(struct sw_alertdb *db, int (*cb)(void *ctx, const char 
     if (rc == 0 && n)
         rc = adb_do(db, ADB_ACKS_DONE, NULL, 0, NULL);
     return rc < 0 ? rc : n;
+}
+
+int sw_alertdb_each_silence(struct sw_alertdb *db, int64_t t,
+                            int (*cb)(void *ctx, const char *site, int64_t from, int64_t until), void *ctx)
+{
+    sqlite3_stmt *st = adb_stmt(db, ADB_SILENCES);
+    if (!st)
+        return SW_ESTORAGE;
+    sqlite3_bind_int64(st, 1, t);
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+        rc = cb(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+                sqlite3_column_int64(st, 2));
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = SW_ESTORAGE;
+    sqlite3_reset(st);
+    return rc;
 }

@@ -75,6 +75,10 @@ int sw_alertdb_silence(struct sw_alertdb *db, const char *site, int64_t from, in
 /* Whether SITE is silenced at T: 1 with the latest *UNTIL, else 0 (or an
  * error). */
 int sw_alertdb_silenced(struct sw_alertdb *db, const char *site, int64_t t, int64_t *until);
+/* The silences not over by T, a site each (its earliest start, its latest
+ * end), in name order; CB's nonzero return stops. */
+int sw_alertdb_each_silence(struct sw_alertdb *db, int64_t t,
+                            int (*cb)(void *ctx, const char *site, int64_t from, int64_t until), void *ctx);
 /* Drop the silences over by T. */
 int sw_alertdb_purge_silences(struct sw_alertdb *db, int64_t t);
 

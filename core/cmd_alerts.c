@@ -171,6 +171,25 @@ static void alerts_windows(struct sw_app *a)
     }
 }
 
+static int alerts_silence_one(void *ctx, const char *site, int64_t from, int64_t until)
+{
+    struct sw_app *a = ctx;
+    char f[40], u[40];
+    sw_fmt_time(from, f, sizeof f);
+    sw_fmt_time(until, u, sizeof u);
+    if (a->json) {
+        struct buf b = {0};
+        buf_puts(&b, "{\"silence\":");
+        buf_json_str(&b, site);
+        buf_printf(&b, ",\"from\":\"%s\",\"until\":\"%s\"}", f, u);
+        printf("%s\n", sw_text(&b));
+        buf_free(&b);
+    } else {
+        printf("silence %s: since %s until %s\n", site, f, u);
+    }
+    return 0;
+}
+
 int sw_cmd_alerts(struct sw_app *a)
 {
     if (a->nargs) {
@@ -188,6 +207,8 @@ int sw_cmd_alerts(struct sw_app *a)
         printf("every series is up, nothing owed\n");
     alerts_outboxes(a, db);
     alerts_windows(a);
+    if (rc >= 0)
+        rc = sw_alertdb_each_silence(db, sw_now_wall(), alerts_silence_one, a);
     if (rc < 0)
         fprintf(stderr, "sitewatch: state %s: %s\n", a->conf->state, sw_alertdb_error(db));
     sw_alertdb_close(db);

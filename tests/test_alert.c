@@ -537,6 +537,12 @@ static int collect_key(void *ctx, const char *key, const struct sw_alert *a)
     return 0;
 }
 
+static int silence_seen(void *ctx, const char *site, int64_t from, int64_t until)
+{
+    buf_printf(ctx, "%s:%lld-%lld;", site, (long long)from, (long long)until);
+    return 0;
+}
+
 START_TEST(store_round_trip)
 {
     char *dir = t_tmpdir(), *path = sw_xasprintf("%s/state.db", dir);
@@ -599,6 +605,13 @@ START_TEST(store_round_trip)
     ck_assert(until == T0 + 2 * SW_H);
     ck_assert_int_eq(sw_alertdb_silenced(db, "shop", T0 - 1, &until), 0);
     ck_assert_int_eq(sw_alertdb_silenced(db, "api", T0 + 2 * SW_MIN, &until), 0);
+    struct buf seen = {0};
+    ck_assert_int_eq(sw_alertdb_each_silence(db, T0 + 90 * SW_MIN, silence_seen, &seen), 0);
+    /* The first is over by then: the second one is what holds. */
+    char *want = sw_xasprintf("shop:%lld-%lld;", (long long)(T0 + SW_MIN), (long long)(T0 + 2 * SW_H));
+    ck_assert_str_eq(sw_text(&seen), want);
+    free(want);
+    buf_free(&seen);
     ck_assert_int_eq(sw_alertdb_purge_silences(db, T0 + 2 * SW_H), 0);
     ck_assert_int_eq(sw_alertdb_silenced(db, "shop", T0 + 2 * SW_MIN, &until), 0);
     sw_alertdb_close(db);
