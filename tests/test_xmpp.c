@@ -9,7 +9,9 @@
  * password in none of them: a wrong password, an untrusted, a
  * self-signed, a misnamed and an expired certificate, no STARTTLS, an
  * unknown domain, a recipient who cannot receive, nobody listening, a
- * server that never answers; and the configuration errors and the
+ * server that never answers; through the daemon, a DOWN that reaches
+ * ops, and SIGTERM while a delivery hangs (the daemon stops at once, the
+ * message stays in the outbox); and the configuration errors and the
  * shipped example. */
 #include <arpa/inet.h>
 #include <check.h>
@@ -467,6 +469,87 @@ START_TEST(failure_said_in_words)
 }
 END_TEST
 
+/* ---- through the daemon ---- */
+
+/* A daemon's folder: one site on a port nobody listens on (every check
+ * fails), DOWN after one result, told at once to [notify chat] with KEYS
+ * (after plugin and password_file); its log file's path in *LOG. */
+static char *daemon_dir(const char *keys, char **log)
+{
+    char *dir = t_tmpdir(), *pwf = t_write(dir, "xmpp.pass", "%s\n", PASSWORD);
+    chmod(pwf, 0600);
+    free(t_write(dir, "0core.ini",
+                 "[core]\nplugin_dir = %s\nmin_interval = 1s\nstate = %s/state.db\nnotify = chat\n"
+                 "alert_after = 1\n",
+                 t_plugin_dir(), dir));
+    free(t_write(dir, "notify.ini", "[notify chat]\nplugin = xmpp\npassword_file = %s\ngroup_wait = 0\n%s",
+                 pwf, keys));
+    free(t_write(dir, "sites.ini", "[site shop]\nurl = http://127.0.0.1:%d/\nchecks = http\ninterval = 1s\n",
+                 t_free_port()));
+    free(pwf);
+    *log = malloc(strlen(dir) + 16);
+    sprintf(*log, "%s/daemon.log", dir);
+    return dir;
+}
+
+/* A site goes DOWN: ops gets the DOWN with the reason, and the daemon
+ * stops cleanly. */
+START_TEST(down_reaches_ops)
+{
+    struct prosody p = {0};
+    prosody_start(&p, "valid", 1);
+    struct rx r;
+    rx_start(&r, p.port);
+    char keys[1024], *log;
+    good_keys(keys, sizeof keys, p.port);
+    char *dir = daemon_dir(keys, &log);
+    pid_t pid = t_sitewatch_bg(dir, log, "run", NULL);
+    ck_assert_msg(rx_wait(&r, 1, 20000) == 0, "ops got no DOWN:\n%s", t_read(log));
+    pthread_mutex_lock(&r.mu);
+    ck_assert_msg(strncmp(r.body[0], "[sitewatch] DOWN shop http", 26) == 0, "body: %s", r.body[0]);
+    ck_assert_msg(strstr(r.body[0], "\n\n") != NULL, "body: %s", r.body[0]);
+    pthread_mutex_unlock(&r.mu);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(t_wait(pid, 30), 0);
+    char *text = t_read(log);
+    ck_assert_msg(!strstr(text, PASSWORD), "the password is in the log:\n%s", text);
+    free(text);
+    free(log);
+    rm_dir(dir);
+    rx_stop(&r);
+    prosody_stop(&p);
+}
+END_TEST
+
+/* SIGTERM while a delivery hangs (a server that never answers, a 60 s
+ * timeout): the daemon cancels it and exits at once, the thread joined. */
+START_TEST(sigterm_while_a_delivery_hangs)
+{
+    int port, hang = silent_listener(&port);
+    char keys[1024], *log;
+    snprintf(keys, sizeof keys,
+             "jid = sitewatch@localhost\nto = ops@localhost\nserver = 127.0.0.1\nport = %d\ntimeout = 60s\n",
+             port);
+    char *dir = daemon_dir(keys, &log);
+    pid_t pid = t_sitewatch_bg(dir, log, "run", NULL);
+    t_msleep(4000); /* the first result, its DOWN, the delivery under way */
+    kill(pid, SIGTERM);
+    ck_assert_msg(t_wait(pid, 10) == 0, "the daemon did not stop within 10 s:\n%s", t_read(log));
+    /* It had connected (the connection waits in the backlog), and the
+     * DOWN, not delivered, still waits in the outbox for the next start. */
+    fcntl(hang, F_SETFL, O_NONBLOCK);
+    int c = accept(hang, NULL, NULL);
+    ck_assert_msg(c >= 0, "the plugin never connected:\n%s", t_read(log));
+    close(c);
+    struct t_out o = t_sitewatch(dir, "alerts", "--format", "json", NULL);
+    T_HAS(o.out, "{\"outbox\":\"chat\",\"waiting\":1,");
+    t_out_free(&o);
+    free(log);
+    rm_dir(dir);
+    close(hang);
+}
+END_TEST
+
 /* ---- configuration ---- */
 
 #define NOTIFY  "[notify chat]\nplugin = xmpp\n"
@@ -590,6 +673,8 @@ int main(void)
     tcase_add_test(tc, one_recipient_refused);
     tcase_add_test(tc, self_signed_needs_ca_file);
     tcase_add_loop_test(tc, failure_said_in_words, 0, sizeof failures / sizeof *failures);
+    tcase_add_test(tc, down_reaches_ops);
+    tcase_add_test(tc, sigterm_while_a_delivery_hangs);
     suite_add_tcase(s, tc);
     TCase *conf = tcase_create("config");
     tcase_add_loop_test(conf, config_errors, 0, sizeof conf_errors / sizeof *conf_errors);
