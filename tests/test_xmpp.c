@@ -584,8 +584,7 @@ static const struct conf_error conf_errors[] = {
      "password_file = \"/nonexistent/xmpp.pass\": expected a file sitewatch can read (No such file or "
      "directory)"},
     {NOTIFY "jid = sw@example.org\nto = ops@example.org\npassword_file = /dev/null\n",
-     "password_file = \"/dev/null\": expected a file with the password on its first line (this one has "
-     "none)"},
+     "password_file = \"/dev/null\": expected a file sitewatch can read (not a regular file)"},
     {NOTIFY GOOD_PW "jid = sw@example.org\nto = ops@example.org\nstarttls = no\n", "starttls"},
 };
 

@@ -16,13 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <strophe.h>
 
 #include "lib/config.h"
 #include "lib/err.h"
+#include "lib/secret.h"
 #include "xmpp.h"
 
 SW_PLUGIN_INIT1
@@ -70,10 +70,7 @@ static void xm_close(void *p)
     free(in->name);
     free(in->jid);
     free(in->domain);
-    if (in->password) {
-        explicit_bzero(in->password, strlen(in->password));
-        free(in->password);
-    }
+    secret_free(in->password);
     for (int i = 0; i < in->nto; i++)
         free(in->to[i]);
     free(in->to);
@@ -136,40 +133,21 @@ static int xm_open_jids(const sw_config *cfg, struct xm_inst *in)
     return rc;
 }
 
-/* The password: the first line of password_file.  What went wrong names
+/* password_file as the xmpp plugin speaks of it: what went wrong names
  * the file, never what is in it. */
+static const struct secret_words xm_password_words = {
+    .plugin = "xmpp",
+    .key = "password_file",
+    .what = "the password",
+    .readable = "a file sitewatch can read",
+};
+
 static int xm_read_password(const sw_config *cfg, struct xm_inst *in)
 {
     const char *path = sw_api->config_get(cfg, "password_file");
     if (!path)
         return SW_ECONFIG; /* required: the core said so */
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return sw_api->config_error(cfg, "password_file", "a file sitewatch can read (%s)", strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IROTH))
-        sw_api->log(SW_LOG_WARN, "xmpp: [notify %s]: %s is readable by every user (chmod 600 it)", in->name,
-                    path);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, f);
-    int rd_errno = errno, failed = ferror(f);
-    fclose(f);
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
-    if (n > 0 && !failed) {
-        in->password = line;
-        return 0;
-    }
-    if (line) {
-        explicit_bzero(line, cap);
-        free(line);
-    }
-    if (failed)
-        return sw_api->config_error(cfg, "password_file", "a file sitewatch can read (%s)",
-                                    strerror(rd_errno));
-    return sw_api->config_error(cfg, "password_file",
-                                "a file with the password on its first line (this one has none)");
+    return secret_read(sw_api, cfg, &xm_password_words, path, &in->password);
 }
 
 /* server: a host name or an address ([::1] or ::1), without a port or
