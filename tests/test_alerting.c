@@ -37,17 +37,8 @@ static void setup(void)
 {
     conf = t_tmpdir();
     port = t_free_port();
-    /* /flip/NAME answers 503 while the file down-NAME exists. */
-    char servers[2048];
-    snprintf(servers, sizeof servers,
-             "server { listen 127.0.0.1:%d;\n"
-             "  location ~ ^/flip/(?<name>[a-z0-9-]+)$ {\n"
-             "    if (-f %s/down-$name) { return 503 \"down on purpose\\n\"; }\n"
-             "    return 200 \"fine\\n\";\n"
-             "  }\n"
-             "}\n",
-             port, conf);
-    ck_assert_int_eq(t_nginx_start_with(&ngx, servers), 0);
+    /* /flip/NAME answers 503 while the file down-NAME exists (t_flip). */
+    ck_assert_int_eq(t_nginx_start_flip(&ngx, port, conf), 0);
     link_plugins();
     errlog = malloc(strlen(conf) + 32);
     sprintf(errlog, "%s/../swlog.%d", conf, getpid());
@@ -91,12 +82,7 @@ static void write_site(const char *name, const char *extra)
 
 static void set_down(const char *name, int down)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/down-%s", conf, name);
-    if (down)
-        free(t_write(conf, strrchr(path, '/') + 1, "down\n"));
-    else
-        unlink(path);
+    t_flip(conf, name, down);
 }
 
 /* How many lines of the recorder's file hold TEXT. */

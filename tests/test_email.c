@@ -525,21 +525,12 @@ static struct t_nginx ngx;
 static int web_port;
 static char *alert_dir, *alert_log; /* the daemon's config folder and its log */
 
-/* /flip/NAME answers 503 while ALERT_DIR/down-NAME exists. */
+/* /flip/NAME answers 503 while ALERT_DIR/down-NAME exists (t_flip). */
 static void alert_setup(void)
 {
     alert_dir = t_tmpdir();
     web_port = t_free_port();
-    char servers[2048];
-    snprintf(servers, sizeof servers,
-             "server { listen 127.0.0.1:%d;\n"
-             "  location ~ ^/flip/(?<name>[a-z0-9-]+)$ {\n"
-             "    if (-f %s/down-$name) { return 503 \"down on purpose\\n\"; }\n"
-             "    return 200 \"fine\\n\";\n"
-             "  }\n"
-             "}\n",
-             web_port, alert_dir);
-    ck_assert_int_eq(t_nginx_start_with(&ngx, servers), 0);
+    ck_assert_int_eq(t_nginx_start_flip(&ngx, web_port, alert_dir), 0);
     alert_log = malloc(strlen(alert_dir) + 16);
     sprintf(alert_log, "%s.log", alert_dir);
 }
@@ -578,15 +569,7 @@ static void alert_conf(int smtp_port, const char *notify_extra, const char *name
 
 static void set_down(const char *site, int down)
 {
-    char name[128];
-    snprintf(name, sizeof name, "down-%s", site);
-    if (down) {
-        free(t_write(alert_dir, name, "down\n"));
-    } else {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", alert_dir, name);
-        unlink(path);
-    }
+    t_flip(alert_dir, site, down);
 }
 
 static void stop_daemon(pid_t pid)
