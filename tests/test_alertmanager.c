@@ -282,7 +282,8 @@ END_TEST
 /* An Alertmanager behind a proxy that wants a token (nginx: 401 without
  * "Authorization: Bearer TOKEN" and X-Team: web): headers with {secret}
  * from secret_file get through; the token is in no line printed; without
- * the headers the proxy's 401 is said. */
+ * the headers the proxy's 401 is said; a long answer said on one line, cut
+ * on a UTF-8 boundary. */
 #define TOKEN "tok-5e3c7a"
 
 START_TEST(notify_test_through_a_proxy)
@@ -291,7 +292,9 @@ START_TEST(notify_test_through_a_proxy)
     amx_start(&x);
     struct t_nginx proxy = {0};
     int port = t_free_port();
-    char servers[1024], extra[1200], *dir = t_tmpdir();
+    char servers[1024], extra[1200], a195[196], *dir = t_tmpdir();
+    memset(a195, 'a', 195);
+    a195[195] = '\0';
     snprintf(servers, sizeof servers,
              "server { listen 127.0.0.1:%d;\n"
              "  location / {\n"
@@ -299,8 +302,9 @@ START_TEST(notify_test_through_a_proxy)
              "    if ($http_x_team != \"web\") { return 400 \"no team\\n\"; }\n"
              "    proxy_pass http://127.0.0.1:%d;\n"
              "  }\n"
+             "  location /long/ { return 400 \"x  \\t\\n y %s\xc3\xa9 and more\"; }\n"
              "}\n",
-             port, x.port);
+             port, x.port, a195);
     ck_assert_int_eq(t_nginx_start_with(&proxy, servers), 0);
     char *token = t_write(dir, "token", TOKEN "\n");
     ck_assert_int_eq(chmod(token, 0600), 0);
@@ -318,6 +322,15 @@ START_TEST(notify_test_through_a_proxy)
     o = notify_test(notifier(extra));
     ck_assert_msg(o.status == 1, "exit %d\n%s%s", o.status, o.out, o.err);
     ck_assert_str_eq(o.out, "am: not delivered: HTTP 401: no token\n");
+    t_out_free(&o);
+    /* A long answer: blanks one space, cut before the character the 200
+     * bytes end inside. */
+    snprintf(extra, sizeof extra, "url = http://127.0.0.1:%d/long/\n", port);
+    o = notify_test(notifier(extra));
+    ck_assert_msg(o.status == 1, "exit %d\n%s%s", o.status, o.out, o.err);
+    char want[300];
+    snprintf(want, sizeof want, "am: not delivered: HTTP 400: x y %s...\n", a195);
+    ck_assert_str_eq(o.out, want);
     t_out_free(&o);
     free(token);
     t_nginx_stop(&proxy);
