@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -43,7 +44,8 @@ struct xs {
     int connected;  /* logged in and bound */
     int confirmed;  /* the ping after the messages was answered */
     int nomem;
-    int bounced;           /* messages the server refused */
+    int bounced;           /* recipients the server refused */
+    unsigned char *gone;   /* per recipient: 1 when refused */
     struct buf refused;    /* "jid (condition: text), ..." */
     struct buf sasl;       /* the SASL mechanisms the server refused */
     char certfail[200];    /* OpenSSL's words for the certificate */
@@ -204,6 +206,13 @@ static int xs_sockopt(xmpp_conn_t *conn, void *sockp)
 
 /* ---- the session ---- */
 
+/* A and B are the same account: equal up to a /resource, any case. */
+static int xs_same_jid(const char *a, const char *b)
+{
+    size_t na = strcspn(a, "/"), nb = strcspn(b, "/");
+    return na == nb && strncasecmp(a, b, na) == 0;
+}
+
 /* A message came back as an error: that recipient did not get it. */
 static int xs_bounce(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 {
@@ -226,7 +235,9 @@ static int xs_bounce(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
                words[0] ? ": " : "", words);
     if (text)
         xmpp_free(s->ctx, text);
-    s->bounced++;
+    for (int i = 0; i < s->x->in->nto; i++)
+        if (!s->gone[i] && xs_same_jid(from, s->x->in->to[i]))
+            s->gone[i] = 1, s->bounced++;
     return 1;
 }
 
@@ -330,10 +341,10 @@ static int xs_after_login(struct xs *s, const char *ep, struct buf *why)
     }
     buf_printf(why, "%s confirmed it for ", in->domain);
     for (int i = 0, shown = 0; i < in->nto; i++)
-        if (!s->refused.s || !strstr(s->refused.s, in->to[i]))
+        if (!s->gone[i])
             buf_printf(why, "%s%s", shown++ ? ", " : "", in->to[i]);
     buf_printf(why, " (sent as %s)", s->bound[0] ? s->bound : in->jid);
-    if (s->bounced)
+    if (s->refused.len)
         buf_printf(why, "; refused: %s", s->refused.s);
     return 0;
 }
@@ -379,13 +390,13 @@ void *xm_session(void *arg)
 {
     struct xm_send *x = arg;
     const struct xm_inst *in = x->in;
-    struct xs s = {.x = x};
+    struct xs s = {.x = x, .gone = calloc((size_t)in->nto, 1)};
     xs_self = &s;
     xmpp_mem_t mem = {.alloc = xs_alloc, .free = xs_free, .realloc = xs_realloc};
     xmpp_log_t log = {.handler = xs_log, .userdata = &s};
     s.ctx = xmpp_ctx_new(&mem, &log);
     xmpp_conn_t *conn = s.ctx ? xmpp_conn_new(s.ctx) : NULL;
-    int rc = conn ? 0 : XMPP_EMEM;
+    int rc = conn && s.gone ? 0 : XMPP_EMEM;
     if (conn) {
         xmpp_conn_set_flags(conn, XMPP_CONN_FLAG_MANDATORY_TLS | XMPP_CONN_FLAG_DISABLE_SM);
         xmpp_conn_set_jid(conn, in->jid);
@@ -414,6 +425,7 @@ void *xm_session(void *arg)
         buf_reset(&x->why);
         buf_puts(&x->why, "out of memory");
     }
+    free(s.gone);
     buf_free(&s.refused);
     buf_free(&s.sasl);
     pthread_mutex_lock(&x->mu);
