@@ -354,21 +354,7 @@ static void am_cancel(void *inst, sw_message *m)
 
 static int am_init(void **state)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return SW_EPLUGIN;
-    struct curlloop *cl = curlloop_new(sw_api, am_transfer_done, NULL);
-    if (!cl) {
-        curl_global_cleanup();
-        return SW_ENOMEM;
-    }
-    *state = cl;
-    return 0;
-}
-
-static void am_shutdown(void *state)
-{
-    curlloop_free(state);
-    curl_global_cleanup();
+    return curlloop_plugin_init(sw_api, am_transfer_done, state);
 }
 
 static const struct sw_plugin am_plugin = {
@@ -379,7 +365,7 @@ static const struct sw_plugin am_plugin = {
     .description = "push alerts into Prometheus Alertmanager (API v2): fired on DOWN, resolved on UP",
     .flags = SW_NOTIFY_RESTATE,
     .init = am_init,
-    .shutdown = am_shutdown,
+    .shutdown = curlloop_plugin_shutdown,
     .key_decls = am_keys,
     .key_size = sizeof(struct sw_key),
     .notify_open = am_open,

@@ -216,21 +216,7 @@ static int em_open(void *plugin_state, const sw_config *cfg, void **out)
 
 static int em_init(void **state)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return SW_EPLUGIN;
-    struct curlloop *loop = curlloop_new(sw_api, em_transfer_done, NULL);
-    if (!loop) {
-        curl_global_cleanup();
-        return SW_ENOMEM;
-    }
-    *state = loop;
-    return 0;
-}
-
-static void em_shutdown(void *state)
-{
-    curlloop_free(state);
-    curl_global_cleanup();
+    return curlloop_plugin_init(sw_api, em_transfer_done, state);
 }
 
 static const struct sw_plugin em_plugin = {
@@ -240,7 +226,7 @@ static const struct sw_plugin em_plugin = {
     .kind = SW_KIND_NOTIFY,
     .description = "mail through an SMTP server: STARTTLS or smtps://, AUTH, the certificate verified",
     .init = em_init,
-    .shutdown = em_shutdown,
+    .shutdown = curlloop_plugin_shutdown,
     .key_decls = em_keys,
     .key_size = sizeof(struct sw_key),
     .notify_open = em_open,

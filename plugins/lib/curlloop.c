@@ -127,3 +127,22 @@ void curlloop_free(struct curlloop *cl)
         cl->api->timer_close(cl->timer);
     free(cl);
 }
+
+int curlloop_plugin_init(const struct sw_host_api *api, curlloop_done_fn done, void **state)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return SW_EPLUGIN;
+    struct curlloop *cl = curlloop_new(api, done, NULL);
+    if (!cl) {
+        curl_global_cleanup();
+        return SW_ENOMEM;
+    }
+    *state = cl;
+    return 0;
+}
+
+void curlloop_plugin_shutdown(void *state)
+{
+    curlloop_free(state);
+    curl_global_cleanup();
+}

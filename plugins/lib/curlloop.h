@@ -3,8 +3,8 @@
  * libcurl's multi-socket interface on the sitewatch event loop: curl's
  * sockets become api->watch_fd watchers, its timer one api->timer, and
  * every finished transfer is handed to the owner's callback.  One per
- * plugin (web's checks, email, webhook), so that thousands of transfers
- * share the loop's one thread.  Loop thread only.
+ * plugin (web's checks, email, webhook, alertmanager), so that thousands
+ * of transfers share the loop's one thread.  Loop thread only.
  */
 #ifndef SW_COMMON_CURLLOOP_H
 #define SW_COMMON_CURLLOOP_H
@@ -33,5 +33,12 @@ void curlloop_remove(struct curlloop *cl, CURL *easy);
 /* Free the multi handle, its watchers and timer; every transfer must have
  * been removed. NULL is a no-op. */
 void curlloop_free(struct curlloop *cl);
+
+/* For a plugin whose transfers all go through one curlloop (the notify
+ * plugins): its init, libcurl initialised and the loop made into *STATE
+ * (0, SW_EPLUGIN or SW_ENOMEM, then nothing left to undo), and its
+ * shutdown, both undone. */
+int curlloop_plugin_init(const struct sw_host_api *api, curlloop_done_fn done, void **state);
+void curlloop_plugin_shutdown(void *state);
 
 #endif

@@ -247,21 +247,7 @@ static void wh_close(void *inst)
 
 static int wh_init(void **state)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return SW_EPLUGIN;
-    struct curlloop *cl = curlloop_new(sw_api, wh_request_done, NULL);
-    if (!cl) {
-        curl_global_cleanup();
-        return SW_ENOMEM;
-    }
-    *state = cl;
-    return 0;
-}
-
-static void wh_shutdown(void *state)
-{
-    curlloop_free(state);
-    curl_global_cleanup();
+    return curlloop_plugin_init(sw_api, wh_request_done, state);
 }
 
 static const struct sw_plugin wh_plugin = {
@@ -271,7 +257,7 @@ static const struct sw_plugin wh_plugin = {
     .kind = SW_KIND_NOTIFY,
     .description = "POST each alert as JSON: sitewatch's schema, a chat or paging service's, or a template",
     .init = wh_init,
-    .shutdown = wh_shutdown,
+    .shutdown = curlloop_plugin_shutdown,
     .key_decls = wh_keys,
     .key_size = sizeof(struct sw_key),
     .notify_open = wh_open,
