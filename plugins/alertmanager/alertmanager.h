@@ -29,8 +29,8 @@ struct am {
     int64_t repeat;
     json_t *extra; /* the labels key's, name -> value */
     char *ca_file;
-    struct curl_slist *headers;
-    struct curlloop *loop; /* the plugin's, shared by its notifiers */
+    struct curl_slist *headers; /* every post's, {secret} filled in: wiped when freed */
+    struct curlloop *loop;      /* the plugin's, shared by its notifiers */
     /* What is firing: series -> its alert without endsAt, re-posted every
      * repeat while the timer is armed. */
     json_t *firing;
