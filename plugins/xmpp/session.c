@@ -9,17 +9,16 @@
  * the answer, and the delivery counts when at least one recipient took
  * it, as for a mail.  A clean close alone would only say the bytes left.
  *
- * What went wrong is worded from what libstrophe tells: its connection
- * events, the certificate check it hands over, and a few of its log
- * lines (the address it connects to, connect errors, SASL mechanisms
- * refused), matched by their text in 0.12.  Its log also carries every
- * stanza, PLAIN's credentials among them: nothing else of it is kept, and
- * its memory is wiped as it is freed.
+ * What went wrong is gathered from what libstrophe tells (words.c words
+ * it): its connection events, the certificate check it hands over, and a
+ * few of its log lines (the address it connects to, connect errors, SASL
+ * mechanisms refused), matched by their text in 0.12.  Its log also
+ * carries every stanza, PLAIN's credentials among them: nothing else of
+ * it is kept, and its memory is wiped as it is freed.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
-#include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,63 +27,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <strophe.h>
-
-#include "xmpp.h"
-
-/* What one session learnt, for the words of its end. */
-struct xs {
-    struct xm_send *x;
-    xmpp_ctx_t *ctx;
-    int over;       /* the connection is closed */
-    int tcp_up;     /* TCP connected */
-    int os_err;     /* why TCP did not connect (errno) */
-    int disc_err;   /* libstrophe's error at the close (errno, or a TLS code) */
-    int tls_failed; /* the TLS handshake failed */
-    int connected;  /* logged in and bound */
-    int confirmed;  /* the ping after the messages was answered */
-    int nomem;
-    int bounced;           /* recipients the server refused */
-    unsigned char *gone;   /* per recipient: 1 when refused */
-    struct buf refused;    /* "jid (condition: text), ..." */
-    struct buf sasl;       /* the SASL mechanisms the server refused */
-    char certfail[200];    /* OpenSSL's words for the certificate */
-    char lasterr[200];     /* libstrophe's last error line */
-    int stream_error;      /* an xmpp_error_type_t + 1, or 0 */
-    char stream_text[200]; /* its text */
-    char bound[300];       /* the full JID the server bound */
-};
+#include "session.h"
 
 /* libstrophe's certificate and socket callbacks carry no user data. */
 static _Thread_local struct xs *xs_self;
-
-/* The stream error conditions, in the order of xmpp_error_type_t. */
-static const char *const xs_conditions[] = {
-    "bad-format",
-    "bad-namespace-prefix",
-    "conflict",
-    "connection-timeout",
-    "host-gone",
-    "host-unknown",
-    "improper-addressing",
-    "internal-server-error",
-    "invalid-from",
-    "invalid-id",
-    "invalid-namespace",
-    "invalid-xml",
-    "not-authorized",
-    "policy-violation",
-    "remote-connection-failed",
-    "resource-constraint",
-    "restricted-xml",
-    "see-other-host",
-    "system-shutdown",
-    "undefined-condition",
-    "unsupported-encoding",
-    "unsupported-stanza-type",
-    "unsupported-version",
-    "not-well-formed",
-};
 
 /* Text from the server into DST (N bytes), control characters as spaces:
  * it ends up in one log line. */
@@ -302,90 +248,6 @@ static void xs_event(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error, xmpp_st
     }
 }
 
-/* ---- its end in words ---- */
-
-/* xmpp_connect_client refused to start: no address for the host (the
- * error code does not say, so ask the resolver again). */
-static void xs_no_start(struct xs *s, int rc, struct buf *why)
-{
-    const struct xm_inst *in = s->x->in;
-    if (rc == XMPP_EMEM) {
-        s->nomem = 1;
-        return;
-    }
-    const char *host = in->server ? in->server : in->domain;
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-    int g = getaddrinfo(host, NULL, &hints, &res);
-    if (res)
-        freeaddrinfo(res);
-    if (g)
-        buf_printf(why, "cannot resolve %s: %s", host, gai_strerror(g));
-    else
-        buf_printf(why, "cannot open a connection to %s (libstrophe error %d)", host, rc);
-}
-
-/* When logged in: what the server did with the messages. */
-static int xs_after_login(struct xs *s, const char *ep, struct buf *why)
-{
-    const struct xm_inst *in = s->x->in;
-    if (!s->confirmed) {
-        buf_printf(why, "%s ended the session before it confirmed the messages", ep);
-        if (s->stream_error)
-            buf_printf(why, " (%s%s%s)", xs_conditions[s->stream_error - 1], s->stream_text[0] ? ": " : "",
-                       s->stream_text);
-        return SW_EIO;
-    }
-    if (s->bounced >= in->nto) {
-        buf_printf(why, "every recipient refused: %s", s->refused.s);
-        return SW_EIO;
-    }
-    buf_printf(why, "%s confirmed it for ", in->domain);
-    for (int i = 0, shown = 0; i < in->nto; i++)
-        if (!s->gone[i])
-            buf_printf(why, "%s%s", shown++ ? ", " : "", in->to[i]);
-    buf_printf(why, " (sent as %s)", s->bound[0] ? s->bound : in->jid);
-    if (s->refused.len)
-        buf_printf(why, "; refused: %s", s->refused.s);
-    return 0;
-}
-
-static int xs_outcome(struct xs *s, struct buf *why)
-{
-    const struct xm_inst *in = s->x->in;
-    char ep[300];
-    xm_endpoint(s->x, ep, sizeof ep);
-    if (s->connected)
-        return xs_after_login(s, ep, why);
-    if (s->certfail[0]) {
-        buf_printf(why,
-                   "TLS with %s: the certificate was refused: %s (it must name %s and chain to a CA of the "
-                   "system or of ca_file)",
-                   ep, s->certfail, in->domain);
-    } else if (s->sasl.len || strstr(s->lasterr, "Cannot authenticate")) {
-        buf_printf(why, "authentication failed: %s refused the password of %s", ep, in->jid);
-        if (s->sasl.len)
-            buf_printf(why, " (SASL %s)", s->sasl.s);
-    } else if (strstr(s->lasterr, "TLS is not supported")) {
-        buf_printf(why, "%s does not offer STARTTLS, and nothing is sent without TLS", ep);
-    } else if (s->tls_failed) {
-        buf_printf(why, "TLS with %s failed%s%s", ep, s->lasterr[0] ? ": " : "", s->lasterr);
-    } else if (s->stream_error) {
-        buf_printf(why, "%s closed the stream: %s%s%s", ep, xs_conditions[s->stream_error - 1],
-                   s->stream_text[0] ? ": " : "", s->stream_text);
-    } else if (!s->tcp_up && (s->os_err == ECONNREFUSED)) {
-        buf_printf(why, "connection refused by %s", ep);
-    } else if (!s->tcp_up && s->disc_err == ETIMEDOUT) {
-        buf_printf(why, "no answer from %s: connecting timed out", ep);
-    } else if (!s->tcp_up) {
-        buf_printf(why, "cannot connect to %s%s%s", ep, s->os_err ? ": " : "",
-                   s->os_err ? strerror(s->os_err) : "");
-    } else {
-        buf_printf(why, "%s closed the connection while %s it%s%s", ep,
-                   xm_stage_words(atomic_load(&s->x->stage)), s->lasterr[0] ? ": " : "", s->lasterr);
-    }
-    return SW_EIO;
-}
-
 void *xm_session(void *arg)
 {
     struct xm_send *x = arg;
@@ -397,7 +259,7 @@ void *xm_session(void *arg)
     s.ctx = xmpp_ctx_new(&mem, &log);
     xmpp_conn_t *conn = s.ctx ? xmpp_conn_new(s.ctx) : NULL;
     int rc = conn && s.gone ? 0 : XMPP_EMEM;
-    if (conn) {
+    if (rc == 0) {
         xmpp_conn_set_flags(conn, XMPP_CONN_FLAG_MANDATORY_TLS | XMPP_CONN_FLAG_DISABLE_SM);
         xmpp_conn_set_jid(conn, in->jid);
         xmpp_conn_set_pass(conn, in->password);

@@ -2,7 +2,8 @@
  *
  * The xmpp notify plugin's parts: a notifier's configuration (xmpp.c),
  * one delivery as the loop sees it (send.c: the thread, its deadline, its
- * end) and the XMPP session that thread runs with libstrophe (session.c).
+ * end) and the XMPP session that thread runs with libstrophe (session.c,
+ * its end in words in words.c).
  *
  * Why a thread: libstrophe 0.12 cannot be driven from the host loop
  * without blocking it.  Its TLS handshake (tls_start) and its TLS close
