@@ -303,6 +303,10 @@ void sw_health_show(const char *path, int json, FILE *out)
     health_str(text, "updated", updated, sizeof updated);
     /* One line per storage that is failing or lost results; none when all
      * is well (the table below is the news then). */
+    /* The notifiers come after the storages: each list read on its own. */
+    char *notify = strstr(text, ",\"notify\":[");
+    if (notify)
+        *notify++ = '\0';
     const char *p = strstr(text, "\"storage\":[");
     while (p && (p = strstr(p, "{\"name\":\""))) {
         const char *end = strchr(p, '}');
@@ -337,4 +341,25 @@ void sw_health_show(const char *path, int json, FILE *out)
     if (qdrop && !strstr(text, "\"queue_full\":"))
         fprintf(out, "storage queue: %lld result(s) dropped because it was full (as of %s)\n", qdrop,
                 updated);
+    /* A notifier whose last attempt failed, or that gave messages up. */
+    for (p = notify; p && (p = strstr(p, "{\"name\":\""));) {
+        const char *end = strchr(p, '}');
+        char one[1024], name[SW_NAME_MAX + 1], ok[40], fail[40];
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        len = len < sizeof one - 1 ? len : sizeof one - 1;
+        memcpy(one, p, len);
+        one[len] = '\0';
+        health_str(one, "name", name, sizeof name);
+        health_str(one, "last_ok", ok, sizeof ok);
+        health_str(one, "last_fail", fail, sizeof fail);
+        long long given_up = health_num(one, "given_up");
+        if (*fail && strcmp(fail, ok) > 0) /* RFC 3339 in UTC: compared as text */
+            fprintf(out,
+                    "notify %s: FAILING: its last attempt at %s failed (last delivered: %s) (as of %s)\n",
+                    name, fail, *ok ? ok : "never", updated);
+        if (given_up)
+            fprintf(out, "notify %s: %lld event(s) given up, not delivered (give_up_after) (as of %s)\n",
+                    name, given_up, updated);
+        p += len;
+    }
 }

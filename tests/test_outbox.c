@@ -133,6 +133,12 @@ START_TEST(refusing_notifier_is_given_up_and_said)
     T_HAS(s, "{\"name\":\"bad\",\"busy\":false,\"delivered\":0,");
     T_HAS(s, "\"given_up\":1");
     free(s);
+    /* status says it too. */
+    struct t_out o = t_sitewatch(conf, "status", NULL);
+    T_HAS(o.out, "notify bad: FAILING: its last attempt at ");
+    T_HAS(o.out, "notify bad: 1 event(s) given up, not delivered (give_up_after)");
+    ck_assert_msg(!strstr(o.out, "notify self:"), "%s", o.out);
+    t_out_free(&o);
 }
 END_TEST
 
