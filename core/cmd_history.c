@@ -95,6 +95,7 @@ int sw_cmd_history(struct sw_app *a)
 
 struct uptime_sum {
     int64_t n[4];
+    int64_t maintenance; /* left out of n[], so out of the uptime */
     double p95;
 };
 
@@ -105,6 +106,8 @@ static int sum_cb(const struct sw_bucket *b, void *ud)
         u->n[v] += b->count[v];
     if (b->size >= offsetof(struct sw_bucket, lat_p95) + sizeof b->lat_p95)
         u->p95 = b->lat_p95;
+    if (b->size >= offsetof(struct sw_bucket, maintenance) + sizeof b->maintenance)
+        u->maintenance += b->maintenance;
     return 0;
 }
 
@@ -165,21 +168,27 @@ int sw_cmd_uptime(struct sw_app *a)
                 buf_json_num(&b, up);
                 buf_puts(&b, ",\"warn_percent\":");
                 buf_json_num(&b, warn);
-                buf_printf(&b, ",\"ok\":%lld,\"warn\":%lld,\"fail\":%lld,\"unknown\":%lld,\"p95_ms_max\":",
-                           (long long)n[0], (long long)n[1], (long long)n[2], (long long)n[3]);
+                buf_printf(&b,
+                           ",\"ok\":%lld,\"warn\":%lld,\"fail\":%lld,\"unknown\":%lld,\"maintenance\":%lld,"
+                           "\"p95_ms_max\":",
+                           (long long)n[0], (long long)n[1], (long long)n[2], (long long)n[3],
+                           (long long)u.maintenance);
                 buf_json_num(&b, u.p95 * 1e3);
                 buf_puts(&b, "}");
                 puts(sw_text(&b));
                 buf_free(&b);
             } else {
-                char u[16] = "-", w[16] = "-";
+                char ut[16] = "-", w[16] = "-";
                 if (judged) {
-                    snprintf(u, sizeof u, "%.3f%%", up);
+                    snprintf(ut, sizeof ut, "%.3f%%", up);
                     snprintf(w, sizeof w, "%.3f%%", warn);
                 }
-                printf("%-24s %-6s %8s %8s %8lld %7lld %7lld %7lld %7lld\n", site->name, site->checks[c], u,
-                       w, (long long)(judged + n[SW_UNKNOWN]), (long long)n[0], (long long)n[1],
-                       (long long)n[2], (long long)n[3]);
+                printf("%-24s %-6s %8s %8s %8lld %7lld %7lld %7lld %7lld", site->name, site->checks[c], ut, w,
+                       (long long)(judged + n[SW_UNKNOWN]), (long long)n[0], (long long)n[1], (long long)n[2],
+                       (long long)n[3]);
+                if (u.maintenance) /* not in the uptime: said, so the counts add up */
+                    printf("   + %lld in maintenance", (long long)u.maintenance);
+                printf("\n");
             }
         }
     }

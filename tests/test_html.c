@@ -740,13 +740,15 @@ static char *old_database(char *db, size_t size)
     snprintf(db, size, "%s/old.db", d);
     free(t_write(d, "1st.ini", "[storage sqlite]\npath = %s\n", db));
     /* Versions 1 to 3 are the same migrations as ever: made by the plugin,
-     * with version 4 taken back (an empty file has nothing else of it). */
+     * with versions 4 and 5 taken back (an empty file has nothing else of
+     * them). */
     struct t_storage t;
     t_storage_open(&t, d, "sqlite");
     t_storage_close(&t);
     sqlite3 *h;
     ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
-    sql_ok(h, "DROP TABLE phases; DROP TABLE results_v3; DELETE FROM schema_version WHERE version > 3");
+    sql_ok(h, "DROP TABLE phases; DROP TABLE results_v3; ALTER TABLE rollups DROP COLUMN n_maint;"
+              " DELETE FROM schema_version WHERE version > 3");
     old_fill(h, OLD_N);
     sqlite3_close(h);
     return d;
@@ -762,7 +764,7 @@ START_TEST(old_database_keeps_its_phases)
     enum { N = OLD_N };
     struct t_storage t;
     t_storage_open(&t, d, "sqlite");
-    ck_assert_int_eq(t_sql_long(db, "SELECT max(version) FROM schema_version"), 4);
+    ck_assert_int_eq(t_sql_long(db, "SELECT max(version) FROM schema_version"), 5);
     ck_assert_int_eq(t_sql_long(db, "SELECT last_id FROM results_v3"), N);
     ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results WHERE metrics LIKE '%time.transfer%'"), 0);
     /* Whole hours (rollups), then ragged edges: raw rows at both ends. */

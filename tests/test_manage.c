@@ -8,6 +8,7 @@
 #include <check.h>
 #include <signal.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -420,6 +421,41 @@ START_TEST(retention_rolls_up_then_deletes)
 }
 END_TEST
 
+/* Results inside a maintenance window are stored, marked, and left out
+ * of uptime: counted apart, so the counts still add up. */
+START_TEST(maintenance_left_out_of_uptime)
+{
+    time_t now = time(NULL) - 60;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char start[32];
+    strftime(start, sizeof start, "%Y-%m-%d %H:%M", &tm);
+    free(t_write(dir, "window.ini", "[maintenance upgrade]\nsites = main\nstart = %s\nduration = 1h\n",
+                 start));
+    for (int i = 0; i < 2; i++) {
+        struct t_out o = t_sitewatch(dir, "check", NULL);
+        t_out_free(&o);
+    }
+    ck_assert_int_eq(t_sql_long(db, "SELECT count(*) FROM results_v WHERE site = 'main' AND info LIKE "
+                                    "'%\"maintenance\":\"upgrade\"%'"),
+                     2);
+    struct t_out o = t_sitewatch(dir, "uptime", "--format", "json", NULL);
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    char *l = t_json_line(o.out, "main");
+    ck_assert_msg(l && strstr(l, "\"percent\":null") && strstr(l, "\"fail\":0,") &&
+                      strstr(l, "\"maintenance\":2,"),
+                  "%s", o.out);
+    free(l);
+    l = t_json_line(o.out, "other");
+    ck_assert_msg(l && strstr(l, "\"fail\":2,") && strstr(l, "\"maintenance\":0,"), "%s", o.out);
+    free(l);
+    t_out_free(&o);
+    o = t_sitewatch(dir, "uptime", "main", NULL);
+    T_HAS(o.out, "   + 2 in maintenance\n");
+    t_out_free(&o);
+}
+END_TEST
+
 /* The daemon sees add, set-interval and remove by itself. */
 START_TEST(daemon_picks_up_changes)
 {
@@ -723,6 +759,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, add_writes_a_file);
+    tcase_add_test(tc, maintenance_left_out_of_uptime);
     tcase_add_test(tc, add_refusals);
     tcase_add_test(tc, set_interval_keeps_the_file);
     tcase_add_test(tc, edits_read_the_file_as_the_reader_does);

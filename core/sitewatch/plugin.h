@@ -174,6 +174,10 @@ struct sw_bucket {
     int nphases;
     const char *const *phase_names;
     const double *phase_means;
+    /* ABI 1.4: results that came inside a maintenance window (info
+     * "maintenance"): counted here, not in count[], so uptime leaves them
+     * out; their latency is not in lat_*. */
+    int64_t maintenance;
 };
 enum { SW_PHASE_DNS, SW_PHASE_CONNECT, SW_PHASE_TLS, SW_PHASE_FIRST_BYTE, SW_PHASE_TRANSFER, SW_PHASES };
 /* Flags of a bucket query. */

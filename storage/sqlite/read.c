@@ -21,9 +21,13 @@
 static int sqlite_prepare_sums(struct sqlite_reader *s)
 {
     struct buf sql = {0}, cols = {0};
+    /* After the phases: results in maintenance (schema 5; a file read as
+     * it is at an older version has none). */
+    int maint = sqlite_version(s->rdb) >= 5;
     buf_puts(&cols,
              "start, n_ok, n_warn, n_fail, n_unknown, lat_n, lat_sum, lat_min, lat_max, lat_p95, ph_n");
     sqlite_phases_sql(&s->phases, &cols, "%c");
+    buf_puts(&cols, maint ? ", n_maint" : ", 0");
     buf_printf(
         &sql,
         "SELECT %s FROM rollups WHERE series = ?1 AND span = ?2 AND start >= ?3 AND start < ?4 UNION ALL"
@@ -36,6 +40,7 @@ static int sqlite_prepare_sums(struct sqlite_reader *s)
         &cols,
         "started, verdict, duration, CASE WHEN id <= ?7 THEN json_extract(metrics, '$.\"time.total\"') END");
     sqlite_phases_sql(&s->phases, &cols, "json_extract(metrics, %m)");
+    buf_puts(&cols, ", json_extract(info, '$.maintenance') IS NOT NULL");
     buf_printf(&sql,
                "SELECT %s FROM results WHERE series = ?1 AND started >= ?3 AND started < ?4 UNION ALL"
                " SELECT %s FROM results WHERE series = ?1 AND started >= ?5 AND started < ?6",
@@ -303,8 +308,8 @@ int sqlite_recent(void *p, const char *site, const char *check, int limit, sw_re
 /* ---- buckets ---- */
 
 struct sqlite_acc {
-    int64_t n[4], lat_n, lat_sum, lat_min, lat_max, ph_n;
-    int64_t p95; /* the largest slot p95 seen, or 0 */
+    int64_t n[5], lat_n, lat_sum, lat_min, lat_max, ph_n; /* n[4]: in maintenance */
+    int64_t p95;                                          /* the largest slot p95 seen, or 0 */
 };
 
 struct sqlite_sum {
@@ -329,7 +334,7 @@ static void sqlite_add(struct sqlite_sum *q, int64_t i, const int64_t n[4], int6
                        int64_t lat_min, int64_t lat_max, int64_t ph_n)
 {
     struct sqlite_acc *a = &q->cur[i];
-    for (int v = 0; v < 4; v++)
+    for (int v = 0; v < 5; v++)
         a->n[v] += n[v];
     if (lat_n) {
         a->lat_min = a->lat_n && a->lat_min < lat_min ? a->lat_min : lat_min;
@@ -363,7 +368,7 @@ static void sqlite_sum_range(struct sqlite_sum *q, int64_t span, int64_t lo, int
         sqlite3_bind_int64(st, 7, q->s->phases.v3_last);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t n[4] = {0}, b = sqlite_bucket_of(q, sqlite3_column_int64(st, 0));
+        int64_t n[5] = {0}, b = sqlite_bucket_of(q, sqlite3_column_int64(st, 0));
         if (b < 0)
             continue;
         int first = span ? 11 : 4, has_ph = 0;
@@ -381,6 +386,7 @@ static void sqlite_sum_range(struct sqlite_sum *q, int64_t span, int64_t lo, int
         if (span) {
             for (int v = 0; v < 4; v++)
                 n[v] = sqlite3_column_int64(st, 1 + v);
+            n[4] = sqlite3_column_int64(st, first + q->nph);
             sqlite_add(q, b, n, sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6),
                        sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8),
                        sqlite3_column_int64(st, 10));
@@ -390,8 +396,9 @@ static void sqlite_sum_range(struct sqlite_sum *q, int64_t span, int64_t lo, int
         }
         int verdict = sqlite3_column_int(st, 1) & 3;
         int64_t d = sqlite3_column_int64(st, 2);
-        n[verdict] = 1;
-        int answered = verdict <= SW_WARN;
+        int in_maint = sqlite3_column_int(st, first + q->nph);
+        n[in_maint ? 4 : verdict] = 1;
+        int answered = !in_maint && verdict <= SW_WARN;
         sqlite_add(q, b, n, answered, answered ? d : 0, d, d, has_ph);
     }
     if (rc != SQLITE_DONE)
@@ -436,12 +443,13 @@ static int sqlite_emit(const struct sqlite_sum *q, const char *location, sw_buck
     const struct sqlite_phases *phases = &q->s->phases;
     for (int64_t i = 0; i < q->nb; i++) {
         const struct sqlite_acc *a = &q->cur[i];
-        if (!a->n[0] && !a->n[1] && !a->n[2] && !a->n[3])
+        if (!a->n[0] && !a->n[1] && !a->n[2] && !a->n[3] && !a->n[4])
             continue;
         struct sw_bucket b = {.size = sizeof b, .location = location};
         b.start = q->from + i * q->step;
         b.span = b.start + q->step > q->to ? q->to - b.start : q->step;
         memcpy(b.count, a->n, sizeof b.count);
+        b.maintenance = a->n[4];
         b.lat_min = a->lat_n ? (double)a->lat_min / 1e6 : NAN;
         b.lat_max = a->lat_n ? (double)a->lat_max / 1e6 : NAN;
         b.lat_avg = a->lat_n ? (double)a->lat_sum / (double)a->lat_n / 1e6 : NAN;

@@ -97,6 +97,10 @@ static const char *const sqlite_migrations[] = {
     "INSERT INTO phases VALUES " SQLITE_PHASES_V3 ";"
     "CREATE TABLE results_v3(last_id INTEGER NOT NULL);"
     "INSERT INTO results_v3 SELECT coalesce(max(id), 0) FROM results;",
+    /* 5: results inside a maintenance window (info "maintenance") are
+     * counted apart, not by verdict, so uptime leaves them out; none
+     * before this version were. */
+    "ALTER TABLE rollups ADD COLUMN n_maint INTEGER NOT NULL DEFAULT 0;",
 };
 #define SQLITE_SCHEMA_VERSION ((int)(sizeof sqlite_migrations / sizeof *sqlite_migrations))
 

@@ -13,12 +13,17 @@
 int sqlite_prepare_upsert(struct sqlite_inst *s)
 {
     struct buf sql = {0};
+    /* A schema-3 file read as it is never gets this far with a write, but
+     * its statements are prepared: without n_maint, ?13 is left unused. */
+    int maint = sqlite_version(s->wdb) >= 5;
     buf_puts(&sql, "INSERT INTO rollups(series, span, start, n_ok, n_warn, n_fail, n_unknown, lat_n, lat_sum,"
                    " lat_min, lat_max, ph_n");
+    buf_puts(&sql, maint ? ", n_maint" : "");
     sqlite_phases_sql(&s->phases, &sql, "%c");
-    buf_puts(&sql, ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12");
+    buf_puts(&sql, maint ? ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13"
+                         : ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12");
     for (int p = 0; p < s->phases.n; p++)
-        buf_printf(&sql, ", ?%d", 13 + p);
+        buf_printf(&sql, ", ?%d", 14 + p);
     buf_puts(&sql,
              ") ON CONFLICT DO UPDATE SET n_ok = n_ok + excluded.n_ok, n_warn = n_warn + excluded.n_warn,"
              "  n_fail = n_fail + excluded.n_fail, n_unknown = n_unknown + excluded.n_unknown,"
@@ -26,6 +31,7 @@ int sqlite_prepare_upsert(struct sqlite_inst *s)
              "  lat_min = min(coalesce(lat_min, excluded.lat_min), coalesce(excluded.lat_min, lat_min)),"
              "  lat_max = max(coalesce(lat_max, excluded.lat_max), coalesce(excluded.lat_max, lat_max)),"
              "  ph_n = ph_n + excluded.ph_n");
+    buf_puts(&sql, maint ? ", n_maint = n_maint + excluded.n_maint" : "");
     sqlite_phases_sql(&s->phases, &sql, "%c = %c + excluded.%c");
     int rc = sql.failed ? SW_ENOMEM : sqlite_prepare(s->wdb, sql.s, &s->upsert_rollup, s->path);
     buf_free(&sql);
@@ -192,8 +198,8 @@ static int sqlite_phases(const struct sqlite_phases *phases, const sw_result *r,
 
 struct rollup_add {
     int64_t series, span, start;
-    int64_t n[4], lat_n, lat_sum, lat_min, lat_max, ph_n;
-    double *ph; /* the phases' sums, in the batch's array */
+    int64_t n[5], lat_n, lat_sum, lat_min, lat_max, ph_n; /* n[4]: in maintenance */
+    double *ph;                                           /* the phases' sums, in the batch's array */
 };
 
 static int rollup_cmp(const void *a, const void *b)
@@ -207,10 +213,22 @@ static int rollup_cmp(const void *a, const void *b)
 }
 
 /* Add R's three slots to V (3 entries), their phases at PH (3 x NPH). */
+/* Whether R came inside a maintenance window: the core marks it so. */
+static int rollup_in_maintenance(const sw_result *r)
+{
+    for (int i = 0, n = sw_api->result_info_count(r); i < n; i++) {
+        const char *k, *v;
+        if (sw_api->result_info_at(r, i, &k, &v) == 0 && strcmp(k, "maintenance") == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static void rollup_of(struct rollup_add *v, double *ph, const struct sqlite_phases *phases,
                       sqlite3_int64 series, const sw_result *r)
 {
-    int verdict = sw_api->result_verdict(r) & 3;
+    /* Counted apart, not by its verdict: uptime leaves it out. */
+    int verdict = rollup_in_maintenance(r) ? 4 : sw_api->result_verdict(r) & 3;
     int64_t started = sw_api->result_started(r), d = sw_api->result_duration(r);
     size_t nph = (size_t)phases->n;
     int has_ph = sqlite_phases(phases, r, ph);
@@ -234,7 +252,7 @@ static void rollup_of(struct rollup_add *v, double *ph, const struct sqlite_phas
 
 static void rollup_merge(struct rollup_add *a, const struct rollup_add *b, int nph)
 {
-    for (int v = 0; v < 4; v++)
+    for (int v = 0; v < 5; v++)
         a->n[v] += b->n[v];
     if (b->lat_n) {
         a->lat_min = a->lat_n && a->lat_min < b->lat_min ? a->lat_min : b->lat_min;
@@ -262,8 +280,9 @@ static int rollup_upsert(struct sqlite_inst *s, const struct rollup_add *a)
         sqlite3_bind_null(st, 11);
     }
     sqlite3_bind_int64(st, 12, a->ph_n);
+    sqlite3_bind_int64(st, 13, a->n[4]);
     for (int p = 0; p < s->phases.n; p++)
-        sqlite3_bind_double(st, 13 + p, a->ph[p]);
+        sqlite3_bind_double(st, 14 + p, a->ph[p]);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : -1;
