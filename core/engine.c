@@ -218,8 +218,12 @@ static int seed_cb(const sw_result *r, void *ud)
             s->got = sw_xrealloc(s->got, sizeof *s->got * (size_t)s->cap);
         }
         /* Only the newest keeps its metrics and info in the cache, so the
-         * older ones are not copied with theirs. */
+         * older ones are not copied with theirs; but whether each came
+         * inside a maintenance window is the cache's (recent.c). */
         s->got[s->n] = s->n ? sw_result_clone_slim(r) : sw_result_clone(r);
+        for (int i = 0; s->n && i < r->ninfos; i++)
+            if (strcmp(r->infos[i].key, "maintenance") == 0)
+                sw_result_info(s->got[s->n], "maintenance", r->infos[i].value);
         s->n++;
     }
     return s->n >= s->series->recent.max;

@@ -146,6 +146,15 @@ static struct sw_recent_entry *recent_front(struct sw_recent *c, const char **go
     return e;
 }
 
+/* The core marks a result inside a maintenance window (engine.c). */
+static int recent_in_maintenance(const sw_result *r)
+{
+    for (int i = 0; i < r->ninfos; i++)
+        if (strcmp(r->infos[i].key, "maintenance") == 0)
+            return 1;
+    return 0;
+}
+
 void sw_recent_push(struct sw_recent *c, sw_result *r)
 {
     sw_result *prev = c->newest;
@@ -154,9 +163,13 @@ void sw_recent_push(struct sw_recent *c, sw_result *r)
         return;
     if (c->max > 1) {
         const char *gone;
-        *recent_front(c, &gone) =
-            (struct sw_recent_entry){prev->scheduled,          prev->started, prev->duration, prev->since,
-                                     reason_get(prev->reason), prev->verdict};
+        *recent_front(c, &gone) = (struct sw_recent_entry){prev->scheduled,
+                                                           prev->started,
+                                                           prev->duration,
+                                                           prev->since,
+                                                           reason_get(prev->reason),
+                                                           prev->verdict,
+                                                           recent_in_maintenance(prev)};
         reason_put(gone);
     }
     sw_result_unref(prev);
@@ -184,6 +197,12 @@ int sw_recent_lend(const struct sw_recent *c, int i, sw_result_cb cb, void *ud)
                    .verdict = e->verdict,
                    .has_verdict = 1,
                    .reason = (char *)e->reason};
+    /* Which window is the newest's to tell; an older one says it was in one. */
+    static const struct sw_info in_maintenance = {(char *)"maintenance", (char *)"yes"};
+    if (e->maintenance) {
+        t.infos = (struct sw_info *)&in_maintenance;
+        t.ninfos = 1;
+    }
     atomic_init(&t.refs, 1);
     return cb(&t, ud);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * The recent cache of one series (a site x check): its newest result
  * whole, and the results before it ([core] recent in all) as compact
- * records of times, verdict and reason.  That is all status, since and the
+ * records of times, verdict, reason and whether it came inside a
+ * maintenance window.  That is all status, since and the
  * pages need of the older ones; a whole sw_result each was a third of the
  * daemon's heap at 10,000 sites. */
 #ifndef SW_RECENT_H
@@ -15,6 +16,7 @@ struct sw_recent_entry {
     int64_t scheduled, started, duration, since;
     const char *reason; /* shared (see recent.c), or NULL */
     int verdict;
+    int maintenance; /* it came inside a maintenance window: lent with info maintenance */
 };
 
 struct sw_recent {

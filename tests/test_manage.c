@@ -453,6 +453,23 @@ START_TEST(maintenance_left_out_of_uptime)
     o = t_sitewatch(dir, "uptime", "main", NULL);
     T_HAS(o.out, "   + 2 in maintenance\n");
     t_out_free(&o);
+    /* The status site gives them a colour of their own, status.json says so. */
+    free(t_write(dir, "out.ini", "[output html]\ndir = %s/public\n", dir));
+    o = t_sitewatch(dir, "render", NULL);
+    ck_assert_msg(o.status == 0, "%s", o.err);
+    t_out_free(&o);
+    char *index = conf_file("public/index.html");
+    ck_assert_ptr_nonnull(index);
+    /* Both of main's results, the older one too. */
+    const char *m1 = strstr(index, "<span class=\"mark v-fail maint\" title=\"");
+    ck_assert_msg(m1 && strstr(m1 + 1, "<span class=\"mark v-fail maint\" title=\""), "%s", index);
+    T_HAS(index, " \xc2\xb7 FAIL (maintenance) \xc2\xb7 ");
+    T_HAS(index, "<span class=\"mark v-fail\" title=\""); /* other, not in the window */
+    free(index);
+    char *json = conf_file("public/status.json");
+    T_HAS(json, "\"verdict\":\"FAIL\",\"maintenance\":true,");
+    T_HAS(json, "\"verdict\":\"FAIL\",\"maintenance\":false,");
+    free(json);
 }
 END_TEST
 

@@ -41,7 +41,7 @@ static const struct sw_key html_keys[] = {
 };
 
 const char html_css[] =
-    ":root{--ok:#2e7d32;--warn:#b26a00;--fail:#c62828;--unknown:#616161;--line:#e0e0e0}\n"
+    ":root{--ok:#2e7d32;--warn:#b26a00;--fail:#c62828;--unknown:#616161;--maint:#5c6bc0;--line:#e0e0e0}\n"
     "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI','DejaVu Sans',sans-serif;margin:0;color:#212121;"
     "background:#fafafa}\n"
     "header,main,footer{max-width:1100px;margin:0 auto;padding:0 16px}\n"
@@ -65,7 +65,7 @@ const char html_css[] =
     ".mark{display:inline-block;width:18px;height:18px;line-height:18px;margin-right:2px;border-radius:3px;"
     "color:#fff;text-align:center;font-size:12px;font-weight:700;cursor:default}\n"
     ".mark.v-ok{background:var(--ok)}.mark.v-warn{background:var(--warn)}.mark.v-fail{background:var(--fail)}"
-    ".mark.v-unknown{background:var(--unknown)}\n"
+    ".mark.v-unknown{background:var(--unknown)}.mark.maint{background:var(--maint)}\n"
     "tr.reason td{border-top:0;padding-top:0;font-size:13px;color:#424242;word-break:break-word}"
     "tr.reason.v-fail td{color:var(--fail)}tr.reason.v-warn td{color:var(--warn)}\n"
     ".page-error{color:var(--fail);font-size:12px;font-weight:normal;word-break:break-all}\n"

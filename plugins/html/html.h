@@ -23,6 +23,7 @@ extern const char *const html_window_name[HTML_WINDOWS];
 struct html_mark {
     int64_t started, duration;
     int verdict;
+    int maintenance; /* came inside a maintenance window: its own colour */
     char *reason;
 };
 

@@ -16,9 +16,11 @@ static void html_marks(struct buf *b, const struct html_series *s)
     buf_puts(b, "<td class=\"marks\">");
     for (int k = s->nmarks - 1; k >= 0; k--) {
         const struct html_mark *mk = &s->marks[k];
-        buf_printf(b, "<span class=\"mark v-%s\" title=\"", html_verdict_class(mk->verdict));
+        buf_printf(b, "<span class=\"mark v-%s%s\" title=\"", html_verdict_class(mk->verdict),
+                   mk->maintenance ? " maint" : "");
         html_time(b, mk->started, 1);
-        buf_printf(b, " \xc2\xb7 %s \xc2\xb7 ", html_verdict_word(mk->verdict));
+        buf_printf(b, " \xc2\xb7 %s%s \xc2\xb7 ", html_verdict_word(mk->verdict),
+                   mk->maintenance ? " (maintenance)" : "");
         html_ms(b, (double)mk->duration / SW_S);
         buf_puts(b, " \xc2\xb7 ");
         buf_html(b, mk->reason);

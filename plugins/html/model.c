@@ -113,6 +113,12 @@ static int mark_cb(const sw_result *r, void *ud)
     k->started = api->result_started(r);
     k->duration = api->result_duration(r);
     k->verdict = api->result_verdict(r);
+    k->maintenance = 0;
+    for (int i = 0, n = api->result_info_count(r); i < n; i++) {
+        const char *key, *value;
+        if (api->result_info_at(r, i, &key, &value) == 0 && strcmp(key, "maintenance") == 0)
+            k->maintenance = 1;
+    }
     k->reason = html_strdup(api->result_reason(r));
     return s->nmarks == HTML_MARKS;
 }

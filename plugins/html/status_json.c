@@ -74,7 +74,8 @@ void html_status_json(struct buf *b, const struct html_model *m)
                 const struct html_mark *mk = &s->marks[r];
                 buf_puts(b, r ? ",{\"started\":" : "{\"started\":");
                 json_time(b, mk->started);
-                buf_printf(b, ",\"verdict\":\"%s\",\"latency_ms\":", html_verdict_word(mk->verdict));
+                buf_printf(b, ",\"verdict\":\"%s\",\"maintenance\":%s,\"latency_ms\":",
+                           html_verdict_word(mk->verdict), mk->maintenance ? "true" : "false");
                 buf_json_num(b, (double)mk->duration / 1e3);
                 buf_puts(b, ",\"reason\":");
                 buf_json_str(b, mk->reason);
