@@ -38,6 +38,9 @@ struct sw_alerts {
     uv_timer_t *tick;
     struct al_entry **buckets;
     size_t nbuckets, nentries;
+    struct al_entry **acked; /* acks of this tick, applied once committed */
+    int nacked;
+    int64_t purged; /* when the silences over were last dropped */
 };
 
 char *sw_alert_key(const char *site, const char *check, const char *location)
@@ -253,9 +256,17 @@ static char *al_payload(struct sw_alerts *al, const struct al_subject *s, const 
     return p;
 }
 
+/* Whether A and B differ in more than their reason and parent mark: a
+ * reason that changes with every result ("slow: HTTP 200 in 3.2 s", the
+ * milliseconds in a connect error) is no change of state, and a sync of
+ * the file for each would hold the loop through an outage.  Memory keeps
+ * the newest reason; the file gets it with the next real change. */
 static int al_same(const struct sw_alert *a, const struct sw_alert *b)
 {
-    return memcmp(a, b, sizeof *a) == 0;
+    struct sw_alert x = *a, y = *b;
+    memset(x.reason, 0, sizeof x.reason), memset(y.reason, 0, sizeof y.reason);
+    memset(x.parent, 0, sizeof x.parent), memset(y.parent, 0, sizeof y.parent);
+    return memcmp(&x, &y, sizeof x) == 0;
 }
 
 /* Count VERDICT (when COUNT) into SE's state, then announce what is owed
@@ -284,6 +295,7 @@ static int al_judge(struct sw_alerts *al, const struct al_subject *s, int count,
     while (nev < 4 && sw_alert_owed(&a, &rules, key, &hold, now, &ev[nev]))
         nev++;
     if (!nev && x && al_same(&a, &before)) {
+        x->a = a; /* the newest reason and mark, for `alerts` and the next save */
         free(key);
         return 0;
     }
@@ -302,7 +314,7 @@ static int al_judge(struct sw_alerts *al, const struct al_subject *s, int count,
     }
     if (rc == 0)
         rc = sw_alertdb_commit(al->db);
-    else
+    if (rc != 0)
         sw_alertdb_rollback(al->db);
     if (rc != 0) {
         /* Memory keeps what the file did not take, so the event is owed
@@ -368,9 +380,9 @@ static int al_ack_one(void *ctx, const char *site, const char *check)
                 continue;
             struct sw_alert a = x->a;
             sw_alert_ack(&a);
-            if (sw_alertdb_save(al->db, x->key, &a) == 0) {
-                x->a = a;
-                sw_info("%s: acknowledged: no more reminders until it recovers", x->key);
+            if (sw_alertdb_save(al->db, x->key, &a) == 0) { /* memory once the tick commits */
+                al->acked = sw_xrealloc(al->acked, sizeof *al->acked * (size_t)(al->nacked + 1));
+                al->acked[al->nacked++] = x;
             }
         }
     return 0;
@@ -383,13 +395,21 @@ static void al_on_tick(uv_timer_t *t)
     int64_t now = sw_now_wall();
     /* One transaction: an ack asked while these are read is not dropped
      * unread. */
+    al->nacked = 0;
     if (sw_alertdb_begin(al->db) != 0 || sw_alertdb_take_acks(al->db, al_ack_one, al) < 0 ||
         sw_alertdb_commit(al->db) != 0) {
         sw_err("state: cannot take the acks asked for: %s", sw_alertdb_error(al->db));
         sw_alertdb_rollback(al->db);
+    } else {
+        for (int i = 0; i < al->nacked; i++) {
+            sw_alert_ack(&al->acked[i]->a);
+            sw_info("%s: acknowledged: no more reminders until it recovers", al->acked[i]->key);
+        }
     }
-    if (now / SW_S % 3600 == 0)
+    if (now - al->purged >= SW_H) {
         sw_alertdb_purge_silences(al->db, now);
+        al->purged = now;
+    }
     sw_selfwatch_tick(al->self, al, al->e, al->q, now);
     if (!al->nentries)
         return;
@@ -467,6 +487,7 @@ void sw_alerts_free(struct sw_alerts *al)
         uv_close((uv_handle_t *)al->tick, al_timer_closed);
     sw_outbox_free(al->outbox);
     sw_selfwatch_free(al->self);
+    free(al->acked);
     for (size_t i = 0; i < al->nbuckets; i++)
         for (struct al_entry *x = al->buckets[i], *next; x; x = next) {
             next = x->next;

@@ -203,20 +203,30 @@ static void msg_headline(struct buf *b, const sw_message *m, int i)
         buf_printf(b, ": %s", msg_f(m, i, "reason"));
 }
 
-/* "35 DOWN, 2 UP": a digest's events by kind, in the order first seen. */
+/* "35 DOWN, 2 UP": a digest's events by kind, in the order first seen;
+ * one pass (a digest holds up to a thousand). */
 static void msg_tally(struct buf *b, const sw_message *m)
 {
-    int n = sw_message_count(m);
-    for (int i = 0; i < n; i++) {
+    enum { KINDS = 8 };
+    const char *kind[KINDS];
+    int count[KINDS], nk = 0, other = 0;
+    for (int i = 0, n = sw_message_count(m); i < n; i++) {
         const char *ev = msg_f(m, i, "event");
-        int seen = 0, count = 0;
-        for (int k = 0; k < n; k++) {
-            seen |= k < i && strcmp(msg_f(m, k, "event"), ev) == 0;
-            count += strcmp(msg_f(m, k, "event"), ev) == 0;
+        int k = 0;
+        while (k < nk && strcmp(kind[k], ev) != 0)
+            k++;
+        if (k == nk && nk == KINDS) {
+            other++;
+            continue;
         }
-        if (!seen)
-            buf_printf(b, "%s%d %s", i ? ", " : "", count, ev);
+        if (k == nk)
+            kind[nk] = ev, count[nk++] = 0;
+        count[k]++;
     }
+    for (int k = 0; k < nk; k++)
+        buf_printf(b, "%s%d %s", k ? ", " : "", count[k], kind[k]);
+    if (other)
+        buf_printf(b, ", %d other", other);
 }
 
 /* Subjects stay on one line of a mail client's list. */
@@ -240,6 +250,7 @@ const char *sw_message_subject(const sw_message *m)
         size_t cut = MSG_SUBJECT_MAX;
         while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80) /* on a character boundary */
             cut--;
+        s = sw_xrealloc(s, cut + 4); /* the text was taken at its own length */
         strcpy(s + cut, "...");
     }
     return w->subject = s;

@@ -27,8 +27,15 @@ struct ob_one {
     int busy;
     int64_t *seqs; /* what the delivery under way carries */
     int nseqs, attempts;
+    /* Delivered, but the state file did not take it yet: not sent again,
+     * and taken out of the file first at the next look. */
+    int64_t *delivered;
+    int ndelivered;
     struct sw_outbox_counts counts;
 };
+
+/* When the state file fails: look again after this, not at once. */
+#define OUTBOX_STORE_RETRY (10 * SW_S)
 
 struct sw_outbox {
     struct sw_alertdb *db;
@@ -53,7 +60,33 @@ static void ob_on_timer(uv_timer_t *t)
 
 static void ob_arm(struct ob_one *one, int64_t after)
 {
-    uv_timer_start(one->timer, ob_on_timer, (uint64_t)(after > 0 ? (after + SW_MS - 1) / SW_MS : 0), 0);
+    /* At least 1 ms: a 0 ms timer armed inside a timer's callback runs again
+     * in the same turn of the loop, and a plugin may end a delivery inside
+     * notify_send: that would hold the loop. */
+    uint64_t ms = after > 0 ? (uint64_t)((after + SW_MS - 1) / SW_MS) : 1;
+    uv_timer_start(one->timer, ob_on_timer, ms ? ms : 1, 0);
+}
+
+/* Run each of N seqs through DONE (sw_alertdb_done) or RETRY at NEXT, in
+ * one transaction: 0, or the store's error (rolled back). */
+static int ob_settle(struct sw_alertdb *db, const int64_t *seqs, int n, int delivered, int64_t next)
+{
+    int rc = sw_alertdb_begin(db);
+    for (int i = 0; rc == 0 && i < n; i++)
+        rc = delivered ? sw_alertdb_done(db, seqs[i]) : sw_alertdb_retry(db, seqs[i], next);
+    if (rc == 0)
+        rc = sw_alertdb_commit(db);
+    if (rc != 0)
+        sw_alertdb_rollback(db);
+    return rc;
+}
+
+static int ob_is_delivered(const struct ob_one *one, int64_t seq)
+{
+    for (int i = 0; i < one->ndelivered; i++)
+        if (one->delivered[i] == seq)
+            return 1;
+    return 0;
 }
 
 struct ob_rows {
@@ -84,17 +117,20 @@ static void ob_ended(sw_message *m, int err, const char *answer, void *ud)
     struct sw_alertdb *db = one->o->db;
     int64_t now = sw_now_wall();
     one->busy = 0;
-    int rc = sw_alertdb_begin(db);
-    for (int i = 0; rc == 0 && i < one->nseqs; i++)
-        rc = err == 0 ? sw_alertdb_done(db, one->seqs[i])
-                      : sw_alertdb_retry(db, one->seqs[i], now + sw_outbox_backoff(one->attempts + 1));
-    if (rc == 0)
-        rc = sw_alertdb_commit(db);
-    else
-        sw_alertdb_rollback(db);
-    if (rc != 0) /* the next look finds the same rows and sends them again */
+    int64_t wait = err == 0 ? 0 : sw_outbox_backoff(one->attempts + 1);
+    int rc = ob_settle(db, one->seqs, one->nseqs, err == 0, now + wait);
+    if (rc != 0) {
+        /* Delivered: kept in memory so it is not sent again while the file
+         * fails; refused: tried again after the backoff all the same. */
         sw_err("%s: the state file did not take the delivery's outcome: %s", one->n->label,
                sw_alertdb_error(db));
+        if (err == 0) {
+            one->delivered =
+                sw_xrealloc(one->delivered, sizeof *one->delivered * (size_t)(one->ndelivered + one->nseqs));
+            memcpy(one->delivered + one->ndelivered, one->seqs, sizeof *one->seqs * (size_t)one->nseqs);
+            one->ndelivered += one->nseqs;
+        }
+    }
     if (err == 0) {
         one->counts.delivered += (uint64_t)one->nseqs;
         one->counts.last_ok = now;
@@ -110,7 +146,7 @@ static void ob_ended(sw_message *m, int err, const char *answer, void *ud)
     free(one->seqs);
     one->seqs = NULL;
     one->nseqs = 0;
-    ob_arm(one, 0); /* not from inside the plugin's call */
+    ob_arm(one, rc != 0 ? (wait > OUTBOX_STORE_RETRY ? wait : OUTBOX_STORE_RETRY) : 0);
 }
 
 static void ob_look(struct ob_one *one)
@@ -119,6 +155,15 @@ static void ob_look(struct ob_one *one)
         return;
     struct sw_alertdb *db = one->o->db;
     struct sw_notifier *n = one->n;
+    if (one->ndelivered) { /* what the file did not take the last time */
+        if (ob_settle(db, one->delivered, one->ndelivered, 1, 0) != 0) {
+            ob_arm(one, OUTBOX_STORE_RETRY);
+            return;
+        }
+        free(one->delivered);
+        one->delivered = NULL;
+        one->ndelivered = 0;
+    }
     struct ob_rows rows = {sw_xcalloc(SW_OUTBOX_BATCH, sizeof *rows.v), 0};
     if (sw_alertdb_outbox(db, n->name, ob_collect, &rows) < 0) {
         sw_err("%s: cannot read its outbox: %s; trying again in 10 s", n->label, sw_alertdb_error(db));
@@ -128,16 +173,29 @@ static void ob_look(struct ob_one *one)
     }
     int64_t now = sw_now_wall();
     int first = 0;
-    /* Too old to matter any more: said in the log, counted, dropped. */
-    while (first < rows.n && rows.v[first].created + n->give_up_after <= now) {
-        char d[32];
-        struct ob_row *r = &rows.v[first++];
-        sw_err("%s: gave up on event %s after %d attempt(s) over %s (give_up_after)", n->label, r->event_id,
-               r->attempts, sw_fmt_duration(now - r->created, d, sizeof d));
-        if (sw_alertdb_done(db, r->seq) == 0)
-            one->counts.given_up++;
+    /* Too old to matter any more: said in the log, counted, dropped, in one
+     * transaction (a sync each would hold the loop). */
+    while (first < rows.n && rows.v[first].created + n->give_up_after <= now)
+        first++;
+    if (first) {
+        int64_t *seqs = sw_xcalloc((size_t)first, sizeof *seqs);
+        for (int i = 0; i < first; i++)
+            seqs[i] = rows.v[i].seq;
+        if (ob_settle(db, seqs, first, 1, 0) == 0) {
+            for (int i = 0; i < first; i++) {
+                char d[32];
+                struct ob_row *r = &rows.v[i];
+                sw_err("%s: gave up on event %s after %d attempt(s) over %s (give_up_after)", n->label,
+                       r->event_id, r->attempts, sw_fmt_duration(now - r->created, d, sizeof d));
+            }
+            one->counts.given_up += (uint64_t)first;
+        }
+        free(seqs);
     }
     if (first == rows.n) {
+        /* A full batch given up: what is behind it is looked at next. */
+        if (first)
+            ob_arm(one, first == SW_OUTBOX_BATCH ? 0 : OUTBOX_STORE_RETRY);
         ob_rows_free(&rows);
         return;
     }
@@ -156,6 +214,13 @@ static void ob_look(struct ob_one *one)
     one->nseqs = 0;
     one->attempts = head->attempts;
     for (int i = first; i < rows.n && rows.v[i].next_attempt <= now; i++) {
+        /* A message tried before goes again as it went, the same events
+         * under the same id: newer ones wait for the next message. */
+        if (head->attempts &&
+            (rows.v[i].attempts != head->attempts || rows.v[i].next_attempt != head->next_attempt))
+            break;
+        if (ob_is_delivered(one, rows.v[i].seq))
+            continue;
         if (sw_message_add(m, rows.v[i].payload) < 0) {
             sw_err("%s: dropped event %s: its stored form is not an event", n->label, rows.v[i].event_id);
             sw_alertdb_done(db, rows.v[i].seq);
@@ -219,6 +284,7 @@ void sw_outbox_free(struct sw_outbox *o)
             one->n->ud = NULL;
         }
         free(one->seqs);
+        free(one->delivered);
         uv_close((uv_handle_t *)one->timer, ob_timer_closed);
     }
     free(o->v);
