@@ -354,6 +354,34 @@ void sw_alerts_self(struct sw_alerts *al, const char *part, int failing, const c
     al_judge(al, &s, 1, failing ? SW_FAIL : SW_OK, reason ? reason : "", now, now);
 }
 
+void sw_alerts_self_settle(struct sw_alerts *al, int (*failing)(void *ctx, const char *part), void *ctx)
+{
+    struct sw_conf *c = sw_engine_conf(al->e);
+    size_t nloc = strlen(c->location);
+    char **parts = NULL;
+    int n = 0;
+    /* Collected first: telling a part changes the table walked. */
+    for (size_t b = 0; b < al->nbuckets; b++)
+        for (struct al_entry *x = al->buckets[b]; x; x = x->next) {
+            size_t len = strlen(x->key);
+            if (strncmp(x->key, "sitewatch/", 10) != 0 || len < 11 + nloc ||
+                strcmp(x->key + len - nloc, c->location) != 0 || x->key[len - nloc - 1] != '/')
+                continue;
+            char *part = sw_xasprintf("%.*s", (int)(len - nloc - 11), x->key + 10);
+            if (failing(ctx, part)) {
+                free(part);
+                continue;
+            }
+            parts = sw_xrealloc(parts, sizeof *parts * (size_t)(n + 1));
+            parts[n++] = part;
+        }
+    for (int i = 0; i < n; i++) {
+        sw_alerts_self(al, parts[i], 0, "no longer so");
+        free(parts[i]);
+    }
+    free(parts);
+}
+
 static void al_sink(const struct sw_result_event *ev, void *ud)
 {
     struct sw_alerts *al = ud;

@@ -26,6 +26,10 @@ void sw_alerts_start(struct sw_alerts *al, struct sw_engine *e, struct sw_storeq
  * REASON) or not; a change is a SELF event (or its UP) to [core]
  * notify_self. */
 void sw_alerts_self(struct sw_alerts *al, const char *part, int failing, const char *reason);
+/* After its first look: every part of sitewatch the state file holds as
+ * not well (from before a restart: a plugin since fixed, a storage since
+ * removed) for which FAILING says no is told well again. */
+void sw_alerts_self_settle(struct sw_alerts *al, int (*failing)(void *ctx, const char *part), void *ctx);
 /* The outbox's counts, for the self-watch and `alerts`. */
 struct sw_outbox *sw_alerts_outbox(struct sw_alerts *al);
 /* Stop (before the loop's last run): what is owed stays in the file. */

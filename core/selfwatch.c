@@ -36,6 +36,7 @@ struct sw_selfwatch {
     int64_t last_drop;
     uint64_t given_up;
     int64_t last_giveup;
+    int settled; /* the state file's parts from before were looked at */
 };
 
 struct sw_selfwatch *sw_selfwatch_new(void)
@@ -185,6 +186,16 @@ static void self_outbox(struct sw_selfwatch *w, struct sw_alerts *al, int64_t no
     self_say(w, al, "notify", w->last_giveup && now - w->last_giveup < SW_SELF_GIVEUP_CLEAR, reason);
 }
 
+/* Whether PART is failing as this process sees it. */
+static int self_failing(void *ctx, const char *part)
+{
+    const struct sw_selfwatch *w = ctx;
+    for (int i = 0; i < w->nparts; i++)
+        if (strcmp(w->parts[i].name, part) == 0)
+            return w->parts[i].failing == 1;
+    return 0;
+}
+
 void sw_selfwatch_tick(struct sw_selfwatch *w, struct sw_alerts *al, struct sw_engine *e, struct sw_storeq *q,
                        int64_t now)
 {
@@ -192,4 +203,8 @@ void sw_selfwatch_tick(struct sw_selfwatch *w, struct sw_alerts *al, struct sw_e
     self_storage(w, al, q, now);
     self_checks(w, al, e);
     self_outbox(w, al, now);
+    if (!w->settled) { /* what a previous run left as not well, and is not */
+        sw_alerts_self_settle(al, self_failing, w);
+        w->settled = 1;
+    }
 }

@@ -329,6 +329,15 @@ START_TEST(self_alert_for_a_plugin_that_cannot_load)
     char *s = t_read(txt);
     T_HAS(s, "Subject: [sitewatch] SELF sitewatch plugin initfail: ");
     free(s);
+    /* The site that used it gone, the next start tells the part well again. */
+    char path[1100];
+    snprintf(path, sizeof path, "%s/broken.ini", conf);
+    unlink(path);
+    pid = start_daemon();
+    ck_assert_msg(sent_wait("\"event\":\"UP\"", 1, 20), "no UP for the part; log:\n%s", t_read(errlog));
+    stop(pid);
+    ck_assert_int_eq(sent_count("\"event\":\"UP\",\"id\""), 1);
+    ck_assert_int_eq(sent_count("\"site\":\"sitewatch\",\"check\":\"plugin initfail\""), 2);
 }
 END_TEST
 
