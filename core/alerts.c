@@ -177,7 +177,7 @@ static struct al_subject al_series(const struct sw_series *se)
 /* Whether any series of the site NAME is DOWN, or failing on its way
  * there: a child's DOWN waits for its parent's verdict to settle, so one
  * round in which both fail never pages about the child. */
-static int al_site_down(struct sw_alerts *al, const char *name, const char *location)
+static int al_site_down(struct sw_alerts *al, const char *name, const char *location, int64_t now)
 {
     for (struct sw_series **p = sw_engine_series(al->e); p && *p; p++) {
         if (strcmp((*p)->site->name, name) != 0)
@@ -185,7 +185,13 @@ static int al_site_down(struct sw_alerts *al, const char *name, const char *loca
         char *key = sw_alert_key(name, (*p)->check, location);
         struct al_entry *x = al_find(al, key);
         free(key);
-        if (x && x->a.state != SW_ALERT_UP)
+        if (!x || x->a.state == SW_ALERT_UP)
+            continue;
+        /* A parent failing holds for as long as its verdict takes to
+         * settle, not for ever: one stuck PENDING (its results UNKNOWN,
+         * which count neither way) lets its children go. */
+        int64_t settle = ((*p)->site->alerting.alert_after + 1) * (*p)->interval;
+        if (x->a.state == SW_ALERT_DOWN || now - x->a.since <= settle)
             return 1;
     }
     return 0;
@@ -203,7 +209,7 @@ static void al_hold(struct sw_alerts *al, const struct al_subject *s, int64_t no
     h->maintenance = sw_maint_active(c->maint, (size_t)c->nmaint, s->site, now, &end) != NULL;
     if (!h->maintenance && sw_alertdb_silenced(al->db, s->site, now, &end) == 1)
         h->maintenance = 1;
-    h->parent = s->depends_on && al_site_down(al, s->depends_on, c->location) ? s->depends_on : NULL;
+    h->parent = s->depends_on && al_site_down(al, s->depends_on, c->location, now) ? s->depends_on : NULL;
 }
 
 struct al_latest {
@@ -487,10 +493,50 @@ static void al_restate(struct sw_alerts *al)
     }
 }
 
+/* The state of series the configuration no longer has (a site removed or
+ * renamed, another location): forgotten at start, said in the log. */
+static void al_forget_gone(struct sw_alerts *al)
+{
+    struct sw_conf *c = sw_engine_conf(al->e);
+    char **keep = NULL, **gone = NULL;
+    int nkeep = 0, ngone = 0;
+    for (struct sw_series **p = sw_engine_series(al->e); p && *p; p++) {
+        keep = sw_xrealloc(keep, sizeof *keep * (size_t)(nkeep + 1));
+        keep[nkeep++] = sw_alert_key((*p)->site->name, (*p)->check, c->location);
+    }
+    for (size_t b = 0; b < al->nbuckets; b++)
+        for (struct al_entry *x = al->buckets[b]; x; x = x->next) {
+            int kept = strncmp(x->key, "sitewatch/", 10) == 0; /* sitewatch's own: settled by the tick */
+            for (int i = 0; i < nkeep && !kept; i++)
+                kept = strcmp(keep[i], x->key) == 0;
+            if (kept)
+                continue;
+            if (x->a.told_since)
+                sw_warn(
+                    "%s is no longer configured: its alert state is forgotten; it was told DOWN and no UP "
+                    "will follow",
+                    x->key);
+            else
+                sw_info("%s is no longer configured: its alert state is forgotten", x->key);
+            gone = sw_xrealloc(gone, sizeof *gone * (size_t)(ngone + 1));
+            gone[ngone++] = sw_xstrdup(x->key);
+        }
+    for (int i = 0; i < ngone; i++) {
+        if (sw_alertdb_forget(al->db, gone[i]) == 0)
+            al_remove(al, gone[i]);
+        free(gone[i]);
+    }
+    for (int i = 0; i < nkeep; i++)
+        free(keep[i]);
+    free(keep);
+    free(gone);
+}
+
 void sw_alerts_start(struct sw_alerts *al, struct sw_engine *e, struct sw_storeq *q)
 {
     al->e = e;
     al->q = q;
+    al_forget_gone(al);
     al->self = sw_selfwatch_new();
     al_restate(al); /* first in each outbox, before anything new */
     al->outbox = sw_outbox_new(al->db, al->ns);

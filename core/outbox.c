@@ -242,8 +242,36 @@ static void ob_look(struct ob_one *one)
     sw_notifier_send(n, m);
 }
 
+struct ob_strays {
+    struct sw_notifiers *ns;
+    char **said;
+    int n;
+};
+
+static int ob_stray(void *ctx, const struct sw_outbox_msg *m)
+{
+    struct ob_strays *st = ctx;
+    if (sw_notifiers_find(st->ns, m->notifier))
+        return 0;
+    for (int i = 0; i < st->n; i++)
+        if (strcmp(st->said[i], m->notifier) == 0)
+            return 0;
+    st->said = sw_xrealloc(st->said, sizeof *st->said * (size_t)(st->n + 1));
+    st->said[st->n++] = sw_xstrdup(m->notifier);
+    sw_warn("messages wait for notifier %s, which is not open (its section is gone, or it failed to open): "
+            "they go when it opens",
+            m->notifier);
+    return 0;
+}
+
 struct sw_outbox *sw_outbox_new(struct sw_alertdb *db, struct sw_notifiers *ns)
 {
+    /* What waits for a notifier this run has not opened is said, once. */
+    struct ob_strays strays = {.ns = ns};
+    sw_alertdb_outbox(db, NULL, ob_stray, &strays);
+    for (int i = 0; i < strays.n; i++)
+        free(strays.said[i]);
+    free(strays.said);
     struct sw_outbox *o = sw_xcalloc(1, sizeof *o);
     o->db = db;
     o->n = ns->n;

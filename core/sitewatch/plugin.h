@@ -497,7 +497,7 @@ struct sw_host_api {
      *   site, check, location
      *   verdict   OK, WARN, FAIL, UNKNOWN: the latest result's
      *   reason    one line a person can act on
-     *   since     when the incident began, "2026-12-01T10:00:00Z" (UTC)
+     *   since     when the incident began, "2026-12-01T10:00:00.000000Z" (UTC)
      *   at        when the event was decided, the same form
      *   downtime  UP: how long it was down, in words ("12 min")
      *   url       the site's url
