@@ -99,11 +99,21 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(struct sw_app *);
     } cmds[] = {
-        {"check", sw_cmd_check},     {"run", sw_cmd_run},           {"status", sw_cmd_status},
-        {"plugins", sw_cmd_plugins}, {"validate", sw_cmd_validate}, {"render", sw_cmd_render},
-        {"add", sw_cmd_add},         {"remove", sw_cmd_remove},     {"set-interval", sw_cmd_set_interval},
-        {"purge", sw_cmd_purge},     {"history", sw_cmd_history},   {"uptime", sw_cmd_uptime},
-        {"notify-test", sw_cmd_notify_test}, {"alerts", sw_cmd_alerts}, {"ack", sw_cmd_ack},
+        {"check", sw_cmd_check},
+        {"run", sw_cmd_run},
+        {"status", sw_cmd_status},
+        {"plugins", sw_cmd_plugins},
+        {"validate", sw_cmd_validate},
+        {"render", sw_cmd_render},
+        {"add", sw_cmd_add},
+        {"remove", sw_cmd_remove},
+        {"set-interval", sw_cmd_set_interval},
+        {"purge", sw_cmd_purge},
+        {"history", sw_cmd_history},
+        {"uptime", sw_cmd_uptime},
+        {"notify-test", sw_cmd_notify_test},
+        {"alerts", sw_cmd_alerts},
+        {"ack", sw_cmd_ack},
         {"silence", sw_cmd_silence},
     };
     /* Commands that take nothing say so, rather than ignore what they got. */

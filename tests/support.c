@@ -675,7 +675,7 @@ int t_smtp_start(struct t_smtp *s, const char *const *args)
         _exit(127);
     }
     for (int i = 0; i < 1500; i++) { /* python and aiosmtpd take a while under load */
-        char *p = t_read(ready); /* "" until it is there */
+        char *p = t_read(ready);     /* "" until it is there */
         int port = atoi(p);
         free(p);
         if (port > 0) {

@@ -96,7 +96,12 @@ enum sw_verdict {
 
 enum sw_log_level { SW_LOG_ERROR = 0, SW_LOG_WARN, SW_LOG_INFO, SW_LOG_DEBUG };
 
-enum sw_plugin_kind { SW_KIND_CHECK = 1, SW_KIND_STORAGE = 2, SW_KIND_OUTPUT = 3, SW_KIND_NOTIFY = 4 /* 1.4 */ };
+enum sw_plugin_kind {
+    SW_KIND_CHECK = 1,
+    SW_KIND_STORAGE = 2,
+    SW_KIND_OUTPUT = 3,
+    SW_KIND_NOTIFY = 4 /* 1.4 */
+};
 
 /* Flags of a check plugin (sw_plugin.flags). */
 #define SW_CHECK_ASYNC 0x1u /* run() returns at once and completes on the loop */
