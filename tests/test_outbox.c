@@ -95,7 +95,9 @@ START_TEST(hanging_notifier_is_cut_and_checks_keep_their_rhythm)
     kill(pid, SIGTERM);
     ck_assert_int_eq(t_wait(pid, 30), 0);
     /* Every site kept its one-second rhythm while the notifier hung. */
-    double lag = strtod(t_sql(db, "SELECT max(json_extract(metrics, '$.\"sched.lag\"')) FROM results"), NULL);
+    char *max = t_sql(db, "SELECT max(json_extract(metrics, '$.\"sched.lag\"')) FROM results");
+    double lag = strtod(max, NULL);
+    free(max);
     long rows = t_sql_long(
         db, "SELECT count(*) FROM results WHERE series IN (SELECT id FROM series WHERE site = 's4')");
     fprintf(stderr, "outbox: hanging notifier: max sched.lag %.3f s, %ld results of s4\n", lag, rows);
